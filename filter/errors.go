@@ -1,0 +1,32 @@
+package filter
+
+import "errors"
+
+// Errors of the filter package.
+var (
+	// ErrBadTarget is wrapped when a filter is given a pipeline reference or
+	// a connection target it cannot use.
+	ErrBadTarget = errors.New("filter: bad target")
+)
+
+// Errors of connect, exec and tap.
+var (
+	// ErrBadOption is wrapped when an option value (a size, a duration, a
+	// quota) cannot be read.
+	ErrBadOption = errors.New("filter: bad option value")
+	// ErrBufferLimit is wrapped when connect has more bytes to hold before
+	// its connection is up than its BufferLimit allows.
+	ErrBufferLimit = errors.New("filter: buffer limit exceeded")
+	// ErrTimeout is wrapped when one of connect's timeouts expires.
+	ErrTimeout = errors.New("filter: timeout")
+	// ErrBadCommand is wrapped when exec is given no command to run.
+	ErrBadCommand = errors.New("filter: bad command")
+)
+
+// Errors of link, use, fork, demux and mux.
+var (
+	// ErrUnbound is wrapped when a stream starts a filter whose pipeline
+	// reference is a name that was never resolved: the filter is in a
+	// pipeline outside a module, or the module was not built.
+	ErrUnbound = errors.New("filter: pipeline reference not bound")
+)

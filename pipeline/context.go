@@ -1,0 +1,151 @@
+package pipeline
+
+import (
+	"net"
+	"sync/atomic"
+)
+
+var contextIDs atomic.Uint64
+
+// Context is the state of one connection (Pipy's context): an id, the inbound
+// addresses, values that filters and scripts keep, and watchers that
+// Notify re-checks. Streams started by link, fork, use and mux share their
+// parent's Context; demux gives each message a context derived from it.
+//
+// A Context belongs to one worker and is used only on it; it is not safe for
+// concurrent use.
+type Context struct {
+	id     uint64
+	worker *Worker
+	parent *Context
+	root   *Context
+
+	// LocalAddr and RemoteAddr are the inbound connection's addresses, or
+	// nil for a context that did not come from a connection.
+	LocalAddr, RemoteAddr net.Addr
+
+	values   map[any]any
+	watchers []*watcher // on the root only
+	valve    *Valve     // on the root only
+
+	notifying, again bool
+	scratch          []*watcher
+}
+
+type watcher struct {
+	fn     func()
+	active bool
+}
+
+// NewContext returns a root context bound to worker w.
+func NewContext(w *Worker) *Context {
+	c := &Context{id: contextIDs.Add(1), worker: w}
+	c.root = c
+	return c
+}
+
+// Derive returns a new context whose parent is c: it has its own id and its
+// own values, sees c's values where it has none, and shares c's root (so
+// Notify and flow control reach it).
+func (c *Context) Derive() *Context {
+	return &Context{
+		id: contextIDs.Add(1), worker: c.worker, parent: c, root: c.root,
+		LocalAddr: c.LocalAddr, RemoteAddr: c.RemoteAddr,
+	}
+}
+
+// ID returns the context's process-unique id.
+func (c *Context) ID() uint64 { return c.id }
+
+// Worker returns the worker the context is bound to.
+func (c *Context) Worker() *Worker { return c.worker }
+
+// Parent returns the context c was derived from, or nil for a root.
+func (c *Context) Parent() *Context { return c.parent }
+
+// Root returns the root of c's family (c itself for a root).
+func (c *Context) Root() *Context { return c.root }
+
+// Value returns the value stored under key in c or, failing that, in its
+// ancestors; nil when there is none.
+func (c *Context) Value(key any) any {
+	for x := c; x != nil; x = x.parent {
+		if v, ok := x.values[key]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// SetValue stores v under key in c itself. Keys should be values of an
+// unexported type of the package that uses them, as with context.Context.
+func (c *Context) SetValue(key, v any) {
+	if c.values == nil {
+		c.values = make(map[any]any, 4)
+	}
+	c.values[key] = v
+}
+
+// Watch registers fn to run on every Notify of c's family, until the
+// returned cancel function is called. fn runs on the worker.
+func (c *Context) Watch(fn func()) (cancel func()) {
+	r := c.root
+	w := &watcher{fn: fn, active: true}
+	r.watchers = append(r.watchers, w)
+	return func() {
+		if !w.active {
+			return
+		}
+		w.active = false
+		for i, x := range r.watchers {
+			if x == w {
+				r.watchers = append(r.watchers[:i], r.watchers[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// Notify re-runs every watcher of c's family (the conditions of wait
+// filters). The worker calls it after each event it delivers from outside;
+// call it after changing state that a watcher may depend on. A Notify made
+// while watchers run is folded into one more round.
+func (c *Context) Notify() {
+	r := c.root
+	if len(r.watchers) == 0 {
+		return
+	}
+	if r.notifying {
+		r.again = true
+		return
+	}
+	r.notifying = true
+	defer func() { r.notifying = false }()
+	for range maxNotifyRounds {
+		r.again = false
+		r.scratch = append(r.scratch[:0], r.watchers...)
+		for _, w := range r.scratch {
+			if w.active {
+				w.fn()
+			}
+		}
+		clear(r.scratch)
+		if !r.again {
+			return
+		}
+	}
+}
+
+// maxNotifyRounds bounds how often watchers that keep notifying are re-run.
+const maxNotifyRounds = 16
+
+// Valve returns the flow-control valve shared by c's family, making it on
+// first use. Writers that queue too much close it; readers of the same
+// connection family wait on it before reading more.
+func (c *Context) Valve() *Valve {
+	r := c.root
+	if r.valve == nil {
+		r.valve = NewValve()
+	}
+	return r.valve
+}

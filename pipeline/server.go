@@ -1,0 +1,311 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sluice-go/sluice/event"
+)
+
+// Server runs a pipeline for every connection it is given, the way
+// net/http.Server runs a handler: Serve accepts from a listener the host made
+// (TCP, TLS, unix socket, an in-memory listener), ServeConn takes a single
+// connection. Each connection is bound to one worker of Group for life; the
+// bytes it sends go into a stream of Pipeline as Data events, and the Data
+// that comes out of the stream is written back.
+//
+// A Server is safe for concurrent use. Its fields must not change once it
+// serves.
+type Server struct {
+	// Pipeline is run for each connection.
+	Pipeline *Pipeline
+	// Group runs the streams. When nil, the server makes a group of
+	// GOMAXPROCS workers on first use and closes it with the server.
+	Group *Group
+	// Conn bounds each connection's queues and sets its timeouts; the zero
+	// value means the defaults. The pipeline's ListenOptions.Conn is used when
+	// this is the zero value.
+	Conn ConnOptions
+	// TLS, when not nil, makes the server terminate TLS on each connection.
+	TLS *tls.Config
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*serverConn]struct{}
+	ownGroup  bool
+	shutdown  atomic.Bool
+	active    sync.WaitGroup
+	idle      chan struct{} // closed and remade as connections come and go
+	pipeline  atomic.Pointer[Pipeline]
+}
+
+type serverConn struct {
+	srv  *Server
+	sock *Socket
+	st   *Stream
+	w    *Worker
+	done chan struct{}
+}
+
+// NewServer returns a server running p on group g (nil: its own group).
+func NewServer(p *Pipeline, g *Group) *Server { return &Server{Pipeline: p, Group: g} }
+
+func (s *Server) init() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listeners == nil {
+		s.listeners = map[net.Listener]struct{}{}
+		s.conns = map[*serverConn]struct{}{}
+	}
+	if s.Group == nil {
+		s.Group = NewGroup(0, WorkerOptions{})
+		s.ownGroup = true
+	}
+	if s.pipeline.Load() == nil {
+		s.pipeline.Store(s.Pipeline)
+	}
+}
+
+// SetPipeline makes connections accepted from now on run p; connections
+// already open go on with the pipeline they started with. It is how a
+// configuration is reloaded.
+func (s *Server) SetPipeline(p *Pipeline) {
+	s.init()
+	s.pipeline.Store(p)
+}
+
+// Serve accepts connections on ln and serves each until Shutdown or Close,
+// when it returns ErrServerClosed. Any other accept error is returned as is,
+// after the listener is closed.
+func (s *Server) Serve(ln net.Listener) error {
+	s.init()
+	if s.shutdown.Load() {
+		return ErrServerClosed
+	}
+	s.mu.Lock()
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+		ln.Close()
+	}()
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if s.shutdown.Load() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		s.start(c)
+	}
+}
+
+// ServeConn serves one connection that the host accepted itself, and returns
+// when the connection is closed or ctx is done (then the connection is closed).
+func (s *Server) ServeConn(ctx context.Context, c net.Conn) error {
+	s.init()
+	if s.shutdown.Load() {
+		c.Close()
+		return ErrServerClosed
+	}
+	sc := s.start(c)
+	select {
+	case <-sc.done:
+		return nil
+	case <-ctx.Done():
+		sc.abort()
+		<-sc.done
+		return ctx.Err()
+	}
+}
+
+func (s *Server) start(c net.Conn) *serverConn {
+	if s.TLS != nil {
+		c = tls.Server(c, s.TLS)
+	}
+	p := s.pipeline.Load()
+	opts := s.Conn
+	if opts == (ConnOptions{}) {
+		opts = p.ListenOptions.Conn
+	}
+	sc := &serverConn{srv: s, w: s.Group.Next(), done: make(chan struct{})}
+	s.active.Add(1)
+	s.mu.Lock()
+	s.conns[sc] = struct{}{}
+	s.mu.Unlock()
+	sc.w.Post(func() {
+		ctx := NewContext(sc.w)
+		ctx.LocalAddr, ctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
+		sc.st = NewStream(p, ctx, sc)
+		sc.sock = NewSocket(sc.st, c, opts)
+		sc.sock.Start(sc.st, nil)
+		go sc.reap()
+	})
+	return sc
+}
+
+// Input receives the stream's output: Data is written to the connection; a
+// SessionEnd closes it once everything is written.
+func (sc *serverConn) Input(evt event.Event) {
+	switch e := evt.(type) {
+	case *event.Data:
+		sc.sock.Write(e)
+	case *event.SessionEnd:
+		sc.sock.End(false)
+	}
+}
+
+// abort closes the connection and its stream now. Safe from any goroutine.
+func (sc *serverConn) abort() {
+	sc.w.Post(func() {
+		if sc.st != nil {
+			sc.st.Close()
+			sc.sock.Close()
+		}
+	})
+}
+
+// reap waits for the socket's goroutines, then forgets the connection.
+func (sc *serverConn) reap() {
+	<-sc.sock.done
+	sc.sock.Wait()
+	sc.w.Post(func() { sc.st.Close() })
+	s := sc.srv
+	s.mu.Lock()
+	delete(s.conns, sc)
+	s.mu.Unlock()
+	close(sc.done)
+	s.active.Done()
+}
+
+// ServerStats describe a server's open connections at one moment.
+type ServerStats struct {
+	// Conns is how many connections are open.
+	Conns int
+	// Queued is how many bytes wait to be written, over all connections.
+	Queued int
+	// PeakQueued is the most bytes ever queued at once for one connection
+	// that is still open.
+	PeakQueued int
+}
+
+// Stats returns the server's statistics. It asks each connection's worker,
+// so it must not be called on a worker of the server's group.
+func (s *Server) Stats() ServerStats {
+	s.init()
+	s.mu.Lock()
+	conns := make([]*serverConn, 0, len(s.conns))
+	for sc := range s.conns {
+		conns = append(conns, sc)
+	}
+	s.mu.Unlock()
+	st := ServerStats{Conns: len(conns)}
+	for _, sc := range conns {
+		done := make(chan struct{})
+		sc.w.Post(func() {
+			if sc.sock != nil {
+				st.Queued += sc.sock.Queued()
+				st.PeakQueued = max(st.PeakQueued, sc.sock.PeakQueued())
+			}
+			close(done)
+		})
+		<-done
+	}
+	return st
+}
+
+// Shutdown stops accepting, then waits for open connections to end by
+// themselves, until ctx is done; then it closes what is left as Close does
+// and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.shutdown.Store(true)
+	s.closeListeners()
+	done := make(chan struct{})
+	go func() {
+		s.active.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.release()
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}
+
+// Close stops accepting, closes every open connection and its stream, and
+// waits until their goroutines have exited.
+func (s *Server) Close() error {
+	s.init()
+	s.shutdown.Store(true)
+	s.closeListeners()
+	s.mu.Lock()
+	conns := make([]*serverConn, 0, len(s.conns))
+	for sc := range s.conns {
+		conns = append(conns, sc)
+	}
+	s.mu.Unlock()
+	for _, sc := range conns {
+		sc.abort()
+	}
+	s.active.Wait()
+	s.release()
+	return nil
+}
+
+func (s *Server) closeListeners() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ln := range s.listeners {
+		ln.Close()
+	}
+}
+
+func (s *Server) release() {
+	s.mu.Lock()
+	own := s.ownGroup
+	s.ownGroup = false
+	s.mu.Unlock()
+	if own {
+		s.Group.Close()
+	}
+}
+
+// Serve runs pipeline p on every connection accepted from ln, on a group of
+// GOMAXPROCS workers, until ctx is done; then it shuts down, giving open
+// connections up to 5 seconds to finish.
+func Serve(ctx context.Context, ln net.Listener, p *Pipeline) error {
+	s := NewServer(p, nil)
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.Close()
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(sctx)
+		<-errc
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,403 @@
+package pipeline
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/sluice-go/sluice/event"
+)
+
+// ConnOptions bound the memory and time a connection may take. The zero value
+// means the defaults.
+type ConnOptions struct {
+	// WriteHighWater is how many bytes may be queued for writing before the
+	// connection's valve closes and reading on the other side pauses; 0 means
+	// DefaultWriteHighWater. What is queued can pass the mark by what the
+	// pipeline makes of the bytes already read when the valve closed: at most
+	// ReadAhead plus three read buffers (16 KiB each) of input.
+	WriteHighWater int
+	// WriteLowWater is the queued size under which the valve opens again; 0
+	// means a quarter of WriteHighWater.
+	WriteLowWater int
+	// ReadAhead is how many bytes read from the connection may wait for the
+	// worker before reading stops; 0 means DefaultReadAhead.
+	ReadAhead int
+	// ReadTimeout ends the connection with a Timeout SessionEnd when nothing
+	// arrives for that long; 0 means no limit.
+	ReadTimeout time.Duration
+	// WriteTimeout fails the connection when a write makes no progress for
+	// that long; 0 means no limit.
+	WriteTimeout time.Duration
+}
+
+// Defaults for ConnOptions.
+const (
+	DefaultWriteHighWater = 1 << 20
+	DefaultReadAhead      = 64 << 10
+	readBufferSize        = 16 << 10
+)
+
+func (o ConnOptions) withDefaults() ConnOptions {
+	if o.WriteHighWater <= 0 {
+		o.WriteHighWater = DefaultWriteHighWater
+	}
+	if o.WriteLowWater <= 0 || o.WriteLowWater > o.WriteHighWater {
+		o.WriteLowWater = o.WriteHighWater / 4
+	}
+	if o.ReadAhead <= 0 {
+		o.ReadAhead = DefaultReadAhead
+	}
+	return o
+}
+
+var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize); return &b }}
+
+// Socket joins a net.Conn to a stream on a worker. Its reader goroutine turns
+// what arrives into Data events, and the end of input into one SessionEnd,
+// posted to the stream. Write queues bytes; the worker writes everything
+// queued during one batch with one vectored write when it flushes, without
+// blocking: only a remainder the kernel does not take goes to a goroutine
+// that waits for the connection to be writable. What is queued is bounded by
+// the write water marks, through the stream context's Valve.
+//
+// Write, End and Close are called on the stream's worker.
+type Socket struct {
+	nc    net.Conn
+	rc    syscall.RawConn // nil when nc has no file descriptor
+	s     *Stream
+	w     *Worker
+	valve *Valve
+	opts  ConnOptions
+
+	// Reader side: shared with the reader goroutine.
+	inflight atomic.Int64
+	room     chan struct{}
+	done     chan struct{} // closed when the socket is closed
+	readerWG sync.WaitGroup
+	onDone   func()
+	target   Target // what Start was given: where a write failure is reported
+
+	// Writer side, on the worker.
+	pending   net.Buffers
+	queued    int
+	asked     bool // a flush is scheduled
+	writing   bool // a writer goroutine owns some bytes
+	congested bool
+	ending    bool // End was called: close once everything is written
+	halfClose bool
+	closed    bool
+	written   int64
+	peak      int
+}
+
+// NewSocket joins nc to stream s. Nothing is read until Start.
+func NewSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
+	k := &Socket{
+		nc: nc, s: s, w: s.w, valve: s.ctx.Valve(), opts: opts.withDefaults(),
+		room: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+	if sc, ok := nc.(syscall.Conn); ok && haveRaw {
+		if rc, err := sc.SyscallConn(); err == nil {
+			k.rc = rc
+		}
+	}
+	return k
+}
+
+// Conn returns the socket's connection.
+func (k *Socket) Conn() net.Conn { return k.nc }
+
+// Start starts reading: Data events, then one SessionEnd (no error at EOF,
+// ReadError or Timeout on failure), go to t through the stream's Post. onDone,
+// if not nil, runs on the reader goroutine when it exits.
+func (k *Socket) Start(t Target, onDone func()) {
+	k.onDone = onDone
+	k.target = t
+	k.readerWG.Add(1)
+	go k.readLoop(t)
+}
+
+func (k *Socket) readLoop(t Target) {
+	defer func() {
+		k.readerWG.Done()
+		if k.onDone != nil {
+			k.onDone()
+		}
+	}()
+	for {
+		if !k.valve.Wait(k.done) {
+			return
+		}
+		for k.inflight.Load() >= int64(k.opts.ReadAhead) {
+			select {
+			case <-k.room:
+			case <-k.done:
+				return
+			}
+		}
+		if k.opts.ReadTimeout > 0 {
+			k.nc.SetReadDeadline(time.Now().Add(k.opts.ReadTimeout))
+		}
+		d, err := k.read()
+		if d != nil {
+			n := int64(d.Len())
+			k.inflight.Add(n)
+			k.s.Post(func() {
+				if k.inflight.Add(-n) < int64(k.opts.ReadAhead) {
+					select {
+					case k.room <- struct{}{}:
+					default:
+					}
+				}
+				t.Input(d)
+			})
+		}
+		if err != nil {
+			select {
+			case <-k.done:
+				return // we closed it
+			default:
+			}
+			end := readEnd(err)
+			k.s.Post(func() { t.Input(end) })
+			return
+		}
+	}
+}
+
+// read reads what is there, taking a buffer only once the connection is
+// readable, so that an idle connection holds none.
+func (k *Socket) read() (*event.Data, error) {
+	if k.rc == nil {
+		bp := readBuffers.Get().(*[]byte)
+		n, err := k.nc.Read(*bp)
+		d := takeBuffer(bp, n)
+		if err == nil && n == 0 {
+			err = io.ErrNoProgress
+		}
+		return d, err
+	}
+	var d *event.Data
+	var rerr error
+	err := k.rc.Read(func(fd uintptr) bool {
+		bp := readBuffers.Get().(*[]byte)
+		n, err := rawRead(fd, *bp)
+		if err == syscall.EAGAIN || err == syscall.EINTR {
+			readBuffers.Put(bp)
+			return false
+		}
+		if err != nil {
+			readBuffers.Put(bp)
+			rerr = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
+			return true
+		}
+		if n == 0 {
+			readBuffers.Put(bp)
+			rerr = io.EOF
+			return true
+		}
+		d = takeBuffer(bp, n)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, rerr
+}
+
+// takeBuffer turns the first n bytes of a pooled buffer into Data: a large
+// read keeps the buffer, a small one is copied out so the buffer goes back.
+func takeBuffer(bp *[]byte, n int) *event.Data {
+	if n <= 0 {
+		readBuffers.Put(bp)
+		return nil
+	}
+	if n >= readBufferSize/2 {
+		return event.FromBytes((*bp)[:n])
+	}
+	b := make([]byte, n)
+	copy(b, *bp)
+	readBuffers.Put(bp)
+	return event.FromBytes(b)
+}
+
+func readEnd(err error) *event.SessionEnd {
+	switch {
+	case errors.Is(err, io.EOF):
+		return &event.SessionEnd{}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return event.End(event.Timeout, err)
+	}
+	return event.End(event.ReadError, err)
+}
+
+// Write queues d's bytes (d is handed over). They are written when the
+// worker flushes. Writes after End or Close are dropped.
+func (k *Socket) Write(d *event.Data) {
+	if k.ending || k.closed || d.Len() == 0 {
+		return
+	}
+	k.pending = append(k.pending, d.Chunks()...)
+	k.queued += d.Len()
+	k.peak = max(k.peak, k.queued)
+	if !k.congested && k.queued > k.opts.WriteHighWater {
+		k.congested = true
+		k.valve.Close()
+	}
+	k.flushLater()
+}
+
+func (k *Socket) flushLater() {
+	if !k.asked {
+		k.asked = true
+		k.w.FlushLater(k)
+	}
+}
+
+// Queued returns how many bytes wait to be written.
+func (k *Socket) Queued() int { return k.queued }
+
+// PeakQueued returns the most bytes that were ever queued at once.
+func (k *Socket) PeakQueued() int { return k.peak }
+
+// Written returns how many bytes have been written.
+func (k *Socket) Written() int64 { return k.written }
+
+// End closes the connection once everything queued is written. With half
+// set, it only closes the writing direction (TCP FIN) and goes on reading.
+func (k *Socket) End(half bool) {
+	if k.ending || k.closed {
+		return
+	}
+	k.ending, k.halfClose = true, half
+	k.flushLater()
+}
+
+// Flush writes what is queued without blocking the worker. It is called by
+// the worker at the end of a batch.
+func (k *Socket) Flush() {
+	k.asked = false
+	if k.closed || k.writing {
+		return
+	}
+	if len(k.pending) > 0 && k.rc != nil {
+		n, err := writeNow(k.rc, k.pending)
+		k.wrote(n)
+		if err != nil {
+			k.fail(err)
+			return
+		}
+	}
+	if len(k.pending) > 0 {
+		bufs := k.pending
+		k.pending = nil
+		k.writing = true
+		k.readerWG.Add(1)
+		go k.writeLoop(bufs)
+		return
+	}
+	if k.ending {
+		k.finish()
+	}
+}
+
+func (k *Socket) wrote(n int) {
+	k.written += int64(n)
+	k.queued -= n
+	for n > 0 && len(k.pending) > 0 {
+		if len(k.pending[0]) <= n {
+			n -= len(k.pending[0])
+			k.pending[0] = nil
+			k.pending = k.pending[1:]
+			continue
+		}
+		k.pending[0] = k.pending[0][n:]
+		n = 0
+	}
+	if len(k.pending) == 0 {
+		k.pending = nil
+	}
+	if k.congested && k.queued <= k.opts.WriteLowWater {
+		k.congested = false
+		k.valve.Open()
+	}
+}
+
+func (k *Socket) writeLoop(bufs net.Buffers) {
+	defer k.readerWG.Done()
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	if k.opts.WriteTimeout > 0 {
+		k.nc.SetWriteDeadline(time.Now().Add(k.opts.WriteTimeout))
+	}
+	n, err := bufs.WriteTo(k.nc)
+	k.w.Post(func() {
+		k.writing = false
+		k.queued -= int(n)
+		k.written += n
+		if k.congested && k.queued <= k.opts.WriteLowWater {
+			k.congested = false
+			k.valve.Open()
+		}
+		if err != nil {
+			k.fail(err)
+			return
+		}
+		k.Flush()
+	})
+}
+
+func (k *Socket) finish() {
+	if k.halfClose {
+		type closeWriter interface{ CloseWrite() error }
+		if cw, ok := k.nc.(closeWriter); ok {
+			cw.CloseWrite()
+			return
+		}
+	}
+	k.Close()
+}
+
+// fail closes the socket after a write error and reports it as a WriteError
+// SessionEnd to the reader's target (the one given to Start, which receives
+// this socket's end of input), or into the stream before Start.
+func (k *Socket) fail(err error) {
+	if k.closed {
+		return
+	}
+	k.Close()
+	end := event.End(event.WriteError, err)
+	if k.target != nil {
+		k.target.Input(end)
+		return
+	}
+	k.s.Input(end)
+}
+
+// Close closes the connection now, dropping what is queued.
+func (k *Socket) Close() {
+	if k.closed {
+		return
+	}
+	k.closed = true
+	if k.congested {
+		k.congested = false
+		k.valve.Open()
+	}
+	k.pending = nil
+	k.queued = 0
+	close(k.done)
+	k.nc.Close()
+}
+
+// Wait blocks until the socket's goroutines have exited. Call it off the
+// worker, after Close.
+func (k *Socket) Wait() { k.readerWG.Wait() }

@@ -1,0 +1,254 @@
+package pipeline
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/sluice-go/sluice/event"
+)
+
+// Stream is one running instance of a pipeline (Pipy's session). It owns one
+// instance of each filter, chained head to tail; Input feeds the head, and
+// what comes out of the tail goes to the stream's output Target.
+//
+// Lifecycle: a stream delivers exactly one SessionEnd to its output, last
+// (unless its owner closes it first with Close). It ends when a SessionEnd
+// comes out of its tail; or when a SessionEnd has gone in and nothing holds
+// the stream any more (see Hold), in which case the stream itself sends a
+// SessionEnd with no error out; or when a filter fails (Fail, or a panic), in
+// which case the output gets a SessionEnd with the failure. Once ended, the
+// stream runs its OnClose functions (last registered first) and drops
+// whatever is still sent to it.
+//
+// A Stream belongs to its context's worker: all its methods are to be called
+// on that worker, except Post.
+type Stream struct {
+	p    *Pipeline
+	ctx  *Context
+	w    *Worker
+	head Target
+	out  Target
+	tail tail
+
+	data     any
+	cleanups []func()
+	holds    int
+	depth    int
+	inEnded  bool // a SessionEnd has gone in
+	outEnded bool // a SessionEnd has come out
+	closed   bool
+}
+
+type tail struct{ s *Stream }
+
+func (t *tail) Input(evt event.Event) {
+	s := t.s
+	if s.outEnded || s.closed {
+		return
+	}
+	if _, ok := evt.(*event.SessionEnd); ok {
+		s.outEnded = true
+		s.out.Input(evt)
+		s.close()
+		return
+	}
+	s.out.Input(evt)
+}
+
+// NewStream starts a stream of p in context ctx, sending its output to out
+// (Discard when nil). It runs on ctx's worker.
+func NewStream(p *Pipeline, ctx *Context, out Target) *Stream {
+	if out == nil {
+		out = Discard
+	}
+	s := &Stream{p: p, ctx: ctx, w: ctx.worker, out: out}
+	s.tail.s = s
+	s.w.streams++
+	var next Target = &s.tail
+	for i := len(p.Filters) - 1; i >= 0; i-- {
+		next = s.newInstance(p.Filters[i], next)
+	}
+	s.head = next
+	return s
+}
+
+func (s *Stream) newInstance(f Filter, next Target) (t Target) {
+	defer func() {
+		if r := recover(); r != nil {
+			t = next
+			s.Fail(event.RuntimeError, fmt.Errorf("%s: %v", f.Info().Name, r))
+		}
+	}()
+	return f.New(s, next)
+}
+
+// Data returns the value the stream's starter attached with SetData (fork's
+// session data, use's arguments), or else its parent's: see SetData.
+func (s *Stream) Data() any { return s.data }
+
+// SetData attaches v to the stream, for its filters and callbacks to read
+// (scripts see it as `this` or `__argv`). Call it right after NewStream,
+// before the first Input.
+func (s *Stream) SetData(v any) { s.data = v }
+
+// Pipeline returns the pipeline the stream runs.
+func (s *Stream) Pipeline() *Pipeline { return s.p }
+
+// Context returns the stream's context.
+func (s *Stream) Context() *Context { return s.ctx }
+
+// Worker returns the worker the stream runs on.
+func (s *Stream) Worker() *Worker { return s.w }
+
+// Logger returns the worker's logger, with the pipeline and context id added.
+func (s *Stream) Logger() *slog.Logger {
+	return s.w.logger.With("pipeline", s.p.Name, "context", s.ctx.id)
+}
+
+// Input feeds evt to the stream's first filter. Events sent after the stream
+// has ended, or after a SessionEnd, are dropped.
+func (s *Stream) Input(evt event.Event) {
+	if s.closed || s.inEnded {
+		return
+	}
+	if _, ok := evt.(*event.SessionEnd); ok {
+		s.inEnded = true
+	}
+	s.depth++
+	s.deliver(evt)
+	s.depth--
+	s.check()
+}
+
+func (s *Stream) deliver(evt event.Event) {
+	defer s.catchAny()
+	s.head.Input(evt)
+}
+
+// Ended reports whether the stream has ended. A filter that calls out (to a
+// callback, a socket) checks it when it may be called by upstream filters
+// still finishing a loop after the stream failed.
+func (s *Stream) Ended() bool { return s.closed }
+
+// InputEnded reports whether a SessionEnd has gone into the stream.
+func (s *Stream) InputEnded() bool { return s.inEnded }
+
+// Hold keeps the stream open after a SessionEnd has gone in, until a matching
+// Release: a filter holds while it owes output (an open outbound connection, a
+// running process, buffered events waiting on a timer or a condition).
+func (s *Stream) Hold() { s.holds++ }
+
+// Release undoes one Hold. When the last hold is released after a SessionEnd
+// has gone in, and nothing came out yet, the stream ends with a SessionEnd of
+// no error.
+func (s *Stream) Release() {
+	if s.holds > 0 {
+		s.holds--
+	}
+	s.check()
+}
+
+func (s *Stream) check() {
+	if !s.closed && s.inEnded && s.holds == 0 && s.depth == 0 {
+		s.tail.Input(&event.SessionEnd{})
+	}
+}
+
+// OnClose registers fn to run when the stream ends or is closed. Functions
+// run last registered first, on the worker.
+func (s *Stream) OnClose(fn func()) { s.cleanups = append(s.cleanups, fn) }
+
+// Fail ends the stream because of err: the output gets a SessionEnd of the
+// given kind with err's message, and the stream closes. It is what a filter
+// calls when it cannot go on; the failure is logged at debug level.
+func (s *Stream) Fail(kind event.ErrorKind, err error) {
+	if s.closed {
+		return
+	}
+	s.Logger().Debug("stream failed", "kind", kind.String(), "err", err)
+	s.tail.Input(event.End(kind, err))
+	s.close()
+}
+
+// Catch recovers a panic, for filters that call user code. Use it deferred,
+// in a function that wraps only the call:
+//
+//	func (f *inst) call(d *event.Data) (ok bool) {
+//		defer f.s.Catch("onData", &ok)
+//		f.fn(d)
+//		return true
+//	}
+//
+// A panic becomes a runtime-error SessionEnd naming the filter, logged with
+// its stack; *ok is left false so the caller drops the event.
+func (s *Stream) Catch(filter string, ok *bool) {
+	if r := recover(); r != nil {
+		*ok = false
+		err := fmt.Errorf("%s: %v", filter, r)
+		if e, isErr := r.(error); isErr {
+			err = fmt.Errorf("%s: %w", filter, e)
+		}
+		s.Logger().Error("filter failed", "filter", filter, "err", err, "stack", stack())
+		s.Fail(event.RuntimeError, err)
+	}
+}
+
+func (s *Stream) catchAny() {
+	if r := recover(); r != nil {
+		s.Logger().Error("filter panicked", "panic", fmt.Sprint(r), "stack", stack())
+		s.Fail(event.RuntimeError, fmt.Errorf("panic: %v", r))
+	}
+}
+
+// Close ends the stream without sending anything out: its owner no longer
+// wants its output. OnClose functions run; later input is dropped.
+func (s *Stream) Close() {
+	if s.closed {
+		return
+	}
+	s.outEnded = true
+	s.close()
+}
+
+func (s *Stream) close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	s.w.streams--
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		fn := s.cleanups[i]
+		s.cleanups[i] = nil
+		s.w.safely(fn)
+	}
+	s.cleanups = nil
+}
+
+// Post runs fn on the stream's worker, unless the stream has ended by then.
+// It is safe to call from any goroutine: it is how a goroutine doing blocking
+// work hands its result back. After fn, the context is notified (so wait
+// conditions are re-checked) and the stream's end is checked.
+func (s *Stream) Post(fn func()) { s.w.post(task{s: s, fn: fn}) }
+
+func (s *Stream) runTask(fn func()) {
+	if s.closed {
+		return
+	}
+	s.depth++
+	s.runGuarded(fn)
+	s.depth--
+	s.ctx.Notify()
+	s.check()
+}
+
+func (s *Stream) runGuarded(fn func()) {
+	defer s.catchAny()
+	fn()
+}
+
+// AfterFunc runs fn on the worker once d has passed on the worker's clock,
+// unless the stream has ended by then or the timer is stopped.
+func (s *Stream) AfterFunc(d time.Duration, fn func()) Timer {
+	return s.w.AfterFunc(d, func() { s.runTask(fn) })
+}

@@ -1,0 +1,312 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Clock is where a worker gets its time. Tests swap in a manual clock
+// (pipelinetest.Clock) so that timers fire when the test says, not when the
+// wall clock does.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// AfterFunc calls f, on some goroutine, once d has passed.
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending call made by a Clock.
+type Timer interface {
+	// Stop prevents the call if it has not happened yet, and reports whether
+	// it did so.
+	Stop() bool
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// AfterFunc returns time.AfterFunc(d, f).
+func (SystemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// Flusher is something a worker flushes once it has handled a batch of
+// events: a socket writer that coalesces the output of a whole batch into one
+// vectored write.
+type Flusher interface {
+	Flush()
+}
+
+// WorkerOptions configure a worker. The zero value works.
+type WorkerOptions struct {
+	// Clock is the worker's clock; nil means the wall clock.
+	Clock Clock
+	// Logger receives the worker's log lines; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// task is a unit of work posted to a worker: fn, run for stream s (when s is
+// not nil and still open).
+type task struct {
+	s  *Stream
+	fn func()
+}
+
+var workerIDs atomic.Int32
+
+// Worker is the unit of execution: it runs every filter of every stream bound
+// to it, one task at a time, like one of Pipy's threads. Work reaches it with
+// Post from any goroutine. A worker runs either on its own goroutine (Run,
+// as a Group does) or on the caller's (RunPending, as the test harness does),
+// never both.
+type Worker struct {
+	id     int
+	clock  Clock
+	logger *slog.Logger
+
+	mu    sync.Mutex
+	queue []task
+	wake  chan struct{}
+
+	// Owned by the goroutine running the worker.
+	batch    []task
+	flushers []Flusher
+	locals   map[any]any
+	streams  int
+}
+
+// NewWorker returns a worker that runs nothing until Run or RunPending is
+// called.
+func NewWorker(opts WorkerOptions) *Worker {
+	w := &Worker{
+		id:     int(workerIDs.Add(1)),
+		clock:  opts.Clock,
+		logger: opts.Logger,
+		wake:   make(chan struct{}, 1),
+	}
+	if w.clock == nil {
+		w.clock = SystemClock{}
+	}
+	if w.logger == nil {
+		w.logger = slog.Default()
+	}
+	w.logger = w.logger.With("worker", w.id)
+	return w
+}
+
+// ID returns the worker's number, unique in the process.
+func (w *Worker) ID() int { return w.id }
+
+// Clock returns the worker's clock.
+func (w *Worker) Clock() Clock { return w.clock }
+
+// Now returns the worker clock's time.
+func (w *Worker) Now() time.Time { return w.clock.Now() }
+
+// Logger returns the worker's logger.
+func (w *Worker) Logger() *slog.Logger { return w.logger }
+
+// Post queues fn to run on the worker. It is safe to call from any goroutine,
+// and never blocks.
+func (w *Worker) Post(fn func()) { w.post(task{fn: fn}) }
+
+func (w *Worker) post(t task) {
+	w.mu.Lock()
+	w.queue = append(w.queue, t)
+	first := len(w.queue) == 1
+	w.mu.Unlock()
+	if first {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// AfterFunc runs fn on the worker once d has passed on the worker's clock,
+// unless the returned Timer is stopped first. Stop must be called on the
+// worker; once it returns, fn will not run.
+func (w *Worker) AfterFunc(d time.Duration, fn func()) Timer {
+	t := &workerTimer{}
+	t.t = w.clock.AfterFunc(d, func() {
+		w.Post(func() {
+			if !t.stopped {
+				t.stopped = true
+				fn()
+			}
+		})
+	})
+	return t
+}
+
+type workerTimer struct {
+	t       Timer
+	stopped bool
+}
+
+func (t *workerTimer) Stop() bool {
+	if t.stopped {
+		return false
+	}
+	t.stopped = true
+	t.t.Stop()
+	return true
+}
+
+// Local returns the worker's value for key, calling make to create it on
+// first use. Filters keep per-worker state this way (shared tap budgets, mux
+// sessions, a script runtime). Call it on the worker only.
+func (w *Worker) Local(key any, make func() any) any {
+	if v, ok := w.locals[key]; ok {
+		return v
+	}
+	if w.locals == nil {
+		w.locals = map[any]any{}
+	}
+	v := make()
+	w.locals[key] = v
+	return v
+}
+
+// FlushLater asks the worker to call f.Flush once the current batch of tasks
+// is done. Calling it several times in one batch with the same f flushes once
+// per call; callers keep a flag to ask only once.
+func (w *Worker) FlushLater(f Flusher) { w.flushers = append(w.flushers, f) }
+
+// Streams returns the number of streams of this worker that are open.
+func (w *Worker) Streams() int { return w.streams }
+
+// RunPending runs, on the calling goroutine, every task queued so far and
+// those they queue in turn, then flushes; it returns how many tasks ran.
+func (w *Worker) RunPending() int {
+	total := 0
+	for {
+		n := w.runBatch()
+		total += n
+		if n == 0 {
+			return total
+		}
+	}
+}
+
+// WaitPending blocks until a task is queued, ctx is done, or (if not zero)
+// the deadline passes; it reports whether a task is there to run.
+func (w *Worker) WaitPending(ctx context.Context) bool {
+	for {
+		w.mu.Lock()
+		n := len(w.queue)
+		w.mu.Unlock()
+		if n > 0 {
+			return true
+		}
+		select {
+		case <-w.wake:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// Run runs the worker's tasks on the calling goroutine until ctx is done.
+func (w *Worker) Run(ctx context.Context) {
+	for {
+		if w.runBatch() > 0 {
+			continue
+		}
+		select {
+		case <-w.wake:
+		case <-ctx.Done():
+			w.RunPending()
+			return
+		}
+	}
+}
+
+func (w *Worker) runBatch() int {
+	w.mu.Lock()
+	w.batch, w.queue = w.queue, w.batch[:0]
+	w.mu.Unlock()
+	n := len(w.batch)
+	for i := range w.batch {
+		w.run(w.batch[i])
+		w.batch[i] = task{}
+	}
+	for len(w.flushers) > 0 {
+		fs := w.flushers
+		w.flushers = nil
+		for _, f := range fs {
+			w.safely(f.Flush)
+		}
+	}
+	return n
+}
+
+func (w *Worker) run(t task) {
+	if t.s == nil {
+		w.safely(t.fn)
+		return
+	}
+	t.s.runTask(t.fn)
+}
+
+func (w *Worker) safely(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.logger.Error("panic in worker task", "panic", fmt.Sprint(r), "stack", stack())
+		}
+	}()
+	fn()
+}
+
+func stack() string {
+	buf := make([]byte, 4096)
+	return string(buf[:runtime.Stack(buf, false)])
+}
+
+// Group is a set of workers running on their own goroutines. Connections and
+// tasks are spread over them with Next. A Group is safe for concurrent use.
+type Group struct {
+	workers []*Worker
+	next    atomic.Uint32
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+}
+
+// NewGroup starts n workers (GOMAXPROCS when n < 1) and returns them as a group.
+func NewGroup(n int, opts WorkerOptions) *Group {
+	if n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &Group{cancel: cancel}
+	for range n {
+		w := NewWorker(opts)
+		g.workers = append(g.workers, w)
+		g.done.Add(1)
+		go func() {
+			defer g.done.Done()
+			w.Run(ctx)
+		}()
+	}
+	return g
+}
+
+// Workers returns the group's workers.
+func (g *Group) Workers() []*Worker { return g.workers }
+
+// Next returns the next worker, round robin.
+func (g *Group) Next() *Worker {
+	return g.workers[int(g.next.Add(1)-1)%len(g.workers)]
+}
+
+// Close stops the workers once they have run what is queued, and waits for them.
+func (g *Group) Close() {
+	g.cancel()
+	g.done.Wait()
+}
