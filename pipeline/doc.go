@@ -9,11 +9,11 @@
 // pipeline (Pipy's session): it owns one instance of each filter, chained head
 // to tail.
 //
-//	           Stream.Input                                   output Target
-//	 socket ──► ┌────────┐   ┌────────┐       ┌────────┐ ──► (socket, parent
-//	 parent     │filter 1│──►│filter 2│─ … ──►│filter n│      filter, test)
-//	 test       └────────┘   └────────┘       └────────┘
-//	                 │ link/fork/demux/mux start sub-streams of other pipelines
+//	          Stream.Input                                   output Target
+//	socket ──► ┌────────┐   ┌────────┐       ┌────────┐ ──► (socket, parent
+//	parent     │filter 1│──►│filter 2│─ … ──►│filter n│      filter, test)
+//	test       └────────┘   └────────┘       └────────┘
+//	                │ link/fork/demux/mux start sub-streams of other pipelines
 //
 // Every filter of every stream bound to a Worker runs on that worker, one
 // event at a time, so filter instances keep plain fields and never lock.
