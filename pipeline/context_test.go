@@ -1,0 +1,72 @@
+package pipeline_test
+
+import (
+	"testing"
+
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/stretchr/testify/assert"
+)
+
+type key struct{ name string }
+
+func TestContextValuesAndDerive(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	root := pipeline.NewContext(w)
+	root.SetValue(key{"a"}, 1)
+	child := root.Derive()
+	assert.NotEqual(t, root.ID(), child.ID())
+	assert.Same(t, root, child.Root())
+	assert.Same(t, root, child.Parent())
+	assert.Equal(t, 1, child.Value(key{"a"}), "a derived context sees its parent's values")
+	child.SetValue(key{"a"}, 2)
+	assert.Equal(t, 2, child.Value(key{"a"}))
+	assert.Equal(t, 1, root.Value(key{"a"}), "and its own values stay its own")
+	assert.Nil(t, root.Value(key{"missing"}))
+	assert.Same(t, root.Valve(), child.Valve(), "one valve per family")
+}
+
+func TestNotifyRunsWatchersOfTheFamilyUntilCancelled(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	root := pipeline.NewContext(w)
+	child := root.Derive()
+	var calls []string
+	cancelA := child.Watch(func() { calls = append(calls, "a") })
+	root.Watch(func() { calls = append(calls, "b") })
+	root.Notify()
+	assert.Equal(t, []string{"a", "b"}, calls)
+	cancelA()
+	cancelA()
+	child.Notify()
+	assert.Equal(t, []string{"a", "b", "b"}, calls)
+}
+
+func TestNotifyFromAWatcherRunsAnotherRoundNotRecursion(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	c := pipeline.NewContext(w)
+	n := 0
+	c.Watch(func() {
+		n++
+		if n < 3 {
+			c.Notify()
+		}
+	})
+	c.Notify()
+	assert.Equal(t, 3, n)
+}
+
+func TestValveClosesAndOpensByCount(t *testing.T) {
+	v := pipeline.NewValve()
+	assert.True(t, v.IsOpen())
+	v.Close()
+	v.Close()
+	v.Open()
+	assert.False(t, v.IsOpen())
+	done := make(chan struct{})
+	close(done)
+	assert.False(t, v.Wait(done), "Wait gives up when done is closed")
+	v.Open()
+	assert.True(t, v.IsOpen())
+	assert.True(t, v.Wait(nil))
+	v.Open() // more opens than closes are ignored
+	assert.True(t, v.IsOpen())
+}
