@@ -1,0 +1,8 @@
+package dubbo
+
+import "github.com/sluice-go/sluice/pipeline"
+
+// Infos lists the filters of this package, as scripts name them.
+func Infos() []pipeline.Info {
+	return []pipeline.Info{(&DecodeFilter{}).Info(), (&EncodeFilter{}).Info()}
+}
