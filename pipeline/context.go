@@ -27,6 +27,7 @@ type Context struct {
 	values   map[any]any
 	watchers []*watcher // on the root only
 	valve    *Valve     // on the root only
+	retValve *Valve     // on the root only
 
 	notifying, again bool
 	scratch          []*watcher
@@ -139,13 +140,29 @@ func (c *Context) Notify() {
 // maxNotifyRounds bounds how often watchers that keep notifying are re-run.
 const maxNotifyRounds = 16
 
-// Valve returns the flow-control valve shared by c's family, making it on
-// first use. Writers that queue too much close it; readers of the same
-// connection family wait on it before reading more.
+// Valve returns the flow-control valve of the forward direction, shared by
+// c's family, making it on first use: the readers of inbound connections wait
+// on it before reading more, and whatever queues bytes toward an upstream (an
+// outbound connection's writer, a process's input) closes it while its queue
+// is too long.
 func (c *Context) Valve() *Valve {
 	r := c.root
 	if r.valve == nil {
 		r.valve = NewValve()
 	}
 	return r.valve
+}
+
+// ReturnValve is Valve for the return direction: the readers of outbound
+// connections (and of a process's output) wait on it, and the writers of
+// inbound connections close it while their queue is too long. The two
+// directions have a valve each so that a peer that stops reading while it
+// cannot write (an echo server, a pipelining server, cat) cannot stall both
+// directions at once and deadlock the pair.
+func (c *Context) ReturnValve() *Valve {
+	r := c.root
+	if r.retValve == nil {
+		r.retValve = NewValve()
+	}
+	return r.retValve
 }

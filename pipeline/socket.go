@@ -64,16 +64,23 @@ var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize);
 // queued during one batch with one vectored write when it flushes, without
 // blocking: only a remainder the kernel does not take goes to a goroutine
 // that waits for the connection to be writable. What is queued is bounded by
-// the write water marks, through the stream context's Valve.
+// the write water marks, through the stream context's valves. An inbound
+// socket reads while Context.Valve is open; an outbound one while
+// Context.ReturnValve is. A congested outbound socket closes Valve (the
+// client's side stops being read, while the upstream's side goes on being
+// read, so an upstream that stops reading until it can write is drained); a
+// congested inbound socket closes both (the pipeline may be answering the
+// client from what it reads from the client itself).
 //
 // Write, End and Close are called on the stream's worker.
 type Socket struct {
-	nc    net.Conn
-	rc    syscall.RawConn // nil when nc has no file descriptor
-	s     *Stream
-	w     *Worker
-	valve *Valve
-	opts  ConnOptions
+	nc   net.Conn
+	rc   syscall.RawConn // nil when nc has no file descriptor
+	s    *Stream
+	w    *Worker
+	rv   *Valve   // waited on before reading
+	wv   []*Valve // closed while the write queue is too long
+	opts ConnOptions
 
 	// Reader side: shared with the reader goroutine.
 	inflight atomic.Int64
@@ -96,10 +103,21 @@ type Socket struct {
 	peak      int
 }
 
-// NewSocket joins nc to stream s. Nothing is read until Start.
+// NewSocket joins nc, an inbound connection (one the stream serves), to
+// stream s. Nothing is read until Start.
 func NewSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
+	return newSocket(s, nc, opts, s.ctx.Valve(), s.ctx.Valve(), s.ctx.ReturnValve())
+}
+
+// NewOutboundSocket joins nc, an outbound connection (one the stream opened
+// to an upstream, as connect does), to stream s. Nothing is read until Start.
+func NewOutboundSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
+	return newSocket(s, nc, opts, s.ctx.ReturnValve(), s.ctx.Valve())
+}
+
+func newSocket(s *Stream, nc net.Conn, opts ConnOptions, rv *Valve, wv ...*Valve) *Socket {
 	k := &Socket{
-		nc: nc, s: s, w: s.w, valve: s.ctx.Valve(), opts: opts.withDefaults(),
+		nc: nc, s: s, w: s.w, rv: rv, wv: wv, opts: opts.withDefaults(),
 		room: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	if sc, ok := nc.(syscall.Conn); ok && haveRaw {
@@ -131,7 +149,7 @@ func (k *Socket) readLoop(t Target) {
 		}
 	}()
 	for {
-		if !k.valve.Wait(k.done) {
+		if !k.rv.Wait(k.done) {
 			return
 		}
 		for k.inflight.Load() >= int64(k.opts.ReadAhead) {
@@ -248,7 +266,7 @@ func (k *Socket) Write(d *event.Data) {
 	k.peak = max(k.peak, k.queued)
 	if !k.congested && k.queued > k.opts.WriteHighWater {
 		k.congested = true
-		k.valve.Close()
+		k.closeValves()
 	}
 	k.flushLater()
 }
@@ -257,6 +275,18 @@ func (k *Socket) flushLater() {
 	if !k.asked {
 		k.asked = true
 		k.w.FlushLater(k)
+	}
+}
+
+func (k *Socket) closeValves() {
+	for _, v := range k.wv {
+		v.Close()
+	}
+}
+
+func (k *Socket) openValves() {
+	for _, v := range k.wv {
+		v.Open()
 	}
 }
 
@@ -325,7 +355,7 @@ func (k *Socket) wrote(n int) {
 	}
 	if k.congested && k.queued <= k.opts.WriteLowWater {
 		k.congested = false
-		k.valve.Open()
+		k.openValves()
 	}
 }
 
@@ -345,7 +375,7 @@ func (k *Socket) writeLoop(bufs net.Buffers) {
 		k.written += n
 		if k.congested && k.queued <= k.opts.WriteLowWater {
 			k.congested = false
-			k.valve.Open()
+			k.openValves()
 		}
 		if err != nil {
 			k.fail(err)
@@ -390,7 +420,7 @@ func (k *Socket) Close() {
 	k.closed = true
 	if k.congested {
 		k.congested = false
-		k.valve.Open()
+		k.openValves()
 	}
 	k.pending = nil
 	k.queued = 0

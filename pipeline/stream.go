@@ -84,7 +84,8 @@ func (s *Stream) newInstance(f Filter, next Target) (t Target) {
 }
 
 // Data returns the value the stream's starter attached with SetData (fork's
-// session data, use's arguments), or else its parent's: see SetData.
+// session data, use's arguments), or nil. Filters that start sub-streams pass
+// it on explicitly where scripts expect it (link and demux do).
 func (s *Stream) Data() any { return s.data }
 
 // SetData attaches v to the stream, for its filters and callbacks to read
