@@ -1,0 +1,164 @@
+package http1
+
+import (
+	"errors"
+	"time"
+
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
+)
+
+// DefaultHeadTimeout is how long decodeHttpRequest waits, by default, for a
+// request head to be complete once its first byte has arrived.
+const DefaultHeadTimeout = 10 * time.Second
+
+// DecodeRequestFilter is the decodeHttpRequest filter: it turns the bytes a
+// client sends into request messages. For each event kind:
+//
+//   - *event.Data is decoded (see Decoder): each request comes out as an
+//     *event.MessageStart with a *RequestHead, its body as *event.Data
+//     sharing the input's chunks, and an *event.MessageEnd with the trailers
+//     as its Tail. After a request that asks to close the connection, later
+//     bytes are dropped.
+//   - *event.MessageStart and *event.MessageEnd are dropped: the input is one
+//     byte stream, whatever message boundaries it carried.
+//   - *event.SessionEnd passes on. When it ends the stream normally in the
+//     middle of a request, a ProtocolError SessionEnd whose Cause is the
+//     *SyntaxError (wrapping ErrUnexpectedEnd) passes on instead.
+//
+// Malformed or oversized input ends the stream: a SessionEnd of kind
+// ProtocolError, whose Cause is the *SyntaxError, goes on to the next filter,
+// and later input is dropped. A head not complete within HeadTimeout of its
+// first byte does the same with kind Timeout and a *SyntaxError of status 408
+// wrapping ErrHeadTimeout. In both cases encodeHttpResponse, further down the
+// same stream (or in a context derived from it), answers the client with the
+// error's status (400, 408, 414, 431, 501, 505) and "Connection: close" before
+// passing the SessionEnd on, unless a response is being written then.
+//
+// The filter shares, through the stream's context, what each request
+// requires of its response (HEAD, Connection: close, HTTP/1.0, CONNECT) with
+// encodeHttpResponse, which also switches it to a tunnel after a 101 or a 2xx
+// response to CONNECT.
+//
+// The zero value is ready to use; a DecodeRequestFilter is shared by every
+// stream of its pipeline and must not be changed once a stream has started.
+type DecodeRequestFilter struct {
+	// Options are the decoder's limits; the zero value gives the defaults
+	// (8 KiB request line, 64 KiB head, 100 fields).
+	Options Options
+	// HeadTimeout bounds the time from the first byte of a head to its
+	// end. Zero means DefaultHeadTimeout (10s); a negative value, no limit.
+	HeadTimeout time.Duration
+}
+
+// DecodeRequest returns the decodeHttpRequest filter with default options.
+func DecodeRequest() *DecodeRequestFilter { return &DecodeRequestFilter{} }
+
+// Info describes the filter as scripts call it.
+func (f *DecodeRequestFilter) Info() pipeline.Info {
+	return pipeline.Info{Name: "decodeHttpRequest", Synopsis: "()", Summary: "Decodes HTTP/1 requests from bytes into messages"}
+}
+
+// New returns the filter's instance for stream s.
+func (f *DecodeRequestFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	timeout := f.HeadTimeout
+	if timeout == 0 {
+		timeout = DefaultHeadTimeout
+	}
+	d := &decodeRequest{s: s, next: next, timeout: timeout, dec: NewRequestDecoder(f.Options)}
+	d.conn = &serverConn{dec: d.dec}
+	s.Context().SetValue(serverKey{}, d.conn)
+	s.OnClose(d.stopTimer)
+	return d
+}
+
+// decodeRequest is the per-stream instance of DecodeRequestFilter.
+type decodeRequest struct {
+	s       *pipeline.Stream
+	next    pipeline.Target
+	dec     *Decoder
+	conn    *serverConn
+	timeout time.Duration
+	timer   pipeline.Timer // running while a head is incomplete
+	heads   int            // heads completed, to restart the timer for each
+	done    bool           // a SessionEnd went out: drop everything
+}
+
+// Input decodes Data, drops message boundaries and checks the end.
+func (d *decodeRequest) Input(evt event.Event) {
+	if d.done || d.s.Ended() {
+		return
+	}
+	switch evt := evt.(type) {
+	case *event.Data:
+		heads := d.heads
+		if err := d.dec.Decode(evt, d.emit); err != nil {
+			d.fail(event.ProtocolError, err)
+			return
+		}
+		if d.heads != heads {
+			d.stopTimer()
+		}
+		if d.dec.InHead() && d.timer == nil && d.timeout > 0 {
+			d.timer = d.s.AfterFunc(d.timeout, d.expire)
+		} else if !d.dec.InHead() {
+			d.stopTimer()
+		}
+	case *event.MessageStart, *event.MessageEnd:
+	case *event.SessionEnd:
+		d.stopTimer()
+		if evt.Err == event.NoError {
+			if err := d.dec.End(d.emit); err != nil {
+				d.fail(event.ProtocolError, err)
+				return
+			}
+		}
+		d.done = true
+		d.next.Input(evt)
+	default:
+		d.next.Input(evt)
+	}
+}
+
+// emit passes decoded events on, noting each request for the encoder.
+func (d *decodeRequest) emit(evt event.Event) {
+	if ms, ok := evt.(*event.MessageStart); ok {
+		d.heads++
+		if h, ok := ms.Head.(*RequestHead); ok {
+			d.conn.push(h)
+		}
+	}
+	if !d.done && !d.s.Ended() {
+		d.next.Input(evt)
+	}
+}
+
+// expire ends the stream with a 408 when the head is still incomplete.
+func (d *decodeRequest) expire() {
+	d.timer = nil
+	if d.done || !d.dec.InHead() {
+		return
+	}
+	d.fail(event.Timeout, &SyntaxError{
+		Offset: d.dec.Offset(), Status: 408, Err: ErrHeadTimeout,
+		Msg: "request head not complete within " + d.timeout.String(),
+	})
+}
+
+// fail records the status to answer with and sends the SessionEnd on.
+func (d *decodeRequest) fail(kind event.ErrorKind, err error) {
+	d.stopTimer()
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		d.conn.failStatus = se.Status
+	}
+	d.done = true
+	d.next.Input(event.End(kind, err))
+}
+
+func (d *decodeRequest) stopTimer() {
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+}

@@ -1,0 +1,75 @@
+// Package http1 is sluice's HTTP/1.x codec: an incremental decoder that turns
+// bytes into message events, functions that turn message heads and bodies
+// back into bytes, and, built on them, the four filters decodeHttpRequest,
+// decodeHttpResponse, encodeHttpRequest and encodeHttpResponse.
+//
+// # Decoding
+//
+// A Decoder made by NewRequestDecoder or NewResponseDecoder is fed bytes as
+// they arrive, in pieces of any size down to one byte, and emits for each
+// message
+//
+//	*event.MessageStart{Head: *RequestHead or *ResponseHead}
+//	*event.Data ...          the body, sharing the input's chunks
+//	*event.MessageEnd{Tail: Headers or nil}   the trailers, if any
+//
+// The messages are the same however the input is split. Heads expose the
+// method, path (the request target as sent), protocol, status and reason
+// phrase, and the header fields in order, repeats kept, names in lower case.
+// A decoded head costs two allocations: one copy of its bytes, from which
+// every string is sliced, and one block holding the head, its events and
+// room for up to 16 fields.
+//
+// The decoder frames bodies by Content-Length, by chunked transfer coding
+// (extensions ignored, trailers kept) or, for responses, by the end of the
+// stream (End completes them). It handles keep-alive and pipelining,
+// HTTP/1.0 with and without keep-alive, Connection: close (later input is
+// discarded), bodiless responses (1xx, 204, 304 and, through
+// Options.RequestMethod, responses to HEAD; interim 1xx responses do not
+// consume the pending request) and protocol switches (101, CONNECT), after
+// which bytes pass as plain Data. Expect: 100-continue needs nothing
+// special and passes through.
+//
+// It is strict where leniency lets requests be smuggled: both Content-Length
+// and Transfer-Encoding, differing Content-Lengths, transfer codings other
+// than a single chunked, malformed chunk sizes, bare LF or CR, obsolete line
+// folding, whitespace before a colon, a missing or repeated Host in an
+// HTTP/1.1 request — all stop the decoder with a *SyntaxError giving the
+// byte offset and the status a server answers with (400, 414, 431, 501, 505;
+// 502 for a response decoder). Limits (Options) on the start line, the head
+// and the number of fields count bytes across Decode calls.
+//
+// # Encoding
+//
+// WriteRequestHead and WriteResponseHead write a head with framing fields
+// for the body that follows: Content-Length when its length is known,
+// chunked otherwise; WriteChunk and WriteLastChunk write a chunked body;
+// WriteErrorResponse writes the minimal response a server sends before
+// closing on a bad request. RequestHeadOf and ResponseHeadOf accept the heads
+// scripts supply as maps and fill missing fields from defaults.
+//
+// # Filters
+//
+// DecodeRequest, DecodeResponse, EncodeRequest and EncodeResponse are the
+// filters decodeHttpRequest, decodeHttpResponse, encodeHttpRequest and
+// encodeHttpResponse. A server pipeline typically reads
+//
+//	DecodeRequest() → (answer each request message) → EncodeResponse(nil)
+//
+// and a client one
+//
+//	EncodeRequest(nil) → connect(upstream) → DecodeResponse()
+//
+// Each pair shares what it must through the stream's context: the request
+// decoder tells the response encoder which requests were HEAD, asked to
+// close or spoke HTTP/1.0, and the status to answer with when the request
+// decoder fails (400, 408 after a head timeout, 414, 431, 501, 505); the
+// request encoder tells the response decoder which requests were HEAD or
+// CONNECT, and which are still unanswered when the upstream fails (they get
+// synthetic 502, 503, 401 or 500 responses). The encoders send a body with
+// Content-Length when it is complete within a buffer limit, and stream it
+// chunked otherwise.
+//
+// Decoders, encoders and heads are for use by one goroutine at a time; a
+// Decoder belongs to one stream, as filter instances do.
+package http1

@@ -1,0 +1,213 @@
+package http1
+
+import (
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
+)
+
+// DefaultBufferSize is how many body bytes the encoders buffer, by default,
+// to send a message with Content-Length before they fall back to streaming
+// it chunked.
+const DefaultBufferSize = 16 << 10
+
+// EncodeRequestFilter is the encodeHttpRequest filter: it turns request
+// messages into bytes. For each event kind:
+//
+//   - *event.MessageStart begins a request. Its head (a *RequestHead, a
+//     RequestHead, a map[string]any as scripts make, or nil) is completed
+//     from Head (see RequestHeadOf). Nothing comes out yet.
+//   - *event.Data inside a request is buffered, sharing its chunks, up to
+//     BufferSize bytes; beyond that the head comes out with
+//     "Transfer-Encoding: chunked" and the body follows chunk by chunk as it
+//     arrives. Data outside a request passes on unchanged (a tunnel after
+//     CONNECT).
+//   - *event.MessageEnd ends the request: a buffered one comes out whole, as
+//     one Data, with "Content-Length" (or chunked when it has trailers); a
+//     streamed one gets its last chunk and trailers.
+//   - *event.SessionEnd passes on; a request still being buffered is dropped.
+//
+// The method of each request written is recorded for decodeHttpResponse in
+// the same stream. A head that cannot be encoded safely (see
+// WriteRequestHead) ends the stream with a RuntimeError SessionEnd whose
+// Cause wraps ErrInvalidHead.
+//
+// The zero value is ready to use; an EncodeRequestFilter is shared by every
+// stream of its pipeline and must not be changed once a stream has started.
+type EncodeRequestFilter struct {
+	// Head supplies the fields a message's head lacks: nil (method GET,
+	// path "/", HTTP/1.1), a *RequestHead, a RequestHead, a map[string]any,
+	// or a func(*pipeline.Stream) any called at each MessageStart and
+	// returning one of those. A panic in the function ends the stream with
+	// a RuntimeError SessionEnd.
+	Head any
+	// BufferSize is how many body bytes are buffered to compute
+	// Content-Length. Zero means DefaultBufferSize; a negative value streams
+	// every body chunked.
+	BufferSize int
+}
+
+// EncodeRequest returns the encodeHttpRequest filter with head as its Head.
+func EncodeRequest(head any) *EncodeRequestFilter { return &EncodeRequestFilter{Head: head} }
+
+// Info describes the filter as scripts call it.
+func (f *EncodeRequestFilter) Info() pipeline.Info {
+	return pipeline.Info{Name: "encodeHttpRequest", Synopsis: "([head])", Summary: "Encodes messages into HTTP/1 requests"}
+}
+
+// New returns the filter's instance for stream s.
+func (f *EncodeRequestFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	e := &encodeRequest{s: s, next: next, conn: clientConnOf(s), limit: bufferLimit(f.BufferSize)}
+	e.conn.encoder = true
+	e.defaults = headDefaults(s, f.Head, "encodeHttpRequest", func(v any) (any, error) { return RequestHeadOf(v, nil) })
+	return e
+}
+
+// encodeRequest is the per-stream instance of EncodeRequestFilter.
+type encodeRequest struct {
+	s        *pipeline.Stream
+	next     pipeline.Target
+	conn     *clientConn
+	limit    int
+	defaults func() (any, bool)
+
+	head      *RequestHead // the request being encoded; nil outside one
+	body      *event.Data  // its buffered body
+	streaming bool         // its head went out chunked
+}
+
+// Input buffers or streams each request, as described on the filter.
+func (e *encodeRequest) Input(evt event.Event) {
+	if e.s.Ended() {
+		return
+	}
+	switch evt := evt.(type) {
+	case *event.MessageStart:
+		defaults, ok := e.defaults()
+		if !ok {
+			return
+		}
+		d, _ := defaults.(*RequestHead)
+		h, err := RequestHeadOf(evt.Head, d)
+		if err != nil {
+			e.s.Fail(event.RuntimeError, err)
+			return
+		}
+		e.head, e.body, e.streaming = h, nil, false
+		if e.limit < 0 {
+			e.startStreaming(nil)
+		}
+	case *event.Data:
+		switch {
+		case e.head == nil:
+			e.next.Input(evt)
+		case e.streaming:
+			out := new(event.Data)
+			WriteChunk(out, evt)
+			e.next.Input(out)
+		case dataLen(e.body)+evt.Len() > e.limit:
+			e.startStreaming(evt)
+		case e.body == nil:
+			e.body = evt
+		default:
+			e.body.PushData(evt)
+		}
+	case *event.MessageEnd:
+		if e.head == nil {
+			return
+		}
+		tail, err := HeadersOf(evt.Tail)
+		if err != nil {
+			e.s.Fail(event.RuntimeError, err)
+			return
+		}
+		if !e.streaming && len(tail) > 0 {
+			e.startStreaming(nil) // only chunked coding carries trailers
+		}
+		out := new(event.Data)
+		if e.streaming {
+			if err := WriteLastChunk(out, tail); err != nil {
+				e.s.Fail(event.RuntimeError, err)
+				return
+			}
+		} else if !e.writeHead(out, int64(dataLen(e.body))) {
+			return
+		} else if e.body != nil {
+			out.PushData(e.body)
+		}
+		e.head, e.body = nil, nil
+		e.next.Input(out)
+	case *event.SessionEnd:
+		e.head, e.body = nil, nil
+		e.next.Input(evt)
+	default:
+		e.next.Input(evt)
+	}
+}
+
+// startStreaming writes the head for a chunked body, then the buffered body
+// and more as a chunk.
+func (e *encodeRequest) startStreaming(more *event.Data) {
+	out := new(event.Data)
+	if !e.writeHead(out, UnknownLength) {
+		return
+	}
+	e.streaming = true
+	WriteChunk(out, e.body)
+	WriteChunk(out, more)
+	e.body = nil
+	e.next.Input(out)
+}
+
+// writeHead writes the head and records its method; on failure it ends the
+// stream and reports false.
+func (e *encodeRequest) writeHead(out *event.Data, length int64) bool {
+	if _, err := WriteRequestHead(out, e.head, length); err != nil {
+		e.head, e.body = nil, nil
+		e.s.Fail(event.RuntimeError, err)
+		return false
+	}
+	e.conn.pushMethod(e.head.Method)
+	return true
+}
+
+// dataLen is d.Len(), 0 for nil.
+func dataLen(d *event.Data) int {
+	if d == nil {
+		return 0
+	}
+	return d.Len()
+}
+
+// bufferLimit resolves a BufferSize.
+func bufferLimit(n int) int {
+	if n == 0 {
+		return DefaultBufferSize
+	}
+	return n
+}
+
+// headDefaults returns a function giving the defaults for each message:
+// head converted once with convert, or, when head is a function, its result
+// converted at each call. The function reports false, having ended the
+// stream, when head panics or its result does not convert.
+func headDefaults(s *pipeline.Stream, head any, name string, convert func(any) (any, error)) func() (any, bool) {
+	if fn, ok := head.(func(*pipeline.Stream) any); ok {
+		return func() (v any, ok bool) {
+			defer s.Catch(name, &ok)
+			v, err := convert(fn(s))
+			if err != nil {
+				s.Fail(event.RuntimeError, err)
+				return nil, false
+			}
+			return v, true
+		}
+	}
+	v, err := convert(head)
+	return func() (any, bool) {
+		if err != nil {
+			s.Fail(event.RuntimeError, err)
+			return nil, false
+		}
+		return v, true
+	}
+}

@@ -1,0 +1,258 @@
+package http1
+
+import (
+	"errors"
+
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
+)
+
+// EncodeResponseFilter is the encodeHttpResponse filter: it turns response
+// messages into bytes. For each event kind:
+//
+//   - *event.MessageStart begins a response. Its head (a *ResponseHead, a
+//     ResponseHead, a map[string]any as scripts make, or nil) is completed
+//     from Head (see ResponseHeadOf). A response without a body — 1xx, 204,
+//     304, or one to a HEAD request — comes out at once; others are held.
+//   - *event.Data inside a response is buffered, sharing its chunks, up to
+//     BufferSize bytes; beyond that the head comes out with
+//     "Transfer-Encoding: chunked" (for an HTTP/1.0 client: with no framing
+//     and "Connection: close") and the body follows as it arrives. The body
+//     of a bodiless response is dropped. Data outside a response passes on
+//     unchanged (a tunnel after 101 or CONNECT).
+//   - *event.MessageEnd ends the response: a buffered one comes out whole, as
+//     one Data, with "Content-Length"; a streamed one is ended. When the
+//     request asked to close the connection (the response then says
+//     "Connection: close"), or the response itself does, a SessionEnd
+//     follows it and ends the stream.
+//   - *event.SessionEnd passes on. When decodeHttpRequest failed (a bad
+//     request, oversized head, or head timeout) and no response is being
+//     written, the error response for its status ("HTTP/1.1 400 Bad
+//     Request", "Connection: close", "Content-Length: 0") comes out first.
+//     A response still being buffered is dropped.
+//
+// What each request requires (HEAD, close, HTTP/1.0, CONNECT) comes from
+// decodeHttpRequest in the same context, or the one it was derived from; a
+// 101 response, or a 2xx response to CONNECT, switches that decoder to a
+// tunnel. Without it, every response is taken as one to a keep-alive GET,
+// and the error response is taken from a SessionEnd whose Cause is a
+// *SyntaxError. A head that cannot be encoded safely (see WriteResponseHead)
+// ends the stream with a RuntimeError SessionEnd whose Cause wraps
+// ErrInvalidHead.
+//
+// The zero value is ready to use; an EncodeResponseFilter is shared by every
+// stream of its pipeline and must not be changed once a stream has started.
+type EncodeResponseFilter struct {
+	// Head supplies the fields a message's head lacks: nil (status 200,
+	// HTTP/1.1), a *ResponseHead, a ResponseHead, a map[string]any, or a
+	// func(*pipeline.Stream) any called at each MessageStart and returning
+	// one of those. A panic in the function ends the stream with a
+	// RuntimeError SessionEnd.
+	Head any
+	// BufferSize is how many body bytes are buffered to compute
+	// Content-Length. Zero means DefaultBufferSize; a negative value streams
+	// every body.
+	BufferSize int
+}
+
+// EncodeResponse returns the encodeHttpResponse filter with head as its Head.
+func EncodeResponse(head any) *EncodeResponseFilter { return &EncodeResponseFilter{Head: head} }
+
+// Info describes the filter as scripts call it.
+func (f *EncodeResponseFilter) Info() pipeline.Info {
+	return pipeline.Info{Name: "encodeHttpResponse", Synopsis: "([head])", Summary: "Encodes messages into HTTP/1 responses"}
+}
+
+// New returns the filter's instance for stream s.
+func (f *EncodeResponseFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	e := &encodeResponse{s: s, next: next, limit: bufferLimit(f.BufferSize)}
+	e.defaults = headDefaults(s, f.Head, "encodeHttpResponse", func(v any) (any, error) { return ResponseHeadOf(v, nil) })
+	return e
+}
+
+// encodeResponse is the per-stream instance of EncodeResponseFilter.
+type encodeResponse struct {
+	s        *pipeline.Stream
+	next     pipeline.Target
+	limit    int
+	defaults func() (any, bool)
+	done     bool // a SessionEnd went out
+
+	head     *ResponseHead // the response being encoded; nil outside one
+	body     *event.Data   // its buffered body
+	info     reqInfo       // what its request requires
+	framing  Framing       // how its body goes out, once its head is out
+	headOut  bool          // its head went out
+	closeAft bool          // the stream ends after it
+}
+
+// Input buffers or streams each response, as described on the filter.
+func (e *encodeResponse) Input(evt event.Event) {
+	if e.done || e.s.Ended() {
+		return
+	}
+	switch evt := evt.(type) {
+	case *event.MessageStart:
+		e.start(evt)
+	case *event.Data:
+		switch {
+		case e.head == nil:
+			e.next.Input(evt)
+		case e.headOut:
+			out := new(event.Data)
+			switch e.framing {
+			case FramingChunked:
+				WriteChunk(out, evt)
+			case FramingClose, FramingLength:
+				out = evt
+			}
+			if out.Len() > 0 {
+				e.next.Input(out)
+			}
+		case dataLen(e.body)+evt.Len() > e.limit:
+			e.writeHead(UnknownLength, evt)
+		case e.body == nil:
+			e.body = evt
+		default:
+			e.body.PushData(evt)
+		}
+	case *event.MessageEnd:
+		e.end(evt)
+	case *event.SessionEnd:
+		if status := e.errorStatus(evt); status != 0 && !(e.head != nil && e.headOut) {
+			out := new(event.Data)
+			WriteErrorResponse(out, status)
+			e.next.Input(out)
+		}
+		e.head, e.body, e.done = nil, nil, true
+		e.next.Input(evt)
+	default:
+		e.next.Input(evt)
+	}
+}
+
+// start resolves a response's head and writes it at once when it has no body.
+func (e *encodeResponse) start(evt *event.MessageStart) {
+	defaults, ok := e.defaults()
+	if !ok {
+		return
+	}
+	d, _ := defaults.(*ResponseHead)
+	h, err := ResponseHeadOf(evt.Head, d)
+	if err != nil {
+		e.s.Fail(event.RuntimeError, err)
+		return
+	}
+	conn := serverConnOf(e.s)
+	e.info = reqInfo{}
+	if h.Status >= 200 || h.Status == 101 {
+		e.info = conn.pop()
+	}
+	e.closeAft = h.Status >= 200 && (e.info.close || !h.KeepAlive())
+	switch {
+	case h.Status >= 200 && e.info.close && h.KeepAlive():
+		h = withHeader(h, "connection", "close")
+	case e.info.http10 && !e.closeAft && !h.Headers.Has("connection"):
+		h = withHeader(h, "connection", "keep-alive")
+	}
+	e.head, e.body, e.headOut = h, nil, false
+	tunnel := h.Status == 101 || (e.info.connect && h.Status >= 200 && h.Status < 300)
+	switch {
+	case tunnel || e.info.head:
+		e.writeHead(NoBody, nil)
+	case h.Status < 200 || h.Status == 204 || h.Status == 304:
+		e.writeHead(0, nil)
+	case e.limit < 0:
+		e.writeHead(UnknownLength, nil)
+	}
+	if tunnel && conn != nil && e.headOut {
+		e.closeAft = false
+		conn.dec.Tunnel()
+	}
+}
+
+// end writes what is left of the response and ends the stream if it must.
+func (e *encodeResponse) end(evt *event.MessageEnd) {
+	if e.head == nil {
+		return
+	}
+	out := new(event.Data)
+	if !e.headOut {
+		tail, _ := HeadersOf(evt.Tail)
+		if len(tail) > 0 && !e.info.http10 {
+			e.writeHead(UnknownLength, nil) // only chunked coding carries trailers
+		} else {
+			e.writeHead(int64(dataLen(e.body)), nil)
+		}
+		if !e.headOut {
+			return
+		}
+	}
+	if e.framing == FramingChunked {
+		tail, err := HeadersOf(evt.Tail)
+		if err == nil {
+			err = WriteLastChunk(out, tail)
+		}
+		if err != nil {
+			e.s.Fail(event.RuntimeError, err)
+			return
+		}
+	}
+	if out.Len() > 0 {
+		e.next.Input(out)
+	}
+	closeAfter := e.closeAft || e.framing == FramingClose
+	e.head, e.body, e.headOut = nil, nil, false
+	if closeAfter {
+		e.done = true
+		e.next.Input(&event.SessionEnd{})
+	}
+}
+
+// writeHead writes the head for a body of the given length, then the
+// buffered body and more. On failure it ends the stream.
+func (e *encodeResponse) writeHead(length int64, more *event.Data) {
+	h := e.head
+	if length == UnknownLength && e.info.http10 && h.Protocol != proto10 {
+		c := *h
+		c.Protocol = proto10 // no chunked coding for this client: close-delimited
+		h = &c
+	}
+	out := new(event.Data)
+	framing, err := WriteResponseHead(out, h, length)
+	if err != nil {
+		e.head, e.body, e.headOut = nil, nil, false
+		e.s.Fail(event.RuntimeError, err)
+		return
+	}
+	e.framing, e.headOut = framing, true
+	switch framing {
+	case FramingChunked:
+		WriteChunk(out, e.body)
+		WriteChunk(out, more)
+	case FramingLength, FramingClose:
+		out.PushData(e.body)
+		out.PushData(more)
+	}
+	e.body = nil
+	e.next.Input(out)
+}
+
+// errorStatus returns the status to answer a failed request decoder with, or 0.
+func (e *encodeResponse) errorStatus(se *event.SessionEnd) int {
+	if conn := serverConnOf(e.s); conn != nil {
+		return conn.failStatus
+	}
+	var syn *SyntaxError
+	if se.Err != event.NoError && errors.As(se.Cause, &syn) {
+		return syn.Status
+	}
+	return 0
+}
+
+// withHeader returns a copy of h with one more field; h is left unchanged.
+func withHeader(h *ResponseHead, name, value string) *ResponseHead {
+	c := *h
+	c.Headers = append(h.Headers[:len(h.Headers):len(h.Headers)], Header{Name: name, Value: value})
+	return &c
+}
