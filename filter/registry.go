@@ -7,10 +7,11 @@ import "github.com/sluice-go/sluice/pipeline"
 // own (http1.Infos, dubbo.Infos).
 func Infos() []pipeline.Info {
 	return []pipeline.Info{
-		dummyInfo, dumpInfo,
+		connectInfo, demuxInfo, dummyInfo, dumpInfo, execInfo, forkInfo, linkInfo, muxInfo,
 		onDataInfo, onMessageInfo, onMessageBodyInfo, onMessageEndInfo, onMessageStartInfo,
 		onSessionEndInfo, onSessionStartInfo, printInfo,
 		replaceDataInfo, replaceMessageInfo, replaceMessageBodyInfo, replaceMessageEndInfo,
 		replaceMessageStartInfo, replaceSessionEndInfo, replaceSessionStartInfo,
+		tapInfo, useInfo, waitInfo,
 	}
 }

@@ -1,0 +1,176 @@
+package filter_test
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// flowUpstream is an upstream TCP server on 127.0.0.1 that answers each line
+// with "echo:<line>", counting the connections it accepts. answer, when not
+// nil, runs before each answer (to delay it) and reports whether to close
+// the connection after it, and what to run once the answer is written.
+type flowUpstream struct {
+	ln       net.Listener
+	accepted atomic.Int32
+	answer   func(line string) (closeAfter bool, written func())
+
+	mu    sync.Mutex
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+func startFlowUpstream(t *testing.T, answer func(line string) (bool, func())) *flowUpstream {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	s := &flowUpstream{ln: ln, answer: answer}
+	s.wg.Add(1)
+	go s.serve()
+	t.Cleanup(s.close)
+	return s
+}
+
+func (s *flowUpstream) addr() string { return s.ln.Addr().String() }
+
+func (s *flowUpstream) serve() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.accepted.Add(1)
+		s.mu.Lock()
+		s.conns = append(s.conns, c)
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go s.handle(c)
+	}
+}
+
+func (s *flowUpstream) handle(c net.Conn) {
+	defer s.wg.Done()
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimSuffix(line, "\n")
+		closeAfter, written := false, func() {}
+		if s.answer != nil {
+			closeAfter, written = s.answer(line)
+		}
+		_, err = c.Write([]byte("echo:" + line + "\n"))
+		written()
+		if err != nil || closeAfter {
+			return
+		}
+	}
+}
+
+func (s *flowUpstream) close() {
+	s.ln.Close()
+	s.mu.Lock()
+	for _, c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// flowServe serves pipeline p on 127.0.0.1 with a group of n workers, and
+// returns its address.
+func flowServe(t *testing.T, p *pipeline.Pipeline, n int) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	g := pipeline.NewGroup(n, pipeline.WorkerOptions{})
+	srv := pipeline.NewServer(p, g)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		srv.Close()
+		<-done
+		g.Close()
+	})
+	return ln.Addr().String()
+}
+
+// flowClient sends lines to addr all at once, then reads as many lines
+// back; it returns them, or an error.
+func flowClient(addr string, lines []string) ([]string, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c.Write([]byte(strings.Join(lines, "\n") + "\n")); err != nil {
+		return nil, err
+	}
+	r := bufio.NewReader(c)
+	var got []string
+	for range lines {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return got, fmt.Errorf("after %d lines: %w", len(got), err)
+		}
+		got = append(got, strings.TrimSuffix(line, "\n"))
+	}
+	return got, nil
+}
+
+// flowClients runs n clients at once; client i sends lines(i) and must get
+// want(i) back.
+func flowClients(t *testing.T, addr string, n int, lines, want func(i int) []string) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			got, err := flowClient(addr, lines(i))
+			if assert.NoError(t, err, "client %d", i) {
+				assert.Equal(t, want(i), got, "client %d", i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestMuxEndToEndOneUpstreamConnection(t *testing.T) {
+	up := startFlowUpstream(t, nil)
+	m := pipeline.NewModule("e2e")
+	m.Pipeline("up", flowUnlines(), filter.Connect(up.addr(), filter.ConnectOptions{}), flowLines())
+	m.Pipeline("front", flowLines(), filter.Mux(filter.To("up"), nil), flowUnlines())
+	flowBuild(t, m)
+	addr := flowServe(t, m.Find("front"), 1)
+
+	const clients, perClient = 50, 20
+	lines := func(i int) []string {
+		var l []string
+		for j := range perClient {
+			l = append(l, fmt.Sprintf("client-%d-line-%d", i, j))
+		}
+		return l
+	}
+	flowClients(t, addr, clients, lines, func(i int) []string {
+		var w []string
+		for _, l := range lines(i) {
+			w = append(w, "echo:"+l)
+		}
+		return w
+	})
+	require.Equal(t, int32(1), up.accepted.Load(), "every request went through one upstream connection")
+}
