@@ -1,0 +1,383 @@
+package script
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/sluice-go/sluice/filter"
+)
+
+// The global `algo` of Pipy 0.x: routing, caching, load balancing and
+// resource pooling for scripts. The logic is plain Go (algo_router.go,
+// algo_cache.go, algo_balancer.go, algo_pool.go); this file binds it.
+//
+//	new algo.URLRouter({ pattern: value, ... })
+//	  .add(pattern, value)
+//	  .find(host?, path, ...)          → value, or undefined
+//	new algo.Cache(onAllocate?, onFree?, { size?, ttl? })
+//	  .get(key) .set(key, value) .has(key) .remove(key) .clear()
+//	new algo.RoundRobinLoadBalancer(targets, unhealthy?)   targets: [t, ...] or { t: weight }
+//	new algo.LeastWorkLoadBalancer(targets, unhealthy?)
+//	new algo.HashingLoadBalancer([t, ...], unhealthy?)
+//	  .select(key?)                    → target, or undefined
+//	  .next(sessionKey?, key?)         → { id: target }, or undefined
+//	  .deselect(target)                the work given to target is done
+//	  .set(target, weight)             (round robin, least work)  .add(target) (hashing)
+//	new algo.ResourcePool(allocator)
+//	  .allocate(pool?, tag?) .free(resource) .freeTag(tag)
+//
+// unhealthy is an algo.Cache whose truthy entries name the targets to pass
+// over. key is what the hashing balancer hashes (primitives by value, objects
+// by identity). select and deselect are Pipy 0.x's API; next has the shape of
+// later Pipy versions (an object with the target as id) so that their scripts
+// run, but it does not stick a session key to a target: sessionKey is
+// ignored and every call picks anew. Everything here belongs to one runtime (one worker); with several
+// workers each has its own balancers and caches, as each Pipy thread has.
+func (m *modEnv) installAlgo() {
+	algo := m.global("algo")
+	m.must(algo.Set("URLRouter", m.urlRouterClass()))
+	cache, _ := m.cacheClass()
+	m.must(algo.Set("Cache", cache))
+	m.must(algo.Set("RoundRobinLoadBalancer", m.balancerClass("algo.RoundRobinLoadBalancer", func() balancer { return newRoundRobin() })))
+	m.must(algo.Set("LeastWorkLoadBalancer", m.balancerClass("algo.LeastWorkLoadBalancer", func() balancer { return newLeastWork() })))
+	m.must(algo.Set("HashingLoadBalancer", m.balancerClass("algo.HashingLoadBalancer", func() balancer { return &hashing{} })))
+	m.must(algo.Set("ResourcePool", m.resourcePoolClass()))
+}
+
+// urlRouterClass makes algo.URLRouter (see urlRouter for the matching rules).
+func (m *modEnv) urlRouterClass() *goja.Object {
+	const name = "algo.URLRouter"
+	ctor, proto := m.class(name, func(args []goja.Value) any {
+		r := &urlRouter[goja.Value]{}
+		if rules := m.argObject(args, 0, name, "rules", true); rules != nil {
+			for _, k := range rules.Keys() {
+				if err := r.add(k, rules.Get(k)); err != nil {
+					m.throwError(name, fmt.Errorf("%w: %q", err, k))
+				}
+			}
+		}
+		return r
+	})
+	m.method(proto, "add", func(call goja.FunctionCall) goja.Value {
+		const fn = name + ".add"
+		r := nativeOf[*urlRouter[goja.Value]](m, call.This, fn, "an algo.URLRouter")
+		pattern := m.argString(call.Arguments, 0, fn, "pattern")
+		if err := r.add(pattern, argAt(call.Arguments, 1)); err != nil {
+			m.throwError(fn, fmt.Errorf("%w: %q", err, pattern))
+		}
+		return goja.Undefined()
+	})
+	m.method(proto, "find", func(call goja.FunctionCall) goja.Value {
+		r := nativeOf[*urlRouter[goja.Value]](m, call.This, name+".find", "an algo.URLRouter")
+		parts := make([]string, 0, len(call.Arguments))
+		for _, a := range call.Arguments {
+			if !jsNullish(a) {
+				parts = append(parts, a.String())
+			}
+		}
+		if v, ok := r.find(joinRouteURL(parts)); ok {
+			return v
+		}
+		return goja.Undefined()
+	})
+	return ctor
+}
+
+// jsCache is an algo.Cache: the storage and the script's callbacks.
+type jsCache struct {
+	store    *lruCache[cacheValue]
+	allocate goja.Callable // nil: get misses return undefined
+	free     goja.Callable // nil: nothing to call when an entry leaves
+}
+
+// cacheValue is an algo.Cache entry: the JS key (for onFree) and value.
+type cacheValue struct{ key, value goja.Value }
+
+// sameCacheValue reports whether two entries hold the same JS value.
+func sameCacheValue(a, b cacheValue) bool { return a.value.SameAs(b.value) }
+
+// dropped calls onFree(key, value) for each entry that left the cache.
+func (m *modEnv) dropped(c *jsCache, entries []cacheEntry[cacheValue]) {
+	if c.free == nil {
+		return
+	}
+	for _, e := range entries {
+		m.call(c.free, e.value.key, e.value.value)
+	}
+}
+
+// cacheClass makes algo.Cache. Pipy's behaviour, and where this one differs:
+// get(key) returns a live entry (and marks it most recently used); on a miss
+// it calls onAllocate(key), stores and returns the result, or returns
+// undefined when there is no onAllocate. set evicts the least recently used
+// entries beyond options.size, calling onFree(key, value) for each. ttl
+// (seconds, or a string such as "10s") makes entries expire after they were
+// last set. Unlike Pipy, an entry that leaves the cache for any reason
+// (eviction, expiry, replacement by set with a different value, remove,
+// clear) is always handed to onFree, so resources held by values are never
+// leaked; has(key) is an addition.
+func (m *modEnv) cacheClass() (ctor, proto *goja.Object) {
+	const name = "algo.Cache"
+	ctor, proto = m.class(name, func(args []goja.Value) any {
+		c := &jsCache{}
+		optArg := 2
+		if o, ok := argAt(args, 0).(*goja.Object); ok && len(args) == 1 {
+			if _, isFn := goja.AssertFunction(o); !isFn {
+				optArg = 0 // new algo.Cache({ size }) without callbacks
+			}
+		}
+		size, ttl := 0, 0.0
+		if optArg == 2 {
+			c.allocate = m.argFunc(args, 0, name, "onAllocate", true)
+			c.free = m.argFunc(args, 1, name, "onFree", true)
+		}
+		if opts := m.argObject(args, optArg, name, "options", true); opts != nil {
+			if v := opts.Get("size"); !jsNullish(v) {
+				f := v.ToFloat()
+				if !goja.IsNumber(v) || f < 0 || math.IsNaN(f) {
+					m.typeError("%s: options.size must be a non-negative number", name)
+				}
+				size = int(min(f, math.MaxInt32))
+			}
+			if v := opts.Get("ttl"); !jsNullish(v) {
+				d, err := filter.ParseDuration(v.Export())
+				if err != nil {
+					m.typeError("%s: options.ttl: %v", name, err)
+				}
+				ttl = d.Seconds()
+			}
+		}
+		c.store = newLRUCache[cacheValue](size, secondsDuration(ttl), m.now)
+		return c
+	})
+	this := func(v goja.Value, fn string) *jsCache { return nativeOf[*jsCache](m, v, fn, "an algo.Cache") }
+	m.method(proto, "get", func(call goja.FunctionCall) goja.Value {
+		c := this(call.This, name+".get")
+		key := argAt(call.Arguments, 0)
+		k := sameValueKey(key)
+		v, ok, expired := c.store.get(k)
+		m.dropped(c, expired)
+		if ok {
+			return v.value
+		}
+		if c.allocate == nil {
+			return goja.Undefined()
+		}
+		value := m.call(c.allocate, key)
+		m.dropped(c, c.store.set(k, cacheValue{key, value}, sameCacheValue))
+		return value
+	})
+	m.method(proto, "set", func(call goja.FunctionCall) goja.Value {
+		c := this(call.This, name+".set")
+		key, value := argAt(call.Arguments, 0), argAt(call.Arguments, 1)
+		m.dropped(c, c.store.set(sameValueKey(key), cacheValue{key, value}, sameCacheValue))
+		return goja.Undefined()
+	})
+	m.method(proto, "has", func(call goja.FunctionCall) goja.Value {
+		c := this(call.This, name+".has")
+		return m.rt.ToValue(c.store.has(sameValueKey(argAt(call.Arguments, 0))))
+	})
+	m.method(proto, "remove", func(call goja.FunctionCall) goja.Value {
+		c := this(call.This, name+".remove")
+		e, live, found := c.store.remove(sameValueKey(argAt(call.Arguments, 0)))
+		if found {
+			m.dropped(c, []cacheEntry[cacheValue]{e})
+		}
+		return m.rt.ToValue(live)
+	})
+	m.method(proto, "clear", func(call goja.FunctionCall) goja.Value {
+		c := this(call.This, name+".clear")
+		m.dropped(c, c.store.clear())
+		return goja.Undefined()
+	})
+	return ctor, proto
+}
+
+// jsBalancer is a load balancer with its optional health cache.
+type jsBalancer struct {
+	class     string // the JS class name, which this must match in methods
+	b         balancer
+	unhealthy *jsCache
+}
+
+// skip reports a target whose entry in the unhealthy cache is truthy.
+func (j *jsBalancer) skip(target string) bool {
+	v, ok := j.unhealthy.store.peek(target)
+	return ok && v.value.ToBoolean()
+}
+
+// balancerSeed seeds the hash of object keys given to
+// HashingLoadBalancer.select: the same object always goes to the same target.
+var balancerSeed = maphash.MakeSeed()
+
+// balancerKey hashes a select key: primitives by their string form (so that
+// the choice is the same in every worker and every run), objects by
+// identity, undefined and null as 0.
+func balancerKey(v goja.Value) uint64 {
+	if jsNullish(v) {
+		return 0
+	}
+	if o, ok := v.(*goja.Object); ok {
+		return maphash.Comparable(balancerSeed, o)
+	}
+	return fnvHash(v.String())
+}
+
+// balancerClass makes one of the three load balancer classes; create returns a
+// new empty balancer.
+func (m *modEnv) balancerClass(name string, create func() balancer) *goja.Object {
+	ctor, proto := m.class(name, func(args []goja.Value) any {
+		j := &jsBalancer{class: name, b: create()}
+		if u := argAt(args, 1); !jsNullish(u) {
+			j.unhealthy = nativeOf[*jsCache](m, u, name, "an algo.Cache of unhealthy targets as the second argument")
+		}
+		targets := m.argObject(args, 0, name, "targets", true)
+		if targets == nil {
+			return j
+		}
+		if targets.ClassName() == "Array" {
+			var list []string
+			m.rt.ForOf(targets, func(v goja.Value) bool {
+				list = append(list, v.String())
+				return true
+			})
+			for _, t := range list {
+				j.add(t, 1)
+			}
+			return j
+		}
+		if _, ok := j.b.(*hashing); ok {
+			m.typeError("%s: targets must be an array", name)
+		}
+		for _, k := range targets.Keys() {
+			j.add(k, targets.Get(k).ToFloat())
+		}
+		return j
+	})
+	this := func(v goja.Value, fn string) *jsBalancer {
+		j, ok := m.native(v).(*jsBalancer)
+		if !ok || j.class != name {
+			m.typeError("%s: expected an %s", fn, name)
+		}
+		return j
+	}
+	pick := func(j *jsBalancer, key goja.Value) (string, bool) {
+		skip := j.skip
+		if j.unhealthy == nil {
+			skip = nil
+		}
+		return j.b.pick(balancerKey(key), skip)
+	}
+	m.method(proto, "select", func(call goja.FunctionCall) goja.Value {
+		if t, ok := pick(this(call.This, name+".select"), argAt(call.Arguments, 0)); ok {
+			return m.rt.ToValue(t)
+		}
+		return goja.Undefined()
+	})
+	m.method(proto, "next", func(call goja.FunctionCall) goja.Value {
+		if t, ok := pick(this(call.This, name+".next"), argAt(call.Arguments, 1)); ok {
+			o := m.rt.NewObject()
+			m.constant(o, "id", t)
+			return o
+		}
+		return goja.Undefined()
+	})
+	m.method(proto, "deselect", func(call goja.FunctionCall) goja.Value {
+		j := this(call.This, name+".deselect")
+		if t := argAt(call.Arguments, 0); !jsNullish(t) {
+			j.b.release(t.String())
+		}
+		return goja.Undefined()
+	})
+	if _, ok := create().(*hashing); ok {
+		m.method(proto, "add", func(call goja.FunctionCall) goja.Value {
+			const fn = "algo.HashingLoadBalancer.add"
+			this(call.This, fn).add(m.argString(call.Arguments, 0, fn, "target"), 1)
+			return goja.Undefined()
+		})
+	} else {
+		m.method(proto, "set", func(call goja.FunctionCall) goja.Value {
+			fn := name + ".set"
+			j := this(call.This, fn)
+			target := m.argString(call.Arguments, 0, fn, "target")
+			w := argAt(call.Arguments, 1)
+			if !goja.IsNumber(w) {
+				m.typeError("%s: weight must be a number", fn)
+			}
+			j.add(target, w.ToFloat())
+			return goja.Undefined()
+		})
+	}
+	return ctor
+}
+
+// secondsDuration converts seconds to a Duration, saturating.
+func secondsDuration(s float64) time.Duration {
+	if s >= math.MaxInt64/float64(time.Second) {
+		return math.MaxInt64
+	}
+	return time.Duration(s * float64(time.Second))
+}
+
+// add adds target with weight (the hashing balancer ignores the weight).
+func (j *jsBalancer) add(target string, weight float64) {
+	switch b := j.b.(type) {
+	case *roundRobin:
+		b.set(target, weight)
+	case *leastWork:
+		b.set(target, weight)
+	case *hashing:
+		b.add(target)
+	}
+}
+
+// jsPool is an algo.ResourcePool.
+type jsPool struct {
+	pool      *resourcePool[goja.Value]
+	allocator goja.Callable
+}
+
+// resourcePoolClass makes algo.ResourcePool: allocate(pool, tag) reuses the
+// oldest idle resource freed back to pool, or calls allocator(pool) for a new
+// one; free(resource) makes it idle again (false when it was not allocated
+// here); freeTag(tag) frees everything allocated under tag and returns how
+// many. Resources are told apart as JS values (objects by identity). Pipy's
+// allocate takes only the pool key; tags and freeTag are additions.
+func (m *modEnv) resourcePoolClass() *goja.Object {
+	const name = "algo.ResourcePool"
+	ctor, proto := m.class(name, func(args []goja.Value) any {
+		return &jsPool{pool: newResourcePool[goja.Value](), allocator: m.argFunc(args, 0, name, "allocator", false)}
+	})
+	this := func(v goja.Value, fn string) *jsPool { return nativeOf[*jsPool](m, v, fn, "an algo.ResourcePool") }
+	m.method(proto, "allocate", func(call goja.FunctionCall) goja.Value {
+		p := this(call.This, name+".allocate")
+		pool, tag := argAt(call.Arguments, 0), argAt(call.Arguments, 1)
+		pk := sameValueKey(pool)
+		r, ok := p.pool.take(pk)
+		if !ok {
+			r = m.call(p.allocator, pool)
+		}
+		var tk any
+		if !jsNullish(tag) {
+			tk = sameValueKey(tag)
+		}
+		p.pool.lend(sameValueKey(r), r, pk, tk)
+		return r
+	})
+	m.method(proto, "free", func(call goja.FunctionCall) goja.Value {
+		p := this(call.This, name+".free")
+		return m.rt.ToValue(p.pool.free(sameValueKey(argAt(call.Arguments, 0))))
+	})
+	m.method(proto, "freeTag", func(call goja.FunctionCall) goja.Value {
+		p := this(call.This, name+".freeTag")
+		tag := argAt(call.Arguments, 0)
+		if jsNullish(tag) {
+			return m.rt.ToValue(0)
+		}
+		return m.rt.ToValue(p.pool.freeTag(sameValueKey(tag)))
+	})
+	return ctor
+}

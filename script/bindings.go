@@ -1,0 +1,707 @@
+package script
+
+import (
+	"crypto/tls"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/sluice-go/sluice/codec/dubbo"
+	"github.com/sluice-go/sluice/codec/http1"
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
+)
+
+// binding is one filter method of the configuration builder: bind reads the
+// JS arguments and returns the Go filter. It runs in the definition run and
+// again in every worker's run, where the filter is dropped: what matters
+// there is that it registers the same callbacks in the same order. The Go
+// functions a binding hands to a filter must hold only the program and
+// callback numbers, never a value of the runtime they were made in.
+type binding struct {
+	name string
+	bind func(rt *runtime, args []goja.Value) (pipeline.Filter, error)
+}
+
+// bindingTable returns the table of filter methods, in Pipy's names
+// (DESIGN §4). It is a function, not a variable, only because the bindings
+// refer back (through the runtime) to the builder that uses the table.
+func bindingTable() []binding {
+	return []binding{
+		{"connect", bindConnect},
+		{"demux", bindDemux},
+		{"mux", bindMux},
+		{"fork", bindFork},
+		{"link", bindLink},
+		{"use", bindUse},
+		{"wait", bindWait},
+		{"tap", bindTap},
+		{"exec", bindExec},
+		{"decodeHttpRequest", func(*runtime, []goja.Value) (pipeline.Filter, error) { return http1.DecodeRequest(), nil }},
+		{"decodeHttpResponse", func(*runtime, []goja.Value) (pipeline.Filter, error) { return http1.DecodeResponse(), nil }},
+		{"encodeHttpRequest", bindEncodeHTTPRequest},
+		{"encodeHttpResponse", bindEncodeHTTPResponse},
+		{"decodeDubbo", func(*runtime, []goja.Value) (pipeline.Filter, error) { return dubbo.Decode(), nil }},
+		{"encodeDubbo", bindEncodeDubbo},
+		{"onSessionStart", bindOnSessionStart},
+		{"onData", bindOnData},
+		{"onMessageStart", bindOnMessageStart},
+		{"onMessageEnd", bindOnMessageEnd},
+		{"onSessionEnd", bindOnSessionEnd},
+		{"onMessageBody", bindOnMessageBody},
+		{"onMessage", bindOnMessage},
+		{"replaceSessionStart", bindReplaceSessionStart},
+		{"replaceData", bindReplaceData},
+		{"replaceMessageStart", bindReplaceMessageStart},
+		{"replaceMessageEnd", bindReplaceMessageEnd},
+		{"replaceSessionEnd", bindReplaceSessionEnd},
+		{"replaceMessageBody", bindReplaceMessageBody},
+		{"replaceMessage", bindReplaceMessage},
+		{"dump", bindDump},
+		{"print", func(*runtime, []goja.Value) (pipeline.Filter, error) { return filter.Print(), nil }},
+		{"dummy", func(*runtime, []goja.Value) (pipeline.Filter, error) { return filter.Dummy(), nil }},
+	}
+}
+
+// callbackArg registers v, which must be a function, as the next callback.
+func (rt *runtime) callbackArg(v goja.Value, what string) (int, error) {
+	id, ok := rt.register(v)
+	if !ok {
+		return 0, fmt.Errorf("%w: %s must be a function", ErrBadArgument, what)
+	}
+	return id, nil
+}
+
+// stringArg reads a required string argument.
+func stringArg(v goja.Value, what string) (string, error) {
+	if isNullish(v) {
+		return "", fmt.Errorf("%w: no %s", ErrBadArgument, what)
+	}
+	if _, ok := v.Export().(string); !ok {
+		return "", fmt.Errorf("%w: %s must be a string, not %s", ErrBadArgument, what, v.String())
+	}
+	return v.String(), nil
+}
+
+// fail panics with err for the calling filter's Catch.
+func fail(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// --- observers --------------------------------------------------------------
+
+func bindOnSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	id, err := rt.callbackArg(arg(args, 0), "the callback")
+	if err != nil {
+		return nil, err
+	}
+	p := rt.p
+	return filter.OnSessionStart(func(s *pipeline.Stream, evt event.Event) {
+		w := p.runtimeOf(s)
+		w.call(s, id, w.eventToJS(evt))
+	}), nil
+}
+
+func bindOnData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	id, err := rt.callbackArg(arg(args, 0), "the callback")
+	if err != nil {
+		return nil, err
+	}
+	p := rt.p
+	return filter.OnData(func(s *pipeline.Stream, d *event.Data) {
+		w := p.runtimeOf(s)
+		w.call(s, id, w.NewData(d.Clone()))
+	}), nil
+}
+
+func bindOnMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	id, err := rt.callbackArg(arg(args, 0), "the callback")
+	if err != nil {
+		return nil, err
+	}
+	p := rt.p
+	return filter.OnMessageStart(func(s *pipeline.Stream, ms *event.MessageStart) {
+		w := p.runtimeOf(s)
+		w.call(s, id, w.eventToJS(ms))
+	}), nil
+}
+
+func bindOnMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	id, err := rt.callbackArg(arg(args, 0), "the callback")
+	if err != nil {
+		return nil, err
+	}
+	p := rt.p
+	return filter.OnMessageEnd(func(s *pipeline.Stream, me *event.MessageEnd) {
+		w := p.runtimeOf(s)
+		w.call(s, id, w.eventToJS(me))
+	}), nil
+}
+
+func bindOnSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	id, err := rt.callbackArg(arg(args, 0), "the callback")
+	if err != nil {
+		return nil, err
+	}
+	p := rt.p
+	return filter.OnSessionEnd(func(s *pipeline.Stream, se *event.SessionEnd) {
+		w := p.runtimeOf(s)
+		w.call(s, id, w.eventToJS(se))
+	}), nil
+}
+
+func bindOnMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	id, err := rt.callbackArg(arg(args, 0), "the callback")
+	if err != nil {
+		return nil, err
+	}
+	p := rt.p
+	return filter.OnMessageBody(func(s *pipeline.Stream, body *event.Data) {
+		w := p.runtimeOf(s)
+		w.call(s, id, w.NewData(body))
+	}), nil
+}
+
+func bindOnMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	id, err := rt.callbackArg(arg(args, 0), "the callback")
+	if err != nil {
+		return nil, err
+	}
+	p := rt.p
+	return filter.OnMessage(func(s *pipeline.Stream, msg *event.Message) {
+		w := p.runtimeOf(s)
+		w.call(s, id, w.NewMessage(msg))
+	}), nil
+}
+
+// --- replacements -----------------------------------------------------------
+
+// replacer is a replacement argument: a callback (id ≥ 0) whose result is
+// converted to events at each call, or events converted once at load
+// (static) and copied at each use.
+type replacer struct {
+	p      *program
+	id     int
+	static []event.Event
+}
+
+func (rt *runtime) replacementArg(v goja.Value) (replacer, error) {
+	if id, ok := rt.register(v); ok {
+		return replacer{p: rt.p, id: id}, nil
+	}
+	var l eventList
+	if err := rt.emit(v, &l); err != nil {
+		return replacer{}, err
+	}
+	return replacer{p: rt.p, id: -1, static: l}, nil
+}
+
+// replace writes the replacement for evt to out.
+func (r *replacer) replace(s *pipeline.Stream, evt event.Event, out pipeline.Target) {
+	if r.id < 0 {
+		emitStatic(r.static, out)
+		return
+	}
+	w := r.p.runtimeOf(s)
+	fail(w.emit(w.call(s, r.id, w.eventToJS(evt)), out))
+}
+
+func bindReplaceSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceSessionStart(func(s *pipeline.Stream, evt event.Event, out pipeline.Target) {
+		r.replace(s, evt, out)
+	}), nil
+}
+
+func bindReplaceData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceData(func(s *pipeline.Stream, d *event.Data, out pipeline.Target) {
+		if r.id < 0 {
+			emitStatic(r.static, out)
+			return
+		}
+		w := r.p.runtimeOf(s)
+		fail(w.emit(w.call(s, r.id, w.NewData(d)), out))
+	}), nil
+}
+
+func bindReplaceMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceMessageStart(func(s *pipeline.Stream, ms *event.MessageStart, out pipeline.Target) {
+		r.replace(s, ms, out)
+	}), nil
+}
+
+func bindReplaceMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceMessageEnd(func(s *pipeline.Stream, me *event.MessageEnd, out pipeline.Target) {
+		r.replace(s, me, out)
+	}), nil
+}
+
+func bindReplaceSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceSessionEnd(func(s *pipeline.Stream, se *event.SessionEnd, out pipeline.Target) {
+		r.replace(s, se, out)
+	}), nil
+}
+
+func bindReplaceMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceMessage(func(s *pipeline.Stream, msg *event.Message, out pipeline.Target) {
+		if r.id < 0 {
+			emitStatic(r.static, out)
+			return
+		}
+		w := r.p.runtimeOf(s)
+		fail(w.emit(w.call(s, r.id, w.NewMessage(msg)), out))
+	}), nil
+}
+
+// replaceMessageBody(r): r is a function of the body returning Data, a
+// string or nothing, or such a value itself.
+func bindReplaceMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	v := arg(args, 0)
+	if id, ok := rt.register(v); ok {
+		p := rt.p
+		return filter.ReplaceMessageBody(func(s *pipeline.Stream, body *event.Data) *event.Data {
+			w := p.runtimeOf(s)
+			res := w.call(s, id, w.NewData(body))
+			if isNullish(res) {
+				return nil
+			}
+			d, ok := w.DataOf(res)
+			if !ok {
+				fail(fmt.Errorf("%w: replaceMessageBody: the callback returned %s, not Data or a string", ErrBadArgument, res.String()))
+			}
+			return d.Clone()
+		}), nil
+	}
+	var static *event.Data
+	if !isNullish(v) {
+		d, ok := rt.DataOf(v)
+		if !ok {
+			return nil, fmt.Errorf("%w: the replacement must be a function, Data or a string", ErrBadArgument)
+		}
+		static = d.Clone()
+	}
+	return filter.ReplaceMessageBody(func(*pipeline.Stream, *event.Data) *event.Data {
+		if static == nil {
+			return nil
+		}
+		return static.Clone()
+	}), nil
+}
+
+// --- pipelines ----------------------------------------------------------------
+
+// linkTargets reads (target, when, target2, when2, …): each target is a
+// pipeline name, optionally followed by its condition.
+func bindLink(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	var targets []filter.LinkTarget
+	p := rt.p
+	for i, a := range args {
+		if id, ok := rt.register(a); ok {
+			if len(targets) == 0 || targets[len(targets)-1].When != nil {
+				return nil, fmt.Errorf("%w: argument %d: a condition must follow a pipeline name", ErrBadArgument, i+1)
+			}
+			targets[len(targets)-1].When = func(s *pipeline.Stream) bool {
+				w := p.runtimeOf(s)
+				return w.call(s, id).ToBoolean()
+			}
+			continue
+		}
+		name, err := stringArg(a, "pipeline name")
+		if err != nil {
+			return nil, fmt.Errorf("argument %d: %w", i+1, err)
+		}
+		rt.ref("", name)
+		targets = append(targets, filter.LinkTarget{Ref: filter.To(name)})
+	}
+	if len(targets) == 0 {
+		return nil, fmt.Errorf("%w: no target pipeline", ErrBadArgument)
+	}
+	return filter.Link(targets...), nil
+}
+
+func bindDemux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	name, err := stringArg(arg(args, 0), "target pipeline")
+	if err != nil {
+		return nil, err
+	}
+	rt.ref("", name)
+	return filter.Demux(filter.To(name)), nil
+}
+
+// mux(target, selector, options): selector is a function returning the key
+// (as a string), or a fixed key; options {idleTimeout (or maxIdle),
+// maxInFlight}.
+func bindMux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	name, err := stringArg(arg(args, 0), "target pipeline")
+	if err != nil {
+		return nil, err
+	}
+	rt.ref("", name)
+	var sel func(*pipeline.Stream) string
+	optArg := arg(args, 2)
+	switch v := arg(args, 1); {
+	case isNullish(v):
+	default:
+		if id, ok := rt.register(v); ok {
+			p := rt.p
+			sel = func(s *pipeline.Stream) string {
+				w := p.runtimeOf(s)
+				k := w.call(s, id)
+				if isNullish(k) {
+					return ""
+				}
+				return k.String()
+			}
+			break
+		}
+		if o, ok := v.(*goja.Object); ok && len(args) < 3 {
+			optArg = o
+			break
+		}
+		key := v.String()
+		sel = func(*pipeline.Stream) string { return key }
+	}
+	var opts filter.MuxOptions
+	if o, ok := optArg.(*goja.Object); ok {
+		for _, k := range []string{"maxIdle", "idleTimeout"} {
+			if v := o.Get(k); !isNullish(v) {
+				if opts.IdleTimeout, err = filter.ParseDuration(v.Export()); err != nil {
+					return nil, fmt.Errorf("%s: %w", k, err)
+				}
+			}
+		}
+		for _, k := range []string{"maxQueue", "maxInFlight"} {
+			if v := o.Get(k); !isNullish(v) {
+				opts.MaxInFlight = int(v.ToInteger())
+			}
+		}
+	}
+	return filter.Mux(filter.To(name), sel, opts), nil
+}
+
+// fork(target, sessionData): sessionData is nothing (one fork sharing the
+// stream's data), an array (one fork per element, the element as `this`),
+// any other value (one fork), or a function returning one of those.
+func bindFork(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	name, err := stringArg(arg(args, 0), "target pipeline")
+	if err != nil {
+		return nil, err
+	}
+	rt.ref("", name)
+	v := arg(args, 1)
+	p := rt.p
+	if isNullish(v) {
+		return filter.Fork(filter.To(name), nil), nil
+	}
+	if id, ok := rt.register(v); ok {
+		return filter.Fork(filter.To(name), func(s *pipeline.Stream) []any {
+			w := p.runtimeOf(s)
+			return w.sessionData(w.call(s, id))
+		}), nil
+	}
+	x := normalize(v.Export())
+	elems, isArray := x.([]any)
+	if !isArray {
+		elems = []any{x}
+	}
+	return filter.Fork(filter.To(name), func(s *pipeline.Stream) []any {
+		w := p.runtimeOf(s)
+		out := make([]any, len(elems))
+		for i, e := range elems {
+			out[i] = &jsValue{rt: w, v: w.vm.ToValue(deepCopy(e))}
+		}
+		return out
+	}), nil
+}
+
+// sessionData turns what a fork's session-data function returned into the
+// forks' Data, kept as values of this runtime.
+func (rt *runtime) sessionData(v goja.Value) []any {
+	if o, ok := v.(*goja.Object); ok && o.ClassName() == "Array" {
+		n := int(o.Get("length").ToInteger())
+		out := make([]any, n)
+		for i := range n {
+			out[i] = &jsValue{rt: rt, v: o.Get(strconv.Itoa(i))}
+		}
+		return out
+	}
+	if isNullish(v) {
+		return []any{nil}
+	}
+	return []any{&jsValue{rt: rt, v: v}}
+}
+
+// use(module, pipeline, argv...): argv are exported to plain Go values at
+// load; the used pipeline sees a copy as __argv.
+func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	module, err := stringArg(arg(args, 0), "module")
+	if err != nil {
+		return nil, err
+	}
+	name, err := stringArg(arg(args, 1), "pipeline name")
+	if err != nil {
+		return nil, err
+	}
+	rt.ref(module, name)
+	var argv []any
+	for _, a := range args[2:] {
+		if _, isFn := goja.AssertFunction(a); isFn {
+			return nil, fmt.Errorf("%w: use: argv cannot hold functions", ErrBadArgument)
+		}
+		argv = append(argv, normalize(a.Export()))
+	}
+	return filter.Use(filter.Ref{Module: module, Name: name}, argv...), nil
+}
+
+func bindWait(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	id, err := rt.callbackArg(arg(args, 0), "the condition")
+	if err != nil {
+		return nil, err
+	}
+	p := rt.p
+	return filter.Wait(func(s *pipeline.Stream) bool {
+		w := p.runtimeOf(s)
+		return w.call(s, id).ToBoolean()
+	}), nil
+}
+
+// --- I/O ----------------------------------------------------------------------
+
+// connect(target, options): target is "host:port" or a function returning
+// it; options {bufferLimit, retryCount, retryDelay, connectTimeout,
+// readTimeout, writeTimeout, idleTimeout, tls: {cert, key, serverName,
+// insecure}}.
+func bindConnect(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	t := arg(args, 0)
+	id, isFn := rt.register(t)
+	var target string
+	if !isFn {
+		var err error
+		if target, err = stringArg(t, "target"); err != nil {
+			return nil, err
+		}
+	}
+	opts, err := rt.connectOptions(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
+	if !isFn {
+		return filter.Connect(target, opts), nil
+	}
+	p := rt.p
+	return filter.ConnectFunc(func(s *pipeline.Stream) string {
+		w := p.runtimeOf(s)
+		v := w.call(s, id)
+		if isNullish(v) {
+			fail(fmt.Errorf("%w: connect: the target function returned %s", ErrBadArgument, v))
+		}
+		return v.String()
+	}, opts), nil
+}
+
+func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
+	var opts filter.ConnectOptions
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return opts, nil
+	}
+	var err error
+	if x := o.Get("bufferLimit"); !isNullish(x) {
+		if opts.BufferLimit, err = filter.ParseSize(x.Export()); err != nil {
+			return opts, fmt.Errorf("bufferLimit: %w", err)
+		}
+	}
+	if x := o.Get("retryCount"); !isNullish(x) {
+		opts.RetryCount = int(x.ToInteger())
+	}
+	durations := []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"retryDelay", &opts.RetryDelay},
+		{"connectTimeout", &opts.ConnectTimeout},
+		{"readTimeout", &opts.ReadTimeout},
+		{"writeTimeout", &opts.WriteTimeout},
+		{"idleTimeout", &opts.IdleTimeout},
+	}
+	for _, d := range durations {
+		if x := o.Get(d.name); !isNullish(x) {
+			if *d.dst, err = filter.ParseDuration(x.Export()); err != nil {
+				return opts, fmt.Errorf("%s: %w", d.name, err)
+			}
+		}
+	}
+	if t, ok := o.Get("tls").(*goja.Object); ok {
+		cfg := &tls.Config{}
+		if !isNullish(t.Get("cert")) || !isNullish(t.Get("key")) {
+			if cfg, err = rt.tlsConfig(t); err != nil {
+				return opts, fmt.Errorf("tls: %w", err)
+			}
+		}
+		if x := t.Get("serverName"); !isNullish(x) {
+			cfg.ServerName = x.String()
+		} else if x := t.Get("sni"); !isNullish(x) {
+			cfg.ServerName = x.String()
+		}
+		if x := t.Get("insecure"); !isNullish(x) {
+			cfg.InsecureSkipVerify = x.ToBoolean()
+		}
+		opts.TLS = cfg
+	}
+	return opts, nil
+}
+
+// tap(quota, account): quota as filter.ParseQuota reads it; account a
+// string naming a budget shared per worker.
+func bindTap(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	q := arg(args, 0)
+	if isNullish(q) {
+		return nil, fmt.Errorf("%w: no quota", ErrBadArgument)
+	}
+	quota, err := filter.ParseQuota(q.Export())
+	if err != nil {
+		return nil, err
+	}
+	var account string
+	if a := arg(args, 1); !isNullish(a) {
+		if _, isFn := goja.AssertFunction(a); isFn {
+			return nil, fmt.Errorf("%w: the account must be a string (functions are not supported)", ErrBadArgument)
+		}
+		account = a.String()
+	}
+	return filter.Tap(filter.TapOptions{Quota: quota, Account: account}), nil
+}
+
+// exec(command): a command line (split like a shell's words, no
+// expansion), an argv array, or a function returning one of those.
+func bindExec(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	v := arg(args, 0)
+	if id, ok := rt.register(v); ok {
+		p := rt.p
+		return filter.ExecFunc(func(s *pipeline.Stream) []string {
+			w := p.runtimeOf(s)
+			argv, err := argvOf(w.call(s, id))
+			fail(err)
+			return argv
+		}), nil
+	}
+	argv, err := argvOf(v)
+	if err != nil {
+		return nil, err
+	}
+	return filter.Exec(argv...), nil
+}
+
+func argvOf(v goja.Value) ([]string, error) {
+	if isNullish(v) {
+		return nil, fmt.Errorf("%w: no command", ErrBadArgument)
+	}
+	switch x := v.Export().(type) {
+	case string:
+		argv := filter.SplitCommand(x)
+		if len(argv) == 0 {
+			return nil, fmt.Errorf("%w: empty command", ErrBadArgument)
+		}
+		return argv, nil
+	case []any:
+		argv := make([]string, len(x))
+		for i, a := range x {
+			argv[i] = fmt.Sprint(a)
+		}
+		if len(argv) == 0 {
+			return nil, fmt.Errorf("%w: empty command", ErrBadArgument)
+		}
+		return argv, nil
+	}
+	return nil, fmt.Errorf("%w: the command must be a string or an array", ErrBadArgument)
+}
+
+// --- codecs and debugging -----------------------------------------------------
+
+// headArg reads a head-defaults argument: nothing, an object (exported at
+// load; the filter treats it as read-only) or a function returning one,
+// called at each message.
+func (rt *runtime) headArg(v goja.Value) (static any, fn func(*pipeline.Stream) any, err error) {
+	if isNullish(v) {
+		return nil, nil, nil
+	}
+	if id, ok := rt.register(v); ok {
+		p := rt.p
+		return nil, func(s *pipeline.Stream) any {
+			w := p.runtimeOf(s)
+			h, err := w.headToGo(w.call(s, id))
+			fail(err)
+			return h
+		}, nil
+	}
+	h, err := rt.headToGo(v)
+	return h, nil, err
+}
+
+func bindEncodeDubbo(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	static, fn, err := rt.headArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	if fn != nil {
+		return dubbo.Encode(fn), nil
+	}
+	return dubbo.Encode(static), nil
+}
+
+func bindDump(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	tag := ""
+	if v := arg(args, 0); !isNullish(v) {
+		tag = v.String()
+	}
+	return filter.Dump(tag), nil
+}
+
+func bindEncodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	static, fn, err := rt.headArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	if fn != nil {
+		return http1.EncodeRequest(fn), nil
+	}
+	return http1.EncodeRequest(static), nil
+}
+
+func bindEncodeHTTPResponse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	static, fn, err := rt.headArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	if fn != nil {
+		return http1.EncodeResponse(fn), nil
+	}
+	return http1.EncodeResponse(static), nil
+}

@@ -1,0 +1,195 @@
+package script
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
+)
+
+// pipy({ _vars }) declares the context variables and returns the
+// configuration builder: listen(), pipeline() and task() open sections, and
+// each filter method appends a filter to the open section and returns the
+// builder again.
+func (rt *runtime) pipy(c goja.FunctionCall) goja.Value {
+	if rt.configured {
+		rt.throwf("pipy() is called more than once")
+	}
+	rt.configured = true
+	if err := rt.declare(c.Argument(0)); err != nil {
+		rt.throw(err)
+	}
+	b := rt.vm.NewObject()
+	section := func(name string, open func(args []goja.Value)) {
+		b.Set(name, func(c goja.FunctionCall) goja.Value {
+			rt.sig = append(rt.sig, name)
+			if rt.w == nil {
+				open(c.Arguments)
+			}
+			return b
+		})
+	}
+	section("listen", rt.openListen)
+	section("pipeline", rt.openPipeline)
+	section("task", rt.openTask)
+	for _, bd := range bindingTable() {
+		b.Set(bd.name, func(c goja.FunctionCall) goja.Value {
+			rt.sig = append(rt.sig, bd.name)
+			if rt.w == nil && rt.section == nil {
+				rt.throwf("%s: no pipeline to add it to: call listen(), pipeline() or task() first", bd.name)
+			}
+			rt.method = bd.name
+			f, err := bd.bind(rt, c.Arguments)
+			if err != nil {
+				rt.throw(&argError{fn: bd.name, err: err})
+			}
+			if rt.w == nil {
+				rt.section.Filters = append(rt.section.Filters, f)
+			}
+			return b
+		})
+	}
+	return b
+}
+
+func arg(args []goja.Value, i int) goja.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return goja.Undefined()
+}
+
+// pipeline(name) opens a named pipeline.
+func (rt *runtime) openPipeline(args []goja.Value) {
+	v := arg(args, 0)
+	if isNullish(v) || v.String() == "" {
+		rt.throwf("pipeline: a pipeline needs a name")
+	}
+	name := v.String()
+	if rt.p.module.Find(name) != nil {
+		rt.throwf("pipeline: %q is declared twice", name)
+	}
+	rt.section = rt.p.module.Pipeline(name)
+}
+
+// task(interval) opens a task pipeline: no interval runs it once at start.
+func (rt *runtime) openTask(args []goja.Value) {
+	var d = arg(args, 0)
+	interval, err := durationArg(d)
+	if err != nil {
+		rt.throwf("task: %v", err)
+	}
+	rt.section = rt.p.module.Task(interval)
+}
+
+// listen(port | "host:port", {tls: {cert, key}, reuse, readTimeout,
+// writeTimeout}) opens a listen pipeline.
+func (rt *runtime) openListen(args []goja.Value) {
+	addr, err := rt.listenAddr(arg(args, 0))
+	if err != nil {
+		rt.throwf("listen: %v", err)
+	}
+	var opts pipeline.ListenOptions
+	if o, ok := arg(args, 1).(*goja.Object); ok {
+		if v := o.Get("reuse"); v != nil {
+			opts.ReusePort = v.ToBoolean()
+		}
+		if v := o.Get("reusePort"); v != nil {
+			opts.ReusePort = opts.ReusePort || v.ToBoolean()
+		}
+		for _, d := range []struct {
+			name string
+			dst  *time.Duration
+		}{{"readTimeout", &opts.Conn.ReadTimeout}, {"writeTimeout", &opts.Conn.WriteTimeout}} {
+			if v := o.Get(d.name); !isNullish(v) {
+				t, err := filter.ParseDuration(v.Export())
+				if err != nil {
+					rt.throwf("listen: %s: %v", d.name, err)
+				}
+				*d.dst = t
+			}
+		}
+		if t, ok := o.Get("tls").(*goja.Object); ok {
+			cfg, err := rt.tlsConfig(t)
+			if err != nil {
+				rt.throwf("listen: tls: %v", err)
+			}
+			opts.TLS = cfg
+		}
+	}
+	rt.section = rt.p.module.Listen(addr, opts)
+}
+
+// listenAddr reads a port number, a string of digits or "host:port". A
+// bare port listens on Options.ListenHost.
+func (rt *runtime) listenAddr(v goja.Value) (string, error) {
+	if isNullish(v) {
+		return "", fmt.Errorf("no port")
+	}
+	s := v.String()
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 0 || n > 65535 {
+			return "", fmt.Errorf("port %d out of range", n)
+		}
+		return net.JoinHostPort(rt.p.opts.ListenHost, strconv.Itoa(n)), nil
+	}
+	if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+		return "", fmt.Errorf("bad address %q", s)
+	}
+	return s, nil
+}
+
+// tlsConfig reads {cert, key}: each PEM text (a string or Data) or, for a
+// string that holds no PEM block, a file name relative to the script.
+func (rt *runtime) tlsConfig(o *goja.Object) (*tls.Config, error) {
+	cert, err := rt.pemArg(o.Get("cert"), "cert")
+	if err != nil {
+		return nil, err
+	}
+	key, err := rt.pemArg(o.Get("key"), "key")
+	if err != nil {
+		return nil, err
+	}
+	pair, err := tls.X509KeyPair(cert, key)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}}, nil
+}
+
+func (rt *runtime) pemArg(v goja.Value, what string) ([]byte, error) {
+	if isNullish(v) {
+		return nil, fmt.Errorf("no %s", what)
+	}
+	if o, ok := v.(*goja.Object); ok {
+		if d, ok := o.Export().(*jsData); ok {
+			return d.d.Bytes(), nil
+		}
+	}
+	s := v.String()
+	if strings.Contains(s, "-----BEGIN") {
+		return []byte(s), nil
+	}
+	path := s
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(rt.p.dir, path)
+	}
+	return os.ReadFile(path)
+}
+
+// durationArg reads an interval as filter.ParseDuration does; undefined
+// is zero.
+func durationArg(v goja.Value) (d time.Duration, err error) {
+	if isNullish(v) {
+		return 0, nil
+	}
+	return filter.ParseDuration(v.Export())
+}

@@ -1,0 +1,159 @@
+package script_test
+
+import (
+	"io"
+	"net"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+	"github.com/sluice-go/sluice/script"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDemuxFreshContext(t *testing.T) {
+	m := load(t, `
+pipy({ _n: 0 })
+.pipeline('p')
+  .onMessage(() => _n++)
+  .demux('h')
+  .replaceMessageBody(b => b.toString() + '/' + _n)
+.pipeline('h')
+  .onMessage(() => { _n += 10 })
+  .replaceMessage(msg => new Message(msg.body.toString() + ':' + _n))
+`)
+	h := pipelinetest.New(t, find(t, m, "p"))
+	h.InputMessage(nil, "a").InputMessage(nil, "b").End()
+	msgs := h.Messages()
+	require.Len(t, msgs, 2)
+	// Each demuxed message has its own context, starting from the declared
+	// values; the parent's variables are its own.
+	assert.Equal(t, "a:10/1", msgs[0].Body.String())
+	assert.Equal(t, "b:10/2", msgs[1].Body.String())
+}
+
+func TestMuxWaitTap(t *testing.T) {
+	m := load(t, `
+pipy({ _go: false })
+.pipeline('p')
+  .onMessage(msg => { if (msg.body.toString() === 'go') _go = true })
+  .wait(() => _go)
+  .tap(1000, 'acct')
+  .mux('shared', () => 'k')
+.pipeline('shared')
+  .replaceMessage(msg => new Message('<' + msg.body.toString() + '>'))
+`)
+	h := pipelinetest.New(t, find(t, m, "p"))
+	h.InputMessage(nil, "a")
+	assert.Empty(t, h.Messages(), "wait holds until _go")
+	h.InputMessage(nil, "go").End()
+	h.Advance(time.Second)
+	msgs := h.Messages()
+	require.Len(t, msgs, 2)
+	assert.Equal(t, "<a>", msgs[0].Body.String())
+	assert.Equal(t, "<go>", msgs[1].Body.String())
+}
+
+func TestConnectAndExec(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				io.Copy(c, c)
+			}()
+		}
+	}()
+	m := load(t, `
+pipy({ _target: '`+ln.Addr().String()+`' })
+.pipeline('remote')
+  .connect(() => _target, { bufferLimit: '64k', connectTimeout: '5s', retryCount: 1 })
+.pipeline('static')
+  .connect('`+ln.Addr().String()+`')
+.pipeline('cat')
+  .exec('cat')
+.pipeline('fn')
+  .exec(() => ['cat'])
+`)
+	for _, name := range []string{"remote", "static"} {
+		h := pipelinetest.New(t, find(t, m, name))
+		h.InputString("ping").End()
+		h.WaitEnd()
+		assert.Equal(t, "ping", h.OutputString(), name)
+	}
+	if _, err := exec.LookPath("cat"); err != nil {
+		t.Skip("no cat")
+	}
+	for _, name := range []string{"cat", "fn"} {
+		h := pipelinetest.New(t, find(t, m, name))
+		h.InputString("meow").End()
+		se := h.WaitEnd()
+		assert.Equal(t, event.NoError, se.Err, name)
+		assert.Equal(t, "meow", h.OutputString(), name)
+	}
+}
+
+func TestSessionEndObjects(t *testing.T) {
+	m := load(t, `
+pipy({ _err: '' })
+.pipeline('p')
+  .replaceData(() => new SessionEnd('ConnectionRefused', 'nope'))
+.pipeline('q')
+  .onSessionEnd(e => { _err = e.error + '/' + e.message })
+  .link('r')
+.pipeline('r')
+  .replaceSessionEnd(e => [new Data(String(_err)), e])
+`)
+	h := pipelinetest.New(t, find(t, m, "p"))
+	h.InputString("x")
+	se := h.SessionEnd()
+	require.NotNil(t, se)
+	assert.Equal(t, event.ConnectionRefused, se.Err)
+	assert.Equal(t, "nope", se.Message)
+
+	h = pipelinetest.New(t, find(t, m, "q"))
+	h.Input(&event.SessionEnd{Err: event.ReadError, Message: "reset"})
+	assert.Equal(t, "ReadError/reset", h.OutputString())
+	assert.Equal(t, event.ReadError, h.SessionEnd().Err)
+}
+
+func TestLoadFileErrors(t *testing.T) {
+	_, err := script.Load(t.TempDir()+"/missing.js", script.Options{})
+	assert.Error(t, err)
+}
+
+// TestGlobalModules checks that the global modules installed by
+// installGlobals work through the core's host (http.File gives a Message,
+// os.env is there).
+func TestGlobalModules(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "index.html", "<h1>hi</h1>")
+	writeFile(t, dir, "main.js", `
+var page = new http.File('index.html');
+pipy()
+.pipeline('p')
+  .replaceMessage(() => page.toMessage())
+  .onMessageStart(e => { e.head.headers['x-env'] = typeof os.env })
+`)
+	m, err := script.Load(dir+"/main.js", script.Options{Logger: pipelinetest.TestLogger(t)})
+	require.NoError(t, err)
+	for range 2 {
+		h := pipelinetest.New(t, find(t, m, "p"))
+		h.InputMessage(nil, "").End()
+		msgs := h.Messages()
+		require.Len(t, msgs, 1)
+		assert.Equal(t, "<h1>hi</h1>", msgs[0].Body.String())
+		head := msgs[0].Head.(map[string]any)
+		assert.EqualValues(t, 200, head["status"])
+		assert.Equal(t, "object", head["headers"].(map[string]any)["x-env"])
+	}
+}

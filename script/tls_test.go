@@ -1,0 +1,66 @@
+package script_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+	"github.com/sluice-go/sluice/script"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// selfSigned returns a certificate and key for 127.0.0.1, as PEM.
+func selfSigned(t *testing.T) (certPEM, keyPEM string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		DNSNames:     []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	kder, err := x509.MarshalECPrivateKey(key)
+	require.NoError(t, err)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
+}
+
+func TestListenTLS(t *testing.T) {
+	cert, key := selfSigned(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "key.pem", key)
+	writeFile(t, dir, "main.js", `
+pipy()
+.listen(0, { tls: { cert: new Data(`+"`"+cert+"`"+`), key: 'key.pem' } })
+  .replaceData(d => new Data('secure ' + d.toString()))
+`)
+	m, err := script.Load(dir+"/main.js", script.Options{ListenHost: "127.0.0.1", Logger: pipelinetest.TestLogger(t)})
+	require.NoError(t, err)
+	require.NotNil(t, m.Pipelines[0].ListenOptions.TLS)
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1})
+	require.NoError(t, err)
+	defer pr.Close()
+	c, err := tls.Dial("tcp", pr.Addrs()[0].String(), &tls.Config{InsecureSkipVerify: true})
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write([]byte("hi"))
+	require.NoError(t, err)
+	c.CloseWrite()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	b, _ := io.ReadAll(c)
+	assert.Equal(t, "secure hi", string(b))
+}
