@@ -1,0 +1,21 @@
+// Command sluice runs a JavaScript proxy configuration written for Pipy:
+//
+//	sluice [options] <script file or directory>
+//
+// It listens on the ports the script declares, runs its tasks, and serves
+// until SIGINT or SIGTERM, when it stops accepting, lets open connections
+// finish (for up to --drain) and exits. SIGHUP reloads the script: new
+// connections get the new configuration, open ones finish on the old.
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, sig))
+}

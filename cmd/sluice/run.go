@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/script"
+)
+
+// Version is the program's version, set at build time with
+// -ldflags "-X main.Version=…".
+var Version = "0.1.0-dev"
+
+type options struct {
+	help, version, listFilters, helpFilters, verify, reusePort bool
+	logLevel                                                   string
+	workers                                                    int
+	guiPort                                                    int
+	drain                                                      time.Duration
+	script                                                     string
+}
+
+const usage = `Usage: sluice [options] <script file or directory>
+
+Runs a proxy configured by a JavaScript file written with Pipy's API.
+A directory runs its main.js.
+
+Options:
+  -h, --help              show this help and exit
+  -v, --version           show the version and exit
+      --list-filters      list every filter with its arguments and exit
+      --help-filters      describe every filter and exit
+      --log-level=LEVEL   debug, info, warn or error (default info)
+      --verify            load and check the script, then exit (0 if it is valid)
+      --reuse-port        listen with SO_REUSEPORT, so that several processes can share the ports
+      --workers=N         worker threads (default 1, Pipy's single-threaded semantics)
+      --drain=DURATION    how long open connections may take to finish on exit (default 10s)
+      --gui-port=PORT     serve the development GUI on PORT (not available yet)
+
+Signals: SIGINT/SIGTERM drain and exit; SIGHUP reloads the script.
+`
+
+func parse(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("sluice", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&o.help, "h", false, "")
+	fs.BoolVar(&o.help, "help", false, "")
+	fs.BoolVar(&o.version, "v", false, "")
+	fs.BoolVar(&o.version, "version", false, "")
+	fs.BoolVar(&o.listFilters, "list-filters", false, "")
+	fs.BoolVar(&o.helpFilters, "help-filters", false, "")
+	fs.BoolVar(&o.verify, "verify", false, "")
+	fs.BoolVar(&o.reusePort, "reuse-port", false, "")
+	fs.StringVar(&o.logLevel, "log-level", "info", "")
+	fs.IntVar(&o.workers, "workers", 1, "")
+	fs.IntVar(&o.guiPort, "gui-port", 0, "")
+	fs.DurationVar(&o.drain, "drain", 10*time.Second, "")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.help || o.version || o.listFilters || o.helpFilters {
+		return o, nil
+	}
+	switch fs.NArg() {
+	case 0:
+		return nil, errors.New("no script given")
+	case 1:
+		o.script = fs.Arg(0)
+	default:
+		return nil, fmt.Errorf("one script expected, got %d arguments: %s", fs.NArg(), strings.Join(fs.Args(), " "))
+	}
+	if o.workers < 1 {
+		return nil, fmt.Errorf("--workers must be at least 1, not %d", o.workers)
+	}
+	if o.guiPort != 0 {
+		return nil, errors.New("--gui-port: the GUI is not available in this version")
+	}
+	return o, nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// run is the whole program; it returns the exit status.
+func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
+	o, err := parse(args, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "sluice: %v\n\n%s", err, usage)
+		return 2
+	}
+	switch {
+	case o.help:
+		fmt.Fprint(stdout, usage)
+		return 0
+	case o.version:
+		fmt.Fprintf(stdout, "sluice %s\n", Version)
+		return 0
+	case o.listFilters:
+		listFilters(stdout, false)
+		return 0
+	case o.helpFilters:
+		listFilters(stdout, true)
+		return 0
+	}
+	log, err := newLogger(stderr, o.logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "sluice: %v\n", err)
+		return 2
+	}
+	path, err := scriptPath(o.script)
+	if err != nil {
+		fmt.Fprintf(stderr, "sluice: %v\n", err)
+		return 1
+	}
+	load := func() (*pipeline.Module, error) {
+		m, err := script.Load(path, script.Options{Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		if err := m.Build(); err != nil {
+			return nil, err
+		}
+		for _, p := range m.Pipelines {
+			if p.Kind == pipeline.Listen && o.reusePort {
+				p.ListenOptions.ReusePort = true
+			}
+		}
+		return m, nil
+	}
+	m, err := load()
+	if err != nil {
+		fmt.Fprintf(stderr, "sluice: %v\n", err)
+		return 1
+	}
+	if o.verify {
+		fmt.Fprintf(stdout, "sluice: %s is valid\n", path)
+		return 0
+	}
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: o.workers, WorkerOptions: pipeline.WorkerOptions{Logger: log}})
+	if err != nil {
+		log.Error("cannot start", "script", path, "err", err)
+		return 1
+	}
+	for _, a := range pr.Addrs() {
+		log.Info("listening", "addr", a.String(), "script", path)
+	}
+	for s := range sig {
+		if s == syscall.SIGHUP {
+			nm, err := load()
+			if err != nil {
+				log.Error("reload failed; keeping the running configuration", "script", path, "err", err)
+				continue
+			}
+			if err := pr.Reload(context.Background(), nm); err != nil {
+				log.Error("reload", "script", path, "err", err)
+				continue
+			}
+			log.Info("reloaded", "script", path)
+			continue
+		}
+		break
+	}
+	log.Info("shutting down", "drain", o.drain.String())
+	ctx, cancel := context.WithTimeout(context.Background(), o.drain)
+	defer cancel()
+	go func() {
+		// A second signal stops waiting for open connections.
+		select {
+		case <-sig:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if err := pr.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		log.Error("shutdown", "err", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+// scriptPath returns the script to run for arg: arg itself, or the main.js
+// of a directory.
+func scriptPath(arg string) (string, error) {
+	fi, err := os.Stat(arg)
+	if err != nil {
+		return "", err
+	}
+	if fi.IsDir() {
+		p := filepath.Join(arg, "main.js")
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s is a directory without main.js", arg)
+		}
+		return p, nil
+	}
+	return arg, nil
+}
+
+// listFilters prints every filter: one line each, or with long set, a
+// paragraph each.
+func listFilters(w io.Writer, long bool) {
+	infos := script.Filters()
+	width := 0
+	for _, i := range infos {
+		width = max(width, len(i.Name)+len(i.Synopsis))
+	}
+	for _, i := range infos {
+		if long {
+			fmt.Fprintf(w, "%s%s\n    %s\n\n", i.Name, i.Synopsis, i.Summary)
+			continue
+		}
+		fmt.Fprintf(w, "%-*s  %s\n", width, i.Name+i.Synopsis, i.Summary)
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runArgs(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e, nil)
+	return code, o.String(), e.String()
+}
+
+func TestVersionHelpAndFilterListings(t *testing.T) {
+	code, out, _ := runArgs("--version")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "sluice "+Version)
+	code, out, _ = runArgs("-h")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "Usage: sluice")
+
+	code, out, _ = runArgs("--list-filters")
+	require.Equal(t, 0, code)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	assert.Len(t, lines, 32, "all 32 filters, one line each")
+	for _, name := range []string{"connect(", "demux(", "mux(", "decodeHttpRequest(", "encodeDubbo(", "replaceMessage(", "dummy("} {
+		assert.Contains(t, out, name)
+	}
+	code, out, _ = runArgs("--help-filters")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "tap(quota, account)\n    ")
+}
+
+func TestBadUsageExitsTwoWithAMessage(t *testing.T) {
+	code, _, errOut := runArgs()
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "no script given")
+	code, _, errOut = runArgs("--bogus", "x.js")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "bogus")
+	code, _, errOut = runArgs("--log-level=loud", "x.js")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--log-level")
+}
+
+func writeScript(t *testing.T, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "main.js")
+	require.NoError(t, os.WriteFile(p, []byte(src), 0o644))
+	return p
+}
+
+func TestVerifyAcceptsGoodScriptsAndNamesTheErrorInBadOnes(t *testing.T) {
+	good := writeScript(t, "pipy().listen(8080).dummy()\n")
+	code, out, _ := runArgs("--verify", good)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "is valid")
+
+	code, _, _ = runArgs("--verify", filepath.Dir(good))
+	assert.Equal(t, 0, code, "a directory runs its main.js")
+
+	bad := writeScript(t, "pipy()\n  .listen(8080)\n  .dummy(\n")
+	code, _, errOut := runArgs("--verify", bad)
+	assert.Equal(t, 1, code)
+	assert.Regexp(t, regexp.MustCompile(`main\.js:\d+:\d+`), errOut, "a syntax error names file, line and column")
+
+	unknown := writeScript(t, "pipy().listen(8080).link('nowhere')\n")
+	code, _, errOut = runArgs("--verify", unknown)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "nowhere")
+
+	code, _, errOut = runArgs("--verify", filepath.Join(t.TempDir(), "missing.js"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "missing.js")
+}
+
+func TestServesReloadsOnHangupAndDrainsOnTerm(t *testing.T) {
+	v1 := "pipy().listen('127.0.0.1:0').decodeHttpRequest().replaceMessage(new Message('one\\n')).encodeHttpResponse()\n"
+	path := writeScript(t, v1)
+	pr, pw := io.Pipe()
+	sig := make(chan os.Signal, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{path}, io.Discard, pw, sig)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	waitFor := func(pattern string) []string {
+		t.Helper()
+		re := regexp.MustCompile(pattern)
+		for lines.Scan() {
+			if m := re.FindStringSubmatch(lines.Text()); m != nil {
+				return m
+			}
+		}
+		t.Fatalf("log ended before a line matching %q", pattern)
+		return nil
+	}
+	addr := waitFor(`msg=listening addr=(\S+)`)[1]
+	get := func() string {
+		t.Helper()
+		res, err := http.Get("http://" + addr + "/")
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return string(b)
+	}
+	assert.Equal(t, "one\n", get())
+
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(v1, "one", "two", 1)), 0o644))
+	sig <- syscall.SIGHUP
+	waitFor(`msg=reloaded`)
+	http.DefaultClient.CloseIdleConnections()
+	assert.Equal(t, "two\n", get())
+
+	http.DefaultClient.CloseIdleConnections()
+	sig <- syscall.SIGTERM
+	waitFor(`msg=stopped`)
+	go io.Copy(io.Discard, pr)
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code)
+	case <-time.After(20 * time.Second):
+		t.Fatal("sluice did not exit after SIGTERM")
+	}
+}
