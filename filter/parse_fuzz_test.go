@@ -6,7 +6,8 @@ import (
 )
 
 // quoteArgs writes args as a command line that SplitCommand must read back
-// as args: each argument single-quoted, a quote as '\''.
+// as args: each argument in single quotes, where a single quote inside is
+// closed, escaped with a backslash and reopened.
 func quoteArgs(args []string) string {
 	var b strings.Builder
 	for i, a := range args {
