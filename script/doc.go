@@ -30,7 +30,8 @@
 // A goja runtime is single-threaded and its values cannot move to another
 // runtime, while a module's pipelines run on many workers at once. So each
 // worker that runs one of the module's callbacks makes its own runtime (kept
-// with pipeline.Worker.Local) by re-running the same compiled top-level code.
+// by the module, so that a module dropped by a reload goes with its runtimes)
+// by re-running the same compiled top-level code.
 // Every function handed to the builder is numbered in the order it is handed
 // over; the Go filters built by the first run hold only those numbers, and on
 // a worker, callback n calls function n of that worker's runtime. A worker's

@@ -50,6 +50,11 @@ type program struct {
 	sig      []string // every builder method called, in order
 	nfuncs   int      // callbacks registered
 	refs     []ref    // pipelines named by filters
+
+	// runtimes holds each worker's runtime (*pipeline.Worker → *runtime).
+	// The program keeps them, not the workers, so that a program replaced
+	// by a reload is collected with its runtimes once its streams are gone.
+	runtimes sync.Map
 }
 
 // Load reads the script file at path, runs its top-level code once to

@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/sluice-go/sluice/event"
@@ -83,7 +84,14 @@ func (rt *runtime) runTop() (err error) {
 // when the worker's run of the script failed.
 func (p *program) runtimeOf(s *pipeline.Stream) *runtime {
 	w := s.Worker()
-	rt := w.Local(p, func() any { return p.workerRuntime(w) }).(*runtime)
+	var rt *runtime
+	if v, ok := p.runtimes.Load(w); ok {
+		rt = v.(*runtime)
+	} else {
+		// Only w itself stores w's runtime, so there is no race to make it.
+		rt = p.workerRuntime(w)
+		p.runtimes.Store(w, rt)
+	}
 	if rt.err != nil {
 		panic(rt.err)
 	}
@@ -276,6 +284,15 @@ func (rt *runtime) VM() *goja.Runtime { return rt.vm }
 
 // Logger returns where console output and script errors go (host).
 func (rt *runtime) Logger() *slog.Logger { return rt.logger }
+
+// Now returns the worker's clock, which tests can replace, or the wall clock
+// for the definition run (host: drives algo.Cache ttl).
+func (rt *runtime) Now() time.Time {
+	if rt.w == nil {
+		return time.Now()
+	}
+	return rt.w.Now()
+}
 
 // BaseDir returns the script's directory (host).
 func (rt *runtime) BaseDir() string { return rt.p.dir }
