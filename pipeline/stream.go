@@ -38,6 +38,8 @@ type Stream struct {
 	inEnded  bool // a SessionEnd has gone in
 	outEnded bool // a SessionEnd has come out
 	closed   bool
+
+	prev, next *Stream // the worker's open streams
 }
 
 type tail struct{ s *Stream }
@@ -64,7 +66,7 @@ func NewStream(p *Pipeline, ctx *Context, out Target) *Stream {
 	}
 	s := &Stream{p: p, ctx: ctx, w: ctx.worker, out: out}
 	s.tail.s = s
-	s.w.streams++
+	s.w.link(s)
 	var next Target = &s.tail
 	for i := len(p.Filters) - 1; i >= 0; i-- {
 		next = s.newInstance(p.Filters[i], next)
@@ -217,7 +219,7 @@ func (s *Stream) close() {
 		return
 	}
 	s.closed = true
-	s.w.streams--
+	s.w.unlink(s)
 	for i := len(s.cleanups) - 1; i >= 0; i-- {
 		fn := s.cleanups[i]
 		s.cleanups[i] = nil

@@ -164,3 +164,31 @@ func TestEmitWritesMessageEvents(t *testing.T) {
 	pipeline.Emit(pipeline.TargetFunc(func(e event.Event) { got = append(got, e) }), event.NewMessage("h", "body"))
 	assert.Equal(t, `MSh D"body" ME`, pipelinetest.Dump(got))
 }
+
+// TestGroupCloseClosesDetachedStreams checks that closing a group closes
+// the streams no connection owns (shared mux streams, script sessions), so
+// their sockets and processes are released, and counts them as closed.
+func TestGroupCloseClosesDetachedStreams(t *testing.T) {
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)})
+	w := g.Workers()[0]
+	var order []string
+	opened := make(chan struct{})
+	w.Post(func() {
+		p := pipeline.New("detached")
+		for _, name := range []string{"a", "b", "c"} {
+			s := pipeline.NewStream(p, pipeline.NewContext(w), nil)
+			s.OnClose(func() {
+				order = append(order, name)
+				if name == "b" {
+					// A stream opened by a cleanup is closed too.
+					pipeline.NewStream(p, pipeline.NewContext(w), nil).OnClose(func() { order = append(order, "child") })
+				}
+			})
+		}
+		close(opened)
+	})
+	<-opened
+	g.Close()
+	assert.ElementsMatch(t, []string{"a", "b", "c", "child"}, order)
+	assert.Zero(t, w.Streams())
+}

@@ -79,6 +79,7 @@ type Worker struct {
 	flushers []Flusher
 	locals   map[any]any
 	streams  int
+	open     *Stream // the most recently opened stream still open; see link
 }
 
 // NewWorker returns a worker that runs nothing until Run or RunPending is
@@ -182,6 +183,43 @@ func (w *Worker) FlushLater(f Flusher) { w.flushers = append(w.flushers, f) }
 // Streams returns the number of streams of this worker that are open.
 func (w *Worker) Streams() int { return w.streams }
 
+func (w *Worker) link(s *Stream) {
+	s.next = w.open
+	if w.open != nil {
+		w.open.prev = s
+	}
+	w.open = s
+	w.streams++
+}
+
+func (w *Worker) unlink(s *Stream) {
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		w.open = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	}
+	s.prev, s.next = nil, nil
+	w.streams--
+}
+
+// CloseStreams closes every stream of the worker that is still open, as
+// Stream.Close does (their OnClose functions release sockets, processes and
+// timers), including streams that no connection owns: mux's shared streams,
+// a script's sessions, the children of those. It returns how many it
+// closed. A Group's workers do it when the group closes. Call it on the
+// worker only.
+func (w *Worker) CloseStreams() int {
+	n := 0
+	for w.open != nil {
+		w.open.Close()
+		n++
+	}
+	return n
+}
+
 // RunPending runs, on the calling goroutine, every task queued so far and
 // those they queue in turn, then flushes; it returns how many tasks ran.
 func (w *Worker) RunPending() int {
@@ -222,6 +260,8 @@ func (w *Worker) Run(ctx context.Context) {
 		select {
 		case <-w.wake:
 		case <-ctx.Done():
+			w.RunPending()
+			w.CloseStreams()
 			w.RunPending()
 			return
 		}
@@ -305,7 +345,8 @@ func (g *Group) Next() *Worker {
 	return g.workers[int(g.next.Add(1)-1)%len(g.workers)]
 }
 
-// Close stops the workers once they have run what is queued, and waits for them.
+// Close stops the workers once they have run what is queued, closes the
+// streams still open on them (Worker.CloseStreams), and waits for them.
 func (g *Group) Close() {
 	g.cancel()
 	g.done.Wait()
