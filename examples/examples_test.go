@@ -674,7 +674,9 @@ func TestTLS(t *testing.T) {
 	t.Setenv("TLS_CERT", certFile)
 	t.Setenv("TLS_KEY", keyFile)
 	t.Setenv("UPSTREAM", hostOf(up))
-	t.Setenv("UPSTREAM_INSECURE", "true") // httptest's own certificate
+	upCA := filepath.Join(t.TempDir(), "upstream-ca.pem")
+	require.NoError(t, os.WriteFile(upCA, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: up.Certificate().Raw}), 0o600))
+	t.Setenv("UPSTREAM_CA", upCA) // httptest's own certificate, valid for 127.0.0.1
 	p := start(t, "tls", nil)
 
 	c := httpClient(t, &tls.Config{RootCAs: pool})

@@ -497,7 +497,7 @@ func bindWait(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 // connect(target, options): target is "host:port" or a function returning
 // it; options {bufferLimit, retryCount, retryDelay, connectTimeout,
 // readTimeout, writeTimeout, idleTimeout, tls: {cert, key, serverName,
-// insecure}}.
+// insecure, trusted}}; trusted (or ca) replaces the system roots.
 func bindConnect(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	t := arg(args, 0)
 	id, isFn := rt.register(t)
@@ -572,6 +572,9 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 		}
 		if x := t.Get("insecure"); !isNullish(x) {
 			cfg.InsecureSkipVerify = x.ToBoolean()
+		}
+		if cfg.RootCAs, err = rt.trustedPool(t); err != nil {
+			return opts, fmt.Errorf("tls: %w", err)
 		}
 		opts.TLS = cfg
 	}

@@ -2,6 +2,7 @@ package script
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -90,8 +91,9 @@ func (rt *runtime) openTask(args []goja.Value) {
 	rt.section = rt.p.module.Task(interval)
 }
 
-// listen(port | "host:port", {tls: {cert, key}, reuse, readTimeout,
-// writeTimeout}) opens a listen pipeline.
+// listen(port | "host:port", {tls: {cert, key, trusted}, reuse,
+// readTimeout, writeTimeout}) opens a listen pipeline; with trusted, clients
+// must present a certificate signed by one of those.
 func (rt *runtime) openListen(args []goja.Value) {
 	addr, err := rt.listenAddr(arg(args, 0))
 	if err != nil {
@@ -121,6 +123,13 @@ func (rt *runtime) openListen(args []goja.Value) {
 			cfg, err := rt.tlsConfig(t)
 			if err != nil {
 				rt.throwf("listen: tls: %v", err)
+			}
+			pool, err := rt.trustedPool(t)
+			if err != nil {
+				rt.throwf("listen: tls: %v", err)
+			}
+			if pool != nil {
+				cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
 			}
 			opts.TLS = cfg
 		}
@@ -163,6 +172,38 @@ func (rt *runtime) tlsConfig(o *goja.Object) (*tls.Config, error) {
 		return nil, err
 	}
 	return &tls.Config{Certificates: []tls.Certificate{pair}}, nil
+}
+
+// trustedPool reads the certificates of o.trusted (or o.ca): one PEM text
+// (a string, Data or file name, as for cert) or an array of them. It
+// returns nil when there are none.
+func (rt *runtime) trustedPool(o *goja.Object) (*x509.CertPool, error) {
+	v := o.Get("trusted")
+	if isNullish(v) {
+		v = o.Get("ca")
+	}
+	if isNullish(v) {
+		return nil, nil
+	}
+	var items []goja.Value
+	if a, ok := v.(*goja.Object); ok && a.ClassName() == "Array" {
+		for _, k := range a.Keys() {
+			items = append(items, a.Get(k))
+		}
+	} else {
+		items = []goja.Value{v}
+	}
+	pool := x509.NewCertPool()
+	for i, it := range items {
+		pem, err := rt.pemArg(it, "trusted certificate")
+		if err != nil {
+			return nil, err
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("trusted certificate %d: no certificate in the PEM text", i)
+		}
+	}
+	return pool, nil
 }
 
 func (rt *runtime) pemArg(v goja.Value, what string) ([]byte, error) {

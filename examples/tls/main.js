@@ -7,9 +7,10 @@
 //   TLS_CERT=/tmp/cert.pem TLS_KEY=/tmp/key.pem UPSTREAM=example.com:443 UPSTREAM_NAME=example.com go run ./cmd/sluice examples/tls/main.js
 //   curl -k https://127.0.0.1:8443/ -H 'Host: example.com'
 //
-// UPSTREAM_INSECURE=true skips the verification of the upstream's
-// certificate (a self-signed test server, say); otherwise it must be valid
-// for UPSTREAM_NAME (or the upstream's host) under the system's roots.
+// The upstream's certificate must be valid for UPSTREAM_NAME (or the
+// upstream's host) under the system's roots, or under the certificates in
+// the file UPSTREAM_CA when it is set (a private CA, a self-signed test
+// server); UPSTREAM_INSECURE=true skips the check.
 
 pipy({
   _target: os.env.UPSTREAM || '127.0.0.1:9443',
@@ -29,6 +30,7 @@ pipy({
         key: os.readFile(os.env.TLS_KEY || 'key.pem'),
         serverName: os.env.UPSTREAM_NAME || (os.env.UPSTREAM || '127.0.0.1:9443').split(':')[0],
         insecure: os.env.UPSTREAM_INSECURE === 'true',
+        trusted: os.env.UPSTREAM_CA ? os.readFile(os.env.UPSTREAM_CA) : undefined,
       },
     }
   )
