@@ -9,8 +9,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
-	"net"
 	"math/big"
+	"net"
 	"testing"
 	"time"
 
