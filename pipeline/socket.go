@@ -89,6 +89,7 @@ type Socket struct {
 	readerWG sync.WaitGroup
 	onDone   func()
 	target   Target // what Start was given: where a write failure is reported
+	rr       *rawReader
 
 	// Writer side, on the worker.
 	pending   net.Buffers
@@ -201,32 +202,47 @@ func (k *Socket) read() (*event.Data, error) {
 		}
 		return d, err
 	}
-	var d *event.Data
-	var rerr error
-	err := k.rc.Read(func(fd uintptr) bool {
-		bp := readBuffers.Get().(*[]byte)
-		n, err := rawRead(fd, *bp)
-		if err == syscall.EAGAIN || err == syscall.EINTR {
-			readBuffers.Put(bp)
-			return false
-		}
-		if err != nil {
-			readBuffers.Put(bp)
-			rerr = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
-			return true
-		}
-		if n == 0 {
-			readBuffers.Put(bp)
-			rerr = io.EOF
-			return true
-		}
-		d = takeBuffer(bp, n)
-		return true
-	})
+	if k.rr == nil {
+		k.rr = &rawReader{}
+		k.rr.fn = k.rr.read
+	}
+	r := k.rr
+	err := k.rc.Read(r.fn)
+	d, rerr := r.d, r.err
+	r.d, r.err = nil, nil
 	if err != nil {
 		return nil, err
 	}
 	return d, rerr
+}
+
+// rawReader reads straight from the descriptor for the reader goroutine. It
+// is made once per socket, so that a read allocates no callback.
+type rawReader struct {
+	d   *event.Data
+	err error
+	fn  func(fd uintptr) bool // read, bound once
+}
+
+func (r *rawReader) read(fd uintptr) bool {
+	bp := readBuffers.Get().(*[]byte)
+	n, err := rawRead(fd, *bp)
+	if err == syscall.EAGAIN || err == syscall.EINTR {
+		readBuffers.Put(bp)
+		return false
+	}
+	if err != nil {
+		readBuffers.Put(bp)
+		r.err = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
+		return true
+	}
+	if n == 0 {
+		readBuffers.Put(bp)
+		r.err = io.EOF
+		return true
+	}
+	r.d = takeBuffer(bp, n)
+	return true
 }
 
 // takeBuffer turns the first n bytes of a pooled buffer into Data: a large

@@ -5,11 +5,10 @@ package pipeline
 import (
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
-
-const maxIovecs = 1024
 
 // haveRaw is true where reads and writes can go straight to the descriptor.
 const haveRaw = true
@@ -19,43 +18,63 @@ func rawRead(fd uintptr, b []byte) (int, error) { return syscall.Read(int(fd), b
 // writeNow writes as much of bufs as the kernel takes right now, with one
 // writev, without waiting for the socket to be writable.
 func writeNow(rc syscall.RawConn, bufs net.Buffers) (int, error) {
-	var iov [64]syscall.Iovec
-	vs := iov[:0]
+	v := writevs.Get().(*writev)
+	defer writevs.Put(v)
+	vs := v.iov[:0]
 	for _, b := range bufs {
 		if len(b) == 0 {
 			continue
 		}
-		if len(vs) == maxIovecs {
+		if len(vs) == len(v.iov) {
 			break
 		}
-		v := syscall.Iovec{Base: &b[0]}
-		v.SetLen(len(b))
-		vs = append(vs, v)
+		iv := syscall.Iovec{Base: &b[0]}
+		iv.SetLen(len(b))
+		vs = append(vs, iv)
 	}
 	if len(vs) == 0 {
 		return 0, nil
 	}
-	var n int
-	var werr error
-	err := rc.Write(func(fd uintptr) bool {
-		for {
-			r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&vs[0])), uintptr(len(vs)))
-			if e == syscall.EINTR {
-				continue
-			}
-			if e == syscall.EAGAIN {
-				return true
-			}
-			if e != 0 {
-				werr = os.NewSyscallError("writev", e)
-				return true
-			}
-			n = int(r)
-			return true
-		}
-	})
+	v.vs, v.n, v.err = vs, 0, nil
+	err := rc.Write(v.fn)
+	n, werr := v.n, v.err
+	clear(vs) // drop the references to bufs before the pool keeps v
+	v.vs, v.err = nil, nil
 	if err != nil {
 		return n, err
 	}
 	return n, werr
+}
+
+// writev is the state of one writeNow call, pooled so that a write does not
+// allocate: the iovec array and the callback bound to it.
+type writev struct {
+	iov [64]syscall.Iovec
+	vs  []syscall.Iovec
+	n   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+var writevs = sync.Pool{New: func() any {
+	v := &writev{}
+	v.fn = v.write
+	return v
+}}
+
+func (v *writev) write(fd uintptr) bool {
+	for {
+		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&v.vs[0])), uintptr(len(v.vs)))
+		switch e {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return true
+		case 0:
+			v.n = int(r)
+		default:
+			v.err = os.NewSyscallError("writev", e)
+		}
+		return true
+	}
 }
