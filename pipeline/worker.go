@@ -77,6 +77,7 @@ type Worker struct {
 	// Owned by the goroutine running the worker.
 	batch    []task
 	flushers []Flusher
+	spare    []Flusher // the other flushers slice, reused
 	locals   map[any]any
 	streams  int
 	open     *Stream // the most recently opened stream still open; see link
@@ -279,10 +280,12 @@ func (w *Worker) runBatch() int {
 	}
 	for len(w.flushers) > 0 {
 		fs := w.flushers
-		w.flushers = nil
-		for _, f := range fs {
+		w.flushers = w.spare[:0]
+		for i, f := range fs {
 			w.safely(f.Flush)
+			fs[i] = nil
 		}
+		w.spare = fs[:0]
 	}
 	return n
 }
