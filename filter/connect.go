@@ -16,7 +16,11 @@ import (
 //
 // On the first event (other than a lone SessionEnd, which ends the stream
 // without dialing) it dials the target on a goroutine; until the connection
-// is up, Data is held, up to BufferLimit bytes. Then Data is written to the
+// is up, Data is held, up to BufferLimit bytes. Once half of that is held,
+// the context's Valve is closed until the connection is up (or the stream
+// ends), so a client that sends faster than the dial completes is paused
+// rather than cut off; BufferLimit bounds what still arrives meanwhile, from
+// sources that do not pause. Then Data is written to the
 // connection (all writes of one worker batch go out in one vectored write, so
 // MessageEnd needs no explicit flush); MessageStart and MessageEnd carry
 // nothing on a byte connection and are dropped. Input events are not passed
@@ -64,8 +68,8 @@ type Dialer interface {
 // copied by Connect and shared by every stream, so it must not change after.
 type ConnectOptions struct {
 	// BufferLimit is how many bytes may be held while the connection is not
-	// up yet; more ends the stream with BufferOverflow. 0 means
-	// DefaultBufferLimit.
+	// up yet; more ends the stream with BufferOverflow. Reading from the
+	// client pauses once half of it is held. 0 means DefaultBufferLimit.
 	BufferLimit int
 	// RetryCount is how many times a failed dial is tried again; 0 means
 	// never, -1 means forever.
@@ -157,6 +161,7 @@ type connectInst struct {
 	cancel   context.CancelFunc
 	results  chan connectResult // while a dial runs
 	timedOut bool
+	paused   bool // the context's Valve is closed while buf fills
 
 	sock  *pipeline.Socket
 	watch pipeline.Timer // read, write and idle timeouts
@@ -233,6 +238,9 @@ func (c *connectInst) send(d *event.Data) {
 			return
 		}
 		c.buf.PushData(d)
+		if c.buf.Len() >= c.f.opts.BufferLimit/2 {
+			c.pauseInput(true)
+		}
 	case connectUp:
 		if c.watch != nil {
 			c.lastSend = c.s.Worker().Now()
@@ -301,6 +309,7 @@ func (c *connectInst) dialed() {
 	if c.buf.Len() > 0 {
 		c.sock.Write(c.buf.Shift(c.buf.Len()))
 	}
+	c.pauseInput(false) // from now on the socket's queue closes the valve
 	if c.inEnded {
 		c.sock.End(true)
 	}
@@ -391,6 +400,20 @@ func (c *connectInst) end(e *event.SessionEnd) {
 	c.s.Release()
 }
 
+// pauseInput closes (on) or opens the context's Valve, once each way, which
+// pauses or resumes the reading of the client's connections.
+func (c *connectInst) pauseInput(on bool) {
+	if c.paused == on {
+		return
+	}
+	c.paused = on
+	if on {
+		c.s.Context().Valve().Close()
+	} else {
+		c.s.Context().Valve().Open()
+	}
+}
+
 func (c *connectInst) stopTimer() {
 	if c.timer != nil {
 		c.timer.Stop()
@@ -399,7 +422,8 @@ func (c *connectInst) stopTimer() {
 }
 
 // cleanup stops the timers, cancels a running dial (closing what it may
-// still return) and closes the connection. It runs on end and on close.
+// still return), closes the connection and opens the valve if it closed it.
+// It runs on end and on close.
 func (c *connectInst) cleanup() {
 	c.stopTimer()
 	if c.watch != nil {
@@ -415,6 +439,7 @@ func (c *connectInst) cleanup() {
 		c.sock.Close()
 	}
 	c.buf.Reset()
+	c.pauseInput(false)
 	c.state = connectDone
 }
 

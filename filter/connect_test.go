@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -57,6 +58,7 @@ func mergeData(evts []event.Event) []event.Event {
 }
 
 func TestConnectHalfClose(t *testing.T) {
+	leaks := netLeakBaseline(t)
 	srv := startNetServer(t, func(c *net.TCPConn) {
 		b, _ := io.ReadAll(c) // until our FIN
 		time.Sleep(0)
@@ -68,9 +70,12 @@ func TestConnectHalfClose(t *testing.T) {
 	se := h.WaitEnd()
 	require.Equal(t, event.NoError, se.Err, se.Message)
 	require.Equal(t, "got 5 bytes", h.OutputString())
+	srv.Close()
+	leaks.check()
 }
 
 func TestConnectRemoteClosesFirst(t *testing.T) {
+	leaks := netLeakBaseline(t)
 	srv := startNetServer(t, func(c *net.TCPConn) {
 		io.ReadFull(c, make([]byte, 2)) // closing with unread bytes would reset
 		c.Write([]byte("bye"))
@@ -80,6 +85,8 @@ func TestConnectRemoteClosesFirst(t *testing.T) {
 	se := h.WaitEnd()
 	require.Equal(t, event.NoError, se.Err, se.Message)
 	require.Equal(t, "bye", h.OutputString())
+	srv.Close()
+	leaks.check()
 }
 
 func TestConnectLargeEcho(t *testing.T) {
@@ -120,6 +127,7 @@ func TestConnectRefused(t *testing.T) {
 }
 
 func TestConnectCannotResolve(t *testing.T) {
+	leaks := netLeakBaseline(t)
 	dialer := dialerFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "nowhere.invalid", IsNotFound: true}}
 	})
@@ -134,6 +142,7 @@ func TestConnectCannotResolve(t *testing.T) {
 	se = h.SessionEnd()
 	require.Equal(t, event.CannotResolve, se.Err, se.Message)
 	require.ErrorIs(t, se.Cause, filter.ErrBadTarget)
+	leaks.check()
 }
 
 func TestConnectRetry(t *testing.T) {
@@ -151,6 +160,7 @@ func TestConnectRetry(t *testing.T) {
 		{"forever", -1, 7, 8, event.NoError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			leaks := netLeakBaseline(t)
 			var tries atomic.Int32
 			dialer := dialerFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
 				if tries.Add(1) <= tc.failures {
@@ -184,11 +194,13 @@ func TestConnectRetry(t *testing.T) {
 			if tc.want == event.NoError {
 				require.Equal(t, "got data", h.OutputString(), "what waited during the retries is sent")
 			}
+			leaks.check() // no dial, retry timer or reader left behind
 		})
 	}
 }
 
 func TestConnectResetMidResponse(t *testing.T) {
+	leaks := netLeakBaseline(t)
 	reset := make(chan struct{})
 	srv := startNetServer(t, func(c *net.TCPConn) {
 		c.Write([]byte("partial"))
@@ -201,6 +213,8 @@ func TestConnectResetMidResponse(t *testing.T) {
 	close(reset)
 	se := h.WaitEnd()
 	require.Equal(t, event.ReadError, se.Err, se.Message)
+	srv.Close()
+	leaks.check()
 }
 
 func TestConnectReadTimeout(t *testing.T) {
@@ -221,6 +235,7 @@ func TestConnectReadTimeout(t *testing.T) {
 }
 
 func TestConnectIdleTimeout(t *testing.T) {
+	leaks := netLeakBaseline(t)
 	srv := startNetServer(t, echoHandler)
 	h := pipelinetest.Of(t, filter.Connect(srv.Addr(), filter.ConnectOptions{IdleTimeout: 10 * time.Second}))
 	h.InputString("a")
@@ -234,6 +249,8 @@ func TestConnectIdleTimeout(t *testing.T) {
 	se := h.SessionEnd()
 	require.NotNil(t, se)
 	require.Equal(t, event.Timeout, se.Err, se.Message)
+	srv.Close()
+	leaks.check()
 }
 
 func TestConnectWriteTimeout(t *testing.T) {
@@ -288,6 +305,64 @@ func TestConnectBufferLimit(t *testing.T) {
 	leaks.check() // the dial was cancelled and its goroutine is gone
 }
 
+// TestConnectPausesClientWhileDialing: while the dial runs, holding half of
+// BufferLimit closes the context's valve (the client's connection stops being
+// read) instead of letting a fast client overflow the buffer; the valve opens
+// once the connection is up and what was held is sent. It also opens when
+// the dial fails, and when the stream is closed during the dial.
+func TestConnectPausesClientWhileDialing(t *testing.T) {
+	leaks := netLeakBaseline(t)
+	for _, outcome := range []string{"connects", "fails", "closed"} {
+		t.Run(outcome, func(t *testing.T) {
+			release := make(chan struct{})
+			got := make(chan string, 1)
+			dialer := dialerFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+				if outcome == "fails" {
+					return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+				}
+				a, b := net.Pipe()
+				go func() {
+					all, _ := io.ReadAll(b)
+					got <- string(all)
+					b.Close()
+				}()
+				return a, nil
+			})
+			h := pipelinetest.Of(t, filter.Connect("upstream:1", filter.ConnectOptions{BufferLimit: 100, Dialer: dialer}))
+			valve := h.Context.Valve()
+			h.InputString(strings.Repeat("a", 49))
+			require.True(t, valve.IsOpen(), "less than half the limit held")
+			h.InputString("b")
+			require.False(t, valve.IsOpen(), "half the limit held: the client is paused")
+			h.InputString(strings.Repeat("c", 50))
+			require.False(t, h.Ended(), "exactly the limit is fine")
+			switch outcome {
+			case "connects":
+				close(release)
+				h.Wait(valve.IsOpen)
+				h.End()
+				se := h.WaitEnd()
+				require.Equal(t, event.NoError, se.Err, se.Message)
+				require.Equal(t, strings.Repeat("a", 49)+"b"+strings.Repeat("c", 50), <-got)
+			case "fails":
+				close(release)
+				se := h.WaitEnd()
+				require.Equal(t, event.ConnectionRefused, se.Err, se.Message)
+				require.True(t, valve.IsOpen())
+			case "closed":
+				h.Stream.Close()
+				require.True(t, valve.IsOpen())
+			}
+		})
+	}
+	leaks.check()
+}
+
 // TestConnectClientLeaves closes the stream (the client went away) while the
 // upstream is still sending: the upstream sees its connection closed.
 func TestConnectClientLeaves(t *testing.T) {
@@ -325,23 +400,30 @@ func TestConnectBackpressure(t *testing.T) {
 	var got atomic.Int64
 	srv := startNetServer(t, func(c *net.TCPConn) {
 		c.SetReadBuffer(64 << 10)
+		c.Write([]byte("!")) // tells the test that the connection is up
 		<-startReading
 		n, _ := io.Copy(io.Discard, c)
 		got.Store(n)
 	})
+	// A test that fails early must not leave the handler waiting: the
+	// server's cleanup waits for it.
+	release := sync.OnceFunc(func() { close(startReading) })
+	t.Cleanup(release)
 	h := pipelinetest.Of(t, filter.Connect(srv.Addr(), filter.ConnectOptions{}))
 	valve := h.Context.Valve()
 	chunk := strings.Repeat("x", 64<<10)
 	sent := 0
 	h.InputString("x")
 	sent++
-	h.Wait(func() bool { return h.Clock.Pending() >= 0 && srv.accepted.Load() == 1 })
+	// Waiting for the server to count the connection would hang: the accept
+	// may come after the dial's result, and then nothing wakes the worker.
+	h.Wait(func() bool { return h.OutputString() == "!" })
 	for valve.IsOpen() && sent < 256<<20 {
 		h.InputString(chunk)
 		sent += len(chunk)
 	}
 	require.False(t, valve.IsOpen(), "the valve closed after %d bytes", sent)
-	close(startReading)
+	release()
 	h.Wait(valve.IsOpen)
 	h.End()
 	se := h.WaitEnd()

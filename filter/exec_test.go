@@ -41,6 +41,7 @@ func TestExecCatLarge(t *testing.T) {
 }
 
 func TestExecExitStatus(t *testing.T) {
+	leaks := netLeakBaseline(t)
 	h := pipelinetest.Of(t, filter.ExecFunc(func(*pipeline.Stream) []string {
 		return filter.SplitCommand(`sh -c 'echo out; exit 3'`)
 	}))
@@ -49,16 +50,19 @@ func TestExecExitStatus(t *testing.T) {
 	require.Equal(t, event.UnknownError, se.Err)
 	require.Contains(t, se.Message, "exit status 3")
 	require.Equal(t, "out\n", h.OutputString())
+	leaks.check()
 }
 
 func TestExecExitsEarly(t *testing.T) {
+	leaks := netLeakBaseline(t)
 	h := pipelinetest.Of(t, filter.Exec("true"))
 	h.InputString("x")
 	se := h.WaitEnd()
 	require.Equal(t, event.NoError, se.Err, "the process's exit ends the stream, input still open")
+	leaks.check() // stdin closed, process reaped
 
 	// A process that stops reading: what is left of its input is dropped.
-	leaks := netLeakBaseline(t)
+	leaks = netLeakBaseline(t)
 	h = pipelinetest.Of(t, filter.Exec("head", "-c", "5"))
 	for range 40 {
 		h.InputString(strings.Repeat("abcdefgh", 8192))
@@ -87,6 +91,7 @@ func TestExecCloseKillsProcess(t *testing.T) {
 }
 
 func TestExecStartFailure(t *testing.T) {
+	leaks := netLeakBaseline(t)
 	h := pipelinetest.Of(t, filter.Exec("/nonexistent/sluice-test-program"))
 	h.InputString("x")
 	se := h.SessionEnd()
@@ -100,4 +105,5 @@ func TestExecStartFailure(t *testing.T) {
 	h = pipelinetest.Of(t, filter.ExecFunc(func(*pipeline.Stream) []string { panic("boom") }))
 	h.InputString("x")
 	require.Equal(t, event.RuntimeError, h.SessionEnd().Err)
+	leaks.check()
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 )
 
 var netPollerOnce sync.Once
@@ -17,24 +19,30 @@ type netLeaks struct {
 	t          testing.TB
 	goroutines int
 	fds        int
+	sluice     func() // pipelinetest.LeakCheck's check
 }
 
 // netLeakBaseline records the current goroutines and open descriptors. It
 // first makes sure the runtime's network poller is up, since its descriptors
 // stay open for the life of the process.
 func netLeakBaseline(t testing.TB) *netLeaks {
+	t.Helper()
 	netPollerOnce.Do(func() {
 		if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
 			ln.Close()
 		}
 	})
-	return &netLeaks{t: t, goroutines: runtime.NumGoroutine(), fds: openFDs()}
+	return &netLeaks{t: t, goroutines: runtime.NumGoroutine(), fds: openFDs(), sluice: pipelinetest.LeakCheck(t)}
 }
 
 // check polls, up to a deadline, until no more goroutines and descriptors are
-// open than at the baseline, and fails the test otherwise.
+// open than at the baseline, and fails the test otherwise; then it runs
+// pipelinetest.LeakCheck's check, which names any goroutine still running
+// sluice code. Call it once every stream, server and connection the test
+// opened is closed.
 func (l *netLeaks) check() {
 	l.t.Helper()
+	defer l.sluice()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		g, f := runtime.NumGoroutine(), openFDs()
