@@ -23,13 +23,17 @@ import (
 // skipped.
 //
 // The result may be v itself when v is a complete *RequestHead and defaults
-// add nothing; otherwise it is new, though it may share v's header slice.
-// The caller must not modify either in place. It returns an error wrapping
+// add nothing, or a head shared by every caller when v and defaults are nil;
+// otherwise it is new, though it may share v's header slice. The caller must
+// not modify any of them in place. It returns an error wrapping
 // ErrInvalidHead when v or a field has a type it cannot convert.
 func RequestHeadOf(v any, defaults *RequestHead) (*RequestHead, error) {
 	var h RequestHead
 	switch x := v.(type) {
 	case nil:
+		if defaults == nil {
+			return defaultRequestHead, nil
+		}
 	case *RequestHead:
 		if x == nil {
 			break
@@ -69,6 +73,13 @@ func RequestHeadOf(v any, defaults *RequestHead) (*RequestHead, error) {
 	return &h, nil
 }
 
+// defaultRequestHead and defaultResponseHead are what a nil head without
+// defaults converts to, shared: callers do not modify converted heads.
+var (
+	defaultRequestHead  = &RequestHead{Method: "GET", Path: "/", Protocol: proto11}
+	defaultResponseHead = &ResponseHead{Status: 200, StatusText: "OK", Protocol: proto11}
+)
+
 // ResponseHeadOf converts a message head to a *ResponseHead, like
 // RequestHeadOf. A map's keys are "protocol", "status" (an integer, or a
 // string of digits), "statusText" and "headers". Defaults fill a zero
@@ -79,6 +90,9 @@ func ResponseHeadOf(v any, defaults *ResponseHead) (*ResponseHead, error) {
 	var h ResponseHead
 	switch x := v.(type) {
 	case nil:
+		if defaults == nil {
+			return defaultResponseHead, nil
+		}
 	case *ResponseHead:
 		if x == nil {
 			break

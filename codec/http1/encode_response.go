@@ -176,7 +176,6 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 	if e.head == nil {
 		return
 	}
-	out := new(event.Data)
 	if !e.headOut {
 		tail, _ := HeadersOf(evt.Tail)
 		if len(tail) > 0 && !e.info.http10 {
@@ -189,6 +188,7 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 		}
 	}
 	if e.framing == FramingChunked {
+		out := new(event.Data)
 		tail, err := HeadersOf(evt.Tail)
 		if err == nil {
 			err = WriteLastChunk(out, tail)
@@ -197,8 +197,6 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 			e.s.Fail(event.RuntimeError, err)
 			return
 		}
-	}
-	if out.Len() > 0 {
 		e.next.Input(out)
 	}
 	closeAfter := e.closeAft || e.framing == FramingClose
