@@ -4,8 +4,9 @@
 # interleaved for three rounds; prints MB/s and CPU per GiB for each and the
 # ratio sluice/io.Copy (target: at least 0.90). Extra arguments go to the
 # program (see `go run ./bench/passthrough -h`), e.g. -userspace to add a
-# proxy that copies through a buffer instead of splice(2), or -size 268435456
-# on a slow machine. The run is cut off after 95 seconds.
+# proxy that copies through a buffer instead of splice(2), -events to add
+# sluice's event path (connect with an idle timeout, so not relayed), or
+# -size 268435456 on a slow machine. The run is cut off after 95 seconds.
 set -eu
 cd "$(dirname "$0")/.."
 bin="${TMPDIR:-/tmp}/sluice-passthrough.$$"

@@ -43,6 +43,21 @@ import (
 // context family (the client's) pauses; likewise the remote is not read while
 // the client is slow. When the stream ends or is closed, the connection is
 // closed and every goroutine the filter started exits.
+//
+// Relay: when connect is the only filter of a listen pipeline, nothing else
+// could see the bytes, so a pipeline.Server hands it the client's connection
+// (see pipeline.Relayer) and, if that is a plain *net.TCPConn on a Unix
+// system, the filter copies between the client and the target itself, in the
+// kernel (splice(2) on Linux), instead of turning the bytes into events. It
+// behaves as described above: the dial waits for the client's first byte (a
+// client that closes without sending ends the stream without a dial), the
+// target, retries, timeouts, failure kinds and log line are the same; the
+// client's FIN half-closes the target's connection; the target's close ends
+// the stream and closes the client's connection once what the target sent
+// has been passed on; a reset ends it with ReadError, a write to a peer that
+// is gone (EPIPE) with WriteError. ConnectOptions with TLS, ReadTimeout,
+// WriteTimeout or IdleTimeout set keep the event path, as do a server that
+// terminates TLS or sets read or write timeouts.
 func Connect(target string, opts ConnectOptions) pipeline.Filter {
 	return &connect{target: target, opts: opts.withDefaults()}
 }
@@ -66,6 +81,11 @@ type Dialer interface {
 
 // ConnectOptions configure Connect. The zero value works; the struct is
 // copied by Connect and shared by every stream, so it must not change after.
+//
+// TLS, ReadTimeout, WriteTimeout and IdleTimeout need the bytes to go
+// through the worker: when any is set, connect never relays a connection in
+// the kernel (see Connect). BufferLimit and Conn do not apply to a relayed
+// connection, which holds no bytes in the process.
 type ConnectOptions struct {
 	// BufferLimit is how many bytes may be held while the connection is not
 	// up yet; more ends the stream with BufferOverflow. Reading from the
@@ -164,6 +184,7 @@ type connectInst struct {
 	paused   bool // the context's Valve is closed while buf fills
 
 	sock  *pipeline.Socket
+	relay *connectRelay  // when the instance carries the client's connection
 	watch pipeline.Timer // read, write and idle timeouts
 	// Times of the last byte received, the last Data sent, and the last
 	// write progress; the byte count written at the last check.
@@ -177,7 +198,7 @@ type connectResult struct {
 }
 
 func (c *connectInst) Input(evt event.Event) {
-	if c.state == connectDone || c.s.Ended() {
+	if c.state == connectDone || c.s.Ended() || c.relay != nil {
 		return
 	}
 	if e, ok := evt.(*event.SessionEnd); ok {
@@ -267,14 +288,14 @@ func (c *connectInst) dial() {
 		c.timer = c.s.AfterFunc(d, func() { c.timedOut = true; cancel() })
 	}
 	dialer, target, cfg := c.f.opts.Dialer, c.target, c.f.opts.TLS
-	go func() {
+	c.spawn(func() {
 		conn, err := dialer.DialContext(ctx, "tcp", target)
 		if err == nil && cfg != nil {
 			conn, err = connectTLS(ctx, conn, cfg, target)
 		}
 		results <- connectResult{conn, err}
 		c.s.Post(c.dialed)
-	}()
+	})
 }
 
 func (c *connectInst) dialed() {
@@ -299,6 +320,10 @@ func (c *connectInst) dialed() {
 		return
 	}
 	c.state = connectUp
+	if c.relay != nil {
+		c.relay.connected(r.conn)
+		return
+	}
 	c.sock = pipeline.NewOutboundSocket(c.s, r.conn, c.f.opts.Conn)
 	c.sock.Start(pipeline.TargetFunc(c.fromRemote), c.readerDone)
 	if o := c.f.opts; o.ReadTimeout > 0 || o.WriteTimeout > 0 || o.IdleTimeout > 0 {
@@ -422,7 +447,8 @@ func (c *connectInst) stopTimer() {
 }
 
 // cleanup stops the timers, cancels a running dial (closing what it may
-// still return), closes the connection and opens the valve if it closed it.
+// still return), closes the connection (both, when relaying) and opens the
+// valve if it closed it.
 // It runs on end and on close.
 func (c *connectInst) cleanup() {
 	c.stopTimer()
@@ -432,11 +458,15 @@ func (c *connectInst) cleanup() {
 	}
 	if c.results != nil {
 		c.cancel()
-		go drainDial(c.results)
+		results := c.results
+		c.spawn(func() { drainDial(results) })
 		c.results = nil
 	}
 	if c.sock != nil {
 		c.sock.Close()
+	}
+	if c.relay != nil {
+		c.relay.stop()
 	}
 	c.buf.Reset()
 	c.pauseInput(false)

@@ -90,25 +90,45 @@ func exchange(c net.Conn, src io.Reader) (wrote, read int64, sentSum, gotSum str
 // what comes back is byte for byte what it sent. Closing the client's
 // writing side travels through the proxy to the upstream (half-close), whose
 // own close travels back. Nothing is left running once the server is closed.
+// It runs twice: relayed in the kernel (connect alone takes the connection
+// over), and on the event path (an idle timeout keeps the bytes in events).
 func TestTCPProxy100MB(t *testing.T) {
-	const size = 100 << 20
-	leaks := netLeakBaseline(t)
-	up := startNetServer(t, echoHandler)
-	addr, stop := serveListen(t, pipeline.New("proxy", filter.Connect(up.Addr(), filter.ConnectOptions{})), nil)
+	for _, tc := range []struct {
+		name  string
+		opts  filter.ConnectOptions
+		relay bool
+	}{
+		{"relay", filter.ConnectOptions{}, true},
+		{"events", filter.ConnectOptions{IdleTimeout: time.Hour}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const size = 100 << 20
+			leaks := netLeakBaseline(t)
+			counts := relayCounts()
+			up := startNetServer(t, echoHandler)
+			addr, stop := serveListen(t, pipeline.New("proxy", filter.Connect(up.Addr(), tc.opts)), nil)
 
-	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	c.SetDeadline(time.Now().Add(3 * time.Minute)) // the test stops by itself whatever happens
-	wrote, read, sent, got, err := exchange(c, randomStream(size, 100))
-	c.Close()
-	require.NoError(t, err)
-	require.EqualValues(t, size, wrote)
-	require.EqualValues(t, size, read, "bytes that came back")
-	require.Equal(t, sent, got, "SHA-256 of what came back")
+			c, err := net.Dial("tcp", addr)
+			require.NoError(t, err)
+			c.SetDeadline(time.Now().Add(3 * time.Minute)) // the test stops by itself whatever happens
+			wrote, read, sent, got, err := exchange(c, randomStream(size, 100))
+			c.Close()
+			require.NoError(t, err)
+			require.EqualValues(t, size, wrote)
+			require.EqualValues(t, size, read, "bytes that came back")
+			require.Equal(t, sent, got, "SHA-256 of what came back")
+			accepted, spliced := counts()
+			if tc.relay {
+				require.EqualValues(t, 1, spliced, "relayed in the kernel")
+			} else {
+				require.Zero(t, accepted, "not relayed")
+			}
 
-	stop()
-	up.Close()
-	leaks.check()
+			stop()
+			up.Close()
+			leaks.check()
+		})
+	}
 }
 
 // TestHTTPProxyEndToEnd puts an HTTP proxy, decodeHttpRequest →

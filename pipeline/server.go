@@ -17,7 +17,9 @@ import (
 // (TCP, TLS, unix socket, an in-memory listener), ServeConn takes a single
 // connection. Each connection is bound to one worker of Group for life; the
 // bytes it sends go into a stream of Pipeline as Data events, and the Data
-// that comes out of the stream is written back.
+// that comes out of the stream is written back. When the pipeline is a single
+// filter whose instance is a Relayer, that filter may take the connection
+// over instead (connect alone copies in the kernel).
 //
 // A Server is safe for concurrent use. Its fields must not change once it
 // serves.
@@ -46,10 +48,35 @@ type Server struct {
 
 type serverConn struct {
 	srv  *Server
-	sock *Socket
+	sock *Socket // nil when relayed, or when the stream ended as it started
 	st   *Stream
 	w    *Worker
 	done chan struct{}
+	// finished, when there is no socket, is closed once the connection is
+	// finished with: by the relay's done function, or at once when the
+	// stream ended as it started.
+	finished chan struct{}
+}
+
+// Relayer may be implemented by a filter instance (the Target that
+// Filter.New returns) that can carry a whole inbound connection by itself,
+// without the connection's bytes going through the stream as events: connect
+// alone in a listen pipeline copies between the client and the upstream in
+// the kernel.
+//
+// A Server calls Relay on the head instance of a new stream, on the stream's
+// worker, before anything is read from c, when the pipeline has exactly one
+// filter (so nothing else could observe the bytes), the server does not
+// terminate TLS, and the connection has no read or write timeout
+// (ConnOptions). Relay reports false to decline, having changed nothing: the
+// server then reads c as usual. When it reports true, the instance owns c: it
+// must close c and call done exactly once when it has finished with c, its
+// goroutines included, and it must close c promptly when the stream is
+// closed (Server.Close closes the stream). The stream must still end with
+// exactly one SessionEnd, which the server ignores. Server.Shutdown waits
+// for done.
+type Relayer interface {
+	Relay(c net.Conn, done func()) bool
 }
 
 // NewServer returns a server running p on group g (nil: its own group).
@@ -153,6 +180,23 @@ func (s *Server) start(c net.Conn) *serverConn {
 		ctx := NewContext(sc.w)
 		ctx.LocalAddr, ctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
 		sc.st = NewStream(p, ctx, sc)
+		if sc.st.Ended() { // a filter failed to start: nothing to serve
+			c.Close()
+			sc.finished = make(chan struct{})
+			close(sc.finished)
+			go sc.reap()
+			return
+		}
+		if s.TLS == nil && opts.ReadTimeout == 0 && opts.WriteTimeout == 0 && len(p.Filters) == 1 {
+			if r, ok := sc.st.head.(Relayer); ok {
+				finished := make(chan struct{})
+				if r.Relay(c, sync.OnceFunc(func() { close(finished) })) {
+					sc.finished = finished
+					go sc.reap()
+					return
+				}
+			}
+		}
 		sc.sock = NewSocket(sc.st, c, opts)
 		sc.sock.Start(sc.st, nil)
 		go sc.reap()
@@ -161,8 +205,12 @@ func (s *Server) start(c net.Conn) *serverConn {
 }
 
 // Input receives the stream's output: Data is written to the connection; a
-// SessionEnd closes it once everything is written.
+// SessionEnd closes it once everything is written. A relayed connection
+// belongs to the relaying filter: its output is dropped.
 func (sc *serverConn) Input(evt event.Event) {
+	if sc.sock == nil {
+		return
+	}
 	switch e := evt.(type) {
 	case *event.Data:
 		sc.sock.Write(e)
@@ -175,16 +223,23 @@ func (sc *serverConn) Input(evt event.Event) {
 func (sc *serverConn) abort() {
 	sc.w.Post(func() {
 		if sc.st != nil {
-			sc.st.Close()
-			sc.sock.Close()
+			sc.st.Close() // a relaying filter closes the connection
+			if sc.sock != nil {
+				sc.sock.Close()
+			}
 		}
 	})
 }
 
-// reap waits for the socket's goroutines, then forgets the connection.
+// reap waits for the socket's goroutines (or for the relay to be done),
+// then forgets the connection.
 func (sc *serverConn) reap() {
-	<-sc.sock.done
-	sc.sock.Wait()
+	if sc.finished != nil {
+		<-sc.finished
+	} else {
+		<-sc.sock.done
+		sc.sock.Wait()
+	}
 	sc.w.Post(func() { sc.st.Close() })
 	s := sc.srv
 	s.mu.Lock()

@@ -305,3 +305,29 @@ func TestShutdownWaitsForOpenConnections(t *testing.T) {
 		t.Fatal("Shutdown did not return after the last connection ended")
 	}
 }
+
+// newPanics is a filter whose New panics: the stream ends as it starts.
+type newPanics struct{}
+
+func (newPanics) Info() pipeline.Info { return pipeline.Info{Name: "newPanics"} }
+
+func (newPanics) New(*pipeline.Stream, pipeline.Target) pipeline.Target { panic("no instance") }
+
+func TestStreamEndedAtStartClosesTheConnection(t *testing.T) {
+	check := pipelinetest.LeakCheck(t)
+	srv := pipeline.NewServer(pipeline.New("broken", newPanics{}), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	c.SetDeadline(time.Now().Add(time.Minute))
+	b, err := io.ReadAll(c)
+	assert.NoError(t, err, "closed by the server")
+	assert.Empty(t, b)
+	c.Close()
+	require.NoError(t, srv.Shutdown(context.Background()), "nothing left open")
+	require.ErrorIs(t, <-errc, pipeline.ErrServerClosed)
+	check()
+}

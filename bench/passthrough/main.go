@@ -17,8 +17,12 @@
 // that fails.
 //
 // On Linux, io.Copy between two TCP connections moves the bytes with
-// splice(2), without copying them into the process; -userspace adds a third
-// contender that copies through a 32 KiB buffer, as sluice does.
+// splice(2), without copying them into the process, and so does sluice's
+// connect when it is a listen pipeline's only filter (it relays the
+// connection). -userspace adds a contender that copies through a 32 KiB
+// buffer; -events adds sluice's event path (connect with an idle timeout,
+// which keeps the bytes in Data events through the worker), to be compared
+// with that one.
 //
 // -cpuprofile writes a CPU profile of the whole run; with -only sluice it
 // covers sluice's transfers alone:
@@ -37,6 +41,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"sync"
@@ -49,8 +54,9 @@ import (
 func main() {
 	size := flag.Int64("size", 1<<30, "bytes per transfer")
 	rounds := flag.Int("rounds", 3, "rounds; each runs one transfer through each contender")
-	only := flag.String("only", "", "run only this contender (sluice, iocopy, userspace)")
+	only := flag.String("only", "", "run only this contender (sluice, iocopy, userspace, events)")
 	userspace := flag.Bool("userspace", false, "also run a proxy that copies through a buffer (no splice)")
+	events := flag.Bool("events", false, "also run sluice on its event path (connect with an idle timeout: no relay)")
 	timeout := flag.Duration("timeout", time.Minute, "limit for one transfer")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	verbose := flag.Bool("v", false, "log sluice's warnings to standard error")
@@ -91,10 +97,15 @@ func main() {
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	add("sluice", func(up string) (string, func(), error) { return startSluice(up, logger) })
+	add("sluice", func(up string) (string, func(), error) { return startSluice(up, logger, filter.ConnectOptions{}) })
 	add("iocopy", func(up string) (string, func(), error) { return startCopyProxy(up, false) })
 	if *userspace || *only == "userspace" {
 		add("userspace", func(up string) (string, func(), error) { return startCopyProxy(up, true) })
+	}
+	if *events || *only == "events" {
+		add("events", func(up string) (string, func(), error) {
+			return startSluice(up, logger, filter.ConnectOptions{IdleTimeout: time.Hour})
+		})
 	}
 	if len(all) == 0 {
 		log.Fatalf("unknown contender %q", *only)
@@ -123,6 +134,10 @@ func main() {
 		*size>>20, *rounds, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 	for r := 1; r <= *rounds; r++ {
 		for _, c := range all {
+			// Each transfer starts on a settled heap: the garbage of the
+			// event path (-events) would otherwise be collected and
+			// scavenged during the next contender's transfer.
+			debug.FreeOSMemory()
 			cpu0 := cpuTime()
 			d, err := transfer(c.addr, sink, *size, *timeout)
 			cpu := cpuTime() - cpu0
@@ -159,6 +174,12 @@ func main() {
 	}
 	if s, b := rate["sluice"], rate["userspace"]; s > 0 && b > 0 {
 		fmt.Printf("ratio sluice/userspace = %.2f\n", s/b)
+	}
+	if s, b := rate["events"], rate["userspace"]; s > 0 && b > 0 {
+		fmt.Printf("ratio events/userspace = %.2f\n", s/b)
+	}
+	if s, b := rate["events"], rate["iocopy"]; s > 0 && b > 0 {
+		fmt.Printf("ratio events/iocopy = %.2f\n", s/b)
 	}
 }
 
@@ -253,13 +274,13 @@ func startSink() (*sink, error) {
 func (s *sink) addr() string { return s.ln.Addr().String() }
 
 // startSluice serves a pipeline made of connect alone, on one worker.
-func startSluice(upstream string, logger *slog.Logger) (string, func(), error) {
+func startSluice(upstream string, logger *slog.Logger, opts filter.ConnectOptions) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Logger: logger})
-	srv := pipeline.NewServer(pipeline.New("passthrough", filter.Connect(upstream, filter.ConnectOptions{})), g)
+	srv := pipeline.NewServer(pipeline.New("passthrough", filter.Connect(upstream, opts)), g)
 	go srv.Serve(ln)
 	return ln.Addr().String(), func() { srv.Close(); g.Close() }, nil
 }

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package filter
+
+import "syscall"
+
+// relaySupported reports whether relayWaitData works here: without a way to
+// wait for a byte without reading it, connect never relays.
+const relaySupported = false
+
+func relayWaitData(syscall.RawConn) bool { return false }
+
+func relayDiscard(syscall.RawConn, int) {}
