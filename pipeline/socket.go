@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -440,6 +441,18 @@ func (k *Socket) Close() {
 	}
 	k.pending = nil
 	k.queued = 0
+	if tc, ok := k.nc.(*tls.Conn); ok {
+		// tls.Conn.Close writes a close_notify alert, which may wait up to
+		// 5 s for a peer that stopped reading: not on the worker. Wait
+		// covers it.
+		k.readerWG.Add(1)
+		close(k.done)
+		go func() {
+			defer k.readerWG.Done()
+			tc.Close()
+		}()
+		return
+	}
 	close(k.done)
 	k.nc.Close()
 }
