@@ -7,3 +7,13 @@ func SetTestHookValveWait(f func()) (restore func()) {
 	testHookValveWait = f
 	return func() { testHookValveWait = old }
 }
+
+// UsePoller turns the workers' pollers on or off for the sockets started
+// from now on, and returns a function restoring the previous setting.
+func UsePoller(on bool) (restore func()) {
+	old := usePoller.Swap(on)
+	return func() { usePoller.Store(old) }
+}
+
+// PolledReads returns how many reads pollers have made so far.
+func PolledReads() int64 { return polledReads.Load() }

@@ -57,6 +57,13 @@ func (o ConnOptions) withDefaults() ConnOptions {
 	return o
 }
 
+// usePoller lets sockets be read by their worker's poller where there is
+// one; tests turn it off to run the reader goroutines instead.
+var usePoller = func() *atomic.Bool { b := &atomic.Bool{}; b.Store(true); return b }()
+
+// polledReads counts the reads made by pollers, for tests.
+var polledReads atomic.Int64
+
 var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize); return &b }}
 
 // Socket joins a net.Conn to a stream on a worker. Its reader goroutine turns
@@ -91,6 +98,14 @@ type Socket struct {
 	onDone   func()
 	target   Target // what Start was given: where a write failure is reported
 	rr       *rawReader
+
+	// Read by the worker's poller instead of a goroutine (on the worker).
+	poll   *poller
+	pollID uint64
+	fd     int
+	parked bool        // the valve is closed: not waiting for input
+	in     event.Event // what pollRead hands to input
+	inFn   func()      // input, bound once
 
 	// Writer side, on the worker.
 	pending   net.Buffers
@@ -134,13 +149,99 @@ func newSocket(s *Stream, nc net.Conn, opts ConnOptions, rv *Valve, wv ...*Valve
 func (k *Socket) Conn() net.Conn { return k.nc }
 
 // Start starts reading: Data events, then one SessionEnd (no error at EOF,
-// ReadError or Timeout on failure), go to t through the stream's Post. onDone,
-// if not nil, runs on the reader goroutine when it exits.
+// ReadError or Timeout on failure), go to t on the stream's worker. onDone,
+// if not nil, runs once reading has stopped (at the end of input, or when
+// the socket closes), on the worker or on a reader goroutine. Call it on the
+// worker.
+//
+// On Linux, a socket with a file descriptor and no ReadTimeout is read by
+// its worker's epoll set (see poller); any other runs a reader goroutine.
 func (k *Socket) Start(t Target, onDone func()) {
 	k.onDone = onDone
 	k.target = t
 	k.readerWG.Add(1)
+	if k.rc != nil && k.opts.ReadTimeout == 0 {
+		if p := k.w.pollerFor(); p != nil && p.add(k) {
+			k.poll = p
+			k.inFn = k.input
+			if k.rr == nil {
+				k.rr = &rawReader{k: k}
+				k.rr.fn = k.rr.read
+				k.rr.onceFn = k.rr.once
+			}
+			return
+		}
+	}
 	go k.readLoop(t)
+}
+
+// pollRead reads what the poller found ready, once, on the worker, and runs
+// it through the stream at once: Data, then the SessionEnd of the input.
+func (k *Socket) pollRead() {
+	if k.closed || k.poll == nil || k.parked {
+		return
+	}
+	if !k.rv.IsOpen() {
+		k.park()
+		return
+	}
+	polledReads.Add(1)
+	r := k.rr
+	err := k.rc.Read(r.onceFn)
+	d, rerr := r.d, r.err
+	r.d, r.err = nil, nil
+	if err != nil {
+		rerr = err
+	}
+	if d != nil {
+		k.in = d
+		k.s.runTask(k.inFn)
+	}
+	if rerr != nil {
+		if !k.closed {
+			k.in = readEnd(rerr)
+			k.s.runTask(k.inFn)
+		}
+		k.pollEnd()
+	}
+}
+
+func (k *Socket) input() {
+	e := k.in
+	k.in = nil
+	k.target.Input(e)
+}
+
+// park stops waiting for input while the valve is closed, and starts again
+// once it opens.
+func (k *Socket) park() {
+	k.parked = true
+	k.poll.arm(k, false)
+	go func() {
+		if !k.rv.Wait(k.done) {
+			return
+		}
+		k.w.Post(func() {
+			if k.parked && k.poll != nil && !k.closed {
+				k.parked = false
+				k.poll.arm(k, true)
+			}
+		})
+	}()
+}
+
+// pollEnd takes the socket out of the poller: reading has stopped.
+func (k *Socket) pollEnd() {
+	p := k.poll
+	if p == nil {
+		return
+	}
+	k.poll = nil
+	p.remove(k)
+	k.readerWG.Done()
+	if k.onDone != nil {
+		k.onDone()
+	}
 }
 
 func (k *Socket) readLoop(t Target) {
@@ -204,7 +305,7 @@ func (k *Socket) read() (*event.Data, error) {
 		return d, err
 	}
 	if k.rr == nil {
-		k.rr = &rawReader{}
+		k.rr = &rawReader{k: k}
 		k.rr.fn = k.rr.read
 	}
 	r := k.rr
@@ -220,9 +321,36 @@ func (k *Socket) read() (*event.Data, error) {
 // rawReader reads straight from the descriptor for the reader goroutine. It
 // is made once per socket, so that a read allocates no callback.
 type rawReader struct {
-	d   *event.Data
-	err error
-	fn  func(fd uintptr) bool // read, bound once
+	k      *Socket
+	d      *event.Data
+	err    error
+	fn     func(fd uintptr) bool // read, bound once
+	onceFn func(fd uintptr) bool // once, bound once
+}
+
+// once is the callback of RawConn.Read for a socket its poller found ready:
+// it reads once, and never waits.
+func (r *rawReader) once(fd uintptr) bool {
+	for {
+		bp := readBuffers.Get().(*[]byte)
+		n, err := rawRead(fd, *bp)
+		switch {
+		case err == syscall.EINTR:
+			readBuffers.Put(bp)
+			continue
+		case err == syscall.EAGAIN:
+			readBuffers.Put(bp)
+		case err != nil:
+			readBuffers.Put(bp)
+			r.err = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
+		case n == 0:
+			readBuffers.Put(bp)
+			r.err = io.EOF
+		default:
+			r.d = takeBuffer(bp, n)
+		}
+		return true
+	}
 }
 
 // read is the callback of RawConn.Read. It ends the call after every read,
@@ -441,6 +569,9 @@ func (k *Socket) fail(err error) {
 func (k *Socket) Close() {
 	if k.closed {
 		return
+	}
+	if k.poll != nil {
+		k.pollEnd() // before the descriptor closes
 	}
 	k.closed = true
 	if k.congested {

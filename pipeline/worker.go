@@ -81,6 +81,7 @@ type Worker struct {
 	locals   map[any]any
 	streams  int
 	open     *Stream // the most recently opened stream still open; see link
+	poll     *poller // the epoll set of the sockets this worker reads, if any
 }
 
 // NewWorker returns a worker that runs nothing until Run or RunPending is

@@ -1,0 +1,174 @@
+package pipeline
+
+import (
+	"os"
+	"syscall"
+)
+
+// poller is a worker's own epoll set (level-triggered) of the sockets it
+// reads. A watcher goroutine waits, through Go's network poller, for the set
+// to have ready sockets, and hands them to the worker in one task; the worker
+// reads each once and runs what it read through its stream, in the same
+// batch as the writes that answer it. Per message that is one read and one
+// write, against a reader goroutine's extra read that finds nothing before it
+// can wait (Go's poller cannot wait without trying first). The set exists
+// while it holds sockets: the last one leaving closes it and stops the
+// watcher.
+type poller struct {
+	w     *Worker
+	epfd  int
+	file  *os.File // epfd, for Go's poller to wait on
+	socks map[uint64]*Socket
+	next  uint64
+	ready []syscall.EpollEvent // what the watcher found, for process
+	done  chan struct{}        // process has run
+	stop  chan struct{}        // closed when the set closes
+	fn    func()               // process, bound once
+}
+
+// pollerFor returns w's poller, making it if needed; nil where one cannot be
+// made (the socket then reads with a goroutine).
+func (w *Worker) pollerFor() *poller {
+	if w.poll != nil {
+		return w.poll
+	}
+	if !usePoller.Load() {
+		return nil
+	}
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	if err := syscall.SetNonblock(epfd, true); err != nil {
+		syscall.Close(epfd)
+		return nil
+	}
+	p := &poller{
+		w: w, epfd: epfd, file: os.NewFile(uintptr(epfd), "epoll"),
+		socks: map[uint64]*Socket{},
+		ready: make([]syscall.EpollEvent, 128),
+		done:  make(chan struct{}, 1), stop: make(chan struct{}),
+	}
+	rc, err := p.file.SyscallConn()
+	if err != nil {
+		p.file.Close()
+		return nil
+	}
+	p.fn = p.process
+	w.poll = p
+	go p.watch(rc)
+	return p
+}
+
+// add starts reading k through the set; false if the descriptor cannot join
+// it. On the worker.
+func (p *poller) add(k *Socket) bool {
+	p.next++
+	id := p.next
+	ok := false
+	k.rc.Control(func(fd uintptr) {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP}
+		setEventID(&ev, id)
+		if syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev) == nil {
+			k.fd, ok = int(fd), true
+		}
+	})
+	if !ok {
+		if len(p.socks) == 0 {
+			p.close()
+		}
+		return false
+	}
+	k.pollID = id
+	p.socks[id] = k
+	return true
+}
+
+// remove stops reading k through the set, before its descriptor closes.
+func (p *poller) remove(k *Socket) {
+	if _, ok := p.socks[k.pollID]; !ok {
+		return
+	}
+	delete(p.socks, k.pollID)
+	if !k.closed {
+		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, k.fd, nil)
+	}
+	if len(p.socks) == 0 {
+		p.close()
+	}
+}
+
+// arm starts or stops waiting for k to be readable (a closed valve stops
+// it: a level-triggered set would report the unread bytes again and again).
+func (p *poller) arm(k *Socket, on bool) {
+	ev := syscall.EpollEvent{}
+	if on {
+		ev.Events = syscall.EPOLLIN | syscall.EPOLLRDHUP
+	}
+	setEventID(&ev, k.pollID)
+	syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, k.fd, &ev)
+}
+
+func (p *poller) close() {
+	if p.w.poll == p {
+		p.w.poll = nil
+	}
+	close(p.stop)
+	p.file.Close() // returns once the watcher has let go of the descriptor
+}
+
+// watch hands the ready sockets to the worker, one batch at a time, until the
+// set closes. It always asks the set itself before waiting (a level-triggered
+// set still holds what the worker left unread), and waits within one
+// RawConn.Read call, which keeps every readiness Go's poller reports from
+// then on.
+func (p *poller) watch(rc syscall.RawConn) {
+	rc.Read(func(fd uintptr) bool {
+		for {
+			select {
+			case <-p.stop:
+				return true
+			default:
+			}
+			n, err := syscall.EpollWait(int(fd), p.ready[:cap(p.ready)], 0)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				return true
+			}
+			if n == 0 {
+				return false
+			}
+			p.ready = p.ready[:n]
+			p.w.post(task{fn: p.fn})
+			select {
+			case <-p.done:
+			case <-p.stop:
+				return true
+			}
+		}
+	})
+}
+
+// process reads each socket the watcher found ready, on the worker.
+func (p *poller) process() {
+	for i := range p.ready {
+		if k := p.socks[eventID(&p.ready[i])]; k != nil {
+			k.pollRead()
+		}
+	}
+	select {
+	case p.done <- struct{}{}:
+	default:
+	}
+}
+
+// setEventID stores id in the event's data (the Fd and Pad fields).
+func setEventID(ev *syscall.EpollEvent, id uint64) {
+	ev.Fd, ev.Pad = int32(uint32(id)), int32(uint32(id>>32))
+}
+
+func eventID(ev *syscall.EpollEvent) uint64 {
+	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+}
