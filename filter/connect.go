@@ -359,7 +359,8 @@ func (c *connectInst) fromRemote(evt event.Event) {
 	}
 }
 
-// readerDone runs on the socket's reader goroutine as it exits. When the
+// readerDone runs once the socket has stopped reading (on the worker, or on
+// the socket's reader goroutine as it exits). When the
 // socket was closed without an end of input (a connection that cannot
 // half-close is closed whole once written), it ends the output normally; in
 // every other case the filter is done by the time this runs.

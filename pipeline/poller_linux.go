@@ -8,8 +8,9 @@ import (
 // poller is a worker's own epoll set (level-triggered) of the sockets it
 // reads. A watcher goroutine waits, through Go's network poller, for the set
 // to have ready sockets, and hands them to the worker in one task; the worker
-// reads each once and runs what it read through its stream, in the same
-// batch as the writes that answer it. Per message that is one read and one
+// reads each and runs what it read through its stream, in the same batch as
+// the writes that answer it, and goes on polling the set itself after each
+// batch until it finds nothing ready. Per message that is one read and one
 // write, against a reader goroutine's extra read that finds nothing before it
 // can wait (Go's poller cannot wait without trying first). The set exists
 // while it holds sockets: the last one leaving closes it and stops the
@@ -20,10 +21,13 @@ type poller struct {
 	file  *os.File // epfd, for Go's poller to wait on
 	socks map[uint64]*Socket
 	next  uint64
-	ready []syscall.EpollEvent // what the watcher found, for process
-	done  chan struct{}        // process has run
-	stop  chan struct{}        // closed when the set closes
-	fn    func()               // process, bound once
+	ready []syscall.EpollEvent // ready sockets, for process
+	done  chan struct{}        // the worker found the set empty
+	// polling is set while the worker polls the set after its batches
+	// (the watcher waits meanwhile). On the worker.
+	polling bool
+	stop    chan struct{} // closed when the set closes
+	fn      func()        // process, bound once
 }
 
 // pollerFor returns w's poller, making it if needed; nil where one cannot be
@@ -117,11 +121,11 @@ func (p *poller) close() {
 	p.file.Close() // returns once the watcher has let go of the descriptor
 }
 
-// watch hands the ready sockets to the worker, one batch at a time, until the
-// set closes. It always asks the set itself before waiting (a level-triggered
-// set still holds what the worker left unread), and waits within one
-// RawConn.Read call, which keeps every readiness Go's poller reports from
-// then on.
+// watch hands the ready sockets to the worker while the worker is not
+// polling the set itself, until the set closes. It asks the set before it
+// waits (a level-triggered set still holds what was left unread), and waits
+// within one RawConn.Read call, which keeps every readiness Go's poller
+// reports from then on, also while the worker was polling.
 func (p *poller) watch(rc syscall.RawConn) {
 	rc.Read(func(fd uintptr) bool {
 		for {
@@ -143,7 +147,8 @@ func (p *poller) watch(rc syscall.RawConn) {
 			p.ready = p.ready[:n]
 			p.w.post(task{fn: p.fn})
 			select {
-			case <-p.done:
+			case <-p.done: // the worker found the set empty
+				return false
 			case <-p.stop:
 				return true
 			}
@@ -151,13 +156,30 @@ func (p *poller) watch(rc syscall.RawConn) {
 	})
 }
 
-// process reads each socket the watcher found ready, on the worker.
+// process reads each socket found ready, on the worker. Then the worker
+// polls the set itself after each batch (see poll) until it finds it empty.
 func (p *poller) process() {
 	for i := range p.ready {
 		if k := p.socks[eventID(&p.ready[i])]; k != nil {
 			k.pollRead()
 		}
 	}
+	p.ready = p.ready[:0]
+	p.polling = true
+}
+
+// poll runs on the worker after a batch it read sockets in, once their
+// answers are written: what is ready by now is read in the next batch; when
+// nothing is, the watcher takes over again.
+func (p *poller) poll() {
+	n, err := syscall.EpollWait(p.epfd, p.ready[:cap(p.ready)], 0)
+	if err == syscall.EINTR || (err == nil && n > 0) {
+		p.ready = p.ready[:max(n, 0)]
+		p.w.post(task{fn: p.fn})
+		return
+	}
+	p.polling = false
+	p.ready = p.ready[:0]
 	select {
 	case p.done <- struct{}{}:
 	default:

@@ -66,9 +66,10 @@ var polledReads atomic.Int64
 
 var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize); return &b }}
 
-// Socket joins a net.Conn to a stream on a worker. Its reader goroutine turns
-// what arrives into Data events, and the end of input into one SessionEnd,
-// posted to the stream. Write queues bytes; the worker writes everything
+// Socket joins a net.Conn to a stream on a worker. What arrives becomes Data
+// events, and the end of input one SessionEnd, run through the stream on its
+// worker: read by the worker's epoll set on Linux (a TCP connection without a
+// read timeout), by a reader goroutine of the socket's own otherwise. Write queues bytes; the worker writes everything
 // queued during one batch with one vectored write when it flushes, without
 // blocking: only a remainder the kernel does not take goes to a goroutine
 // that waits for the connection to be writable. What is queued is bounded by
@@ -90,7 +91,7 @@ type Socket struct {
 	wv   []*Valve // closed while the write queue is too long
 	opts ConnOptions
 
-	// Reader side: shared with the reader goroutine.
+	// Reader side: shared with the reader goroutine, if any.
 	inflight atomic.Int64
 	room     chan struct{}
 	done     chan struct{} // closed when the socket is closed
@@ -175,34 +176,43 @@ func (k *Socket) Start(t Target, onDone func()) {
 	go k.readLoop(t)
 }
 
-// pollRead reads what the poller found ready, once, on the worker, and runs
-// it through the stream at once: Data, then the SessionEnd of the input.
+// pollRead reads what the poller found ready, on the worker, and runs it
+// through the stream at once: Data, then the SessionEnd of the input. While
+// reads fill the whole buffer (a bulk transfer), it reads again, up to
+// ReadAhead bytes in all, so that a batch carries more than one buffer.
 func (k *Socket) pollRead() {
-	if k.closed || k.poll == nil || k.parked {
-		return
-	}
-	if !k.rv.IsOpen() {
-		k.park()
-		return
-	}
-	polledReads.Add(1)
-	r := k.rr
-	err := k.rc.Read(r.onceFn)
-	d, rerr := r.d, r.err
-	r.d, r.err = nil, nil
-	if err != nil {
-		rerr = err
-	}
-	if d != nil {
-		k.in = d
-		k.s.runTask(k.inFn)
-	}
-	if rerr != nil {
-		if !k.closed {
-			k.in = readEnd(rerr)
+	for budget := k.opts.ReadAhead; budget > 0; budget -= readBufferSize {
+		if k.closed || k.poll == nil || k.parked {
+			return
+		}
+		if !k.rv.IsOpen() {
+			k.park()
+			return
+		}
+		polledReads.Add(1)
+		r := k.rr
+		err := k.rc.Read(r.onceFn)
+		d, rerr := r.d, r.err
+		r.d, r.err = nil, nil
+		if err != nil {
+			rerr = err
+		}
+		full := d != nil && d.Len() == readBufferSize
+		if d != nil {
+			k.in = d
 			k.s.runTask(k.inFn)
 		}
-		k.pollEnd()
+		if rerr != nil {
+			if !k.closed {
+				k.in = readEnd(rerr)
+				k.s.runTask(k.inFn)
+			}
+			k.pollEnd()
+			return
+		}
+		if !full {
+			return
+		}
 	}
 }
 
@@ -353,14 +363,14 @@ func (r *rawReader) once(fd uintptr) bool {
 	}
 }
 
-// read is the callback of RawConn.Read. It ends the call after every read,
-// so each message on a request-response connection costs a read that finds
-// nothing (EAGAIN) before the poller is waited on: about 0.75 system calls
-// per request more than nginx. Staying in RawConn.Read after a short read
-// (waiting for the next readiness instead of reading) would save it, but
-// loses the end of input: a FIN that arrives with the last data gives no
-// readiness of its own, and the connection hangs. Closing that gap needs the
-// worker to own its epoll set, as nginx does.
+// read is the callback of RawConn.Read for a reader goroutine. It ends the
+// call after every read, so each message on a request-response connection
+// costs a read that finds nothing (EAGAIN) before Go's poller is waited on.
+// Staying in RawConn.Read after a short read (waiting for the next readiness
+// instead of reading) would save it, but loses the end of input: a FIN that
+// arrives with the last data gives no readiness of its own, and the
+// connection hangs. The worker's poller (Linux) avoids that read with a
+// level-triggered epoll set instead.
 func (r *rawReader) read(fd uintptr) bool {
 	bp := readBuffers.Get().(*[]byte)
 	n, err := rawRead(fd, *bp)

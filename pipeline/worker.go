@@ -288,6 +288,9 @@ func (w *Worker) runBatch() int {
 		}
 		w.spare = fs[:0]
 	}
+	if p := w.poll; p != nil && p.polling {
+		p.poll()
+	}
 	return n
 }
 
