@@ -113,6 +113,14 @@ func (p *poller) arm(k *Socket, on bool) {
 	syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, k.fd, &ev)
 }
 
+// closeAll closes the sockets still in the set, which closes the set. The
+// worker does it as it stops, so that no watcher outlives it.
+func (p *poller) closeAll() {
+	for _, k := range p.socks {
+		k.Close()
+	}
+}
+
 func (p *poller) close() {
 	if p.w.poll == p {
 		p.w.poll = nil

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -78,4 +80,47 @@ func TestServerWithReaderGoroutines(t *testing.T) {
 	t.Run("no leaks", TestNoGoroutineOrFDSurvivesClosedServer)
 	t.Run("end with data", TestPollerSeesTheEndThatCameWithTheData)
 	require.Equal(t, before, pipeline.PolledReads(), "no poller read")
+}
+
+// TestClosingTheGroupReleasesPolledSockets: a socket left open when its
+// group closes is closed with it, and its worker's poller stops: no
+// goroutine or descriptor remains.
+func TestClosingTheGroupReleasesPolledSockets(t *testing.T) {
+	check := pipelinetest.LeakCheck(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	sc, err := ln.Accept()
+	require.NoError(t, err)
+
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
+	w := g.Next()
+	got := make(chan string, 1)
+	w.Post(func() {
+		s := pipeline.NewStream(pipeline.New("p"), pipeline.NewContext(w), pipeline.TargetFunc(func(event.Event) {}))
+		k := pipeline.NewSocket(s, sc, pipeline.ConnOptions{})
+		k.Start(pipeline.TargetFunc(func(evt event.Event) {
+			if d, ok := evt.(*event.Data); ok {
+				got <- d.String()
+			}
+		}), nil)
+	})
+	_, err = c.Write([]byte("hi"))
+	require.NoError(t, err)
+	select {
+	case s := <-got:
+		assert.Equal(t, "hi", s)
+	case <-time.After(20 * time.Second):
+		t.Fatal("nothing read")
+	}
+	g.Close()
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, err = c.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, io.EOF, "the server side is closed")
+	c.Close()
+	ln.Close()
+	check()
 }

@@ -265,6 +265,10 @@ func (w *Worker) Run(ctx context.Context) {
 			w.RunPending()
 			w.CloseStreams()
 			w.RunPending()
+			if w.poll != nil {
+				w.poll.closeAll()
+				w.RunPending()
+			}
 			return
 		}
 	}
