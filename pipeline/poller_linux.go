@@ -94,7 +94,7 @@ func (p *poller) remove(k *Socket) {
 		return
 	}
 	delete(p.socks, k.pollID)
-	if !k.closed {
+	if !k.parked {
 		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, k.fd, nil)
 	}
 	if len(p.socks) == 0 {
@@ -104,13 +104,19 @@ func (p *poller) remove(k *Socket) {
 
 // arm starts or stops waiting for k to be readable (a closed valve stops
 // it: a level-triggered set would report the unread bytes again and again).
+// Stopping takes the descriptor out of the set, since a set reports a hang-up
+// or an error even to a descriptor that waits for nothing.
 func (p *poller) arm(k *Socket, on bool) {
-	ev := syscall.EpollEvent{}
-	if on {
-		ev.Events = syscall.EPOLLIN | syscall.EPOLLRDHUP
+	if !on {
+		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, k.fd, nil)
+		return
 	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP}
 	setEventID(&ev, k.pollID)
-	syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, k.fd, &ev)
+	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, k.fd, &ev); err != nil {
+		k.parked = true // not in the set
+		p.w.post(task{fn: func() { k.pollFailed(os.NewSyscallError("epoll_ctl", err)) }})
+	}
 }
 
 // closeAll closes the sockets still in the set, which closes the set. The

@@ -216,6 +216,17 @@ func (k *Socket) pollRead() {
 	}
 }
 
+// pollFailed ends the input with a ReadError when the poller can no longer
+// wait for the socket.
+func (k *Socket) pollFailed(err error) {
+	if k.closed || k.poll == nil {
+		return
+	}
+	k.in = readEnd(&net.OpError{Op: "read", Net: "tcp", Err: err})
+	k.s.runTask(k.inFn)
+	k.pollEnd()
+}
+
 func (k *Socket) input() {
 	e := k.in
 	k.in = nil
