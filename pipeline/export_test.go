@@ -17,3 +17,7 @@ func UsePoller(on bool) (restore func()) {
 
 // PolledReads returns how many reads pollers have made so far.
 func PolledReads() int64 { return polledReads.Load() }
+
+// ParkedPolls returns how many times a poller reported a socket it had
+// stopped waiting for.
+func ParkedPolls() int64 { return parkedPolls.Load() }

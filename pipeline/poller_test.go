@@ -124,3 +124,59 @@ func TestClosingTheGroupReleasesPolledSockets(t *testing.T) {
 	ln.Close()
 	check()
 }
+
+// TestParkedSocketIsNotReportedWhenReset: a socket whose reading paused
+// (its valve closed) is out of its worker's epoll set; its client's reset
+// does not make the poller report it (over and over: the set is
+// level-triggered, and reports hang-ups even to members waiting for
+// nothing).
+func TestParkedSocketIsNotReportedWhenReset(t *testing.T) {
+	paused := make(chan struct{}, 1)
+	defer pipeline.SetTestHookValveWait(func() {
+		select {
+		case paused <- struct{}{}:
+		default:
+		}
+	})()
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
+	defer g.Close()
+	// Echo; the first Data closes the connection's valve for good.
+	pause := fn{"pause", func(s *pipeline.Stream, evt event.Event, next pipeline.Target) {
+		if _, ok := evt.(*event.Data); ok && s.Context().Valve().IsOpen() {
+			s.Context().Valve().Close()
+		}
+		next.Input(evt)
+	}}
+	addr := serve(t, pipeline.NewServer(pipeline.New("pause", pause), g))
+	echo := func(c net.Conn, msg string) {
+		t.Helper()
+		_, err := io.WriteString(c, msg)
+		require.NoError(t, err)
+		b := make([]byte, len(msg))
+		_, err = io.ReadFull(c, b)
+		require.NoError(t, err)
+		require.Equal(t, msg, string(b))
+	}
+	a, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	a.SetDeadline(time.Now().Add(20 * time.Second))
+	echo(a, "a") // closes a's valve
+	_, err = io.WriteString(a, "b")
+	require.NoError(t, err)
+	select {
+	case <-paused: // the worker found a readable with its valve closed
+	case <-time.After(20 * time.Second):
+		t.Fatal("reading never paused")
+	}
+	before := pipeline.ParkedPolls()
+	a.(*net.TCPConn).SetLinger(0)
+	a.Close() // reset
+	// Another connection on the same worker: once its echo is back, the
+	// worker has polled its set after the reset.
+	b, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer b.Close()
+	b.SetDeadline(time.Now().Add(20 * time.Second))
+	echo(b, "x")
+	assert.Equal(t, before, pipeline.ParkedPolls(), "the reset socket was reported")
+}

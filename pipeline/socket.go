@@ -61,8 +61,9 @@ func (o ConnOptions) withDefaults() ConnOptions {
 // one; tests turn it off to run the reader goroutines instead.
 var usePoller = func() *atomic.Bool { b := &atomic.Bool{}; b.Store(true); return b }()
 
-// polledReads counts the reads made by pollers, for tests.
-var polledReads atomic.Int64
+// polledReads counts the reads made by pollers, and parkedPolls the times a
+// poller reported a socket it was told to stop waiting for, for tests.
+var polledReads, parkedPolls atomic.Int64
 
 var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize); return &b }}
 
@@ -181,6 +182,9 @@ func (k *Socket) Start(t Target, onDone func()) {
 // reads fill the whole buffer (a bulk transfer), it reads again, up to
 // ReadAhead bytes in all, so that a batch carries more than one buffer.
 func (k *Socket) pollRead() {
+	if k.parked {
+		parkedPolls.Add(1)
+	}
 	for budget := k.opts.ReadAhead; budget > 0; budget -= readBufferSize {
 		if k.closed || k.poll == nil || k.parked {
 			return
