@@ -132,14 +132,16 @@ func TestClosingTheGroupReleasesPolledSockets(t *testing.T) {
 // nothing).
 func TestParkedSocketIsNotReportedWhenReset(t *testing.T) {
 	paused := make(chan struct{}, 1)
-	defer pipeline.SetTestHookValveWait(func() {
+	// Restored after the server has closed (cleanups run last first), once
+	// every goroutine that may run the hook has exited.
+	t.Cleanup(pipeline.SetTestHookValveWait(func() {
 		select {
 		case paused <- struct{}{}:
 		default:
 		}
-	})()
+	}))
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
-	defer g.Close()
+	t.Cleanup(g.Close)
 	// Echo; the first Data closes the connection's valve for good.
 	pause := fn{"pause", func(s *pipeline.Stream, evt event.Event, next pipeline.Target) {
 		if _, ok := evt.(*event.Data); ok && s.Context().Valve().IsOpen() {

@@ -242,7 +242,9 @@ func (k *Socket) input() {
 func (k *Socket) park() {
 	k.parked = true
 	k.poll.arm(k, false)
+	k.readerWG.Add(1) // Wait covers this goroutine too
 	go func() {
+		defer k.readerWG.Done()
 		if !k.rv.Wait(k.done) {
 			return
 		}
