@@ -520,17 +520,20 @@ func (k *Socket) Flush() {
 func (k *Socket) wrote(n int) {
 	k.written += int64(n)
 	k.queued -= n
-	for n > 0 && len(k.pending) > 0 {
-		if len(k.pending[0]) <= n {
-			n -= len(k.pending[0])
-			k.pending[0] = nil
-			k.pending = k.pending[1:]
-			continue
-		}
-		k.pending[0] = k.pending[0][n:]
-		n = 0
+	done := 0 // buffers written whole
+	for done < len(k.pending) && len(k.pending[done]) <= n {
+		n -= len(k.pending[done])
+		done++
 	}
-	if len(k.pending) == 0 {
+	if done < len(k.pending) && n > 0 {
+		k.pending[done] = k.pending[done][n:]
+	}
+	// Move what is left to the front, keeping the array for the next batch
+	// (large queues are let go).
+	left := copy(k.pending, k.pending[done:])
+	clear(k.pending[left:])
+	k.pending = k.pending[:left]
+	if left == 0 && cap(k.pending) > 64 {
 		k.pending = nil
 	}
 	if k.congested && k.queued <= k.opts.WriteLowWater {

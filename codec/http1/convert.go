@@ -28,12 +28,12 @@ import (
 // not modify any of them in place. It returns an error wrapping
 // ErrInvalidHead when v or a field has a type it cannot convert.
 func RequestHeadOf(v any, defaults *RequestHead) (*RequestHead, error) {
+	if v == nil && defaults == nil {
+		return defaultRequestHead, nil // before h, which escapes: no allocation
+	}
 	var h RequestHead
 	switch x := v.(type) {
 	case nil:
-		if defaults == nil {
-			return defaultRequestHead, nil
-		}
 	case *RequestHead:
 		if x == nil {
 			break
@@ -87,12 +87,12 @@ var (
 // only with the status, otherwise an empty one gets the usual reason phrase
 // of the status. What is still missing gets 200 and "HTTP/1.1".
 func ResponseHeadOf(v any, defaults *ResponseHead) (*ResponseHead, error) {
+	if v == nil && defaults == nil {
+		return defaultResponseHead, nil // before h, which escapes: no allocation
+	}
 	var h ResponseHead
 	switch x := v.(type) {
 	case nil:
-		if defaults == nil {
-			return defaultResponseHead, nil
-		}
 	case *ResponseHead:
 		if x == nil {
 			break
