@@ -86,7 +86,9 @@ func discard(c net.Conn, add func(int64), stop func() bool, timeout time.Duratio
 		var serr error
 		err := rc.Read(func(fd uintptr) bool {
 			for {
-				n, serr = syscall.Splice(int(fd), nil, p[1], nil, 1<<20, spliceMove|spliceNonblock)
+				var k int // int64 on 64-bit systems, int on 32-bit ones
+				k, serr = splice(int(fd), p[1], 1<<20, spliceMove|spliceNonblock)
+				n = int64(k)
 				if serr == syscall.EINTR {
 					continue
 				}
@@ -103,16 +105,23 @@ func discard(c net.Conn, add func(int64), stop func() bool, timeout time.Duratio
 			return io.EOF
 		}
 		for left := n; left > 0; {
-			m, err := syscall.Splice(p[0], nil, nullfd, nil, int(left), spliceMove)
+			m, err := splice(p[0], nullfd, int(left), spliceMove)
 			if err == syscall.EINTR {
 				continue
 			}
 			if err != nil {
 				return os.NewSyscallError("splice", err)
 			}
-			left -= m
+			left -= int64(m)
 		}
 		add(n)
 	}
 	return nil
+}
+
+// splice moves up to n bytes from the pipe or socket in to out, with
+// syscall.Splice, whose count is an int64 or an int depending on the system.
+func splice(in, out, n, flags int) (int, error) {
+	m, err := syscall.Splice(in, nil, out, nil, n, flags)
+	return int(m), err
 }
