@@ -18,7 +18,11 @@
 // Every filter of every stream bound to a Worker runs on that worker, one
 // event at a time, so filter instances keep plain fields and never lock.
 // Anything that blocks (dialing, reading, writing, processes, timers) runs on
-// its own goroutine and comes back with Stream.Post or Worker.Post.
+// its own goroutine and comes back with Stream.Post or Worker.Post. The
+// exception is reading TCP connections on Linux: a worker keeps an epoll set
+// of its sockets and reads only what is ready, without blocking, so a
+// request costs one read instead of a goroutine's read that first finds
+// nothing.
 //
 // # Stream lifecycle
 //
