@@ -70,10 +70,11 @@ var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize);
 // Socket joins a net.Conn to a stream on a worker. What arrives becomes Data
 // events, and the end of input one SessionEnd, run through the stream on its
 // worker: read by the worker's epoll set on Linux (a TCP connection without a
-// read timeout), by a reader goroutine of the socket's own otherwise. Write queues bytes; the worker writes everything
-// queued during one batch with one vectored write when it flushes, without
-// blocking: only a remainder the kernel does not take goes to a goroutine
-// that waits for the connection to be writable. What is queued is bounded by
+// read timeout), by a reader goroutine of the socket's own otherwise. Write
+// queues bytes; the worker writes everything queued during one batch with
+// one vectored write when it flushes, without blocking: only a remainder the
+// kernel does not take goes to a goroutine that waits for the connection to
+// be writable. What is queued is bounded by
 // the write water marks, through the stream context's valves. An inbound
 // socket reads while Context.Valve is open; an outbound one while
 // Context.ReturnValve is. A congested outbound socket closes Valve (the
@@ -82,7 +83,7 @@ var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize);
 // congested inbound socket closes both (the pipeline may be answering the
 // client from what it reads from the client itself).
 //
-// Write, End and Close are called on the stream's worker.
+// Start, Write, End and Close are called on the stream's worker.
 type Socket struct {
 	nc   net.Conn
 	rc   syscall.RawConn // nil when nc has no file descriptor
@@ -167,9 +168,7 @@ func (k *Socket) Start(t Target, onDone func()) {
 			k.poll = p
 			k.inFn = k.input
 			if k.rr == nil {
-				k.rr = &rawReader{k: k}
-				k.rr.fn = k.rr.read
-				k.rr.onceFn = k.rr.once
+				k.rr = newRawReader()
 			}
 			return
 		}
@@ -332,8 +331,7 @@ func (k *Socket) read() (*event.Data, error) {
 		return d, err
 	}
 	if k.rr == nil {
-		k.rr = &rawReader{k: k}
-		k.rr.fn = k.rr.read
+		k.rr = newRawReader()
 	}
 	r := k.rr
 	err := k.rc.Read(r.fn)
@@ -345,19 +343,33 @@ func (k *Socket) read() (*event.Data, error) {
 	return d, rerr
 }
 
-// rawReader reads straight from the descriptor for the reader goroutine. It
-// is made once per socket, so that a read allocates no callback.
+// rawReader reads straight from the descriptor, for the reader goroutine or
+// the worker's poller. It is made once per socket, so that a read allocates
+// no callback.
 type rawReader struct {
-	k      *Socket
 	d      *event.Data
 	err    error
 	fn     func(fd uintptr) bool // read, bound once
 	onceFn func(fd uintptr) bool // once, bound once
 }
 
-// once is the callback of RawConn.Read for a socket its poller found ready:
-// it reads once, and never waits.
-func (r *rawReader) once(fd uintptr) bool {
+func newRawReader() *rawReader {
+	r := &rawReader{}
+	r.fn, r.onceFn = r.read, r.once
+	return r
+}
+
+// read is the callback of RawConn.Read for a reader goroutine: it reads once
+// into d or err, and returns false when there was nothing to read, for
+// RawConn.Read to wait for the descriptor to be readable and call again.
+//
+// So each message on a request-response connection costs a read that finds
+// nothing (EAGAIN) before Go's poller is waited on. Staying in RawConn.Read
+// after a short read (waiting for the next readiness instead of reading)
+// would save it, but loses the end of input: a FIN that arrives with the last
+// data gives no readiness of its own, and the connection hangs. The worker's
+// poller (Linux) avoids that read with a level-triggered epoll set instead.
+func (r *rawReader) read(fd uintptr) bool {
 	for {
 		bp := readBuffers.Get().(*[]byte)
 		n, err := rawRead(fd, *bp)
@@ -367,6 +379,7 @@ func (r *rawReader) once(fd uintptr) bool {
 			continue
 		case err == syscall.EAGAIN:
 			readBuffers.Put(bp)
+			return false
 		case err != nil:
 			readBuffers.Put(bp)
 			r.err = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
@@ -380,32 +393,10 @@ func (r *rawReader) once(fd uintptr) bool {
 	}
 }
 
-// read is the callback of RawConn.Read for a reader goroutine. It ends the
-// call after every read, so each message on a request-response connection
-// costs a read that finds nothing (EAGAIN) before Go's poller is waited on.
-// Staying in RawConn.Read after a short read (waiting for the next readiness
-// instead of reading) would save it, but loses the end of input: a FIN that
-// arrives with the last data gives no readiness of its own, and the
-// connection hangs. The worker's poller (Linux) avoids that read with a
-// level-triggered epoll set instead.
-func (r *rawReader) read(fd uintptr) bool {
-	bp := readBuffers.Get().(*[]byte)
-	n, err := rawRead(fd, *bp)
-	if err == syscall.EAGAIN || err == syscall.EINTR {
-		readBuffers.Put(bp)
-		return false
-	}
-	if err != nil {
-		readBuffers.Put(bp)
-		r.err = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
-		return true
-	}
-	if n == 0 {
-		readBuffers.Put(bp)
-		r.err = io.EOF
-		return true
-	}
-	r.d = takeBuffer(bp, n)
+// once is the callback of RawConn.Read for a socket its poller found ready:
+// it reads once, as read does, and never waits.
+func (r *rawReader) once(fd uintptr) bool {
+	r.read(fd)
 	return true
 }
 
