@@ -15,7 +15,8 @@ import (
 // ("host:port") and outputs what the target sends back.
 //
 // On the first event (other than a lone SessionEnd, which ends the stream
-// without dialing) it dials the target on a goroutine; until the connection
+// without dialing), or at the start of the stream with DialAtStart, it dials
+// the target on a goroutine; until the connection
 // is up, Data is held, up to BufferLimit bytes. Once half of that is held,
 // the context's Valve is closed until the connection is up (or the stream
 // ends), so a client that sends faster than the dial completes is paused
@@ -49,8 +50,9 @@ import (
 // (see pipeline.Relayer) and, if that is a plain *net.TCPConn on a Unix
 // system, the filter copies between the client and the target itself, in the
 // kernel (splice(2) on Linux), instead of turning the bytes into events. It
-// behaves as described above: the dial waits for the client's first byte (a
-// client that closes without sending ends the stream without a dial), the
+// behaves as described above: the dial waits for the client's first byte
+// unless DialAtStart is set (a client that closes without sending then ends
+// the stream without a dial), the
 // target, retries, timeouts, failure kinds and log line are the same; the
 // client's FIN half-closes the target's connection; the target's close ends
 // the stream and closes the client's connection once what the target sent
@@ -111,6 +113,12 @@ type ConnectOptions struct {
 	// TLS, when not nil, makes the connection a TLS client with this
 	// configuration; an empty ServerName is taken from the target's host.
 	TLS *tls.Config
+	// DialAtStart dials as soon as the stream starts instead of on the first
+	// event (a target function is then called at start too), so that a
+	// protocol whose server speaks first (MySQL, SMTP, FTP) works through a
+	// connection the client has sent nothing on yet. Pipy dials on the first
+	// event; this is a sluice extension (dialAtStart in scripts).
+	DialAtStart bool
 	// Dialer dials the target; nil means a net.Dialer.
 	Dialer Dialer
 	// Conn sets the connection's write water marks and read-ahead; its
@@ -154,7 +162,19 @@ type connect struct {
 func (*connect) Info() pipeline.Info { return connectInfo }
 
 func (f *connect) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &connectInst{f: f, s: s, next: next}
+	c := &connectInst{f: f, s: s, next: next}
+	if f.opts.DialAtStart {
+		s.Post(c.startEarly)
+	}
+	return c
+}
+
+// startEarly dials at the start of the stream (DialAtStart), unless an event
+// came first.
+func (c *connectInst) startEarly() {
+	if c.state == connectIdle && !c.s.Ended() {
+		c.start()
+	}
 }
 
 type connectState uint8

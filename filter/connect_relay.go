@@ -35,7 +35,7 @@ type connectRelay struct {
 	up      net.Conn        // once dialed
 	done    func()          // the server's
 	refs    atomic.Int32
-	sending bool // on the worker: the client has sent its first byte
+	sending bool // on the worker: the client has sent its first byte (or may have: DialAtStart)
 	stopped bool // on the worker: the connections are closed
 }
 
@@ -64,6 +64,10 @@ func (c *connectInst) Relay(nc net.Conn, done func()) bool {
 	c.relay = r
 	relayStats.accepted.Add(1)
 	c.s.OnClose(r.stop)
+	if o.DialAtStart {
+		r.sending = true // startEarly dials; nothing waits on the connection
+		return true
+	}
 	// The event path dials on the first Data: wait for the first byte, and
 	// leave it in the kernel.
 	c.spawn(func() {

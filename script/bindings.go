@@ -496,8 +496,9 @@ func bindWait(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 
 // connect(target, options): target is "host:port" or a function returning
 // it; options {bufferLimit, retryCount, retryDelay, connectTimeout,
-// readTimeout, writeTimeout, idleTimeout, tls: {cert, key, serverName,
-// insecure, trusted}}; trusted (or ca) replaces the system roots.
+// readTimeout, writeTimeout, idleTimeout, dialAtStart (a sluice extension),
+// tls: {cert, key, serverName, insecure, trusted}}; trusted (or ca) replaces
+// the system roots.
 func bindConnect(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	t := arg(args, 0)
 	id, isFn := rt.register(t)
@@ -540,6 +541,9 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	}
 	if x := o.Get("retryCount"); !isNullish(x) {
 		opts.RetryCount = int(x.ToInteger())
+	}
+	if x := o.Get("dialAtStart"); !isNullish(x) {
+		opts.DialAtStart = x.ToBoolean()
 	}
 	durations := []struct {
 		name string

@@ -153,3 +153,37 @@ pipy({ _target: '`+strings.TrimPrefix(backend.URL, "http://")+`' })
 		assert.Equal(t, "sluice", resp.Header.Get("X-Proxy"))
 	}
 }
+
+// TestConnectDialAtStart: connect's dialAtStart option (a sluice extension)
+// lets an upstream whose server speaks first greet a client that has sent
+// nothing.
+func TestConnectDialAtStart(t *testing.T) {
+	up, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer up.Close()
+	go func() {
+		for {
+			c, err := up.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, "220 hello\n")
+			c.Close()
+		}
+	}()
+	m := load(t, `
+pipy()
+.listen(0)
+  .connect('`+up.Addr().String()+`', { dialAtStart: true })
+`, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)}})
+	require.NoError(t, err)
+	defer pr.Close()
+	c, err := net.Dial("tcp", pr.Addrs()[0].String())
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	b, err := io.ReadAll(c)
+	require.NoError(t, err)
+	assert.Equal(t, "220 hello\n", string(b))
+}
