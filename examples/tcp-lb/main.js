@@ -3,6 +3,11 @@
 //
 //   UPSTREAMS=127.0.0.1:9001,127.0.0.1:9002 go run ./cmd/sluice examples/tcp-lb/main.js
 //   echo hello | nc -q1 127.0.0.1 8003
+//
+// connect dials when the client's first bytes arrive, as Pipy's does. For a
+// protocol whose server speaks first (MySQL, SMTP), choose the upstream in
+// connect's target function and add { dialAtStart: true } (a sluice option):
+//   .connect(() => _target = _balancer.select(), { dialAtStart: true })
 
 pipy({
   _balancer: new algo.RoundRobinLoadBalancer(
