@@ -16,12 +16,11 @@ import (
 //
 // On the first event (other than a lone SessionEnd, which ends the stream
 // without dialing), or at the start of the stream with DialAtStart, it dials
-// the target on a goroutine; until the connection
-// is up, Data is held, up to BufferLimit bytes. Once half of that is held,
-// the context's Valve is closed until the connection is up (or the stream
-// ends), so a client that sends faster than the dial completes is paused
-// rather than cut off; BufferLimit bounds what still arrives meanwhile, from
-// sources that do not pause. Then Data is written to the
+// the target on a goroutine; until the connection is up, Data is held, up to
+// BufferLimit bytes. Once half of that is held, the context's Valve is closed
+// until the connection is up (or the stream ends), so a client that sends
+// faster than the dial completes is paused rather than cut off; BufferLimit
+// bounds what still arrives meanwhile, from sources that do not pause. Then Data is written to the
 // connection (all writes of one worker batch go out in one vectored write, so
 // MessageEnd needs no explicit flush); MessageStart and MessageEnd carry
 // nothing on a byte connection and are dropped. Input events are not passed
@@ -52,8 +51,8 @@ import (
 // kernel (splice(2) on Linux), instead of turning the bytes into events. It
 // behaves as described above: the dial waits for the client's first byte
 // unless DialAtStart is set (a client that closes without sending then ends
-// the stream without a dial), the
-// target, retries, timeouts, failure kinds and log line are the same; the
+// the stream without a dial), the target, retries, timeouts, failure kinds
+// and log line are the same; the
 // client's FIN half-closes the target's connection; the target's close ends
 // the stream and closes the client's connection once what the target sent
 // has been passed on; a reset ends it with ReadError, a write to a peer that
@@ -380,10 +379,10 @@ func (c *connectInst) fromRemote(evt event.Event) {
 }
 
 // readerDone runs once the socket has stopped reading (on the worker, or on
-// the socket's reader goroutine as it exits). When the
-// socket was closed without an end of input (a connection that cannot
-// half-close is closed whole once written), it ends the output normally; in
-// every other case the filter is done by the time this runs.
+// the socket's reader goroutine as it exits). When the socket was closed
+// without an end of input (a connection that cannot half-close is closed
+// whole once written), it ends the output normally; in every other case the
+// filter is done by the time this runs.
 func (c *connectInst) readerDone() {
 	c.s.Post(func() { c.fromRemote(&event.SessionEnd{}) })
 }

@@ -11,12 +11,12 @@ func SetTestHookValveWait(f func()) (restore func()) {
 // UsePoller turns the workers' pollers on or off for the sockets started
 // from now on, and returns a function restoring the previous setting.
 func UsePoller(on bool) (restore func()) {
-	old := usePoller.Swap(on)
-	return func() { usePoller.Store(old) }
+	old := pollerOff.Swap(!on)
+	return func() { pollerOff.Store(old) }
 }
 
-// PolledReads returns how many reads pollers have made so far.
-func PolledReads() int64 { return polledReads.Load() }
+// PollersMade returns how many pollers workers have made so far.
+func PollersMade() int64 { return pollersMade.Load() }
 
 // ParkedPolls returns how many times a poller reported a socket it had
 // stopped waiting for.

@@ -36,7 +36,7 @@ func (w *Worker) pollerFor() *poller {
 	if w.poll != nil {
 		return w.poll
 	}
-	if !usePoller.Load() {
+	if pollerOff.Load() {
 		return nil
 	}
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
@@ -60,6 +60,7 @@ func (w *Worker) pollerFor() *poller {
 	}
 	p.fn = p.process
 	w.poll = p
+	pollersMade.Add(1)
 	go p.watch(rc)
 	return p
 }

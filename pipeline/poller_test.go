@@ -16,13 +16,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestPollerReadsTCPConnections: on Linux, the worker's poller reads a
-// served TCP connection (no reader goroutine).
+// TestPollerReadsTCPConnections: on Linux, a served TCP connection is read
+// by a poller its worker makes for it (no reader goroutine).
 func TestPollerReadsTCPConnections(t *testing.T) {
-	before := pipeline.PolledReads()
+	before := pipeline.PollersMade()
 	addr := serve(t, pipeline.NewServer(pipeline.New("echo"), nil))
 	assert.Equal(t, "ping", roundTrip(t, addr, "ping"))
-	assert.Greater(t, pipeline.PolledReads(), before, "the poller read the connection")
+	assert.Greater(t, pipeline.PollersMade(), before, "a worker made a poller for the connection")
 }
 
 // TestPollerSeesTheEndThatCameWithTheData: a client that writes and closes
@@ -72,14 +72,14 @@ func TestPollerSeesTheEndThatCameWithTheData(t *testing.T) {
 // every guarantee.
 func TestServerWithReaderGoroutines(t *testing.T) {
 	defer pipeline.UsePoller(false)()
-	before := pipeline.PolledReads()
+	before := pipeline.PollersMade()
 	t.Run("many clients", TestManyConcurrentClientsOnTwoWorkersGetEveryByteBack)
 	t.Run("reset", TestClientResetGivesReadErrorSessionEnd)
 	t.Run("panic", TestPanicEndsOnlyItsOwnConnection)
 	t.Run("slow reader", TestSlowReaderBoundsWhatIsQueued)
 	t.Run("no leaks", TestNoGoroutineOrFDSurvivesClosedServer)
 	t.Run("end with data", TestPollerSeesTheEndThatCameWithTheData)
-	require.Equal(t, before, pipeline.PolledReads(), "no poller read")
+	require.Equal(t, before, pipeline.PollersMade(), "no poller made")
 }
 
 // TestClosingTheGroupReleasesPolledSockets: a socket left open when its

@@ -57,13 +57,13 @@ func (o ConnOptions) withDefaults() ConnOptions {
 	return o
 }
 
-// usePoller lets sockets be read by their worker's poller where there is
-// one; tests turn it off to run the reader goroutines instead.
-var usePoller = func() *atomic.Bool { b := &atomic.Bool{}; b.Store(true); return b }()
+// pollerOff, set by tests, makes sockets run reader goroutines where a
+// worker's poller could read them.
+var pollerOff atomic.Bool
 
-// polledReads counts the reads made by pollers, and parkedPolls the times a
-// poller reported a socket it was told to stop waiting for, for tests.
-var polledReads, parkedPolls atomic.Int64
+// pollersMade counts the pollers made, and parkedPolls the times a poller
+// reported a socket it was told to stop waiting for, for tests.
+var pollersMade, parkedPolls atomic.Int64
 
 var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize); return &b }}
 
@@ -74,14 +74,14 @@ var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize);
 // queues bytes; the worker writes everything queued during one batch with
 // one vectored write when it flushes, without blocking: only a remainder the
 // kernel does not take goes to a goroutine that waits for the connection to
-// be writable. What is queued is bounded by
-// the write water marks, through the stream context's valves. An inbound
-// socket reads while Context.Valve is open; an outbound one while
-// Context.ReturnValve is. A congested outbound socket closes Valve (the
-// client's side stops being read, while the upstream's side goes on being
-// read, so an upstream that stops reading until it can write is drained); a
-// congested inbound socket closes both (the pipeline may be answering the
-// client from what it reads from the client itself).
+// be writable. What is queued is bounded by the write water marks, through
+// the stream context's valves. An inbound socket reads while Context.Valve
+// is open; an outbound one while Context.ReturnValve is. A congested
+// outbound socket closes Valve (the client's side stops being read, while
+// the upstream's side goes on being read, so an upstream that stops reading
+// until it can write is drained); a congested inbound socket closes both
+// (the pipeline may be answering the client from what it reads from the
+// client itself).
 //
 // Start, Write, End and Close are called on the stream's worker.
 type Socket struct {
@@ -165,11 +165,7 @@ func (k *Socket) Start(t Target, onDone func()) {
 	k.readerWG.Add(1)
 	if k.rc != nil && k.opts.ReadTimeout == 0 {
 		if p := k.w.pollerFor(); p != nil && p.add(k) {
-			k.poll = p
-			k.inFn = k.input
-			if k.rr == nil {
-				k.rr = newRawReader()
-			}
+			k.poll, k.inFn, k.rr = p, k.input, newRawReader()
 			return
 		}
 	}
@@ -192,7 +188,6 @@ func (k *Socket) pollRead() {
 			k.park()
 			return
 		}
-		polledReads.Add(1)
 		r := k.rr
 		err := k.rc.Read(r.onceFn)
 		d, rerr := r.d, r.err
@@ -206,11 +201,7 @@ func (k *Socket) pollRead() {
 			k.s.runTask(k.inFn)
 		}
 		if rerr != nil {
-			if !k.closed {
-				k.in = readEnd(rerr)
-				k.s.runTask(k.inFn)
-			}
-			k.pollEnd()
+			k.endInput(rerr)
 			return
 		}
 		if !full {
@@ -219,15 +210,22 @@ func (k *Socket) pollRead() {
 	}
 }
 
+// endInput runs the SessionEnd of the input for err (unless the socket was
+// closed) and takes the socket out of the poller.
+func (k *Socket) endInput(err error) {
+	if !k.closed {
+		k.in = readEnd(err)
+		k.s.runTask(k.inFn)
+	}
+	k.pollEnd()
+}
+
 // pollFailed ends the input with a ReadError when the poller can no longer
 // wait for the socket.
 func (k *Socket) pollFailed(err error) {
-	if k.closed || k.poll == nil {
-		return
+	if k.poll != nil {
+		k.endInput(&net.OpError{Op: "read", Net: "tcp", Err: err})
 	}
-	k.in = readEnd(&net.OpError{Op: "read", Net: "tcp", Err: err})
-	k.s.runTask(k.inFn)
-	k.pollEnd()
 }
 
 func (k *Socket) input() {

@@ -19,6 +19,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// dialListen runs m on one worker and dials its first listener; both are
+// closed at cleanup.
+func dialListen(t *testing.T, m *pipeline.Module) net.Conn {
+	t.Helper()
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)}})
+	require.NoError(t, err)
+	t.Cleanup(func() { pr.Close() })
+	c, err := net.Dial("tcp", pr.Addrs()[0].String())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // TestListenEcho serves a script's listen pipeline on loopback and talks to
 // it over TCP.
 func TestListenEcho(t *testing.T) {
@@ -27,13 +40,8 @@ pipy()
 .listen(0)
   .replaceData(d => new Data(d.toString().toUpperCase()))
 `, script.Options{ListenHost: "127.0.0.1"})
-	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)}})
-	require.NoError(t, err)
-	defer pr.Close()
-	c, err := net.Dial("tcp", pr.Addrs()[0].String())
-	require.NoError(t, err)
-	defer c.Close()
-	_, err = c.Write([]byte("hello"))
+	c := dialListen(t, m)
+	_, err := c.Write([]byte("hello"))
 	require.NoError(t, err)
 	c.(*net.TCPConn).CloseWrite()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
@@ -176,12 +184,7 @@ pipy()
 .listen(0)
   .connect('`+up.Addr().String()+`', { dialAtStart: true })
 `, script.Options{ListenHost: "127.0.0.1"})
-	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)}})
-	require.NoError(t, err)
-	defer pr.Close()
-	c, err := net.Dial("tcp", pr.Addrs()[0].String())
-	require.NoError(t, err)
-	defer c.Close()
+	c := dialListen(t, m)
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	b, err := io.ReadAll(c)
 	require.NoError(t, err)
