@@ -35,13 +35,21 @@ type ConnOptions struct {
 	// WriteTimeout fails the connection when a write makes no progress for
 	// that long; 0 means no limit.
 	WriteTimeout time.Duration
+	// HandshakeTimeout ends a server-side TLS connection (a Server with
+	// TLS, or a *tls.Conn from tls.NewListener) with a Timeout SessionEnd
+	// when its handshake has not completed in that long, so that clients
+	// which connect and send nothing cannot hold connections open; 0 means
+	// DefaultHandshakeTimeout, a negative value no limit.
+	HandshakeTimeout time.Duration
 }
 
 // Defaults for ConnOptions.
 const (
 	DefaultWriteHighWater = 1 << 20
 	DefaultReadAhead      = 64 << 10
-	readBufferSize        = 16 << 10
+	// DefaultHandshakeTimeout is the default ConnOptions.HandshakeTimeout.
+	DefaultHandshakeTimeout = 10 * time.Second
+	readBufferSize          = 16 << 10
 )
 
 func (o ConnOptions) withDefaults() ConnOptions {
@@ -53,6 +61,9 @@ func (o ConnOptions) withDefaults() ConnOptions {
 	}
 	if o.ReadAhead <= 0 {
 		o.ReadAhead = DefaultReadAhead
+	}
+	if o.HandshakeTimeout == 0 {
+		o.HandshakeTimeout = DefaultHandshakeTimeout
 	}
 	return o
 }
@@ -275,6 +286,15 @@ func (k *Socket) readLoop(t Target) {
 			k.onDone()
 		}
 	}()
+	if err := k.handshake(); err != nil {
+		select {
+		case <-k.done:
+		default:
+			end := readEnd(err)
+			k.s.Post(func() { t.Input(end) })
+		}
+		return
+	}
 	for {
 		if !k.rv.Wait(k.done) {
 			return
@@ -314,6 +334,21 @@ func (k *Socket) readLoop(t Target) {
 			return
 		}
 	}
+}
+
+// handshake completes the TLS handshake of a server-side TLS connection
+// within HandshakeTimeout, before the first read; other connections have
+// nothing to do.
+func (k *Socket) handshake() error {
+	tc, ok := k.nc.(*tls.Conn)
+	if !ok || k.opts.HandshakeTimeout < 0 || tc.ConnectionState().HandshakeComplete {
+		return nil
+	}
+	k.nc.SetReadDeadline(time.Now().Add(k.opts.HandshakeTimeout))
+	if err := tc.Handshake(); err != nil {
+		return err
+	}
+	return k.nc.SetReadDeadline(time.Time{})
 }
 
 // read reads what is there, taking a buffer only once the connection is

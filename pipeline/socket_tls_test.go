@@ -2,10 +2,12 @@ package pipeline_test
 
 import (
 	"crypto/tls"
+	"io"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
@@ -42,4 +44,34 @@ func TestTLSSocketCloseDoesNotWaitForThePeer(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Positive(t, n, "the peer should receive the close_notify record")
 	k.Wait()
+}
+
+// TestTLSHandshakeTimeout checks that a client which connects to a TLS
+// server and never sends its hello is cut off: the connection closes and the
+// stream ends with a Timeout SessionEnd.
+func TestTLSHandshakeTimeout(t *testing.T) {
+	ends := make(chan *event.SessionEnd, 1)
+	p := pipeline.New("tls", fn{"watch", func(_ *pipeline.Stream, evt event.Event, next pipeline.Target) {
+		if e, ok := evt.(*event.SessionEnd); ok {
+			ends <- e
+		}
+		next.Input(evt)
+	}})
+	srv := pipeline.NewServer(p, nil)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+	srv.Conn = pipeline.ConnOptions{HandshakeTimeout: 20 * time.Millisecond}
+	addr := serve(t, srv)
+
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second)) // a bound, not a timing
+	_, err = c.Read(make([]byte, 1))
+	require.ErrorIs(t, err, io.EOF, "the server should close a connection that never starts its handshake")
+	select {
+	case e := <-ends:
+		assert.Equal(t, event.Timeout, e.Err, "%v", e)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no SessionEnd")
+	}
 }

@@ -92,8 +92,8 @@ func (rt *runtime) openTask(args []goja.Value) {
 }
 
 // listen(port | "host:port", {tls: {cert, key, trusted}, reuse,
-// readTimeout, writeTimeout}) opens a listen pipeline; with trusted, clients
-// must present a certificate signed by one of those.
+// readTimeout, writeTimeout, handshakeTimeout}) opens a listen pipeline;
+// with trusted, clients must present a certificate signed by one of those.
 func (rt *runtime) openListen(args []goja.Value) {
 	addr, err := rt.listenAddr(arg(args, 0))
 	if err != nil {
@@ -110,7 +110,11 @@ func (rt *runtime) openListen(args []goja.Value) {
 		for _, d := range []struct {
 			name string
 			dst  *time.Duration
-		}{{"readTimeout", &opts.Conn.ReadTimeout}, {"writeTimeout", &opts.Conn.WriteTimeout}} {
+		}{
+			{"readTimeout", &opts.Conn.ReadTimeout},
+			{"writeTimeout", &opts.Conn.WriteTimeout},
+			{"handshakeTimeout", &opts.Conn.HandshakeTimeout},
+		} {
 			if v := o.Get(d.name); !isNullish(v) {
 				t, err := filter.ParseDuration(v.Export())
 				if err != nil {
