@@ -21,6 +21,7 @@ pipy({
     cert: os.readFile(os.env.TLS_CERT || 'cert.pem'),
     key: os.readFile(os.env.TLS_KEY || 'key.pem'),
   },
+  handshakeTimeout: '10s', // a client that connects and sends no hello is cut off
 })
   .connect(
     () => _target,
