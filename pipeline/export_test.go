@@ -21,3 +21,12 @@ func PollersMade() int64 { return pollersMade.Load() }
 // ParkedPolls returns how many times a poller reported a socket it had
 // stopped waiting for.
 func ParkedPolls() int64 { return parkedPolls.Load() }
+
+// SetTestHookSlotWait sets the hook run when Serve starts waiting for a
+// connection to close, at the connection limit, and returns a function
+// restoring the previous one.
+func SetTestHookSlotWait(f func()) (restore func()) {
+	old := testHookSlotWait
+	testHookSlotWait = f
+	return func() { testHookSlotWait = old }
+}

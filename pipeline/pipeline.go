@@ -60,6 +60,10 @@ type ListenOptions struct {
 	// Conn bounds what is queued for each accepted connection and sets its
 	// timeouts; the zero value means the defaults.
 	Conn ConnOptions
+	// MaxConnections limits how many connections are served at once: at the
+	// limit, the listener stops accepting (new clients wait in the kernel's
+	// backlog) until a connection closes. Zero means no limit.
+	MaxConnections int
 }
 
 // New returns a named pipeline made of filters, outside any module.

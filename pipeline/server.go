@@ -35,6 +35,12 @@ type Server struct {
 	Conn ConnOptions
 	// TLS, when not nil, makes the server terminate TLS on each connection.
 	TLS *tls.Config
+	// MaxConns limits how many connections are served at once: at the limit,
+	// Serve stops accepting until a connection closes (a server serving
+	// several listeners may pass it by one connection per extra listener).
+	// Zero means the pipeline's ListenOptions.MaxConnections (zero there: no
+	// limit).
+	MaxConns int
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -42,9 +48,14 @@ type Server struct {
 	ownGroup  bool
 	shutdown  atomic.Bool
 	active    sync.WaitGroup
-	idle      chan struct{} // closed and remade as connections come and go
+	freed     chan struct{} // closed when a connection goes, if made
+	quit      chan struct{} // closed when the server stops accepting
 	pipeline  atomic.Pointer[Pipeline]
 }
+
+// testHookSlotWait, when set, runs when Serve starts waiting for a
+// connection to close because the server is at its connection limit.
+var testHookSlotWait func()
 
 type serverConn struct {
 	srv  *Server
@@ -88,6 +99,7 @@ func (s *Server) init() {
 	if s.listeners == nil {
 		s.listeners = map[net.Listener]struct{}{}
 		s.conns = map[*serverConn]struct{}{}
+		s.quit = make(chan struct{})
 	}
 	if s.Group == nil {
 		s.Group = NewGroup(0, WorkerOptions{})
@@ -125,6 +137,9 @@ func (s *Server) Serve(ln net.Listener) error {
 	}()
 	var delay time.Duration
 	for {
+		if !s.waitForSlot() {
+			return ErrServerClosed
+		}
 		c, err := ln.Accept()
 		if err != nil {
 			if s.shutdown.Load() {
@@ -140,6 +155,38 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		delay = 0
 		s.start(c)
+	}
+}
+
+// waitForSlot waits while the server serves as many connections as its
+// limit allows. It reports false if the server stopped accepting meanwhile.
+func (s *Server) waitForSlot() bool {
+	for {
+		limit := s.MaxConns
+		if p := s.pipeline.Load(); limit == 0 && p != nil {
+			limit = p.ListenOptions.MaxConnections
+		}
+		if limit <= 0 {
+			return true
+		}
+		s.mu.Lock()
+		if len(s.conns) < limit {
+			s.mu.Unlock()
+			return true
+		}
+		if s.freed == nil {
+			s.freed = make(chan struct{})
+		}
+		freed := s.freed
+		s.mu.Unlock()
+		if testHookSlotWait != nil {
+			testHookSlotWait()
+		}
+		select {
+		case <-freed:
+		case <-s.quit:
+			return false
+		}
 	}
 }
 
@@ -244,6 +291,10 @@ func (sc *serverConn) reap() {
 	s := sc.srv
 	s.mu.Lock()
 	delete(s.conns, sc)
+	if s.freed != nil {
+		close(s.freed)
+		s.freed = nil
+	}
 	s.mu.Unlock()
 	close(sc.done)
 	s.active.Done()
@@ -330,6 +381,11 @@ func (s *Server) Close() error {
 func (s *Server) closeListeners() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	select {
+	case <-s.quit:
+	default:
+		close(s.quit)
+	}
 	for ln := range s.listeners {
 		ln.Close()
 	}

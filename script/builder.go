@@ -92,8 +92,9 @@ func (rt *runtime) openTask(args []goja.Value) {
 }
 
 // listen(port | "host:port", {tls: {cert, key, trusted}, reuse,
-// readTimeout, writeTimeout, handshakeTimeout}) opens a listen pipeline;
-// with trusted, clients must present a certificate signed by one of those.
+// maxConnections, readTimeout, writeTimeout, handshakeTimeout}) opens a
+// listen pipeline; with trusted, clients must present a certificate signed
+// by one of those.
 func (rt *runtime) openListen(args []goja.Value) {
 	addr, err := rt.listenAddr(arg(args, 0))
 	if err != nil {
@@ -106,6 +107,13 @@ func (rt *runtime) openListen(args []goja.Value) {
 		}
 		if v := o.Get("reusePort"); v != nil {
 			opts.ReusePort = opts.ReusePort || v.ToBoolean()
+		}
+		if v := o.Get("maxConnections"); !isNullish(v) {
+			n, ok := v.Export().(int64)
+			if !ok || n < 0 {
+				rt.throwf("listen: maxConnections: want a number of connections (0: no limit), got %v", v)
+			}
+			opts.MaxConnections = int(n)
 		}
 		for _, d := range []struct {
 			name string

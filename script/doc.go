@@ -6,11 +6,11 @@
 // Load (or LoadSource) compiles a script once and runs its top-level code
 // in a runtime of its own. The code calls pipy({ _vars }), which declares the
 // context variables and returns a configuration builder; the builder's
-// listen(port, {tls, reuse, readTimeout, writeTimeout, handshakeTimeout}),
-// pipeline(name) and task(interval) open sections, and each filter method
-// (connect, demux, mux, fork, link, use, wait, tap, exec, the HTTP and Dubbo
-// codecs, the on… and replace… handlers, dump, print, dummy: see Filters)
-// appends a Go filter to the open section:
+// listen(port, {tls, reuse, maxConnections, readTimeout, writeTimeout,
+// handshakeTimeout}), pipeline(name) and task(interval) open sections, and
+// each filter method (connect, demux, mux, fork, link, use, wait, tap, exec,
+// the HTTP and Dubbo codecs, the on… and replace… handlers, dump, print,
+// dummy: see Filters) appends a Go filter to the open section:
 //
 //	pipy({ _count: 0 })
 //	.listen(8080)

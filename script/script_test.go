@@ -345,6 +345,19 @@ pipy()
 	assert.Equal(t, ":8080", m.Pipelines[0].Addr)
 	assert.Equal(t, pipeline.Task, m.Pipelines[1].Kind)
 	assert.Equal(t, "2s", m.Pipelines[2].Interval.String())
+
+	m = load(t, "pipy().listen(8080, { maxConnections: 100, readTimeout: '5s', writeTimeout: 2 }).dummy()")
+	o := m.Pipelines[0].ListenOptions
+	assert.Equal(t, 100, o.MaxConnections)
+	assert.Equal(t, 5*time.Second, o.Conn.ReadTimeout)
+	assert.Equal(t, 2*time.Second, o.Conn.WriteTimeout)
+
+	for _, bad := range []string{"-1", "1.5", "'many'"} {
+		_, err := script.LoadSource("main.js", "pipy()\n.listen(8080, { maxConnections: "+bad+" }).dummy()", script.Options{})
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "main.js:2:", bad)
+		assert.Contains(t, err.Error(), "maxConnections", bad)
+	}
 }
 
 func TestSession(t *testing.T) {
