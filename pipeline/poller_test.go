@@ -5,6 +5,7 @@ package pipeline_test
 import (
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -181,4 +182,39 @@ func TestParkedSocketIsNotReportedWhenReset(t *testing.T) {
 	b.SetDeadline(time.Now().Add(20 * time.Second))
 	echo(b, "x")
 	assert.Equal(t, before, pipeline.ParkedPolls(), "the reset socket was reported")
+}
+
+// TestIdleConnectionsHoldNoGoroutine: on Linux, a served TCP connection that
+// waits for its client costs no goroutine: its worker's poller reads it, and
+// the server learns that it is finished from the socket itself.
+func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
+	defer g.Close()
+	addr := serve(t, pipeline.NewServer(pipeline.New("echo"), g))
+	c0, err := net.Dial("tcp", addr) // the worker's poller starts here
+	require.NoError(t, err)
+	defer c0.Close()
+	echo(t, c0, "x")
+	before := runtime.NumGoroutine()
+	const conns = 50
+	for range conns {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		echo(t, c, "x") // served, and now idle
+	}
+	assert.Less(t, runtime.NumGoroutine()-before, conns/5,
+		"%d idle connections should not hold a goroutine each", conns)
+}
+
+// echo writes msg on c and reads it back.
+func echo(t *testing.T, c net.Conn, msg string) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	_, err := io.WriteString(c, msg)
+	require.NoError(t, err)
+	b := make([]byte, len(msg))
+	_, err = io.ReadFull(c, b)
+	require.NoError(t, err)
+	require.Equal(t, msg, string(b))
 }

@@ -62,11 +62,7 @@ type serverConn struct {
 	sock *Socket // nil when relayed, or when the stream ended as it started
 	st   *Stream
 	w    *Worker
-	done chan struct{}
-	// finished, when there is no socket, is closed once the connection is
-	// finished with: by the relay's done function, or at once when the
-	// stream ended as it started.
-	finished chan struct{}
+	done chan struct{} // closed by finish
 }
 
 // Relayer may be implemented by a filter instance (the Target that
@@ -229,24 +225,17 @@ func (s *Server) start(c net.Conn) *serverConn {
 		sc.st = NewStream(p, ctx, sc)
 		if sc.st.Ended() { // a filter failed to start: nothing to serve
 			c.Close()
-			sc.finished = make(chan struct{})
-			close(sc.finished)
-			go sc.reap()
+			sc.finish()
 			return
 		}
 		if s.TLS == nil && opts.ReadTimeout == 0 && opts.WriteTimeout == 0 && len(p.Filters) == 1 {
-			if r, ok := sc.st.head.(Relayer); ok {
-				finished := make(chan struct{})
-				if r.Relay(c, sync.OnceFunc(func() { close(finished) })) {
-					sc.finished = finished
-					go sc.reap()
-					return
-				}
+			if r, ok := sc.st.head.(Relayer); ok && r.Relay(c, sync.OnceFunc(sc.finish)) {
+				return
 			}
 		}
 		sc.sock = NewSocket(sc.st, c, opts)
+		sc.sock.finished = sc.finish
 		sc.sock.Start(sc.st, nil)
-		go sc.reap()
 	})
 	return sc
 }
@@ -278,15 +267,10 @@ func (sc *serverConn) abort() {
 	})
 }
 
-// reap waits for the socket's goroutines (or for the relay to be done),
-// then forgets the connection.
-func (sc *serverConn) reap() {
-	if sc.finished != nil {
-		<-sc.finished
-	} else {
-		<-sc.sock.done
-		sc.sock.Wait()
-	}
+// finish forgets the connection once it is finished with: its socket is
+// closed and none of the socket's goroutines runs any more, or the relay is
+// done, or the stream ended as it started. It runs once, on any goroutine.
+func (sc *serverConn) finish() {
 	sc.w.Post(func() { sc.st.Close() })
 	s := sc.srv
 	s.mu.Lock()

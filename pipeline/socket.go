@@ -111,6 +111,11 @@ type Socket struct {
 	readerWG sync.WaitGroup
 	onDone   func()
 	target   Target // what Start was given: where a write failure is reported
+	// live counts the socket's goroutines and parked waits (as readerWG
+	// does), plus one until Close; finished, when set, runs once it drops
+	// to zero: the socket is closed and nothing of it runs any more.
+	live     atomic.Int32
+	finished func()
 	rr       *rawReader
 
 	// Read by the worker's poller instead of a goroutine (on the worker).
@@ -151,6 +156,7 @@ func newSocket(s *Stream, nc net.Conn, opts ConnOptions, rv *Valve, wv ...*Valve
 		nc: nc, s: s, w: s.w, rv: rv, wv: wv, opts: opts.withDefaults(),
 		room: make(chan struct{}, 1), done: make(chan struct{}),
 	}
+	k.live.Store(1)
 	if sc, ok := nc.(syscall.Conn); ok && haveRaw {
 		if rc, err := sc.SyscallConn(); err == nil {
 			k.rc = rc
@@ -173,7 +179,7 @@ func (k *Socket) Conn() net.Conn { return k.nc }
 func (k *Socket) Start(t Target, onDone func()) {
 	k.onDone = onDone
 	k.target = t
-	k.readerWG.Add(1)
+	k.hold()
 	if k.rc != nil && k.opts.ReadTimeout == 0 {
 		if p := k.w.pollerFor(); p != nil && p.add(k) {
 			k.poll, k.inFn, k.rr = p, k.input, newRawReader()
@@ -250,9 +256,9 @@ func (k *Socket) input() {
 func (k *Socket) park() {
 	k.parked = true
 	k.poll.arm(k, false)
-	k.readerWG.Add(1) // Wait covers this goroutine too
+	k.hold() // Wait covers this goroutine too
 	go func() {
-		defer k.readerWG.Done()
+		defer k.release()
 		if !k.rv.Wait(k.done) {
 			return
 		}
@@ -273,7 +279,7 @@ func (k *Socket) pollEnd() {
 	}
 	k.poll = nil
 	p.remove(k)
-	k.readerWG.Done()
+	k.release()
 	if k.onDone != nil {
 		k.onDone()
 	}
@@ -281,7 +287,7 @@ func (k *Socket) pollEnd() {
 
 func (k *Socket) readLoop(t Target) {
 	defer func() {
-		k.readerWG.Done()
+		k.release()
 		if k.onDone != nil {
 			k.onDone()
 		}
@@ -532,7 +538,7 @@ func (k *Socket) Flush() {
 		bufs := k.pending
 		k.pending = nil
 		k.writing = true
-		k.readerWG.Add(1)
+		k.hold()
 		go k.writeLoop(bufs)
 		return
 	}
@@ -567,7 +573,7 @@ func (k *Socket) wrote(n int) {
 }
 
 func (k *Socket) writeLoop(bufs net.Buffers) {
-	defer k.readerWG.Done()
+	defer k.release()
 	total := 0
 	for _, b := range bufs {
 		total += len(b)
@@ -638,18 +644,38 @@ func (k *Socket) Close() {
 		// tls.Conn.Close writes a close_notify alert, which may wait up to
 		// 5 s for a peer that stopped reading: not on the worker. Wait
 		// covers it.
-		k.readerWG.Add(1)
+		k.hold()
 		close(k.done)
 		go func() {
-			defer k.readerWG.Done()
+			defer k.release()
 			tc.Close()
 		}()
-		return
+	} else {
+		close(k.done)
+		k.nc.Close()
 	}
-	close(k.done)
-	k.nc.Close()
+	k.unref()
 }
 
 // Wait blocks until the socket's goroutines have exited. Call it off the
 // worker, after Close.
 func (k *Socket) Wait() { k.readerWG.Wait() }
+
+// hold counts a goroutine (or a parked wait) of the socket's; release
+// uncounts it.
+func (k *Socket) hold() {
+	k.readerWG.Add(1)
+	k.live.Add(1)
+}
+
+func (k *Socket) release() {
+	k.readerWG.Done()
+	k.unref()
+}
+
+// unref drops one count of live and runs finished when none is left.
+func (k *Socket) unref() {
+	if k.live.Add(-1) == 0 && k.finished != nil {
+		k.finished()
+	}
+}
