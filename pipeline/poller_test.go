@@ -151,19 +151,10 @@ func TestParkedSocketIsNotReportedWhenReset(t *testing.T) {
 		next.Input(evt)
 	}}
 	addr := serve(t, pipeline.NewServer(pipeline.New("pause", pause), g))
-	echo := func(c net.Conn, msg string) {
-		t.Helper()
-		_, err := io.WriteString(c, msg)
-		require.NoError(t, err)
-		b := make([]byte, len(msg))
-		_, err = io.ReadFull(c, b)
-		require.NoError(t, err)
-		require.Equal(t, msg, string(b))
-	}
 	a, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	a.SetDeadline(time.Now().Add(20 * time.Second))
-	echo(a, "a") // closes a's valve
+	echo(t, a, "a") // closes a's valve
 	_, err = io.WriteString(a, "b")
 	require.NoError(t, err)
 	select {
@@ -180,7 +171,7 @@ func TestParkedSocketIsNotReportedWhenReset(t *testing.T) {
 	require.NoError(t, err)
 	defer b.Close()
 	b.SetDeadline(time.Now().Add(20 * time.Second))
-	echo(b, "x")
+	echo(t, b, "x")
 	assert.Equal(t, before, pipeline.ParkedPolls(), "the reset socket was reported")
 }
 
@@ -194,6 +185,7 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 	c0, err := net.Dial("tcp", addr) // the worker's poller starts here
 	require.NoError(t, err)
 	defer c0.Close()
+	c0.SetDeadline(time.Now().Add(10 * time.Second))
 	echo(t, c0, "x")
 	before := runtime.NumGoroutine()
 	const conns = 50
@@ -201,16 +193,16 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
 		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
 		echo(t, c, "x") // served, and now idle
 	}
 	assert.Less(t, runtime.NumGoroutine()-before, conns/5,
 		"%d idle connections should not hold a goroutine each", conns)
 }
 
-// echo writes msg on c and reads it back.
+// echo writes msg on c and reads it back (the caller sets c's deadline).
 func echo(t *testing.T, c net.Conn, msg string) {
 	t.Helper()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
 	_, err := io.WriteString(c, msg)
 	require.NoError(t, err)
 	b := make([]byte, len(msg))
