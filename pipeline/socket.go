@@ -35,8 +35,8 @@ type ConnOptions struct {
 	// WriteTimeout fails the connection when a write makes no progress for
 	// that long; 0 means no limit.
 	WriteTimeout time.Duration
-	// HandshakeTimeout ends a server-side TLS connection (a Server with
-	// TLS, or a *tls.Conn from tls.NewListener) with a Timeout SessionEnd
+	// HandshakeTimeout ends a TLS connection (a *tls.Conn: a Server with
+	// TLS makes them, as does tls.NewListener) with a Timeout SessionEnd
 	// when its handshake has not completed in that long, so that clients
 	// which connect and send nothing cannot hold connections open; 0 means
 	// DefaultHandshakeTimeout, a negative value no limit.
@@ -108,13 +108,13 @@ type Socket struct {
 	inflight atomic.Int64
 	room     chan struct{}
 	done     chan struct{} // closed when the socket is closed
-	readerWG sync.WaitGroup
 	onDone   func()
 	target   Target // what Start was given: where a write failure is reported
-	// live counts the socket's goroutines and parked waits (as readerWG
-	// does), plus one until Close; finished, when set, runs once it drops
-	// to zero: the socket is closed and nothing of it runs any more.
+	// live counts the socket's goroutines and poller registration, plus one
+	// until Close. When it drops to zero (the socket is closed and nothing
+	// of it runs any more) gone is closed and finished, if set, runs.
 	live     atomic.Int32
+	gone     chan struct{}
 	finished func()
 	rr       *rawReader
 
@@ -154,7 +154,7 @@ func NewOutboundSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
 func newSocket(s *Stream, nc net.Conn, opts ConnOptions, rv *Valve, wv ...*Valve) *Socket {
 	k := &Socket{
 		nc: nc, s: s, w: s.w, rv: rv, wv: wv, opts: opts.withDefaults(),
-		room: make(chan struct{}, 1), done: make(chan struct{}),
+		room: make(chan struct{}, 1), done: make(chan struct{}), gone: make(chan struct{}),
 	}
 	k.live.Store(1)
 	if sc, ok := nc.(syscall.Conn); ok && haveRaw {
@@ -256,7 +256,7 @@ func (k *Socket) input() {
 func (k *Socket) park() {
 	k.parked = true
 	k.poll.arm(k, false)
-	k.hold() // Wait covers this goroutine too
+	k.hold()
 	go func() {
 		defer k.release()
 		if !k.rv.Wait(k.done) {
@@ -293,12 +293,7 @@ func (k *Socket) readLoop(t Target) {
 		}
 	}()
 	if err := k.handshake(); err != nil {
-		select {
-		case <-k.done:
-		default:
-			end := readEnd(err)
-			k.s.Post(func() { t.Input(end) })
-		}
+		k.postEnd(t, err)
 		return
 	}
 	for {
@@ -330,24 +325,30 @@ func (k *Socket) readLoop(t Target) {
 			})
 		}
 		if err != nil {
-			select {
-			case <-k.done:
-				return // we closed it
-			default:
-			}
-			end := readEnd(err)
-			k.s.Post(func() { t.Input(end) })
+			k.postEnd(t, err)
 			return
 		}
 	}
 }
 
-// handshake completes the TLS handshake of a server-side TLS connection
-// within HandshakeTimeout, before the first read; other connections have
-// nothing to do.
+// postEnd posts the SessionEnd of the input for err to t, unless the socket
+// was closed (then err is only the closing seen from the reader).
+func (k *Socket) postEnd(t Target, err error) {
+	select {
+	case <-k.done:
+		return
+	default:
+	}
+	end := readEnd(err)
+	k.s.Post(func() { t.Input(end) })
+}
+
+// handshake completes the TLS handshake of a TLS connection within
+// HandshakeTimeout, before the first read (a no-op once it is complete);
+// other connections have nothing to do.
 func (k *Socket) handshake() error {
 	tc, ok := k.nc.(*tls.Conn)
-	if !ok || k.opts.HandshakeTimeout < 0 || tc.ConnectionState().HandshakeComplete {
+	if !ok || k.opts.HandshakeTimeout < 0 {
 		return nil
 	}
 	k.nc.SetReadDeadline(time.Now().Add(k.opts.HandshakeTimeout))
@@ -412,21 +413,20 @@ func (r *rawReader) read(fd uintptr) bool {
 	for {
 		bp := readBuffers.Get().(*[]byte)
 		n, err := rawRead(fd, *bp)
-		switch {
-		case err == syscall.EINTR:
-			readBuffers.Put(bp)
+		if err == nil && n > 0 {
+			r.d = takeBuffer(bp, n)
+			return true
+		}
+		readBuffers.Put(bp)
+		switch err {
+		case syscall.EINTR:
 			continue
-		case err == syscall.EAGAIN:
-			readBuffers.Put(bp)
+		case syscall.EAGAIN:
 			return false
-		case err != nil:
-			readBuffers.Put(bp)
-			r.err = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
-		case n == 0:
-			readBuffers.Put(bp)
+		case nil:
 			r.err = io.EOF
 		default:
-			r.d = takeBuffer(bp, n)
+			r.err = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
 		}
 		return true
 	}
@@ -654,28 +654,22 @@ func (k *Socket) Close() {
 		close(k.done)
 		k.nc.Close()
 	}
-	k.unref()
+	k.release() // the count held until Close
 }
 
-// Wait blocks until the socket's goroutines have exited. Call it off the
-// worker, after Close.
-func (k *Socket) Wait() { k.readerWG.Wait() }
+// Wait blocks until the socket is closed and its goroutines have exited.
+// Call it off the worker.
+func (k *Socket) Wait() { <-k.gone }
 
-// hold counts a goroutine (or a parked wait) of the socket's; release
-// uncounts it.
-func (k *Socket) hold() {
-	k.readerWG.Add(1)
-	k.live.Add(1)
-}
+// hold counts a goroutine of the socket's, or its place in the poller;
+// release uncounts it.
+func (k *Socket) hold() { k.live.Add(1) }
 
 func (k *Socket) release() {
-	k.readerWG.Done()
-	k.unref()
-}
-
-// unref drops one count of live and runs finished when none is left.
-func (k *Socket) unref() {
-	if k.live.Add(-1) == 0 && k.finished != nil {
-		k.finished()
+	if k.live.Add(-1) == 0 {
+		close(k.gone)
+		if k.finished != nil {
+			k.finished()
+		}
 	}
 }
