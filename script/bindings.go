@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/dop251/goja"
 	"github.com/sluice-go/sluice/codec/dubbo"
@@ -545,22 +544,14 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	if x := o.Get("dialAtStart"); !isNullish(x) {
 		opts.DialAtStart = x.ToBoolean()
 	}
-	durations := []struct {
-		name string
-		dst  *time.Duration
-	}{
+	if err := readDurations(o, []durationField{
 		{"retryDelay", &opts.RetryDelay},
 		{"connectTimeout", &opts.ConnectTimeout},
 		{"readTimeout", &opts.ReadTimeout},
 		{"writeTimeout", &opts.WriteTimeout},
 		{"idleTimeout", &opts.IdleTimeout},
-	}
-	for _, d := range durations {
-		if x := o.Get(d.name); !isNullish(x) {
-			if *d.dst, err = filter.ParseDuration(x.Export()); err != nil {
-				return opts, fmt.Errorf("%s: %w", d.name, err)
-			}
-		}
+	}); err != nil {
+		return opts, err
 	}
 	if t, ok := o.Get("tls").(*goja.Object); ok {
 		cfg := &tls.Config{}

@@ -115,21 +115,12 @@ func (rt *runtime) openListen(args []goja.Value) {
 			}
 			opts.MaxConnections = int(n)
 		}
-		for _, d := range []struct {
-			name string
-			dst  *time.Duration
-		}{
+		if err := readDurations(o, []durationField{
 			{"readTimeout", &opts.Conn.ReadTimeout},
 			{"writeTimeout", &opts.Conn.WriteTimeout},
 			{"handshakeTimeout", &opts.Conn.HandshakeTimeout},
-		} {
-			if v := o.Get(d.name); !isNullish(v) {
-				t, err := filter.ParseDuration(v.Export())
-				if err != nil {
-					rt.throwf("listen: %s: %v", d.name, err)
-				}
-				*d.dst = t
-			}
+		}); err != nil {
+			rt.throwf("listen: %v", err)
 		}
 		if t, ok := o.Get("tls").(*goja.Object); ok {
 			cfg, err := rt.tlsConfig(t)
@@ -236,6 +227,27 @@ func (rt *runtime) pemArg(v goja.Value, what string) ([]byte, error) {
 		path = filepath.Join(rt.p.dir, path)
 	}
 	return os.ReadFile(path)
+}
+
+// durationField names an option of a duration and where it goes.
+type durationField struct {
+	name string
+	dst  *time.Duration
+}
+
+// readDurations sets each field present in o, read as filter.ParseDuration
+// does; an error names the option.
+func readDurations(o *goja.Object, fields []durationField) error {
+	for _, f := range fields {
+		if v := o.Get(f.name); !isNullish(v) {
+			d, err := filter.ParseDuration(v.Export())
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			*f.dst = d
+		}
+	}
+	return nil
 }
 
 // durationArg reads an interval as filter.ParseDuration does; undefined
