@@ -20,13 +20,13 @@ import (
 // BufferLimit bytes. Once half of that is held, the context's Valve is closed
 // until the connection is up (or the stream ends), so a client that sends
 // faster than the dial completes is paused rather than cut off; BufferLimit
-// bounds what still arrives meanwhile, from sources that do not pause. Then Data is written to the
-// connection (all writes of one worker batch go out in one vectored write, so
-// MessageEnd needs no explicit flush); MessageStart and MessageEnd carry
-// nothing on a byte connection and are dropped. Input events are not passed
-// on: the filter's output is what the remote sends, as Data, then one
-// SessionEnd when the remote closes (no error at EOF, ReadError on a reset,
-// Timeout when a timeout expires). An input SessionEnd half-closes the
+// bounds what still arrives meanwhile, from sources that do not pause. Then
+// Data is written to the connection (all writes of one worker batch go out in
+// one vectored write, so MessageEnd needs no explicit flush); MessageStart and
+// MessageEnd carry nothing on a byte connection and are dropped. Input events
+// are not passed on: the filter's output is what the remote sends, as Data,
+// then one SessionEnd when the remote closes (no error at EOF, ReadError on a
+// reset, Timeout when a timeout expires). An input SessionEnd half-closes the
 // connection once everything is written (TCP FIN) and the stream stays open
 // until the remote closes its side; an input SessionEnd with an error closes
 // the connection at once and is passed on.
@@ -46,25 +46,25 @@ import (
 //
 // Relay: when connect is the only filter of a listen pipeline, nothing else
 // could see the bytes, so a pipeline.Server hands it the client's connection
-// (see pipeline.Relayer) and, if that is a plain *net.TCPConn on a Unix
-// system, the filter copies between the client and the target itself, in the
-// kernel (splice(2) on Linux), instead of turning the bytes into events. It
-// behaves as described above: the dial waits for the client's first byte
-// unless DialAtStart is set (a client that closes without sending then ends
-// the stream without a dial), the target, retries, timeouts, failure kinds
-// and log line are the same; the
-// client's FIN half-closes the target's connection; the target's close ends
-// the stream and closes the client's connection once what the target sent
-// has been passed on; a reset ends it with ReadError, a write to a peer that
-// is gone (EPIPE) with WriteError. ConnectOptions with TLS, ReadTimeout,
-// WriteTimeout or IdleTimeout set keep the event path, as do a server that
-// terminates TLS or sets read or write timeouts.
+// (see pipeline.Relayer) and, if that is a plain *net.TCPConn on a Unix system,
+// the filter copies between the client and the target itself, in the kernel
+// (splice(2) on Linux), instead of turning the bytes into events. It behaves as
+// described above: the dial waits for the client's first byte unless
+// DialAtStart is set (a client that closes without sending then ends the stream
+// without a dial), the target, retries, timeouts, failure kinds and log line
+// are the same; the client's FIN half-closes the target's connection; the
+// target's close ends the stream and closes the client's connection once what
+// the target sent has been passed on; a reset ends it with ReadError, a write
+// to a peer that is gone (EPIPE) with WriteError. ConnectOptions with TLS,
+// ReadTimeout, WriteTimeout or IdleTimeout set keep the event path, as do a
+// server that terminates TLS or sets read or write timeouts.
 func Connect(target string, opts ConnectOptions) pipeline.Filter {
 	return &connect{target: target, opts: opts.withDefaults()}
 }
 
 // ConnectFunc is Connect with a target computed by fn, on the stream's
-// worker, when the first event arrives. A panic in fn ends the stream with a
+// worker, when it dials (on the first event, or as the stream starts with
+// DialAtStart). A panic in fn ends the stream with a
 // runtime-error SessionEnd. ConnectFunc panics if fn is nil.
 func ConnectFunc(fn func(s *pipeline.Stream) string, opts ConnectOptions) pipeline.Filter {
 	if fn == nil {

@@ -35,7 +35,7 @@ type connectRelay struct {
 	up      net.Conn        // once dialed
 	done    func()          // the server's
 	refs    atomic.Int32
-	sending bool // on the worker: the client has sent its first byte (or may have: DialAtStart)
+	sending bool // on the worker: the client has sent its first byte, or DialAtStart
 	stopped bool // on the worker: the connections are closed
 }
 

@@ -2,10 +2,13 @@ package pipeline
 
 // SetTestHookValveWait sets the hook run when a reader starts waiting on a
 // closed valve, and returns a function restoring the previous one.
-func SetTestHookValveWait(f func()) (restore func()) {
-	old := testHookValveWait
-	testHookValveWait = f
-	return func() { testHookValveWait = old }
+func SetTestHookValveWait(f func()) (restore func()) { return swapHook(&testHookValveWait, f) }
+
+// swapHook sets *hook to f and returns a function restoring the old one.
+func swapHook(hook *func(), f func()) (restore func()) {
+	old := *hook
+	*hook = f
+	return func() { *hook = old }
 }
 
 // UsePoller turns the workers' pollers on or off for the sockets started
@@ -25,8 +28,4 @@ func ParkedPolls() int64 { return parkedPolls.Load() }
 // SetTestHookSlotWait sets the hook run when Serve starts waiting for a
 // connection to close, at the connection limit, and returns a function
 // restoring the previous one.
-func SetTestHookSlotWait(f func()) (restore func()) {
-	old := testHookSlotWait
-	testHookSlotWait = f
-	return func() { testHookSlotWait = old }
-}
+func SetTestHookSlotWait(f func()) (restore func()) { return swapHook(&testHookSlotWait, f) }
