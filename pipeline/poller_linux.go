@@ -22,7 +22,9 @@ type poller struct {
 	socks map[uint64]*Socket
 	next  uint64
 	ready []syscall.EpollEvent // ready sockets, for process
-	done  chan struct{}        // the worker found the set empty
+	// done hands the set back to the watcher: false when the worker found
+	// it empty, true when the worker did not look (the watcher asks again).
+	done chan bool
 	// polling is set while the worker polls the set after its batches
 	// (the watcher waits meanwhile). On the worker.
 	polling bool
@@ -51,7 +53,7 @@ func (w *Worker) pollerFor() *poller {
 		w: w, epfd: epfd, file: os.NewFile(uintptr(epfd), "epoll"),
 		socks: map[uint64]*Socket{},
 		ready: make([]syscall.EpollEvent, 128),
-		done:  make(chan struct{}, 1), stop: make(chan struct{}),
+		done:  make(chan bool, 1), stop: make(chan struct{}),
 	}
 	rc, err := p.file.SyscallConn()
 	if err != nil {
@@ -162,8 +164,10 @@ func (p *poller) watch(rc syscall.RawConn) {
 			p.ready = p.ready[:n]
 			p.w.post(task{fn: p.fn})
 			select {
-			case <-p.done: // the worker found the set empty
-				return false
+			case again := <-p.done:
+				if !again { // the worker found the set empty
+					return false
+				}
 			case <-p.stop:
 				return true
 			}
@@ -193,10 +197,20 @@ func (p *poller) poll() {
 		p.w.post(task{fn: p.fn})
 		return
 	}
+	p.handOver(false)
+}
+
+// handBack leaves the set to the watcher without polling it (RunPending):
+// the watcher asks the set again before it waits, and posts what is ready.
+func (p *poller) handBack() { p.handOver(true) }
+
+// handOver makes the watcher wait for the set again; again says whether it
+// must ask the set first (the worker did not find it empty).
+func (p *poller) handOver(again bool) {
 	p.polling = false
 	p.ready = p.ready[:0]
 	select {
-	case p.done <- struct{}{}:
+	case p.done <- again:
 	default:
 	}
 }

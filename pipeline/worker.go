@@ -224,10 +224,13 @@ func (w *Worker) CloseStreams() int {
 
 // RunPending runs, on the calling goroutine, every task queued so far and
 // those they queue in turn, then flushes; it returns how many tasks ran.
+// What arrives on the worker's sockets meanwhile is not waited for: it comes
+// as tasks of its own, as it would to a reader goroutine, so that a
+// connection that never stops sending cannot keep RunPending from returning.
 func (w *Worker) RunPending() int {
 	total := 0
 	for {
-		n := w.runBatch()
+		n := w.runBatch(false)
 		total += n
 		if n == 0 {
 			return total
@@ -256,7 +259,7 @@ func (w *Worker) WaitPending(ctx context.Context) bool {
 // Run runs the worker's tasks on the calling goroutine until ctx is done.
 func (w *Worker) Run(ctx context.Context) {
 	for {
-		if w.runBatch() > 0 {
+		if w.runBatch(true) > 0 {
 			continue
 		}
 		select {
@@ -274,7 +277,16 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-func (w *Worker) runBatch() int {
+// RunBatch runs the tasks queued now (not those they queue), then flushes
+// what they wrote, and returns how many ran; like RunPending, it does not
+// look for what arrived on the worker's sockets. Together with WaitPending it
+// lets a test drive the worker a batch at a time, as pipelinetest does.
+func (w *Worker) RunBatch() int { return w.runBatch(false) }
+
+// runBatch runs one batch of tasks and flushes. With selfPoll (Run), a
+// poller the batch read from is polled here, for what is ready to be read in
+// the next batch; without, the watcher goroutine is left to report it.
+func (w *Worker) runBatch(selfPoll bool) int {
 	w.mu.Lock()
 	w.batch, w.queue = w.queue, w.batch[:0]
 	w.mu.Unlock()
@@ -293,7 +305,11 @@ func (w *Worker) runBatch() int {
 		w.spare = fs[:0]
 	}
 	if p := w.poll; p != nil && p.polling {
-		p.poll()
+		if selfPoll {
+			p.poll()
+		} else {
+			p.handBack()
+		}
 	}
 	return n
 }

@@ -122,7 +122,10 @@ func (h *Harness) InputMessage(head any, body string) *Harness {
 // End feeds a SessionEnd with no error.
 func (h *Harness) End() *Harness { return h.Input(&event.SessionEnd{}) }
 
-// Run runs every task queued on the worker, and returns the harness.
+// Run runs every task queued on the worker, and those they queue, until
+// none is left, and returns the harness. A stream reading a connection that
+// never stops sending keeps the worker busy: wait for what you expect with
+// Wait instead.
 func (h *Harness) Run() *Harness {
 	h.Worker.RunPending()
 	return h
@@ -139,17 +142,20 @@ func (h *Harness) Advance(d time.Duration) *Harness {
 
 // Wait runs the worker's tasks as they come, until cond is true; it fails
 // the test when cond is still false after the wait limit (10s unless set).
-// Use it when filters wait on real goroutines (processes, sockets).
+// Use it when filters wait on real goroutines (processes, sockets). cond is
+// checked after every batch of tasks, not only once the worker is idle, so
+// Wait also returns while a connection keeps sending (a worker reading a
+// socket that is always readable is never idle).
 func (h *Harness) Wait(cond func() bool) *Harness {
 	h.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), h.deadline)
 	defer cancel()
 	for {
-		h.Run()
+		n := h.Worker.RunBatch()
 		if cond() {
 			return h
 		}
-		if !h.Worker.WaitPending(ctx) {
+		if n == 0 && !h.Worker.WaitPending(ctx) || ctx.Err() != nil {
 			h.T.Fatalf("pipelinetest: condition not met within %v; output so far: %s", h.deadline, Dump(h.out))
 			return h
 		}
