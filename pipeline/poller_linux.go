@@ -5,16 +5,16 @@ import (
 	"syscall"
 )
 
-// poller is a worker's own epoll set (level-triggered) of the sockets it
-// reads. A watcher goroutine waits, through Go's network poller, for the set
-// to have ready sockets, and hands them to the worker in one task; the worker
-// reads each and runs what it read through its stream, in the same batch as
-// the writes that answer it, and goes on polling the set itself after each
-// batch until it finds nothing ready. Per message that is one read and one
+// poller is a worker's own epoll set (level-triggered) of the sockets it reads.
+// A watcher goroutine waits, through Go's network poller, for the set to have
+// ready sockets, and hands them to the worker in one task; the worker reads
+// each and runs what it read through its stream, in the same batch as the
+// writes that answer it, and goes on polling the set itself after each batch
+// until it finds nothing ready (in Worker.Run; RunPending hands the set back to
+// the watcher after each batch instead). Per message that is one read and one
 // write, against a reader goroutine's extra read that finds nothing before it
-// can wait (Go's poller cannot wait without trying first). The set exists
-// while it holds sockets: the last one leaving closes it and stops the
-// watcher.
+// can wait (Go's poller cannot wait without trying first). The set exists while
+// it holds sockets: the last one leaving closes it and stops the watcher.
 type poller struct {
 	w     *Worker
 	epfd  int
