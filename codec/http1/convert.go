@@ -4,68 +4,53 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/sluice-go/sluice/event"
 )
 
-// RequestHeadOf converts a message head to a *RequestHead. v may be a
-// *RequestHead, a RequestHead, nil, or a map[string]any as scripts supply,
-// with the keys "method", "path", "protocol" (strings) and "headers" (see
-// below); other keys are ignored. Fields v lacks are taken from defaults
-// when it is not nil: Method, Path, Protocol when empty, and each header
-// whose name v's headers lack, appended after them. What is still missing
-// gets "GET", "/" and "HTTP/1.1".
+// RequestHeadOf returns a message head as the request head encodeHttpRequest
+// writes. A *RequestHead is returned as it is. Any other head is read by
+// field name, as Pipy reads its property bags: an event.Head (a
+// *ResponseHead, a *dubbo.Head, event.Fields), a map[string]any as scripts
+// make, a RequestHead value, or nil. Its "method", "path" and "protocol"
+// (strings) default to "GET", "/" and "HTTP/1.1"; its "headers" (see
+// HeadersOf) are kept, less the framing fields (Content-Length,
+// Transfer-Encoding, and Connection and Keep-Alive, whose meaning goes to
+// the head's Connection). So a response head gives "GET /" with its headers.
 //
-// The "headers" value may be Headers, []Header, map[string]any,
-// map[string]string or map[string][]string. A map's names are lower-cased
-// and sorted (maps have no order); an []any or []string value gives a
-// repeated field; numbers and booleans are formatted; nil values are
-// skipped.
-//
-// The result may be v itself when v is a complete *RequestHead and defaults
-// add nothing, or a head shared by every caller when v and defaults are nil;
-// otherwise it is new, though it may share v's header slice. The caller must
-// not modify any of them in place. It returns an error wrapping
-// ErrInvalidHead when v or a field has a type it cannot convert.
-func RequestHeadOf(v any, defaults *RequestHead) (*RequestHead, error) {
-	if v == nil && defaults == nil {
-		return defaultRequestHead, nil // before h, which escapes: no allocation
-	}
-	var h RequestHead
+// The result may be v itself, or a head shared by every caller when v is
+// nil, or a new head that may share v's header slice: the caller must not
+// modify it in place. It returns an error wrapping ErrInvalidHead when a
+// field has a type it cannot convert.
+func RequestHeadOf(v any) (*RequestHead, error) {
 	switch x := v.(type) {
-	case nil:
 	case *RequestHead:
-		if x == nil {
-			break
-		}
-		if x.Method != "" && x.Path != "" && x.Protocol != "" && (defaults == nil || len(defaults.Headers) == 0) {
+		if x != nil {
 			return x, nil
 		}
-		h = *x
+		return defaultRequestHead, nil
+	case nil:
+		return defaultRequestHead, nil
 	case RequestHead:
-		h = x
-	case map[string]any:
-		var err error
-		if h.Method, err = stringField(x, "method"); err != nil {
-			return nil, err
-		}
-		if h.Path, err = stringField(x, "path"); err != nil {
-			return nil, err
-		}
-		if h.Protocol, err = stringField(x, "protocol"); err != nil {
-			return nil, err
-		}
-		if h.Headers, err = HeadersOf(x["headers"]); err != nil {
-			return nil, err
-		}
+		return &x, nil
+	case map[string]any, event.Head:
 	default:
-		return nil, fmt.Errorf("%w: %T is not a request head", ErrInvalidHead, v)
+		return nil, fmt.Errorf("%w: %T is not a message head", ErrInvalidHead, v)
 	}
-	if defaults != nil {
-		h.Method = or(h.Method, defaults.Method)
-		h.Path = or(h.Path, defaults.Path)
-		h.Protocol = or(h.Protocol, defaults.Protocol)
-		h.Headers = mergeHeaders(h.Headers, defaults.Headers)
+	var h RequestHead
+	var err error
+	if h.Method, err = stringField(v, "method"); err != nil {
+		return nil, err
+	}
+	if h.Path, err = stringField(v, "path"); err != nil {
+		return nil, err
+	}
+	if h.Protocol, err = stringField(v, "protocol"); err != nil {
+		return nil, err
+	}
+	if h.Headers, h.Connection, err = headersField(v); err != nil {
+		return nil, err
 	}
 	h.Method = or(h.Method, "GET")
 	h.Path = or(h.Path, "/")
@@ -73,60 +58,49 @@ func RequestHeadOf(v any, defaults *RequestHead) (*RequestHead, error) {
 	return &h, nil
 }
 
-// defaultRequestHead and defaultResponseHead are what a nil head without
-// defaults converts to, shared: callers do not modify converted heads.
+// defaultRequestHead and defaultResponseHead are what a nil head converts
+// to, shared: callers do not modify converted heads.
 var (
 	defaultRequestHead  = &RequestHead{Method: "GET", Path: "/", Protocol: proto11}
 	defaultResponseHead = &ResponseHead{Status: 200, StatusText: "OK", Protocol: proto11}
 )
 
-// ResponseHeadOf converts a message head to a *ResponseHead, like
-// RequestHeadOf. A map's keys are "protocol", "status" (an integer, or a
-// string of digits), "statusText" and "headers". Defaults fill a zero
-// Status, empty Protocol and missing headers; StatusText comes from defaults
-// only with the status, otherwise an empty one gets the usual reason phrase
-// of the status. What is still missing gets 200 and "HTTP/1.1".
-func ResponseHeadOf(v any, defaults *ResponseHead) (*ResponseHead, error) {
-	if v == nil && defaults == nil {
-		return defaultResponseHead, nil // before h, which escapes: no allocation
-	}
-	var h ResponseHead
+// ResponseHeadOf returns a message head as the response head
+// encodeHttpResponse writes, like RequestHeadOf: a *ResponseHead as it is,
+// any other head read by field name. Its "status" (an integer, or a string
+// of digits) defaults to 200, "statusText" to the usual reason phrase of the
+// status, "protocol" to "HTTP/1.1"; its "headers" are kept less the framing
+// fields. So a request head gives a 200 with the request's headers.
+func ResponseHeadOf(v any) (*ResponseHead, error) {
 	switch x := v.(type) {
-	case nil:
 	case *ResponseHead:
-		if x == nil {
-			break
-		}
-		if x.Status != 0 && x.StatusText != "" && x.Protocol != "" && (defaults == nil || len(defaults.Headers) == 0) {
+		if x != nil {
 			return x, nil
 		}
-		h = *x
+		return defaultResponseHead, nil
+	case nil:
+		return defaultResponseHead, nil
 	case ResponseHead:
-		h = x
-	case map[string]any:
-		var err error
-		if h.Protocol, err = stringField(x, "protocol"); err != nil {
-			return nil, err
-		}
-		if h.StatusText, err = stringField(x, "statusText"); err != nil {
-			return nil, err
-		}
-		if h.Status, err = intField(x, "status"); err != nil {
-			return nil, err
-		}
-		if h.Headers, err = HeadersOf(x["headers"]); err != nil {
-			return nil, err
-		}
+		return &x, nil
+	case map[string]any, event.Head:
 	default:
-		return nil, fmt.Errorf("%w: %T is not a response head", ErrInvalidHead, v)
+		return nil, fmt.Errorf("%w: %T is not a message head", ErrInvalidHead, v)
 	}
-	if defaults != nil {
-		if h.Status == 0 {
-			h.Status = defaults.Status
-			h.StatusText = or(h.StatusText, defaults.StatusText)
-		}
-		h.Protocol = or(h.Protocol, defaults.Protocol)
-		h.Headers = mergeHeaders(h.Headers, defaults.Headers)
+	var h ResponseHead
+	var err error
+	if h.Protocol, err = stringField(v, "protocol"); err != nil {
+		return nil, err
+	}
+	if h.StatusText, err = stringField(v, "statusText"); err != nil {
+		return nil, err
+	}
+	status, _, err := event.IntField(v, "status", 0, math.MaxInt32)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidHead, err)
+	}
+	h.Status = int(status)
+	if h.Headers, h.Connection, err = headersField(v); err != nil {
+		return nil, err
 	}
 	if h.Status == 0 {
 		h.Status = 200
@@ -136,9 +110,34 @@ func ResponseHeadOf(v any, defaults *ResponseHead) (*ResponseHead, error) {
 	return &h, nil
 }
 
-// HeadersOf converts a script's headers value to Headers, as described for
-// RequestHeadOf. Nil gives nil. It returns an error wrapping ErrInvalidHead
-// for a value of another type.
+// stringField reads a string field of a head read by name.
+func stringField(v any, name string) (string, error) {
+	s, _, err := event.StringField(v, name)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidHead, err)
+	}
+	return s, nil
+}
+
+// headersField reads the "headers" field of a head read by name, less its
+// framing fields, and the connection mode they said.
+func headersField(v any) (Headers, ConnMode, error) {
+	x, _ := event.FieldOf(v, "headers")
+	hs, err := HeadersOf(x)
+	if err != nil {
+		return nil, 0, err
+	}
+	hs, mode := withoutFraming(hs)
+	return hs, mode, nil
+}
+
+// HeadersOf converts a script's headers value to Headers. It may be
+// Headers, []Header, map[string]any, map[string]string or
+// map[string][]string. A map's names are lower-cased and sorted (maps have
+// no order); an []any or []string value gives a repeated field; numbers and
+// booleans are formatted (event.String); nil values are skipped. Nil gives
+// nil. It returns an error wrapping ErrInvalidHead for a value of another
+// type.
 func HeadersOf(v any) (Headers, error) {
 	switch x := v.(type) {
 	case nil:
@@ -165,29 +164,25 @@ func HeadersOf(v any) (Headers, error) {
 		var hs Headers
 		for _, k := range sortedKeys(x) {
 			name := strings.ToLower(k)
-			switch vs := x[k].(type) {
-			case []any:
-				for _, e := range vs {
-					s, ok, err := scalarString(e)
-					if err != nil {
-						return nil, fmt.Errorf("header %q: %w", k, err)
-					}
-					if ok {
+			vs, ok := x[k].([]any)
+			if !ok {
+				if ss, ok := x[k].([]string); ok {
+					for _, s := range ss {
 						hs = append(hs, Header{Name: name, Value: s})
 					}
+					continue
 				}
-			case []string:
-				for _, s := range vs {
-					hs = append(hs, Header{Name: name, Value: s})
+				vs = []any{x[k]}
+			}
+			for _, e := range vs {
+				if e == nil {
+					continue
 				}
-			default:
-				s, ok, err := scalarString(vs)
+				s, err := event.String(e)
 				if err != nil {
-					return nil, fmt.Errorf("header %q: %w", k, err)
+					return nil, fmt.Errorf("%w: header %q: %w", ErrInvalidHead, k, err)
 				}
-				if ok {
-					hs = append(hs, Header{Name: name, Value: s})
-				}
+				hs = append(hs, Header{Name: name, Value: s})
 			}
 		}
 		return hs, nil
@@ -195,97 +190,93 @@ func HeadersOf(v any) (Headers, error) {
 	return nil, fmt.Errorf("%w: headers of type %T", ErrInvalidHead, v)
 }
 
-// scalarString formats a header value; ok is false for nil.
-func scalarString(v any) (s string, ok bool, err error) {
-	switch x := v.(type) {
-	case nil:
-		return "", false, nil
-	case string:
-		return x, true, nil
-	case bool:
-		return strconv.FormatBool(x), true, nil
-	case int:
-		return strconv.Itoa(x), true, nil
-	case int32:
-		return strconv.FormatInt(int64(x), 10), true, nil
-	case int64:
-		return strconv.FormatInt(x, 10), true, nil
-	case uint:
-		return strconv.FormatUint(uint64(x), 10), true, nil
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10), true, nil
-	case uint64:
-		return strconv.FormatUint(x, 10), true, nil
-	case float32:
-		return strconv.FormatFloat(float64(x), 'f', -1, 32), true, nil
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), true, nil
-	case fmt.Stringer:
-		return x.String(), true, nil
+// isFramingField reports whether a field of that name (any case) frames the
+// message on its connection rather than describing it: Content-Length,
+// Transfer-Encoding, Connection, Keep-Alive.
+func isFramingField(name string) bool {
+	switch len(name) {
+	case 10:
+		return equalFold(name, "connection") || equalFold(name, "keep-alive")
+	case 14:
+		return equalFold(name, "content-length")
+	case 17:
+		return equalFold(name, "transfer-encoding")
 	}
-	return "", false, fmt.Errorf("%w: header value of type %T", ErrInvalidHead, v)
+	return false
 }
 
-func stringField(m map[string]any, key string) (string, error) {
-	switch x := m[key].(type) {
-	case nil:
-		return "", nil
-	case string:
-		return x, nil
-	case fmt.Stringer:
-		return x.String(), nil
-	default:
-		return "", fmt.Errorf("%w: %s of type %T", ErrInvalidHead, key, x)
+// framingOnly reports whether f is a framing field to take out of a head:
+// any of isFramingField except a Connection field naming other options
+// than close and keep-alive ("upgrade"), which is kept whole.
+func framingOnly(f *Header) bool {
+	if !isFramingField(f.Name) {
+		return false
 	}
+	if len(f.Name) != 10 || !equalFold(f.Name, "connection") {
+		return true
+	}
+	only := true
+	forEachToken(f.Value, func(t string) {
+		if !equalFold(t, "close") && !equalFold(t, "keep-alive") {
+			only = false
+		}
+	})
+	return only
 }
 
-func intField(m map[string]any, key string) (int, error) {
-	var n int64
-	switch x := m[key].(type) {
-	case nil:
-		return 0, nil
-	case int:
-		n = int64(x)
-	case int32:
-		n = int64(x)
-	case int64:
-		n = x
-	case uint:
-		if x > math.MaxInt32 {
-			return 0, fmt.Errorf("%w: %s %d", ErrInvalidHead, key, x)
+// connModeOf returns what the Connection fields of hs say: ConnClose for
+// "close", ConnKeepAlive for "keep-alive", ConnDefault for neither.
+func connModeOf(hs Headers) ConnMode {
+	mode := ConnDefault
+	for i := range hs {
+		if equalFold(hs[i].Name, "connection") {
+			forEachToken(hs[i].Value, func(t string) {
+				switch {
+				case equalFold(t, "close"):
+					mode = ConnClose
+				case equalFold(t, "keep-alive") && mode == ConnDefault:
+					mode = ConnKeepAlive
+				}
+			})
 		}
-		n = int64(x)
-	case uint32:
-		n = int64(x)
-	case uint64:
-		if x > math.MaxInt32 {
-			return 0, fmt.Errorf("%w: %s %d", ErrInvalidHead, key, x)
-		}
-		n = int64(x)
-	case float64:
-		if x != math.Trunc(x) || math.Abs(x) > math.MaxInt32 {
-			return 0, fmt.Errorf("%w: %s %v", ErrInvalidHead, key, x)
-		}
-		n = int64(x)
-	case float32:
-		f := float64(x)
-		if f != math.Trunc(f) || math.Abs(f) > math.MaxInt32 {
-			return 0, fmt.Errorf("%w: %s %v", ErrInvalidHead, key, x)
-		}
-		n = int64(f)
-	case string:
-		v, err := strconv.Atoi(x)
-		if err != nil {
-			return 0, fmt.Errorf("%w: %s %q", ErrInvalidHead, key, x)
-		}
-		n = int64(v)
-	default:
-		return 0, fmt.Errorf("%w: %s of type %T", ErrInvalidHead, key, x)
 	}
-	if n < math.MinInt32 || n > math.MaxInt32 {
-		return 0, fmt.Errorf("%w: %s %d", ErrInvalidHead, key, n)
+	return mode
+}
+
+// withoutFraming returns hs less its framing fields (see framingOnly) and
+// the connection mode they said. It copies hs only when it takes something
+// out, never writing into hs.
+func withoutFraming(hs Headers) (Headers, ConnMode) {
+	i := 0
+	for i < len(hs) && !framingOnly(&hs[i]) {
+		i++
 	}
-	return int(n), nil
+	if i == len(hs) {
+		return hs, connModeOf(hs)
+	}
+	mode := connModeOf(hs)
+	out := make(Headers, i, len(hs)-1)
+	copy(out, hs[:i])
+	for j := i + 1; j < len(hs); j++ {
+		if !framingOnly(&hs[j]) {
+			out = append(out, hs[j])
+		}
+	}
+	return out, mode
+}
+
+// stripFraming takes the framing fields out of hs in place (see
+// framingOnly) and returns the shortened slice.
+func stripFraming(hs Headers) Headers {
+	j := 0
+	for i := range hs {
+		if !framingOnly(&hs[i]) {
+			hs[j] = hs[i]
+			j++
+		}
+	}
+	clear(hs[j:])
+	return hs[:j]
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -303,19 +294,18 @@ func sortedKeys[V any](m map[string]V) []string {
 	return ks
 }
 
-// mergeHeaders returns hs followed by each field of defs whose name hs does
-// not have. It never writes into hs's backing array.
-func mergeHeaders(hs, defs Headers) Headers {
-	if len(defs) == 0 {
-		return hs
-	}
-	out := hs[:len(hs):len(hs)]
-	for _, f := range defs {
-		if !hs.Has(f.Name) {
-			out = append(out, f)
-		}
-	}
-	return out
+// cloneRequestHead returns a copy of h that shares no header storage with it.
+func cloneRequestHead(h *RequestHead) *RequestHead {
+	c := *h
+	c.Headers = h.Headers.Clone()
+	return &c
+}
+
+// cloneResponseHead returns a copy of h that shares no header storage with it.
+func cloneResponseHead(h *ResponseHead) *ResponseHead {
+	c := *h
+	c.Headers = h.Headers.Clone()
+	return &c
 }
 
 func or(a, b string) string {

@@ -14,7 +14,9 @@ import (
 // bytes, trailers) and reports the same error.
 //
 // For each message it emits one *event.MessageStart whose Head is a
-// *RequestHead or *ResponseHead, the body as zero or more *event.Data sharing
+// *RequestHead or *ResponseHead (its Headers less the framing fields
+// Content-Length, Transfer-Encoding, Connection and Keep-Alive, as Pipy
+// gives them; what Connection said is the head's Connection), the body as zero or more *event.Data sharing
 // the input's chunks (body bytes are never copied), and one
 // *event.MessageEnd whose Tail is the trailer section as Headers, or nil.
 // After a response with status 101, a 2xx response to CONNECT, or a call to
@@ -840,7 +842,8 @@ func (d *Decoder) emitRequestHead(emit func(event.Event), endLine int) {
 	h.Method = internMethod(s[l.a0-base : l.a1-base])
 	h.Path = s[l.t0-base : l.t1-base]
 	h.Protocol = l.proto
-	h.Headers = hs
+	h.Headers = stripFraming(hs)
+	h.Connection = d.connMode()
 	d.method = h.Method
 	blk.start.Head = h
 	d.end = &blk.end
@@ -857,10 +860,20 @@ func (d *Decoder) emitResponseHead(emit func(event.Event), endLine int) {
 	h.Protocol = l.proto
 	h.Status = l.status
 	h.StatusText = s[l.a0-base : l.a1-base]
-	h.Headers = hs
+	h.Headers = stripFraming(hs)
+	h.Connection = d.connMode()
 	blk.start.Head = h
 	d.end = &blk.end
 	emit(&blk.start)
+}
+
+// connMode is the connection mode the head being emitted says, by its
+// protocol and Connection fields (which stripFraming takes out).
+func (d *Decoder) connMode() ConnMode {
+	if d.facts.close || (d.line.proto == proto10 && !d.facts.keepAlive) {
+		return ConnClose
+	}
+	return ConnKeepAlive
 }
 
 // fillHeaders sets hs from d.fields, slicing names and values from s, the

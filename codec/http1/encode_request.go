@@ -11,34 +11,45 @@ import (
 const DefaultBufferSize = 16 << 10
 
 // EncodeRequestFilter is the encodeHttpRequest filter: it turns request
-// messages into bytes. For each event kind:
+// messages into bytes, keeping their boundaries. For each event kind:
 //
-//   - *event.MessageStart begins a request. Its head (a *RequestHead, a
-//     RequestHead, a map[string]any as scripts make, or nil) is completed
-//     from Head (see RequestHeadOf). Nothing comes out yet.
+//   - *event.MessageStart begins a request. Its head is the filter's Head
+//     when that is set (it replaces the message's head, as in Pipy), else
+//     the message's own; any kind of head is read by field name (see
+//     RequestHeadOf): a response head gives "GET /" with its headers.
+//     Nothing comes out yet.
 //   - *event.Data inside a request is buffered, sharing its chunks, up to
-//     BufferSize bytes; beyond that the head comes out with
-//     "Transfer-Encoding: chunked" and the body follows chunk by chunk as it
-//     arrives. Data outside a request passes on unchanged (a tunnel after
-//     CONNECT).
-//   - *event.MessageEnd ends the request: a buffered one comes out whole, as
-//     one Data, with "Content-Length" (or chunked when it has trailers); a
-//     streamed one gets its last chunk and trailers.
+//     BufferSize bytes; beyond that the MessageStart comes out with the
+//     head's bytes, with "Transfer-Encoding: chunked", and the body follows
+//     chunk by chunk as it arrives. Data outside a request passes on
+//     unchanged (a tunnel after CONNECT).
+//   - *event.MessageEnd ends the request: a buffered one comes out whole as
+//     a MessageStart, one Data with "Content-Length" (or chunked when it
+//     has trailers) and the MessageEnd; a streamed one gets its last chunk
+//     and trailers, then the MessageEnd.
 //   - *event.SessionEnd passes on; a request still being buffered is dropped.
+//
+// Its output is thus whole messages whose bodies are the encoded bytes, as
+// in Pipy: sockets and connect write only the bytes, a decoder reads only
+// them, and onMessage or mux after the encoder see one message per request.
+// The MessageStart that comes out carries the head written. The framing
+// fields come from the body, never from the head, so a body changed on the
+// way (replaceMessageBody) goes out framed right.
 //
 // The method of each request written is recorded for decodeHttpResponse in
 // the same stream. A head that cannot be encoded safely (see
 // WriteRequestHead) ends the stream with a RuntimeError SessionEnd whose
-// Cause wraps ErrInvalidHead.
+// Cause wraps ErrInvalidHead (and ErrBadHeader for a header field with CR,
+// LF or NUL, or a name that is not a token), before any of its bytes.
 //
 // The zero value is ready to use; an EncodeRequestFilter is shared by every
 // stream of its pipeline and must not be changed once a stream has started.
 type EncodeRequestFilter struct {
-	// Head supplies the fields a message's head lacks: nil (method GET,
-	// path "/", HTTP/1.1), a *RequestHead, a RequestHead, a map[string]any,
-	// or a func(*pipeline.Stream) any called at each MessageStart and
-	// returning one of those. A panic in the function ends the stream with
-	// a RuntimeError SessionEnd.
+	// Head, when not nil, replaces each message's head: any head
+	// RequestHeadOf reads (a *RequestHead, a map[string]any, an
+	// event.Head, …) or a func(*pipeline.Stream) any called at each
+	// MessageStart and returning one. A panic in the function ends the
+	// stream with a RuntimeError SessionEnd.
 	Head any
 	// BufferSize is how many body bytes are buffered to compute
 	// Content-Length. Zero means DefaultBufferSize; a negative value streams
@@ -58,21 +69,23 @@ func (f *EncodeRequestFilter) Info() pipeline.Info {
 func (f *EncodeRequestFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	e := &encodeRequest{s: s, next: next, conn: clientConnOf(s), limit: bufferLimit(f.BufferSize)}
 	e.conn.encoder = true
-	e.defaults = headDefaults(s, f.Head, "encodeHttpRequest", func(v any) (any, error) { return RequestHeadOf(v, nil) })
+	e.arg = headArg(s, f.Head, "encodeHttpRequest", func(v any) (any, error) { return RequestHeadOf(v) },
+		func(v any) any { return cloneRequestHead(v.(*RequestHead)) })
 	return e
 }
 
 // encodeRequest is the per-stream instance of EncodeRequestFilter.
 type encodeRequest struct {
-	s        *pipeline.Stream
-	next     pipeline.Target
-	conn     *clientConn
-	limit    int
-	defaults func() (any, bool)
+	s     *pipeline.Stream
+	next  pipeline.Target
+	conn  *clientConn
+	limit int
+	arg   func() (any, bool) // the filter's Head; nil when not set
 
-	head      *RequestHead // the request being encoded; nil outside one
-	body      *event.Data  // its buffered body
-	streaming bool         // its head went out chunked
+	start     *event.MessageStart // the request's MessageStart, passed on with its head
+	head      *RequestHead        // the request being encoded; nil outside one
+	body      *event.Data         // its buffered body
+	streaming bool                // its head went out chunked
 }
 
 // Input buffers or streams each request, as described on the filter.
@@ -82,17 +95,21 @@ func (e *encodeRequest) Input(evt event.Event) {
 	}
 	switch evt := evt.(type) {
 	case *event.MessageStart:
-		defaults, ok := e.defaults()
-		if !ok {
-			return
+		var h *RequestHead
+		if e.arg != nil {
+			v, ok := e.arg()
+			if !ok {
+				return
+			}
+			h = v.(*RequestHead)
+		} else {
+			var err error
+			if h, err = RequestHeadOf(evt.Head); err != nil {
+				e.s.Fail(event.RuntimeError, err)
+				return
+			}
 		}
-		d, _ := defaults.(*RequestHead)
-		h, err := RequestHeadOf(evt.Head, d)
-		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
-			return
-		}
-		e.head, e.body, e.streaming = h, nil, false
+		e.start, e.head, e.body, e.streaming = evt, h, nil, false
 		if e.limit < 0 {
 			e.startStreaming(nil)
 		}
@@ -134,10 +151,13 @@ func (e *encodeRequest) Input(evt event.Event) {
 		} else if e.body != nil {
 			out.PushData(e.body)
 		}
-		e.head, e.body = nil, nil
+		e.start, e.head, e.body = nil, nil, nil
 		e.next.Input(out)
+		if !e.s.Ended() {
+			e.next.Input(evt)
+		}
 	case *event.SessionEnd:
-		e.head, e.body = nil, nil
+		e.start, e.head, e.body = nil, nil, nil
 		e.next.Input(evt)
 	default:
 		e.next.Input(evt)
@@ -158,16 +178,21 @@ func (e *encodeRequest) startStreaming(more *event.Data) {
 	e.next.Input(out)
 }
 
-// writeHead writes the head and records its method; on failure it ends the
-// stream and reports false.
+// writeHead writes the head into out, passes the MessageStart on and
+// records the method; on failure it ends the stream and reports false.
 func (e *encodeRequest) writeHead(out *event.Data, length int64) bool {
 	if _, err := WriteRequestHead(out, e.head, length); err != nil {
-		e.head, e.body = nil, nil
+		e.start, e.head, e.body = nil, nil, nil
 		e.s.Fail(event.RuntimeError, err)
 		return false
 	}
 	e.conn.pushMethod(e.head.Method)
-	return true
+	e.start.Head = e.head
+	if e.head == defaultRequestHead {
+		e.start.Head = cloneRequestHead(e.head) // never hand the shared one on
+	}
+	e.next.Input(e.start)
+	return !e.s.Ended()
 }
 
 // dataLen is d.Len(), 0 for nil.
@@ -186,11 +211,16 @@ func bufferLimit(n int) int {
 	return n
 }
 
-// headDefaults returns a function giving the defaults for each message:
-// head converted once with convert, or, when head is a function, its result
-// converted at each call. The function reports false, having ended the
-// stream, when head panics or its result does not convert.
-func headDefaults(s *pipeline.Stream, head any, name string, convert func(any) (any, error)) func() (any, bool) {
+// headArg returns a function giving an encoder's Head argument for each
+// message, converted with convert, or nil when head is nil. A static head is
+// converted once and each message gets a copy of it (made by clone), since
+// the head goes on downstream, where scripts may change it; a function is
+// called and its result converted at each message. The function reports
+// false, having ended the stream, when head panics or does not convert.
+func headArg(s *pipeline.Stream, head any, name string, convert func(any) (any, error), clone func(any) any) func() (any, bool) {
+	if head == nil {
+		return nil
+	}
 	if fn, ok := head.(func(*pipeline.Stream) any); ok {
 		return func() (v any, ok bool) {
 			defer s.Catch(name, &ok)
@@ -208,6 +238,6 @@ func headDefaults(s *pipeline.Stream, head any, name string, convert func(any) (
 			s.Fail(event.RuntimeError, err)
 			return nil, false
 		}
-		return v, true
+		return clone(v), true
 	}
 }

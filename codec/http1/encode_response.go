@@ -8,28 +8,38 @@ import (
 )
 
 // EncodeResponseFilter is the encodeHttpResponse filter: it turns response
-// messages into bytes. For each event kind:
+// messages into bytes, keeping their boundaries. For each event kind:
 //
-//   - *event.MessageStart begins a response. Its head (a *ResponseHead, a
-//     ResponseHead, a map[string]any as scripts make, or nil) is completed
-//     from Head (see ResponseHeadOf). A response without a body — 1xx, 204,
-//     304, or one to a HEAD request — comes out at once; others are held.
+//   - *event.MessageStart begins a response. Its head is the filter's Head
+//     when that is set (it replaces the message's head, as in Pipy), else
+//     the message's own; any kind of head is read by field name (see
+//     ResponseHeadOf): a request head gives a 200 with the request's headers,
+//     less the framing fields. A response without a body — 1xx, 204, 304, or
+//     one to a HEAD request — comes out at once; others are held.
 //   - *event.Data inside a response is buffered, sharing its chunks, up to
 //     BufferSize bytes; beyond that the head comes out with
 //     "Transfer-Encoding: chunked" (for an HTTP/1.0 client: with no framing
 //     and "Connection: close") and the body follows as it arrives. The body
 //     of a bodiless response is dropped. Data outside a response passes on
 //     unchanged (a tunnel after 101 or CONNECT).
-//   - *event.MessageEnd ends the response: a buffered one comes out whole, as
-//     one Data, with "Content-Length"; a streamed one is ended. When the
+//   - *event.MessageEnd ends the response: a buffered one comes out whole,
+//     as one Data, with "Content-Length"; a streamed one is ended. When the
 //     request asked to close the connection (the response then says
-//     "Connection: close"), or the response itself does, a SessionEnd
-//     follows it and ends the stream.
+//     "Connection: close"), or the response itself does (its Connection is
+//     ConnClose, or a Connection field says close), a SessionEnd follows it
+//     and ends the stream.
 //   - *event.SessionEnd passes on. When decodeHttpRequest failed (a bad
 //     request, oversized head, or head timeout) and no response is being
 //     written, the error response for its status ("HTTP/1.1 400 Bad
 //     Request", "Connection: close", "Content-Length: 0") comes out first.
 //     A response still being buffered is dropped.
+//
+// Each response comes out as a whole message, as in Pipy: its MessageStart
+// (carrying the head written) when its head is written, its bytes as Data,
+// its MessageEnd; sockets write only the bytes, and onMessage or
+// replaceMessage after the encoder see one message per response. The
+// framing fields come from the body, never from the head, so a body changed
+// on the way (replaceMessageBody) goes out framed right.
 //
 // What each request requires (HEAD, close, HTTP/1.0, CONNECT) comes from
 // decodeHttpRequest in the same context, or the one it was derived from; a
@@ -37,17 +47,18 @@ import (
 // tunnel. Without it, every response is taken as one to a keep-alive GET,
 // and the error response is taken from a SessionEnd whose Cause is a
 // *SyntaxError. A head that cannot be encoded safely (see WriteResponseHead)
-// ends the stream with a RuntimeError SessionEnd whose Cause wraps
-// ErrInvalidHead.
+// ends the stream, before any of its bytes, with a RuntimeError SessionEnd
+// whose Cause wraps ErrInvalidHead (and ErrBadHeader for a header field with
+// CR, LF or NUL, or a name that is not a token).
 //
 // The zero value is ready to use; an EncodeResponseFilter is shared by every
 // stream of its pipeline and must not be changed once a stream has started.
 type EncodeResponseFilter struct {
-	// Head supplies the fields a message's head lacks: nil (status 200,
-	// HTTP/1.1), a *ResponseHead, a ResponseHead, a map[string]any, or a
-	// func(*pipeline.Stream) any called at each MessageStart and returning
-	// one of those. A panic in the function ends the stream with a
-	// RuntimeError SessionEnd.
+	// Head, when not nil, replaces each message's head: any head
+	// ResponseHeadOf reads (a *ResponseHead, a map[string]any, an
+	// event.Head, …) or a func(*pipeline.Stream) any called at each
+	// MessageStart and returning one. A panic in the function ends the
+	// stream with a RuntimeError SessionEnd.
 	Head any
 	// BufferSize is how many body bytes are buffered to compute
 	// Content-Length. Zero means DefaultBufferSize; a negative value streams
@@ -66,24 +77,26 @@ func (f *EncodeResponseFilter) Info() pipeline.Info {
 // New returns the filter's instance for stream s.
 func (f *EncodeResponseFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	e := &encodeResponse{s: s, next: next, limit: bufferLimit(f.BufferSize)}
-	e.defaults = headDefaults(s, f.Head, "encodeHttpResponse", func(v any) (any, error) { return ResponseHeadOf(v, nil) })
+	e.arg = headArg(s, f.Head, "encodeHttpResponse", func(v any) (any, error) { return ResponseHeadOf(v) },
+		func(v any) any { return cloneResponseHead(v.(*ResponseHead)) })
 	return e
 }
 
 // encodeResponse is the per-stream instance of EncodeResponseFilter.
 type encodeResponse struct {
-	s        *pipeline.Stream
-	next     pipeline.Target
-	limit    int
-	defaults func() (any, bool)
-	done     bool // a SessionEnd went out
+	s     *pipeline.Stream
+	next  pipeline.Target
+	limit int
+	arg   func() (any, bool) // the filter's Head; nil when not set
+	done  bool               // a SessionEnd went out
 
-	head     *ResponseHead // the response being encoded; nil outside one
-	body     *event.Data   // its buffered body
-	info     reqInfo       // what its request requires
-	framing  Framing       // how its body goes out, once its head is out
-	headOut  bool          // its head went out
-	closeAft bool          // the stream ends after it
+	msg      *event.MessageStart // the response's MessageStart, passed on with its head
+	head     *ResponseHead       // the response being encoded; nil outside one
+	body     *event.Data         // its buffered body
+	info     reqInfo             // what its request requires
+	framing  Framing             // how its body goes out, once its head is out
+	headOut  bool                // its head went out
+	closeAft bool                // the stream ends after it
 }
 
 // Input buffers or streams each response, as described on the filter.
@@ -124,7 +137,7 @@ func (e *encodeResponse) Input(evt event.Event) {
 			WriteErrorResponse(out, status)
 			e.next.Input(out)
 		}
-		e.head, e.body, e.done = nil, nil, true
+		e.msg, e.head, e.body, e.done = nil, nil, nil, true
 		e.next.Input(evt)
 	default:
 		e.next.Input(evt)
@@ -133,15 +146,19 @@ func (e *encodeResponse) Input(evt event.Event) {
 
 // start resolves a response's head and writes it at once when it has no body.
 func (e *encodeResponse) start(evt *event.MessageStart) {
-	defaults, ok := e.defaults()
-	if !ok {
-		return
-	}
-	d, _ := defaults.(*ResponseHead)
-	h, err := ResponseHeadOf(evt.Head, d)
-	if err != nil {
-		e.s.Fail(event.RuntimeError, err)
-		return
+	var h *ResponseHead
+	if e.arg != nil {
+		v, ok := e.arg()
+		if !ok {
+			return
+		}
+		h = v.(*ResponseHead)
+	} else {
+		var err error
+		if h, err = ResponseHeadOf(evt.Head); err != nil {
+			e.s.Fail(event.RuntimeError, err)
+			return
+		}
 	}
 	conn := serverConnOf(e.s)
 	e.info = reqInfo{}
@@ -151,11 +168,13 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	e.closeAft = h.Status >= 200 && (e.info.close || !h.KeepAlive())
 	switch {
 	case h.Status >= 200 && e.info.close && h.KeepAlive():
-		h = withHeader(h, "connection", "close")
+		c := *h
+		c.Connection = ConnClose // the head writer adds "connection: close"
+		h = &c
 	case e.info.http10 && !e.closeAft && !h.Headers.Has("connection"):
 		h = withHeader(h, "connection", "keep-alive")
 	}
-	e.head, e.body, e.headOut = h, nil, false
+	e.msg, e.head, e.body, e.headOut = evt, h, nil, false
 	tunnel := h.Status == 101 || (e.info.connect && h.Status >= 200 && h.Status < 300)
 	switch {
 	case tunnel || e.info.head:
@@ -200,8 +219,9 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 		e.next.Input(out)
 	}
 	closeAfter := e.closeAft || e.framing == FramingClose
-	e.head, e.body, e.headOut = nil, nil, false
-	if closeAfter {
+	e.msg, e.head, e.body, e.headOut = nil, nil, nil, false
+	e.next.Input(evt)
+	if closeAfter && !e.s.Ended() {
 		e.done = true
 		e.next.Input(&event.SessionEnd{})
 	}
@@ -219,11 +239,19 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 	out := new(event.Data)
 	framing, err := WriteResponseHead(out, h, length)
 	if err != nil {
-		e.head, e.body, e.headOut = nil, nil, false
+		e.msg, e.head, e.body, e.headOut = nil, nil, nil, false
 		e.s.Fail(event.RuntimeError, err)
 		return
 	}
 	e.framing, e.headOut = framing, true
+	e.msg.Head = e.head
+	if e.head == defaultResponseHead {
+		e.msg.Head = cloneResponseHead(e.head) // never hand the shared one on
+	}
+	e.next.Input(e.msg)
+	if e.s.Ended() {
+		return
+	}
 	switch framing {
 	case FramingChunked:
 		WriteChunk(out, e.body)

@@ -90,6 +90,7 @@ func WriteRequestHead(out *event.Data, h *RequestHead, length int64) (Framing, e
 	out.PushString(proto)
 	out.PushString("\r\n")
 	writeHeaders(out, h.Headers, true, false)
+	writeConnection(out, h.Headers, h.Connection, proto)
 	switch framing {
 	case FramingLength:
 		writeContentLength(out, length)
@@ -151,11 +152,11 @@ func WriteResponseHead(out *event.Data, h *ResponseHead, length int64) (Framing,
 		return 0, err
 	}
 	framing := FramingNone
-	stripFraming, stripConnection := true, false
+	noFraming, stripConnection := true, false
 	switch {
 	case status < 200 || status == 204:
 	case status == 304 || length == NoBody:
-		stripFraming = false
+		noFraming = false
 	case length > 0:
 		framing = FramingLength
 	case length == 0:
@@ -172,7 +173,10 @@ func WriteResponseHead(out *event.Data, h *ResponseHead, length int64) (Framing,
 	out.PushString(" ")
 	out.PushString(text)
 	out.PushString("\r\n")
-	writeHeaders(out, h.Headers, stripFraming, stripConnection)
+	writeHeaders(out, h.Headers, noFraming, stripConnection)
+	if !stripConnection {
+		writeConnection(out, h.Headers, h.Connection, proto)
+	}
 	switch framing {
 	case FramingLength:
 		writeContentLength(out, length)
@@ -196,20 +200,34 @@ func writeContentLength(out *event.Data, n int64) {
 	out.PushString("\r\n")
 }
 
-// checkHeaders returns an error wrapping ErrInvalidHead for the first field
-// that cannot be written safely.
+// checkHeaders returns an error wrapping ErrInvalidHead and ErrBadHeader,
+// naming the field, for the first field that cannot be written safely: a
+// name that is not a token, a value with CR, LF, NUL or another control
+// byte (tab aside).
 func checkHeaders(hs Headers) error {
 	for _, f := range hs {
 		if !isToken(f.Name) {
-			return fmt.Errorf("%w: header name %q", ErrInvalidHead, f.Name)
+			return fmt.Errorf("%w: %w: name %q", ErrInvalidHead, ErrBadHeader, f.Name)
 		}
 		for i := 0; i < len(f.Value); i++ {
 			if !valueOK[f.Value[i]] {
-				return fmt.Errorf("%w: value of header %q", ErrInvalidHead, f.Name)
+				return fmt.Errorf("%w: %w: value of %q has byte %#02x", ErrInvalidHead, ErrBadHeader, f.Name, f.Value[i])
 			}
 		}
 	}
 	return nil
+}
+
+// writeConnection writes the Connection field mode calls for when hs does
+// not already say it: "close" for ConnClose, and "keep-alive" for
+// ConnKeepAlive on HTTP/1.0, whose default is to close.
+func writeConnection(out *event.Data, hs Headers, mode ConnMode, proto string) {
+	switch {
+	case mode == ConnClose && connModeOf(hs) != ConnClose:
+		out.PushString("connection: close\r\n")
+	case mode == ConnKeepAlive && proto == proto10 && connModeOf(hs) == ConnDefault:
+		out.PushString("connection: keep-alive\r\n")
+	}
 }
 
 // writeHeaders writes the fields, leaving out the framing fields when

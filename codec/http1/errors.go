@@ -48,6 +48,11 @@ var (
 	// protocol, status, header name or value, or a field of the wrong
 	// type).
 	ErrInvalidHead = errors.New("http1: invalid message head")
+	// ErrBadHeader: a header field given to an encoder cannot be written
+	// safely (a name that is not a token, a value with CR, LF or NUL),
+	// which would split the message; the error names the field. It comes
+	// wrapped together with ErrInvalidHead.
+	ErrBadHeader = errors.New("http1: header field not allowed")
 )
 
 // SyntaxError describes why a Decoder rejected its input. Offset is the

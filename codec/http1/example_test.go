@@ -57,12 +57,13 @@ func ExampleWriteResponseHead() {
 	// "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n8\r\nnot here\r\n0\r\n\r\n"
 }
 
-// Scripts supply heads as maps; missing fields come from defaults.
+// Scripts supply heads as maps, read by field name; missing fields get
+// Pipy's defaults.
 func ExampleResponseHeadOf() {
 	h, err := http1.ResponseHeadOf(map[string]any{
 		"status":  int64(201),
 		"headers": map[string]any{"Location": "/items/7"},
-	}, nil)
+	})
 	fmt.Println(h, err)
 	// Output:
 	// HTTP/1.1 201 Created {location: /items/7} <nil>

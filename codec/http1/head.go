@@ -3,6 +3,25 @@ package http1
 import (
 	"strconv"
 	"strings"
+
+	"github.com/sluice-go/sluice/event"
+)
+
+// ConnMode says whether the connection may carry another message after the
+// one whose head holds it. The decoders set it from the protocol and the
+// Connection fields, which they take out of the headers; the encoders send
+// "connection: close" for ConnClose.
+type ConnMode uint8
+
+// The connection modes of a head.
+const (
+	// ConnDefault: decided by the protocol and the head's Connection fields
+	// (a head built by hand).
+	ConnDefault ConnMode = iota
+	// ConnKeepAlive: the connection stays open after the message.
+	ConnKeepAlive
+	// ConnClose: the connection closes after the message.
+	ConnClose
 )
 
 // Header is one header field. The decoder gives Name in lower case; Headers
@@ -137,7 +156,31 @@ type RequestHead struct {
 	Method   string  // "GET", "POST", …
 	Path     string  // the request target as sent: "/a?b=1", "http://host/a", "host:443", "*"
 	Protocol string  // "HTTP/1.1" or "HTTP/1.0"
-	Headers  Headers // the header fields, in order
+	Headers  Headers // the header fields, in order, less the framing fields when decoded
+	// Connection says whether the connection stays open after the message;
+	// see ConnMode.
+	Connection ConnMode
+	// Extra holds the fields a script or Go code added to the head under
+	// other names; nil when there are none. Encoders ignore them.
+	Extra event.Fields
+}
+
+// Field returns the field called name, as scripts see it: "method",
+// "path", "protocol", "headers" (Headers), or one of Extra. It makes
+// *RequestHead an event.Head.
+func (h *RequestHead) Field(name string) (any, bool) {
+	switch name {
+	case "method":
+		return h.Method, true
+	case "path":
+		return h.Path, true
+	case "protocol":
+		return h.Protocol, true
+	case "headers":
+		return h.Headers, true
+	}
+	v, ok := h.Extra[name]
+	return v, ok
 }
 
 // String formats the head on one line: "GET /a HTTP/1.1 {host: x}".
@@ -154,10 +197,10 @@ func (h RequestHead) String() string {
 }
 
 // KeepAlive reports whether the connection may carry another message after
-// this request: true for HTTP/1.1 unless a Connection field says "close",
-// and for HTTP/1.0 only when a Connection field says "keep-alive" (and none
-// says "close").
-func (h RequestHead) KeepAlive() bool { return keepAlive(h.Protocol, h.Headers) }
+// this request: as Connection says, and for ConnDefault true for HTTP/1.1
+// unless a Connection field says "close", and for HTTP/1.0 only when a
+// Connection field says "keep-alive" (and none says "close").
+func (h RequestHead) KeepAlive() bool { return keepAlive(h.Connection, h.Protocol, h.Headers) }
 
 // ResponseHead is the head of an HTTP/1.x response: the status line and the
 // header fields. Ownership is as for RequestHead.
@@ -165,7 +208,31 @@ type ResponseHead struct {
 	Protocol   string  // "HTTP/1.1" or "HTTP/1.0"
 	Status     int     // 100 to 999
 	StatusText string  // the reason phrase, possibly empty
-	Headers    Headers // the header fields, in order
+	Headers    Headers // the header fields, in order, less the framing fields when decoded
+	// Connection says whether the connection stays open after the message;
+	// see ConnMode.
+	Connection ConnMode
+	// Extra holds the fields a script or Go code added to the head under
+	// other names; nil when there are none. Encoders ignore them.
+	Extra event.Fields
+}
+
+// Field returns the field called name, as scripts see it: "protocol",
+// "status" (int), "statusText", "headers" (Headers), or one of Extra. It
+// makes *ResponseHead an event.Head.
+func (h *ResponseHead) Field(name string) (any, bool) {
+	switch name {
+	case "protocol":
+		return h.Protocol, true
+	case "status":
+		return h.Status, true
+	case "statusText":
+		return h.StatusText, true
+	case "headers":
+		return h.Headers, true
+	}
+	v, ok := h.Extra[name]
+	return v, ok
 }
 
 // String formats the head on one line: "HTTP/1.1 200 OK {content-length: 2}".
@@ -183,10 +250,17 @@ func (h ResponseHead) String() string {
 
 // KeepAlive reports whether the connection may carry another message after
 // this response, by the same rules as RequestHead.KeepAlive.
-func (h ResponseHead) KeepAlive() bool { return keepAlive(h.Protocol, h.Headers) }
+func (h ResponseHead) KeepAlive() bool { return keepAlive(h.Connection, h.Protocol, h.Headers) }
 
-// keepAlive applies the persistence rules of RFC 9112 section 9.3.
-func keepAlive(protocol string, h Headers) bool {
+// keepAlive applies mode, or for ConnDefault the persistence rules of RFC
+// 9112 section 9.3.
+func keepAlive(mode ConnMode, protocol string, h Headers) bool {
+	switch mode {
+	case ConnKeepAlive:
+		return true
+	case ConnClose:
+		return false
+	}
 	closeTok, keepTok := false, false
 	for i := range h {
 		if equalFold(h[i].Name, "connection") {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/sluice-go/sluice/event"
 )
 
 func TestHeaders(t *testing.T) {
@@ -94,17 +96,16 @@ func TestKeepAlive(t *testing.T) {
 
 func TestRequestHeadOf(t *testing.T) {
 	full := &RequestHead{Method: "PUT", Path: "/x", Protocol: "HTTP/1.0", Headers: Headers{{"a", "1"}}}
-	if got, err := RequestHeadOf(full, nil); err != nil || got != full {
-		t.Fatal("a complete head is not returned as is")
+	if got, err := RequestHeadOf(full); err != nil || got != full {
+		t.Fatal("a request head is not returned as is")
 	}
-	got, err := RequestHeadOf(nil, nil)
+	got, err := RequestHeadOf(nil)
 	if err != nil || got.String() != "GET / HTTP/1.1 {}" {
 		t.Fatalf("nil: %v %v", got, err)
 	}
-	defaults := &RequestHead{Method: "POST", Path: "/d", Headers: Headers{{"a", "d"}, {"b", "d"}}}
-	got, err = RequestHeadOf(RequestHead{Path: "/p", Headers: Headers{{"a", "1"}}}, defaults)
-	if err != nil || got.String() != "POST /p HTTP/1.1 {a: 1, b: d}" {
-		t.Fatalf("value with defaults: %v %v", got, err)
+	got, err = RequestHeadOf(RequestHead{Path: "/p", Headers: Headers{{"a", "1"}}})
+	if err != nil || got.Path != "/p" || len(got.Headers) != 1 {
+		t.Fatalf("value: %v %v", got, err)
 	}
 	m := map[string]any{
 		"method": "DELETE",
@@ -118,82 +119,91 @@ func TestRequestHeadOf(t *testing.T) {
 		},
 		"extra": 1,
 	}
-	got, err = RequestHeadOf(m, nil)
+	got, err = RequestHeadOf(m)
 	if err != nil || got.String() != "DELETE /m HTTP/1.1 {host: h, x-bool: true, x-list: a, x-list: 2, x-num: 3}" {
 		t.Fatalf("map: %v %v", got, err)
 	}
-	got, err = RequestHeadOf(map[string]any{"headers": map[string]string{"B": "2", "a": "1"}}, full)
-	if err != nil || got.String() != "PUT /x HTTP/1.0 {a: 1, b: 2}" {
-		t.Fatalf("map with defaults: %v %v", got, err)
-	}
-	got, err = RequestHeadOf(map[string]any{"headers": map[string][]string{"b": {"1", "2"}}}, nil)
+	got, err = RequestHeadOf(map[string]any{"headers": map[string][]string{"b": {"1", "2"}}})
 	if err != nil || got.String() != "GET / HTTP/1.1 {b: 1, b: 2}" {
 		t.Fatalf("map of lists: %v %v", got, err)
 	}
+	got, err = RequestHeadOf(event.Fields{"path": "/f", "headers": map[string]string{"Connection": "close", "content-length": "3", "a": "1"}})
+	if err != nil || got.String() != "GET /f HTTP/1.1 {a: 1}" || got.Connection != ConnClose {
+		t.Fatalf("fields with framing: %v %v", got, err)
+	}
 	for _, bad := range []any{
 		42,
-		&ResponseHead{},
-		map[string]any{"method": 1},
+		"x",
+		map[string]any{"method": []int{1}},
 		map[string]any{"headers": "x"},
 		map[string]any{"headers": map[string]any{"a": struct{}{}}},
 		map[string]any{"headers": map[string]any{"a": []any{[]int{1}}}},
 	} {
-		if _, err := RequestHeadOf(bad, nil); !errors.Is(err, ErrInvalidHead) {
+		if _, err := RequestHeadOf(bad); !errors.Is(err, ErrInvalidHead) {
 			t.Errorf("RequestHeadOf(%#v): %v, want ErrInvalidHead", bad, err)
 		}
 	}
 }
 
+// A response head fed to encodeHttpRequest is read by name, as Pipy reads
+// it: GET / with the response's headers.
+func TestPipyRequestHeadOfResponseHead(t *testing.T) {
+	rh := &ResponseHead{Protocol: "HTTP/1.1", Status: 404, Headers: Headers{{"x-a", "1"}, {"content-length", "9"}}}
+	got, err := RequestHeadOf(rh)
+	if err != nil || got.String() != "GET / HTTP/1.1 {x-a: 1}" {
+		t.Fatalf("got %v %v", got, err)
+	}
+	if len(rh.Headers) != 2 {
+		t.Fatal("the source head was changed")
+	}
+}
+
 func TestResponseHeadOf(t *testing.T) {
 	full := &ResponseHead{Protocol: "HTTP/1.1", Status: 201, StatusText: "Made"}
-	if got, err := ResponseHeadOf(full, nil); err != nil || got != full {
-		t.Fatal("a complete head is not returned as is")
+	if got, err := ResponseHeadOf(full); err != nil || got != full {
+		t.Fatal("a response head is not returned as is")
 	}
 	cases := []struct {
-		in       any
-		defaults *ResponseHead
-		want     string
+		in   any
+		want string
 	}{
-		{nil, nil, "HTTP/1.1 200 OK {}"},
-		{map[string]any{"status": int64(404)}, nil, "HTTP/1.1 404 Not Found {}"},
-		{map[string]any{"status": float64(503), "statusText": "Busy"}, nil, "HTTP/1.1 503 Busy {}"},
-		{map[string]any{"status": "302", "headers": map[string]any{"Location": "/x"}}, nil, "HTTP/1.1 302 Found {location: /x}"},
-		{map[string]any{"status": 299}, nil, "HTTP/1.1 299  {}"},
-		{map[string]any{}, &ResponseHead{Status: 201, StatusText: "Made", Protocol: "HTTP/1.0"}, "HTTP/1.0 201 Made {}"},
-		{map[string]any{"status": 404}, &ResponseHead{Status: 201, StatusText: "Made"}, "HTTP/1.1 404 Not Found {}"},
-		{ResponseHead{Headers: Headers{{"a", "1"}}}, &ResponseHead{Headers: Headers{{"A", "d"}, {"b", "d"}}}, "HTTP/1.1 200 OK {a: 1, b: d}"},
+		{nil, "HTTP/1.1 200 OK {}"},
+		{map[string]any{"status": int64(404)}, "HTTP/1.1 404 Not Found {}"},
+		{map[string]any{"status": float64(503), "statusText": "Busy"}, "HTTP/1.1 503 Busy {}"},
+		{map[string]any{"status": "302", "headers": map[string]any{"Location": "/x"}}, "HTTP/1.1 302 Found {location: /x}"},
+		{map[string]any{"status": 299}, "HTTP/1.1 299  {}"},
+		{map[string]any{"statusText": 3}, "HTTP/1.1 200 3 {}"},
+		{ResponseHead{Headers: Headers{{"a", "1"}}}, " 0  {a: 1}"},
+		{&RequestHead{Method: "POST", Headers: Headers{{"a", "1"}, {"Transfer-Encoding", "chunked"}, {"keep-alive", "5"}}}, "HTTP/1.1 200 OK {a: 1}"},
 	}
 	for _, c := range cases {
-		got, err := ResponseHeadOf(c.in, c.defaults)
+		got, err := ResponseHeadOf(c.in)
 		if err != nil || got.String() != c.want {
 			t.Errorf("ResponseHeadOf(%#v): %v, %v; want %s", c.in, got, err, c.want)
 		}
 	}
 	for _, bad := range []any{
 		"x",
-		&RequestHead{},
 		map[string]any{"status": 1.5},
 		map[string]any{"status": "abc"},
 		map[string]any{"status": []int{}},
-		map[string]any{"statusText": 3},
+		map[string]any{"statusText": []int{}},
 		map[string]any{"status": uint64(1 << 40)},
 	} {
-		if _, err := ResponseHeadOf(bad, nil); !errors.Is(err, ErrInvalidHead) {
+		if _, err := ResponseHeadOf(bad); !errors.Is(err, ErrInvalidHead) {
 			t.Errorf("ResponseHeadOf(%#v): %v, want ErrInvalidHead", bad, err)
 		}
 	}
 }
 
-func TestMergeHeadersDoesNotWriteShared(t *testing.T) {
-	base := make(Headers, 1, 4)
-	base[0] = Header{"a", "1"}
-	h := &RequestHead{Method: "GET", Path: "/", Protocol: "HTTP/1.1", Headers: base}
-	got, err := RequestHeadOf(h, &RequestHead{Headers: Headers{{"b", "2"}}})
-	if err != nil || len(got.Headers) != 2 {
-		t.Fatal(err)
+func TestWithoutFramingDoesNotWriteShared(t *testing.T) {
+	base := Headers{{"content-length", "1"}, {"a", "1"}, {"connection", "upgrade"}}
+	got, mode := withoutFraming(base)
+	if got.String() != "{a: 1, connection: upgrade}" || mode != ConnDefault {
+		t.Fatalf("got %v %v", got, mode)
 	}
-	if base[:2][1] != (Header{}) {
-		t.Fatal("merging wrote into the caller's backing array")
+	if base[0].Name != "content-length" || len(base) != 3 {
+		t.Fatal("withoutFraming wrote into the caller's headers")
 	}
 }
 
