@@ -8,17 +8,20 @@ import (
 )
 
 // EncodeFilter is the encodeDubbo filter: it turns messages into Dubbo
-// frames. For each event kind:
+// frames, keeping their boundaries. For each event kind:
 //
-//   - *event.MessageStart begins a message. Its head (a *Head, a Head, a
-//     map[string]any with keys id, status, isRequest, isTwoWay, isEvent and
-//     serialization, or nil) is resolved with the filter's Head as defaults,
-//     as Encoder.Head does: a message with no id anywhere is numbered 1, 2, 3,
-//     … within the stream. Nothing comes out yet.
+//   - *event.MessageStart begins a message. Its head is the filter's Head
+//     when that is set (it replaces the message's head, as in Pipy), else
+//     the message's own; any kind of head is read by field name (see
+//     HeadOf), so an HTTP head gives a two-way request. A message without
+//     an id is numbered 1, 2, 3, … within the stream (see Encoder). Nothing
+//     comes out yet.
 //   - *event.Data inside a message is buffered (its chunks are shared, not
 //     copied); outside a message it passes on unchanged.
-//   - *event.MessageEnd ends the message: the frame (header and body) comes
-//     out as one *event.Data.
+//   - *event.MessageEnd ends the message: its MessageStart (carrying the
+//     head written), the frame (header and body) as one *event.Data, and the
+//     MessageEnd come out. Sockets write only the bytes, a decoder reads only
+//     them, and onMessage or mux after the encoder see whole messages.
 //   - *event.SessionEnd passes on; a message still being buffered is dropped.
 //
 // A head that cannot be encoded ends the stream with a RuntimeError
@@ -28,11 +31,11 @@ import (
 // The zero value is ready to use; an EncodeFilter is shared by every stream
 // of its pipeline and must not be changed once a stream has started.
 type EncodeFilter struct {
-	// Head supplies the fields a message's head lacks. It is nil (use
-	// the defaults of HeadOf), a *Head or Head (every field but ID), a map[string]any
-	// (the fields it has, id included), or a func(*pipeline.Stream) any
-	// called at each MessageStart and returning one of those. A panic in the
-	// function ends the stream with a RuntimeError SessionEnd.
+	// Head, when not nil, replaces each message's head: any head HeadOf
+	// reads (a *Head, a map[string]any, an event.Head, …), or a
+	// func(*pipeline.Stream) any called at each MessageStart and returning
+	// one. A static head without an id still gets a fresh id per message. A
+	// panic in the function ends the stream with a RuntimeError SessionEnd.
 	Head any
 	// MaxBodySize is the largest body, in bytes, the filter buffers for one
 	// message. Zero (or less) means DefaultMaxBodySize (8 MiB).
@@ -63,13 +66,14 @@ func (f *EncodeFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Ta
 
 // encodeDubbo is the per-stream instance of EncodeFilter.
 type encodeDubbo struct {
-	f    *EncodeFilter
-	s    *pipeline.Stream
-	next pipeline.Target
-	max  int64
-	enc  Encoder
-	head *Head       // the resolved head of the message being buffered
-	body *event.Data // its body so far; nil outside a message
+	f     *EncodeFilter
+	s     *pipeline.Stream
+	next  pipeline.Target
+	max   int64
+	enc   Encoder
+	start *event.MessageStart // the message's MessageStart, passed on with its head
+	head  *Head               // the resolved head of the message being buffered
+	body  *event.Data         // its body so far; nil outside a message
 }
 
 // Input buffers messages and writes each as a frame at its end.
@@ -79,16 +83,20 @@ func (f *encodeDubbo) Input(evt event.Event) {
 	}
 	switch evt := evt.(type) {
 	case *event.MessageStart:
-		defaults, ok := f.defaults()
+		head, ok := f.headOf(evt)
 		if !ok {
 			return
 		}
-		h, err := f.enc.Head(evt.Head, defaults)
+		h, err := f.enc.Head(head)
 		if err != nil {
 			f.s.Fail(event.RuntimeError, fmt.Errorf("encodeDubbo: %w", err))
 			return
 		}
-		f.head, f.body = h, event.NewData()
+		if h == head && f.f.Head != nil && !isFunc(f.f.Head) {
+			c := *h // the filter's own head goes downstream: a copy per message
+			h = &c
+		}
+		f.start, f.head, f.body = evt, h, event.NewData()
 	case *event.Data:
 		if f.body == nil {
 			f.next.Input(evt)
@@ -106,27 +114,44 @@ func (f *encodeDubbo) Input(evt event.Event) {
 		}
 		out := event.NewData()
 		err := AppendFrame(out, f.head, f.body)
-		f.head, f.body = nil, nil
+		start, h := f.start, f.head
+		f.start, f.head, f.body = nil, nil, nil
 		if err != nil {
 			f.s.Fail(event.RuntimeError, fmt.Errorf("encodeDubbo: %w", err))
 			return
 		}
-		f.next.Input(out)
+		start.Head = h
+		f.next.Input(start)
+		if !f.s.Ended() {
+			f.next.Input(out)
+		}
+		if !f.s.Ended() {
+			f.next.Input(evt)
+		}
 	case *event.SessionEnd:
-		f.head, f.body = nil, nil
+		f.start, f.head, f.body = nil, nil, nil
 		f.next.Input(evt)
 	default:
 		f.next.Input(evt)
 	}
 }
 
-// defaults returns the filter's Head, calling it when it is a function; ok
-// is false when the function panicked (the stream has then failed).
-func (f *encodeDubbo) defaults() (v any, ok bool) {
-	fn, isFunc := f.f.Head.(func(*pipeline.Stream) any)
-	if !isFunc {
+// headOf returns the head of the message evt begins: the filter's Head
+// (called when it is a function) or, without one, the message's. ok is false
+// when the function panicked (the stream has then failed).
+func (f *encodeDubbo) headOf(evt *event.MessageStart) (v any, ok bool) {
+	if f.f.Head == nil {
+		return evt.Head, true
+	}
+	fn, isFn := f.f.Head.(func(*pipeline.Stream) any)
+	if !isFn {
 		return f.f.Head, true
 	}
 	defer f.s.Catch("encodeDubbo", &ok)
 	return fn(f.s), true
+}
+
+func isFunc(head any) bool {
+	_, ok := head.(func(*pipeline.Stream) any)
+	return ok
 }

@@ -19,21 +19,50 @@ func TestEncodeFilter(t *testing.T) {
 	h.InputMessage(nil, "")
 	h.End()
 	out := h.Output()
-	require.Len(t, out, 4, "one Data per frame, then SessionEnd: %s", pipelinetest.Dump(out))
-	assert.Equal(t, string(frame(0xc2, 0, 1, "hello")), out[0].(*event.Data).String())
-	assert.Equal(t, string(frame(0x02, 20, 9, "world")), out[1].(*event.Data).String())
-	assert.Equal(t, string(frame(0xc2, 0, 2, "")), out[2].(*event.Data).String())
-	assert.Equal(t, event.NoError, out[3].(*event.SessionEnd).Err)
+	require.Len(t, out, 10, "one message per frame, then SessionEnd: %s", pipelinetest.Dump(out))
+	assert.Equal(t, string(frame(0xc2, 0, 1, "hello")), out[1].(*event.Data).String())
+	assert.Equal(t, string(frame(0x02, 20, 9, "world")), out[4].(*event.Data).String())
+	assert.Equal(t, string(frame(0xc2, 0, 2, "")), out[7].(*event.Data).String())
+	assert.Equal(t, event.NoError, out[9].(*event.SessionEnd).Err)
 }
 
-func TestEncodeFilterDefaults(t *testing.T) {
-	h := pipelinetest.Of(t, Encode(map[string]any{"isRequest": false, "status": StatusServiceError}))
-	h.InputMessage(map[string]any{"id": "7"}, "err")
-	h.InputMessage(map[string]any{"id": 8, "status": StatusOK}, "ok")
-	assert.Equal(t, string(cat(frame(0x02, 70, 7, "err"), frame(0x02, 20, 8, "ok"))), h.OutputString())
+// Pipy's encoders keep message boundaries: each frame comes out as a
+// message whose head is the head written and whose body is the frame.
+func TestPipyEncoderKeepsMessageBoundaries(t *testing.T) {
+	h := pipelinetest.Of(t, Encode(nil))
+	h.InputMessage(map[string]any{"id": "5", "isRequest": false}, "ok")
+	msgs := h.Messages()
+	require.Len(t, msgs, 1)
+	assert.Equal(t, &Head{ID: 5, Status: StatusOK, Serialization: 2}, msgs[0].Head)
+	assert.Equal(t, string(frame(0x02, 20, 5, "ok")), msgs[0].Body.String())
 }
 
-func TestEncodeFilterDefaultsFunction(t *testing.T) {
+// Pipy: a head given to the encoder replaces the message's head.
+func TestPipyEncoderHeadArgumentReplaces(t *testing.T) {
+	arg := &Head{ID: 3, IsRequest: false, Status: StatusServiceError, Serialization: 2}
+	h := pipelinetest.Of(t, Encode(arg))
+	h.InputMessage(map[string]any{"id": "7", "status": StatusOK}, "err")
+	h.InputMessage(&Head{ID: 8, IsRequest: true}, "again")
+	assert.Equal(t, string(cat(frame(0x02, 70, 3, "err"), frame(0x02, 70, 3, "again"))), h.OutputString())
+	msgs := h.Messages()
+	require.Len(t, msgs, 2)
+	assert.NotSame(t, arg, msgs[0].Head, "the filter's head is copied for each message")
+
+	h = pipelinetest.Of(t, Encode(map[string]any{"isRequest": false}))
+	h.InputMessage(map[string]any{"id": "7"}, "a").InputMessage(nil, "b")
+	assert.Equal(t, string(cat(frame(0x02, 20, 1, "a"), frame(0x02, 20, 2, "b"))), h.OutputString(),
+		"a static head without an id numbers the messages")
+}
+
+// Pipy: an HTTP head (any head read by name) fed to encodeDubbo gives a
+// two-way request with a fresh id.
+func TestPipyEncodeDubboAcceptsHTTPHead(t *testing.T) {
+	h := pipelinetest.Of(t, Encode(nil))
+	h.InputMessage(event.Fields{"method": "POST", "path": "/svc", "headers": map[string]any{"a": "1"}}, "call")
+	assert.Equal(t, string(frame(0xc2, 0, 1, "call")), h.OutputString())
+}
+
+func TestEncodeFilterHeadFunction(t *testing.T) {
 	calls := 0
 	f := Encode(func(s *pipeline.Stream) any {
 		calls++
@@ -57,15 +86,15 @@ func TestEncodeFilterDefaultsFunctionPanics(t *testing.T) {
 
 func TestEncodeFilterInvalidHead(t *testing.T) {
 	for _, tc := range []struct {
-		name           string
-		head, defaults any
+		name      string
+		head, arg any
 	}{
 		{"bad message head", map[string]any{"status": 300}, nil},
 		{"bad head type", "request", nil},
-		{"bad defaults", nil, map[string]any{"isRequest": "yes"}},
+		{"bad head argument", nil, map[string]any{"isRequest": "yes"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := pipelinetest.Of(t, Encode(tc.defaults))
+			h := pipelinetest.Of(t, Encode(tc.arg))
 			h.InputMessage(tc.head, "body")
 			se := h.SessionEnd()
 			require.NotNil(t, se)
@@ -111,7 +140,7 @@ func TestEncodeFilterSharesBody(t *testing.T) {
 	first := &body.Chunks()[0][0]
 	h := pipelinetest.Of(t, Encode(nil))
 	h.Input(&event.MessageStart{}, body, &event.MessageEnd{})
-	out := h.Output()[0].(*event.Data)
+	out := h.Output()[1].(*event.Data)
 	chunks := out.Chunks()
 	require.Len(t, chunks, 2)
 	assert.Same(t, first, &chunks[1][0], "the body must not be copied")

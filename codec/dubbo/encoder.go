@@ -57,60 +57,36 @@ func (g *IDGen) Next() int64 {
 // without an id. The zero value is ready to use; an Encoder belongs to one
 // stream and is not safe for concurrent use.
 //
-// What "without an id" means: the head is nil, or a map with no "id" key (or
-// a nil value there), and the defaults do not supply one either. A Head value
-// always has an id, even 0, because 0 is a valid id on the wire (Dubbo's own
-// clients start at 0), and a decoded frame must be re-encoded unchanged.
+// What "without an id" means: the head is read by name (it is not a *Head
+// or Head) and has no "id" field, or a nil one: nil, a map without "id", an
+// HTTP head. A Head value always has an id, even 0, because 0 is a valid id
+// on the wire (Dubbo's own clients start at 0), and a decoded frame must be
+// re-encoded unchanged.
 type Encoder struct {
 	// IDs numbers the messages that have no id.
 	IDs IDGen
 }
 
-// Head resolves the head of a message: head (a *Head, Head, map[string]any
-// or nil, as HeadOf accepts) with the fields it lacks taken from defaults
-// (same types), then from the defaults HeadOf describes; a message still without an id gets
-// e.IDs.Next(). A Head given as defaults supplies every field but ID: only a
-// map can give a default id. A *Head head is returned as is; otherwise the
-// result is new. Errors wrap ErrInvalidHead.
-func (e *Encoder) Head(head, defaults any) (*Head, error) {
-	if h, ok := head.(*Head); ok && h != nil {
-		if err := h.validate(); err != nil {
-			return nil, err
-		}
-		return h, nil
-	}
-	p, err := parseHead(head)
+// Head resolves the head of a message as HeadOf does; a head without an id
+// gets e.IDs.Next(). A *Head is returned as is; otherwise the result is new.
+// Errors wrap ErrInvalidHead.
+func (e *Encoder) Head(head any) (*Head, error) {
+	h, hasID, err := readHead(head)
 	if err != nil {
 		return nil, err
 	}
-	if p.has == hasAll {
-		h := p.h
-		return &h, nil
-	}
-	var dp *partialHead
-	if defaults != nil {
-		d, err := parseHead(defaults)
-		if err != nil {
-			return nil, err
-		}
-		if _, isMap := defaults.(map[string]any); !isMap {
-			d.has &^= hasID
-		}
-		dp = &d
-	}
-	h := p.fill(dp)
-	if p.has&hasID == 0 && (dp == nil || dp.has&hasID == 0) {
+	if !hasID {
 		h.ID = e.IDs.Next()
 	}
-	return &h, nil
+	return h, nil
 }
 
 // Encode appends to out the frame of a message whose head is resolved from
-// head and defaults as Head does, and whose body is body (shared, not copied;
-// nil is empty). It returns the head it wrote. On error (see Head and
-// AppendFrame) out is unchanged, though an id may have been used up.
-func (e *Encoder) Encode(out *event.Data, head, defaults any, body *event.Data) (*Head, error) {
-	h, err := e.Head(head, defaults)
+// head as Head does, and whose body is body (shared, not copied; nil is
+// empty). It returns the head it wrote. On error (see Head and AppendFrame)
+// out is unchanged, though an id may have been used up.
+func (e *Encoder) Encode(out *event.Data, head any, body *event.Data) (*Head, error) {
+	h, err := e.Head(head)
 	if err != nil {
 		return nil, err
 	}

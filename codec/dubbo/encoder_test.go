@@ -85,37 +85,27 @@ func TestIDGen(t *testing.T) {
 func TestEncoderHead(t *testing.T) {
 	var e Encoder
 	cases := []struct {
-		name           string
-		head, defaults any
-		want           Head
+		name string
+		head any
+		want Head
 	}{
-		{"map without id gets the next id", map[string]any{"isRequest": true}, nil,
+		{"map without id gets the next id", map[string]any{"isRequest": true},
 			Head{ID: 1, IsRequest: true, IsTwoWay: true, Serialization: 2}},
-		{"nil head gets the next id", nil, nil,
+		{"nil head gets the next id", nil,
 			Head{ID: 2, IsRequest: true, IsTwoWay: true, Serialization: 2}},
-		{"map with id keeps it", map[string]any{"id": 0}, nil,
+		{"map with id keeps it", map[string]any{"id": 0},
 			Head{ID: 0, IsRequest: true, IsTwoWay: true, Serialization: 2}},
-		{"Head keeps id 0", Head{IsRequest: true}, nil,
+		{"Head keeps id 0", Head{IsRequest: true},
 			Head{IsRequest: true}},
-		{"defaults map fills missing fields", map[string]any{"id": 5},
-			map[string]any{"isRequest": false, "status": 30, "serialization": 3},
+		{"map fields", map[string]any{"id": 5, "isRequest": false, "status": 30, "serialization": 3},
 			Head{ID: 5, Status: 30, Serialization: 3}},
-		{"head fields win over defaults", map[string]any{"id": 5, "isRequest": true, "status": 1},
-			map[string]any{"isRequest": false, "status": 30, "isEvent": true},
-			Head{ID: 5, IsRequest: true, IsTwoWay: true, IsEvent: true, Status: 1, Serialization: 2}},
-		{"defaults map gives an id", map[string]any{}, map[string]any{"id": "123"},
+		{"string id", event.Fields{"id": "123"},
 			Head{ID: 123, IsRequest: true, IsTwoWay: true, Serialization: 2}},
-		{"defaults Head gives no id", map[string]any{"isTwoWay": true},
-			&Head{ID: 999, Status: 40, Serialization: 5},
-			Head{ID: 3, Status: 40, IsTwoWay: true, Serialization: 5}},
-		{"defaults Head value", nil, Head{IsRequest: true, IsEvent: true, Serialization: 2},
-			Head{ID: 4, IsRequest: true, IsEvent: true, Serialization: 2}},
-		{"defaults ignored for a *Head", &Head{ID: 8}, map[string]any{"id": 1, "status": 5},
-			Head{ID: 8}},
+		{"*Head as is", &Head{ID: 8}, Head{ID: 8}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h, err := e.Head(tc.head, tc.defaults)
+			h, err := e.Head(tc.head)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, *h)
 		})
@@ -124,13 +114,13 @@ func TestEncoderHead(t *testing.T) {
 
 func TestEncoderHeadErrors(t *testing.T) {
 	var e Encoder
-	_, err := e.Head(map[string]any{"status": "x"}, nil)
+	_, err := e.Head(map[string]any{"status": "x"})
 	assert.ErrorIs(t, err, ErrInvalidHead)
-	_, err = e.Head(nil, map[string]any{"isEvent": "yes"})
+	_, err = e.Head(map[string]any{"isEvent": "yes"})
 	assert.ErrorIs(t, err, ErrInvalidHead)
-	_, err = e.Head(nil, 42)
+	_, err = e.Head(42)
 	assert.ErrorIs(t, err, ErrInvalidHead)
-	_, err = e.Head(&Head{Serialization: 32}, nil)
+	_, err = e.Head(&Head{Serialization: 32})
 	assert.ErrorIs(t, err, ErrInvalidHead)
 	assert.Equal(t, int64(1), e.IDs.Next(), "failed heads use no id")
 }
@@ -138,18 +128,18 @@ func TestEncoderHeadErrors(t *testing.T) {
 func TestEncoderEncode(t *testing.T) {
 	var e Encoder
 	out := event.NewData()
-	h1, err := e.Encode(out, map[string]any{"isRequest": true}, nil, event.FromString("one"))
+	h1, err := e.Encode(out, map[string]any{"isRequest": true}, event.FromString("one"))
 	require.NoError(t, err)
-	h2, err := e.Encode(out, nil, map[string]any{"isTwoWay": false}, nil)
+	h2, err := e.Encode(out, map[string]any{"isTwoWay": false}, nil)
 	require.NoError(t, err)
-	h3, err := e.Encode(out, &Head{ID: 1, Status: 20, Serialization: 2}, nil, event.FromString("r"))
+	h3, err := e.Encode(out, &Head{ID: 1, Status: 20, Serialization: 2}, event.FromString("r"))
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), h1.ID)
 	assert.Equal(t, int64(2), h2.ID)
 	assert.Equal(t, int64(1), h3.ID)
 	assert.Equal(t, cat(frame(0xc2, 0, 1, "one"), frame(0x82, 0, 2, ""), frame(0x02, 20, 1, "r")), out.Bytes())
 
-	_, err = e.Encode(out, map[string]any{"status": 1000}, nil, nil)
+	_, err = e.Encode(out, map[string]any{"status": 1000}, nil)
 	require.ErrorIs(t, err, ErrInvalidHead)
 	assert.Equal(t, 3*HeaderSize+4, out.Len(), "out is unchanged on error")
 }
@@ -167,7 +157,7 @@ func TestRoundTrip(t *testing.T) {
 	var want []msg
 	for _, h := range heads {
 		for _, b := range bodies {
-			_, err := e.Encode(wire, &h, nil, event.FromString(b))
+			_, err := e.Encode(wire, &h, event.FromString(b))
 			require.NoError(t, err)
 			want = append(want, msg{h, b})
 		}

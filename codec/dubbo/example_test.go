@@ -13,8 +13,8 @@ func ExampleDecoder() {
 	// Two frames, as an Encoder writes them.
 	var enc dubbo.Encoder
 	wire := event.NewData()
-	enc.Encode(wire, map[string]any{"isRequest": true}, nil, event.FromString("ping"))
-	enc.Encode(wire, map[string]any{"id": 1, "isRequest": false}, nil, event.FromString("pong"))
+	enc.Encode(wire, map[string]any{"isRequest": true}, event.FromString("ping"))
+	enc.Encode(wire, map[string]any{"id": 1, "isRequest": false}, event.FromString("pong"))
 
 	// Feed them to a decoder in two arbitrary pieces.
 	b := wire.Bytes()
@@ -70,7 +70,7 @@ func ExampleAppendFrame() {
 // worker driven by the example itself, without sockets.
 func ExampleDecode() {
 	answer := replaceRequests{}
-	p := pipeline.New("echo", dubbo.Decode(), answer, dubbo.Encode(map[string]any{"isRequest": false}))
+	p := pipeline.New("echo", dubbo.Decode(), answer, dubbo.Encode(nil))
 	w := pipeline.NewWorker(pipeline.WorkerOptions{})
 	s := pipeline.NewStream(p, pipeline.NewContext(w), pipeline.TargetFunc(func(e event.Event) {
 		if d, ok := e.(*event.Data); ok {
@@ -96,7 +96,7 @@ func (replaceRequests) New(s *pipeline.Stream, next pipeline.Target) pipeline.Ta
 		switch e := e.(type) {
 		case *event.MessageStart:
 			req := e.Head.(*dubbo.Head)
-			next.Input(&event.MessageStart{Head: map[string]any{"id": req.ID}})
+			next.Input(&event.MessageStart{Head: map[string]any{"id": req.ID, "isRequest": false}})
 		case *event.Data:
 			// drop the request body
 		case *event.MessageEnd:

@@ -1,11 +1,12 @@
 package dubbo
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/sluice-go/sluice/event"
 )
 
 // Frame layout constants. A Dubbo frame is a 16-byte header followed by the
@@ -66,9 +67,12 @@ type Head struct {
 	// Serialization is the id of the body's serialization (0–31);
 	// SerializationHessian2 is Dubbo's default.
 	Serialization byte
+	// Extra holds the fields a script or Go code added to the head under
+	// other names; nil when there are none. The encoder ignores them.
+	Extra event.Fields
 }
 
-// The defaults of a head given as a map, for the fields it does not name:
+// The defaults of a head read by name, for the fields it does not have:
 // a two-way Hessian 2 request with id 0. Two fields follow the head's kind
 // instead: when isTwoWay is missing a request is two-way and a response is
 // not, and when status is missing a request carries 0 and a response
@@ -136,245 +140,109 @@ func (h *Head) flags() byte {
 	return f
 }
 
-// HeadOf returns v as a *Head. It accepts:
+// Field returns the field called name, as scripts see it: "id" (int64),
+// "status" (int), "isRequest", "isTwoWay", "isEvent" (bool),
+// "serialization" (int), or one of Extra. It makes *Head an event.Head.
+func (h *Head) Field(name string) (any, bool) {
+	if h == nil {
+		return nil, false
+	}
+	switch name {
+	case "id":
+		return h.ID, true
+	case "status":
+		return h.Status, true
+	case "isRequest":
+		return h.IsRequest, true
+	case "isTwoWay":
+		return h.IsTwoWay, true
+	case "isEvent":
+		return h.IsEvent, true
+	case "serialization":
+		return int(h.Serialization), true
+	}
+	v, ok := h.Extra[name]
+	return v, ok
+}
+
+// HeadOf returns v as a *Head, as encodeDubbo reads it. A *Head is
+// returned as it is (not copied) after its fields are checked, a Head value
+// as a pointer to a copy. Any other head is read by field name, as Pipy
+// reads its property bags: a map[string]any as scripts make, event.Fields,
+// an HTTP head (any event.Head), or nil (no fields). The fields are "id",
+// "status", "isRequest", "isTwoWay", "isEvent" and "serialization"; those
+// missing (or nil) take their defaults: a two-way Hessian 2 request, that is
+// isRequest true, isEvent false, serialization 2, isTwoWay equal to
+// isRequest (a request is two-way, a response is not), status 0 for a
+// request and StatusOK for a response, id 0. (An Encoder gives a head
+// without an id a fresh one instead.)
 //
-//   - *Head: returned as is (not copied) after its fields are checked; a nil
-//     *Head is treated like nil;
-//   - Head: a pointer to a copy;
-//   - map[string]any with any of the keys "id", "status", "isRequest",
-//     "isTwoWay", "isEvent" and "serialization" (what scripts pass); fields
-//     the map lacks, or holds as nil, take their defaults (below);
-//   - nil: a new head of defaults, as for an empty map.
-//
-// The defaults make a two-way Hessian 2 request with id 0: isRequest true,
-// isEvent false, serialization 2, isTwoWay equal to isRequest (a request is
-// two-way, a response is not), and status 0 for a request and StatusOK for a
-// response. An Encoder also numbers the messages that have no id.
-//
-// In a map, id is an integer or a decimal string (scripts carry 64-bit ids as
-// strings), status and serialization are integers, and the flags are bools;
-// numbers may be any Go integer type or an integral float64 (JavaScript
-// numbers). A value of the wrong type or out of range, or any other type of v,
-// gives an error wrapping ErrInvalidHead.
+// Values are coerced as event.Int and event.Bool do: id is an integer or a
+// decimal string (scripts carry 64-bit ids as strings), status and
+// serialization integers, the flags bools. A value out of range or of a type
+// that does not coerce, or a v that is not a head, gives an error wrapping
+// ErrInvalidHead.
 func HeadOf(v any) (*Head, error) {
-	if h, ok := v.(*Head); ok && h != nil {
-		if err := h.validate(); err != nil {
-			return nil, err
-		}
-		return h, nil
-	}
-	p, err := parseHead(v)
-	if err != nil {
-		return nil, err
-	}
-	h := p.fill(nil)
-	return &h, nil
+	h, _, err := readHead(v)
+	return h, err
 }
 
-// Presence bits of partialHead.has.
-const (
-	hasID = 1 << iota
-	hasStatus
-	hasRequest
-	hasTwoWay
-	hasEvent
-	hasSerialization
-	hasAll = hasID | hasStatus | hasRequest | hasTwoWay | hasEvent | hasSerialization
-)
-
-// partialHead is a head some of whose fields may be missing.
-type partialHead struct {
-	h   Head
-	has uint8
-}
-
-// parseHead reads v (nil, Head, *Head or map[string]any) into a partialHead.
-func parseHead(v any) (partialHead, error) {
-	switch v := v.(type) {
-	case nil:
-		return partialHead{}, nil
+// readHead is HeadOf, also saying whether v gave an id.
+func readHead(v any) (*Head, bool, error) {
+	switch x := v.(type) {
 	case *Head:
-		if v == nil {
-			return partialHead{}, nil
+		if x == nil {
+			break
 		}
-		if err := v.validate(); err != nil {
-			return partialHead{}, err
+		if err := x.validate(); err != nil {
+			return nil, false, err
 		}
-		return partialHead{h: *v, has: hasAll}, nil
+		return x, true, nil
 	case Head:
-		if err := v.validate(); err != nil {
-			return partialHead{}, err
+		if err := x.validate(); err != nil {
+			return nil, false, err
 		}
-		return partialHead{h: v, has: hasAll}, nil
-	case map[string]any:
-		return parseMap(v)
-	}
-	return partialHead{}, fmt.Errorf("%w: cannot use %T as a dubbo head", ErrInvalidHead, v)
-}
-
-func parseMap(m map[string]any) (partialHead, error) {
-	var p partialHead
-	if x, ok := m["id"]; ok && x != nil {
-		id, err := toID(x)
-		if err != nil {
-			return p, err
-		}
-		p.h.ID, p.has = id, p.has|hasID
-	}
-	if x, ok := m["status"]; ok && x != nil {
-		n, err := toInt(x, "status", math.MaxUint8)
-		if err != nil {
-			return p, err
-		}
-		p.h.Status, p.has = int(n), p.has|hasStatus
-	}
-	if x, ok := m["serialization"]; ok && x != nil {
-		n, err := toInt(x, "serialization", SerializationMask)
-		if err != nil {
-			return p, err
-		}
-		p.h.Serialization, p.has = byte(n), p.has|hasSerialization
-	}
-	for _, f := range [...]struct {
-		key string
-		bit uint8
-		dst *bool
-	}{
-		{"isRequest", hasRequest, &p.h.IsRequest},
-		{"isTwoWay", hasTwoWay, &p.h.IsTwoWay},
-		{"isEvent", hasEvent, &p.h.IsEvent},
-	} {
-		x, ok := m[f.key]
-		if !ok || x == nil {
-			continue
-		}
-		b, ok := x.(bool)
-		if !ok {
-			return p, fmt.Errorf("%w: %s must be a bool, not %T", ErrInvalidHead, f.key, x)
-		}
-		*f.dst, p.has = b, p.has|f.bit
-	}
-	return p, nil
-}
-
-// fill returns p's head with the missing fields taken from defaults (when
-// not nil) and then from the package defaults (see HeadOf). A missing id
-// stays 0.
-func (p partialHead) fill(defaults *partialHead) Head {
-	h := p.h
-	if defaults != nil {
-		missing := defaults.has &^ p.has
-		d := &defaults.h
-		if missing&hasID != 0 {
-			h.ID = d.ID
-		}
-		if missing&hasStatus != 0 {
-			h.Status = d.Status
-		}
-		if missing&hasRequest != 0 {
-			h.IsRequest = d.IsRequest
-		}
-		if missing&hasTwoWay != 0 {
-			h.IsTwoWay = d.IsTwoWay
-		}
-		if missing&hasEvent != 0 {
-			h.IsEvent = d.IsEvent
-		}
-		if missing&hasSerialization != 0 {
-			h.Serialization = d.Serialization
-		}
-		p.has |= defaults.has
-	}
-	if p.has&hasRequest == 0 {
-		h.IsRequest = defaultIsRequest
-	}
-	if p.has&hasTwoWay == 0 {
-		h.IsTwoWay = h.IsRequest
-	}
-	if p.has&hasEvent == 0 {
-		h.IsEvent = defaultIsEvent
-	}
-	if p.has&hasStatus == 0 {
-		h.Status = 0
-		if !h.IsRequest {
-			h.Status = StatusOK
-		}
-	}
-	if p.has&hasSerialization == 0 {
-		h.Serialization = defaultSerialization
-	}
-	return h
-}
-
-// toID converts a script or Go value to a request id.
-func toID(x any) (int64, error) {
-	if s, ok := x.(string); ok {
-		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%w: id %q is not a 64-bit decimal integer", ErrInvalidHead, s)
-		}
-		return id, nil
-	}
-	return toInt(x, "id", math.MaxInt64)
-}
-
-// toInt converts an integer-valued x to an int64 in [0, max] (or, for the id,
-// any int64: max == MaxInt64 allows negatives too).
-func toInt(x any, name string, max int64) (int64, error) {
-	var n int64
-	switch v := x.(type) {
-	case int:
-		n = int64(v)
-	case int8:
-		n = int64(v)
-	case int16:
-		n = int64(v)
-	case int32:
-		n = int64(v)
-	case int64:
-		n = v
-	case uint:
-		if uint64(v) > math.MaxInt64 {
-			return 0, rangeErr(name, x, max)
-		}
-		n = int64(v)
-	case uint8:
-		n = int64(v)
-	case uint16:
-		n = int64(v)
-	case uint32:
-		n = int64(v)
-	case uint64:
-		if v > math.MaxInt64 {
-			return 0, rangeErr(name, x, max)
-		}
-		n = int64(v)
-	case float32:
-		return toInt(float64(v), name, max)
-	case float64:
-		// 2^63 is the first float64 outside int64; -2^63 is inside.
-		if v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64 {
-			return 0, rangeErr(name, x, max)
-		}
-		n = int64(v)
-	case json.Number:
-		i, err := v.Int64()
-		if err != nil {
-			return 0, rangeErr(name, x, max)
-		}
-		n = i
+		return &x, true, nil
+	case nil, map[string]any, event.Head:
 	default:
-		return 0, fmt.Errorf("%w: %s must be a number, not %T", ErrInvalidHead, name, x)
+		return nil, false, fmt.Errorf("%w: cannot use %T as a dubbo head", ErrInvalidHead, v)
 	}
-	if max != math.MaxInt64 && (n < 0 || n > max) {
-		return 0, rangeErr(name, x, max)
+	h := &Head{IsRequest: defaultIsRequest, IsEvent: defaultIsEvent, Serialization: defaultSerialization}
+	id, hasID, err := event.IntField(v, "id", math.MinInt64, math.MaxInt64)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %w", ErrInvalidHead, err)
 	}
-	return n, nil
-}
-
-func rangeErr(name string, x any, max int64) error {
-	if max == math.MaxInt64 {
-		return fmt.Errorf("%w: %s %v is not a 64-bit integer", ErrInvalidHead, name, x)
+	h.ID = id
+	for _, f := range [...]struct {
+		name string
+		dst  *bool
+	}{{"isRequest", &h.IsRequest}, {"isEvent", &h.IsEvent}} {
+		b, ok, err := event.BoolField(v, f.name)
+		if err != nil {
+			return nil, false, fmt.Errorf("%w: %w", ErrInvalidHead, err)
+		}
+		if ok {
+			*f.dst = b
+		}
 	}
-	return fmt.Errorf("%w: %s %v out of range 0-%d", ErrInvalidHead, name, x, max)
+	h.IsTwoWay = h.IsRequest
+	if b, ok, err := event.BoolField(v, "isTwoWay"); err != nil {
+		return nil, false, fmt.Errorf("%w: %w", ErrInvalidHead, err)
+	} else if ok {
+		h.IsTwoWay = b
+	}
+	if !h.IsRequest {
+		h.Status = StatusOK
+	}
+	if n, ok, err := event.IntField(v, "status", 0, math.MaxUint8); err != nil {
+		return nil, false, fmt.Errorf("%w: %w", ErrInvalidHead, err)
+	} else if ok {
+		h.Status = int(n)
+	}
+	if n, ok, err := event.IntField(v, "serialization", 0, SerializationMask); err != nil {
+		return nil, false, fmt.Errorf("%w: %w", ErrInvalidHead, err)
+	} else if ok {
+		h.Serialization = byte(n)
+	}
+	return h, hasID, nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/sluice-go/sluice/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,6 +20,9 @@ func TestHeadOf(t *testing.T) {
 	}{
 		{"nil", nil, req},
 		{"nil *Head", (*Head)(nil), req},
+		{"HTTP-like head", event.Fields{"method": "GET", "headers": map[string]any{}}, req},
+		{"status string", map[string]any{"isRequest": false, "status": "20"}, resp},
+		{"flag as number", map[string]any{"isTwoWay": 0}, Head{IsRequest: true, Serialization: 2}},
 		{"Head value", Head{ID: 3, Status: 7, IsEvent: true}, Head{ID: 3, Status: 7, IsEvent: true}},
 		{"empty map", map[string]any{}, req},
 		{"map of nils", map[string]any{"id": nil, "isRequest": nil, "status": nil}, req},
@@ -73,18 +77,17 @@ func TestHeadOfErrors(t *testing.T) {
 	}{
 		{"string", "head", "dubbo: invalid head: cannot use string as a dubbo head"},
 		{"other map type", map[string]string{"id": "1"}, "dubbo: invalid head: cannot use map[string]string as a dubbo head"},
-		{"bad id string", map[string]any{"id": "12x"}, `dubbo: invalid head: id "12x" is not a 64-bit decimal integer`},
-		{"id string overflow", map[string]any{"id": "9223372036854775808"}, `dubbo: invalid head: id "9223372036854775808" is not a 64-bit decimal integer`},
-		{"fractional id", map[string]any{"id": 1.5}, "dubbo: invalid head: id 1.5 is not a 64-bit integer"},
-		{"huge float id", map[string]any{"id": 1e19}, "dubbo: invalid head: id 1e+19 is not a 64-bit integer"},
-		{"NaN id", map[string]any{"id": math.NaN()}, "dubbo: invalid head: id NaN is not a 64-bit integer"},
-		{"uint64 id overflow", map[string]any{"id": uint64(math.MaxUint64)}, "dubbo: invalid head: id 18446744073709551615 is not a 64-bit integer"},
-		{"bool id", map[string]any{"id": true}, "dubbo: invalid head: id must be a number, not bool"},
-		{"status too big", map[string]any{"status": 256}, "dubbo: invalid head: status 256 out of range 0-255"},
-		{"negative status", map[string]any{"status": -1}, "dubbo: invalid head: status -1 out of range 0-255"},
-		{"status string", map[string]any{"status": "20"}, "dubbo: invalid head: status must be a number, not string"},
-		{"serialization too big", map[string]any{"serialization": 32}, "dubbo: invalid head: serialization 32 out of range 0-31"},
-		{"flag not bool", map[string]any{"isTwoWay": 1}, "dubbo: invalid head: isTwoWay must be a bool, not int"},
+		{"bad id string", map[string]any{"id": "12x"}, `dubbo: invalid head: field id: event: bad field value: "12x" is not an integer`},
+		{"id string overflow", map[string]any{"id": "9223372036854775808"}, `dubbo: invalid head: field id: event: bad field value: "9223372036854775808" is not an integer`},
+		{"fractional id", map[string]any{"id": 1.5}, "dubbo: invalid head: field id: event: bad field value: 1.5 is not an integer"},
+		{"huge float id", map[string]any{"id": 1e19}, "dubbo: invalid head: field id: event: bad field value: 1e+19 is not an integer"},
+		{"NaN id", map[string]any{"id": math.NaN()}, "dubbo: invalid head: field id: event: bad field value: NaN is not an integer"},
+		{"uint64 id overflow", map[string]any{"id": uint64(math.MaxUint64)}, "dubbo: invalid head: field id: event: bad field value: 18446744073709551615 is not a 64-bit integer"},
+		{"object id", map[string]any{"id": []any{}}, "dubbo: invalid head: field id: event: bad field value: []interface {} is not a number"},
+		{"status too big", map[string]any{"status": 256}, "dubbo: invalid head: field status: event: bad field value: 256 out of range 0-255"},
+		{"negative status", map[string]any{"status": -1}, "dubbo: invalid head: field status: event: bad field value: -1 out of range 0-255"},
+		{"serialization too big", map[string]any{"serialization": 32}, "dubbo: invalid head: field serialization: event: bad field value: 32 out of range 0-31"},
+		{"flag not bool", map[string]any{"isTwoWay": "maybe"}, `dubbo: invalid head: field isTwoWay: event: bad field value: "maybe" is not a boolean`},
 		{"bad *Head status", &Head{Status: 300}, "dubbo: invalid head: status 300 out of range 0-255"},
 		{"bad Head serialization", Head{Serialization: 40}, "dubbo: invalid head: serialization 40 out of range 0-31"},
 	}

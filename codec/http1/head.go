@@ -169,6 +169,9 @@ type RequestHead struct {
 // "path", "protocol", "headers" (Headers), or one of Extra. It makes
 // *RequestHead an event.Head.
 func (h *RequestHead) Field(name string) (any, bool) {
+	if h == nil {
+		return nil, false
+	}
 	switch name {
 	case "method":
 		return h.Method, true
@@ -221,6 +224,9 @@ type ResponseHead struct {
 // "status" (int), "statusText", "headers" (Headers), or one of Extra. It
 // makes *ResponseHead an event.Head.
 func (h *ResponseHead) Field(name string) (any, bool) {
+	if h == nil {
+		return nil, false
+	}
 	switch name {
 	case "protocol":
 		return h.Protocol, true
