@@ -2,6 +2,8 @@ package script
 
 import (
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -15,21 +17,25 @@ import (
 //
 // Heads, Go to JS: an *http1.RequestHead becomes an object with method,
 // path, protocol and headers; an *http1.ResponseHead one with protocol,
-// status, statusText and headers; a *dubbo.Head one with id, status,
-// isRequest, isTwoWay, isEvent and serialization. These objects are live
-// views of the Go head: assigning a field (or a header) changes the head the
-// filters downstream see. headers is an object keyed by lower-case names
-// (lookups ignore case); a field that occurs more than once reads as its
-// values joined with ", ", except set-cookie, which reads as an array of
-// strings. Assigning a string sets a header, an array sets one field per
-// element, undefined or null (or delete) removes it. A map[string]any head
-// (what scripts produce) is shown as a live view of the map; anything else
-// through goja's usual Go value wrapping.
+// status, statusText and headers; a *dubbo.Head one with id (a string of
+// decimal digits: a 64-bit id does not fit a JS number), status, isRequest,
+// isTwoWay, isEvent and serialization. These objects are live views of the
+// Go head, writable like any Pipy object: assigning a field (or a header)
+// changes the head the filters downstream see, any other property a script
+// sets is kept in the head's Extra (later filters' callbacks see it on the
+// same event), delete works, and spreading and Object.keys list the fields.
+// headers is an object keyed by lower-case names (lookups ignore case); a
+// field that occurs more than once reads as its values joined with ", ",
+// except set-cookie, which reads as an array of strings. Assigning a string
+// sets a header, an array sets one field per element, undefined or null (or
+// delete) removes it. A map[string]any or event.Fields head (what scripts
+// produce) is shown as a live view of the map; anything else through goja's
+// usual Go value wrapping.
 //
 // Heads, JS to Go: the live views above give back their Go head; any other
 // object is exported to a map[string]any (numbers as int64 or float64,
-// arrays as []any), which the encoders accept (http1.RequestHeadOf,
-// ResponseHeadOf, dubbo.HeadOf).
+// arrays as []any). Every encoder reads any head by field name, coercing
+// loose values in one place (event.Int, event.String, event.Bool).
 
 // jsValue is a JS value kept by Go code on the same worker (a fork's session
 // data, returned by a session-data function): the runtime it belongs to
@@ -59,7 +65,7 @@ func (rt *runtime) toJS(x any) goja.Value {
 		return rt.NewData(v)
 	case *event.Message:
 		return rt.NewMessage(v)
-	case *http1.RequestHead, *http1.ResponseHead, *dubbo.Head:
+	case *http1.RequestHead, *http1.ResponseHead, *dubbo.Head, event.Fields:
 		return rt.headToJS(v)
 	}
 	return rt.vm.ToValue(x)
@@ -103,6 +109,8 @@ func (rt *runtime) headToJS(h any) goja.Value {
 		return rt.headToJS(&x)
 	case map[string]any:
 		return rt.vm.ToValue(x)
+	case event.Fields:
+		return rt.vm.ToValue(map[string]any(x))
 	}
 	return rt.toJS(h)
 }
@@ -165,19 +173,32 @@ func cloneHead(h any) any {
 	switch x := h.(type) {
 	case map[string]any:
 		return deepCopy(x)
+	case event.Fields:
+		return event.Fields(deepCopy(map[string]any(x)).(map[string]any))
 	case *http1.RequestHead:
 		c := *x
 		c.Headers = x.Headers.Clone()
+		c.Extra = cloneFields(x.Extra)
 		return &c
 	case *http1.ResponseHead:
 		c := *x
 		c.Headers = x.Headers.Clone()
+		c.Extra = cloneFields(x.Extra)
 		return &c
 	case *dubbo.Head:
 		c := *x
+		c.Extra = cloneFields(x.Extra)
 		return &c
 	}
 	return h
+}
+
+// cloneFields deep-copies a head's added fields; nil stays nil.
+func cloneFields(f event.Fields) event.Fields {
+	if f == nil {
+		return nil
+	}
+	return event.Fields(deepCopy(map[string]any(f)).(map[string]any))
 }
 
 // emit converts what a callback returned to events and writes them to out:
@@ -275,12 +296,53 @@ func emitStatic(evts []event.Event, out pipeline.Target) {
 	}
 }
 
+// Heads are Pipy objects: besides their own fields a script may add any
+// property (kept in the Go head's Extra, so later filters see it on the same
+// event), delete one (an own field is reset to its zero value, which the
+// encoders read as their default), spread and list them.
+
+// extraGet, extraSet, extraDelete and extraKeys handle the added properties
+// of a head view.
+func (rt *runtime) extraGet(x event.Fields, k string) goja.Value {
+	v, ok := x[k]
+	if !ok {
+		return nil
+	}
+	return rt.toJS(v)
+}
+
+func extraSet(x *event.Fields, k string, v goja.Value) {
+	if *x == nil {
+		*x = event.Fields{}
+	}
+	if v == nil {
+		(*x)[k] = nil
+		return
+	}
+	(*x)[k] = normalize(v.Export())
+}
+
+func extraKeys(own []string, x event.Fields) []string {
+	if len(x) == 0 {
+		return own
+	}
+	ks := append(make([]string, 0, len(own)+len(x)), own...)
+	extra := make([]string, 0, len(x))
+	for k := range x {
+		extra = append(extra, k)
+	}
+	sort.Strings(extra)
+	return append(ks, extra...)
+}
+
 // requestHeadObj is the live JS view of an *http1.RequestHead.
 type requestHeadObj struct {
 	rt      *runtime
 	h       *http1.RequestHead
 	headers goja.Value
 }
+
+var requestHeadKeys = []string{"method", "path", "protocol", "headers"}
 
 func (o *requestHeadObj) Get(k string) goja.Value {
 	switch k {
@@ -296,7 +358,7 @@ func (o *requestHeadObj) Get(k string) goja.Value {
 		}
 		return o.headers
 	}
-	return nil
+	return o.rt.extraGet(o.h.Extra, k)
 }
 
 func (o *requestHeadObj) Set(k string, v goja.Value) bool {
@@ -314,15 +376,37 @@ func (o *requestHeadObj) Set(k string, v goja.Value) bool {
 		}
 		o.h.Headers, o.headers = hs, nil
 	default:
-		return false
+		extraSet(&o.h.Extra, k, v)
 	}
 	return true
 }
+
 func (o *requestHeadObj) Has(k string) bool {
-	return k == "method" || k == "path" || k == "protocol" || k == "headers"
+	switch k {
+	case "method", "path", "protocol", "headers":
+		return true
+	}
+	_, ok := o.h.Extra[k]
+	return ok
 }
-func (o *requestHeadObj) Delete(string) bool { return false }
-func (o *requestHeadObj) Keys() []string     { return []string{"method", "path", "protocol", "headers"} }
+
+func (o *requestHeadObj) Delete(k string) bool {
+	switch k {
+	case "method":
+		o.h.Method = ""
+	case "path":
+		o.h.Path = ""
+	case "protocol":
+		o.h.Protocol = ""
+	case "headers":
+		o.h.Headers, o.headers = nil, nil
+	default:
+		delete(o.h.Extra, k)
+	}
+	return true
+}
+
+func (o *requestHeadObj) Keys() []string { return extraKeys(requestHeadKeys, o.h.Extra) }
 
 // responseHeadObj is the live JS view of an *http1.ResponseHead.
 type responseHeadObj struct {
@@ -330,6 +414,8 @@ type responseHeadObj struct {
 	h       *http1.ResponseHead
 	headers goja.Value
 }
+
+var responseHeadKeys = []string{"protocol", "status", "statusText", "headers"}
 
 func (o *responseHeadObj) Get(k string) goja.Value {
 	switch k {
@@ -345,7 +431,7 @@ func (o *responseHeadObj) Get(k string) goja.Value {
 		}
 		return o.headers
 	}
-	return nil
+	return o.rt.extraGet(o.h.Extra, k)
 }
 
 func (o *responseHeadObj) Set(k string, v goja.Value) bool {
@@ -353,7 +439,11 @@ func (o *responseHeadObj) Set(k string, v goja.Value) bool {
 	case "protocol":
 		o.h.Protocol = v.String()
 	case "status":
-		o.h.Status = int(v.ToInteger())
+		n, err := event.Int(v.Export())
+		if err != nil {
+			return false
+		}
+		o.h.Status = int(n)
 	case "statusText":
 		o.h.StatusText = v.String()
 	case "headers":
@@ -363,17 +453,37 @@ func (o *responseHeadObj) Set(k string, v goja.Value) bool {
 		}
 		o.h.Headers, o.headers = hs, nil
 	default:
-		return false
+		extraSet(&o.h.Extra, k, v)
 	}
 	return true
 }
+
 func (o *responseHeadObj) Has(k string) bool {
-	return k == "protocol" || k == "status" || k == "statusText" || k == "headers"
+	switch k {
+	case "protocol", "status", "statusText", "headers":
+		return true
+	}
+	_, ok := o.h.Extra[k]
+	return ok
 }
-func (o *responseHeadObj) Delete(string) bool { return false }
-func (o *responseHeadObj) Keys() []string {
-	return []string{"protocol", "status", "statusText", "headers"}
+
+func (o *responseHeadObj) Delete(k string) bool {
+	switch k {
+	case "protocol":
+		o.h.Protocol = ""
+	case "status":
+		o.h.Status = 0
+	case "statusText":
+		o.h.StatusText = ""
+	case "headers":
+		o.h.Headers, o.headers = nil, nil
+	default:
+		delete(o.h.Extra, k)
+	}
+	return true
 }
+
+func (o *responseHeadObj) Keys() []string { return extraKeys(responseHeadKeys, o.h.Extra) }
 
 func headersOf(v goja.Value) (http1.Headers, error) {
 	if isNullish(v) {
@@ -413,7 +523,11 @@ func (o *headersObj) Set(k string, v goja.Value) bool {
 	if a, ok := v.Export().([]any); ok {
 		o.h.Del(k)
 		for _, e := range a {
-			o.h.Add(k, fmt.Sprint(e))
+			s, err := event.String(e)
+			if err != nil {
+				s = fmt.Sprint(e)
+			}
+			o.h.Add(k, s)
 		}
 		return true
 	}
@@ -438,16 +552,20 @@ func (o *headersObj) Keys() []string {
 	return ks
 }
 
-// dubboHeadObj is the live JS view of a *dubbo.Head.
+// dubboHeadObj is the live JS view of a *dubbo.Head. Its id reads as a
+// string of decimal digits, since a 64-bit id does not fit a JS number; a
+// string or a number may be written to it.
 type dubboHeadObj struct {
 	rt *runtime
 	h  *dubbo.Head
 }
 
+var dubboHeadKeys = []string{"id", "status", "isRequest", "isTwoWay", "isEvent", "serialization"}
+
 func (o *dubboHeadObj) Get(k string) goja.Value {
 	switch k {
 	case "id":
-		return o.rt.vm.ToValue(o.h.ID)
+		return o.rt.vm.ToValue(strconv.FormatInt(o.h.ID, 10))
 	case "status":
 		return o.rt.vm.ToValue(o.h.Status)
 	case "isRequest":
@@ -459,30 +577,68 @@ func (o *dubboHeadObj) Get(k string) goja.Value {
 	case "serialization":
 		return o.rt.vm.ToValue(int(o.h.Serialization))
 	}
-	return nil
+	return o.rt.extraGet(o.h.Extra, k)
 }
 
 func (o *dubboHeadObj) Set(k string, v goja.Value) bool {
+	var x any
+	if v != nil {
+		x = v.Export()
+	}
 	switch k {
-	case "id":
-		o.h.ID = v.ToInteger()
-	case "status":
-		o.h.Status = int(v.ToInteger())
+	case "id", "status", "serialization":
+		n, err := event.Int(x)
+		if err != nil {
+			return false
+		}
+		switch k {
+		case "id":
+			o.h.ID = n
+		case "status":
+			o.h.Status = int(n)
+		default:
+			o.h.Serialization = byte(n)
+		}
 	case "isRequest":
 		o.h.IsRequest = v.ToBoolean()
 	case "isTwoWay":
 		o.h.IsTwoWay = v.ToBoolean()
 	case "isEvent":
 		o.h.IsEvent = v.ToBoolean()
-	case "serialization":
-		o.h.Serialization = byte(v.ToInteger())
 	default:
-		return false
+		extraSet(&o.h.Extra, k, v)
 	}
 	return true
 }
-func (o *dubboHeadObj) Has(k string) bool  { return o.Get(k) != nil }
-func (o *dubboHeadObj) Delete(string) bool { return false }
-func (o *dubboHeadObj) Keys() []string {
-	return []string{"id", "status", "isRequest", "isTwoWay", "isEvent", "serialization"}
+
+func (o *dubboHeadObj) Has(k string) bool {
+	for _, own := range dubboHeadKeys {
+		if k == own {
+			return true
+		}
+	}
+	_, ok := o.h.Extra[k]
+	return ok
 }
+
+func (o *dubboHeadObj) Delete(k string) bool {
+	switch k {
+	case "id":
+		o.h.ID = 0
+	case "status":
+		o.h.Status = 0
+	case "isRequest":
+		o.h.IsRequest = false
+	case "isTwoWay":
+		o.h.IsTwoWay = false
+	case "isEvent":
+		o.h.IsEvent = false
+	case "serialization":
+		o.h.Serialization = 0
+	default:
+		delete(o.h.Extra, k)
+	}
+	return true
+}
+
+func (o *dubboHeadObj) Keys() []string { return extraKeys(dubboHeadKeys, o.h.Extra) }
