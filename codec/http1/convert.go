@@ -21,19 +21,24 @@ import (
 //
 // The result may be v itself, or a head shared by every caller when v is
 // nil, or a new head that may share v's header slice: the caller must not
-// modify it in place. It returns an error wrapping ErrInvalidHead when a
-// field has a type it cannot convert.
+// modify it in place. A *RequestHead with an empty Method, Path or
+// Protocol gives a copy with the defaults. It returns an error wrapping
+// ErrInvalidHead when a field has a type it cannot convert.
 func RequestHeadOf(v any) (*RequestHead, error) {
 	switch x := v.(type) {
 	case *RequestHead:
-		if x != nil {
+		if x == nil {
+			return defaultRequestHead, nil
+		}
+		if x.Method != "" && x.Path != "" && x.Protocol != "" {
 			return x, nil
 		}
-		return defaultRequestHead, nil
+		c := *x
+		return c.withDefaults(), nil
 	case nil:
 		return defaultRequestHead, nil
 	case RequestHead:
-		return &x, nil
+		return x.withDefaults(), nil
 	case map[string]any, event.Head:
 	default:
 		return nil, fmt.Errorf("%w: %T is not a message head", ErrInvalidHead, v)
@@ -52,10 +57,16 @@ func RequestHeadOf(v any) (*RequestHead, error) {
 	if h.Headers, h.Connection, err = headersField(v); err != nil {
 		return nil, err
 	}
+	return h.withDefaults(), nil
+}
+
+// withDefaults fills h's empty Method, Path and Protocol with "GET", "/"
+// and "HTTP/1.1" and returns h.
+func (h *RequestHead) withDefaults() *RequestHead {
 	h.Method = or(h.Method, "GET")
 	h.Path = or(h.Path, "/")
 	h.Protocol = or(h.Protocol, proto11)
-	return &h, nil
+	return h
 }
 
 // defaultRequestHead and defaultResponseHead are what a nil head converts
@@ -70,18 +81,24 @@ var (
 // any other head read by field name. Its "status" (an integer, or a string
 // of digits) defaults to 200, "statusText" to the usual reason phrase of the
 // status, "protocol" to "HTTP/1.1"; its "headers" are kept less the framing
-// fields. So a request head gives a 200 with the request's headers.
+// fields. So a request head gives a 200 with the request's headers. A
+// *ResponseHead with a zero Status or an empty StatusText or Protocol gives a
+// copy with the defaults.
 func ResponseHeadOf(v any) (*ResponseHead, error) {
 	switch x := v.(type) {
 	case *ResponseHead:
-		if x != nil {
+		if x == nil {
+			return defaultResponseHead, nil
+		}
+		if x.Status != 0 && x.StatusText != "" && x.Protocol != "" {
 			return x, nil
 		}
-		return defaultResponseHead, nil
+		c := *x
+		return c.withDefaults(), nil
 	case nil:
 		return defaultResponseHead, nil
 	case ResponseHead:
-		return &x, nil
+		return x.withDefaults(), nil
 	case map[string]any, event.Head:
 	default:
 		return nil, fmt.Errorf("%w: %T is not a message head", ErrInvalidHead, v)
@@ -102,12 +119,19 @@ func ResponseHeadOf(v any) (*ResponseHead, error) {
 	if h.Headers, h.Connection, err = headersField(v); err != nil {
 		return nil, err
 	}
+	return h.withDefaults(), nil
+}
+
+// withDefaults fills h's zero Status with 200, its empty StatusText with
+// the status's reason phrase and its empty Protocol with "HTTP/1.1", and
+// returns h.
+func (h *ResponseHead) withDefaults() *ResponseHead {
 	if h.Status == 0 {
 		h.Status = 200
 	}
 	h.StatusText = or(h.StatusText, StatusText(h.Status))
 	h.Protocol = or(h.Protocol, proto11)
-	return &h, nil
+	return h
 }
 
 // stringField reads a string field of a head read by name.

@@ -173,7 +173,8 @@ func TestResponseHeadOf(t *testing.T) {
 		{map[string]any{"status": "302", "headers": map[string]any{"Location": "/x"}}, "HTTP/1.1 302 Found {location: /x}"},
 		{map[string]any{"status": 299}, "HTTP/1.1 299  {}"},
 		{map[string]any{"statusText": 3}, "HTTP/1.1 200 3 {}"},
-		{ResponseHead{Headers: Headers{{"a", "1"}}}, " 0  {a: 1}"},
+		{ResponseHead{Headers: Headers{{"a", "1"}}}, "HTTP/1.1 200 OK {a: 1}"},
+		{&ResponseHead{Status: 404}, "HTTP/1.1 404 Not Found {}"},
 		{&RequestHead{Method: "POST", Headers: Headers{{"a", "1"}, {"Transfer-Encoding", "chunked"}, {"keep-alive", "5"}}}, "HTTP/1.1 200 OK {a: 1}"},
 	}
 	for _, c := range cases {

@@ -79,11 +79,11 @@ func TestPipyEncoderHeadArgumentReplaces(t *testing.T) {
 // messages.
 func TestPipyEncoderKeepsMessageBoundaries(t *testing.T) {
 	h := pipelinetest.Of(t, EncodeResponse(nil))
-	rh := &ResponseHead{Status: 200, Headers: Headers{{"a", "1"}}}
+	rh := &ResponseHead{Protocol: "HTTP/1.1", Status: 200, StatusText: "OK", Headers: Headers{{"a", "1"}}}
 	h.InputMessage(rh, "hi")
 	h.Input(&event.MessageStart{Head: &ResponseHead{Status: 204}}, &event.MessageEnd{})
-	want := `MS 200  {a: 1} D"HTTP/1.1 200 OK\r\na: 1\r\ncontent-length: 2\r\n\r\nhi" ME ` +
-		`MS 204  {} D"HTTP/1.1 204 No Content\r\n\r\n" ME`
+	want := `MSHTTP/1.1 200 OK {a: 1} D"HTTP/1.1 200 OK\r\na: 1\r\ncontent-length: 2\r\n\r\nhi" ME ` +
+		`MSHTTP/1.1 204 No Content {} D"HTTP/1.1 204 No Content\r\n\r\n" ME`
 	if got := pipelinetest.Dump(h.Output()); got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
