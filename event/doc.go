@@ -10,6 +10,13 @@
 // There is no separate start event: a stream's initial event is whatever
 // event it sees first.
 //
+// Heads: a MessageStart's Head is a property bag, as in Pipy. Every head
+// exposes its fields by name (the Head interface, implemented by the codecs'
+// typed heads and by Fields), so any encoder can read any head; FieldOf also
+// reads a plain map[string]any. Loose values (numbers of any Go type,
+// float64 from JavaScript, numeric strings, booleans) are coerced in one
+// place: Int, String and Bool.
+//
 // Ownership: handing an event to the next stage hands it over. A stage that
 // keeps an event and also passes it on keeps a Clone; Data clones share their
 // chunks, so cloning costs no copy of the payload.

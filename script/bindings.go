@@ -643,9 +643,9 @@ func argvOf(v goja.Value) ([]string, error) {
 
 // --- codecs and debugging -----------------------------------------------------
 
-// headArg reads a head-defaults argument: nothing, an object (exported at
-// load; the filter treats it as read-only) or a function returning one,
-// called at each message.
+// headArg reads an encoder's head argument, which replaces each message's
+// head as in Pipy: nothing, an object (exported at load; the filter copies
+// it for each message) or a function returning one, called at each message.
 func (rt *runtime) headArg(v goja.Value) (static any, fn func(*pipeline.Stream) any, err error) {
 	if isNullish(v) {
 		return nil, nil, nil

@@ -215,3 +215,29 @@ pipy()
 	assert.Contains(t, se.Message, "x-evil")
 	assert.Empty(t, h.OutputString())
 }
+
+// Pipy: a head spread into a plain object is a head too: encoders read it
+// by name.
+func TestPipySpreadHeadEncodes(t *testing.T) {
+	m := load(t, `
+pipy()
+.pipeline('p')
+  .decodeHttpRequest()
+  .replaceMessage(msg => new Message({ ...msg.head, status: 201, extra: 'x' }, 'made'))
+  .encodeHttpResponse()
+.pipeline('d')
+  .decodeDubbo()
+  .replaceMessage(msg => new Message({ ...msg.head, isRequest: false }, 'r'))
+  .encodeDubbo()
+`)
+	h := pipelinetest.New(t, find(t, m, "p"))
+	h.InputString("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	assert.Equal(t, "HTTP/1.1 201 Created\r\nhost: x\r\ncontent-length: 4\r\n\r\nmade", h.OutputString())
+
+	h = pipelinetest.New(t, find(t, m, "d"))
+	h.Input(dubboFrame(t, dubbo.Head{ID: 1<<62 + 1, IsRequest: true, IsTwoWay: true, Serialization: 2}, "q"))
+	out := []byte(h.OutputString())
+	require.Len(t, out, 17)
+	assert.Equal(t, uint64(1<<62+1), binary.BigEndian.Uint64(out[4:12]), "the string id survives the spread")
+	assert.Equal(t, byte(0x42), out[2], "a two-way response")
+}

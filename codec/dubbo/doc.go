@@ -20,8 +20,10 @@
 //
 // Two filters put the codec in a pipeline: Decode (decodeDubbo in scripts)
 // turns a connection's bytes into messages, and Encode (encodeDubbo) turns
-// messages back into bytes, taking the head fields a message lacks from its
-// argument. A Dubbo proxy is typically
+// messages back into bytes, each as a message whose body is the frame. The
+// encoder reads any head by field name, as Pipy does (an HTTP head is a
+// two-way request with a fresh id); a head given as its argument replaces
+// the message's. A Dubbo proxy is typically
 //
 //	decodeDubbo → (route, inspect, rewrite messages) → encodeDubbo → connect
 //
@@ -31,8 +33,9 @@
 // The pure logic is in this package's Decoder (a push parser that accepts
 // input split anywhere and emits events without copying the body), AppendFrame
 // and Encoder (which also numbers messages that come without an id), and
-// HeadOf (which reads a head from the maps scripts pass, with keys id, status,
-// isRequest, isTwoWay and isEvent). None of them blocks or locks; each
+// HeadOf (which reads any head by the names id, status, isRequest, isTwoWay,
+// isEvent and serialization, coercing values through event.Int and
+// event.Bool). None of them blocks or locks; each
 // Decoder and Encoder belongs to one stream.
 //
 // Errors wrap the sentinels ErrBadMagic, ErrBodyTooLarge, ErrTruncated and

@@ -45,8 +45,19 @@
 // for the body that follows: Content-Length when its length is known,
 // chunked otherwise; WriteChunk and WriteLastChunk write a chunked body;
 // WriteErrorResponse writes the minimal response a server sends before
-// closing on a bad request. RequestHeadOf and ResponseHeadOf accept the heads
-// scripts supply as maps and fill missing fields from defaults.
+// closing on a bad request. RequestHeadOf and ResponseHeadOf read any head
+// by field name, as Pipy reads its property bags (the heads scripts supply
+// as maps, event.Fields, the other codecs' heads), with Pipy's defaults for
+// what is missing: a request head is a 200 response with its headers, a
+// response head a "GET /" request.
+//
+// Decoded heads carry their headers less the framing fields
+// (Content-Length, Transfer-Encoding, Connection, Keep-Alive), as Pipy
+// gives them to scripts; whether the connection persists is the head's
+// Connection (a ConnMode). The encoders write the framing from the body they
+// are given, and "connection: close" (or "keep-alive" for HTTP/1.0) from
+// the head's Connection. A header name that is not a token, or a value with
+// CR, LF or NUL, is refused (ErrBadHeader) rather than written.
 //
 // # Filters
 //
