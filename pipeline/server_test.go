@@ -331,3 +331,22 @@ func TestStreamEndedAtStartClosesTheConnection(t *testing.T) {
 	require.ErrorIs(t, <-errc, pipeline.ErrServerClosed)
 	check()
 }
+
+// framed wraps each Data it gets in a message, as encoders do: MessageStart
+// (with a head), the bytes, MessageEnd.
+var framed = fn{"framed", func(s *pipeline.Stream, evt event.Event, next pipeline.Target) {
+	if d, ok := evt.(*event.Data); ok {
+		next.Input(&event.MessageStart{Head: map[string]any{"status": 200}})
+		next.Input(d)
+		next.Input(&event.MessageEnd{Tail: "trailer"})
+		return
+	}
+	next.Input(evt)
+}}
+
+// A socket writes only the bytes of the stream's output: message
+// boundaries carry nothing on a byte connection.
+func TestSocketWritesOnlyBytesOfMessages(t *testing.T) {
+	addr := serve(t, pipeline.NewServer(pipeline.New("framed", framed), nil))
+	assert.Equal(t, "hello", roundTrip(t, addr, "hello"))
+}
