@@ -150,7 +150,7 @@ func TestServerHeadTimeout(t *testing.T) {
 	}
 	h.Advance(time.Second)
 	want := "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-	if got := pipelinetest.DataString(afterMessages(h.Output())); got != want {
+	if got := pipelinetest.DataString(afterFirstMessage(h.Output())); got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 	se := sessionEnd(t, h.Output())
@@ -324,10 +324,10 @@ func TestEncodeResponseFilter(t *testing.T) {
 	}
 }
 
-// afterMessages returns the events after the last MessageEnd of out.
-func afterMessages(out []event.Event) []event.Event {
-	for i := len(out) - 1; i >= 0; i-- {
-		if _, ok := out[i].(*event.MessageEnd); ok {
+// afterFirstMessage returns the events after the first MessageEnd of out.
+func afterFirstMessage(out []event.Event) []event.Event {
+	for i, e := range out {
+		if _, ok := e.(*event.MessageEnd); ok {
 			return out[i+1:]
 		}
 	}

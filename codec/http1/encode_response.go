@@ -31,7 +31,8 @@ import (
 //   - *event.SessionEnd passes on. When decodeHttpRequest failed (a bad
 //     request, oversized head, or head timeout) and no response is being
 //     written, the error response for its status ("HTTP/1.1 400 Bad
-//     Request", "Connection: close", "Content-Length: 0") comes out first.
+//     Request", "Connection: close", "Content-Length: 0") comes out first,
+//     as a message like the others.
 //     A response still being buffered is dropped.
 //
 // Each response comes out as a whole message, as in Pipy: its MessageStart
@@ -135,7 +136,11 @@ func (e *encodeResponse) Input(evt event.Event) {
 		if status := e.errorStatus(evt); status != 0 && !(e.head != nil && e.headOut) {
 			out := new(event.Data)
 			WriteErrorResponse(out, status)
+			h := NewResponseHead(status)
+			h.Connection = ConnClose
+			e.next.Input(&event.MessageStart{Head: h})
 			e.next.Input(out)
+			e.next.Input(&event.MessageEnd{})
 		}
 		e.msg, e.head, e.body, e.done = nil, nil, nil, true
 		e.next.Input(evt)

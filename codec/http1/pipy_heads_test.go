@@ -100,6 +100,17 @@ func TestPipyEncoderKeepsMessageBoundaries(t *testing.T) {
 	}
 }
 
+// The error response a failed request decoder gets is a message too.
+func TestErrorResponseIsAMessage(t *testing.T) {
+	h := pipelinetest.Of(t, DecodeRequest(), EncodeResponse(nil))
+	h.InputString("BAD\r\n\r\n")
+	msgs := h.Messages()
+	if len(msgs) != 1 || msgs[0].Head.(*ResponseHead).Status != 400 ||
+		msgs[0].Body.String() != "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n" {
+		t.Fatalf("got %s", pipelinetest.Dump(h.Output()))
+	}
+}
+
 // An encoder can feed a decoder: the decoder reads only the bytes and drops
 // the encoder's message boundaries.
 func TestEncodeDecodeChain(t *testing.T) {
