@@ -29,7 +29,14 @@ import (
 //     request, oversized head, or head timeout) and no response is being
 //     written, the error response for its status ("HTTP/1.1 400 Bad
 //     Request", "Connection: close", "Content-Length: 0") comes out first.
-//     A response still being buffered is dropped.
+//     A response still being buffered is dropped. When the SessionEnd
+//     carries another error while a request is owed its response (none of
+//     it written yet), a 500 naming the cause comes out first (see
+//     WriteFailureResponse).
+//
+// When the stream fails anywhere else (a filter or callback fails, and its
+// SessionEnd goes straight to the stream's output), the same 500 comes out
+// first, through the filters after this one (see Stream.OnFail).
 //
 // What each request requires (HEAD, close, HTTP/1.0, CONNECT) comes from
 // decodeHttpRequest in the same context, or the one it was derived from; a
@@ -67,6 +74,7 @@ func (f *EncodeResponseFilter) Info() pipeline.Info {
 func (f *EncodeResponseFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	e := &encodeResponse{s: s, next: next, limit: bufferLimit(f.BufferSize)}
 	e.defaults = headDefaults(s, f.Head, "encodeHttpResponse", func(v any) (any, error) { return ResponseHeadOf(v, nil) })
+	s.OnFail(e.answerFailure)
 	return e
 }
 
@@ -122,6 +130,10 @@ func (e *encodeResponse) Input(evt event.Event) {
 		if status := e.errorStatus(evt); status != 0 && !(e.head != nil && e.headOut) {
 			out := new(event.Data)
 			WriteErrorResponse(out, status)
+			e.next.Input(out)
+		} else if e.owesAnswer(evt) {
+			out := new(event.Data)
+			WriteFailureResponse(out, evt)
 			e.next.Input(out)
 		}
 		e.head, e.body, e.done = nil, nil, true
