@@ -51,3 +51,38 @@ pipy()
 	assert.Contains(t, string(body), "boom in script")
 	assert.True(t, strings.Contains(logs.String(), "boom in script"), "the failure is logged: %s", logs.String())
 }
+
+// TestFailedDemuxStreamAnswers500: the same when the callback throws in the
+// pipeline demux runs for each request; answers to earlier requests still
+// come out first.
+func TestFailedDemuxStreamAnswers500(t *testing.T) {
+	m := load(t, `
+pipy()
+.listen(0)
+  .decodeHttpRequest()
+  .demux('handle')
+  .encodeHttpResponse()
+.pipeline('handle')
+  .onMessageStart(e => { if (e.head.path === '/bad') throw new Error('boom in demux') })
+  .replaceMessage(() => new Message('ok'))
+`, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
+	require.NoError(t, err)
+	defer pr.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Timeout: time.Minute, Transport: tr}
+	base := "http://" + pr.Addrs()[0].String()
+	for _, c := range []struct {
+		path   string
+		status int
+		body   string
+	}{{"/good", 200, "ok"}, {"/bad", 500, "boom in demux"}, {"/good", 200, "ok"}} {
+		resp, err := client.Get(base + c.path)
+		require.NoError(t, err, c.path)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, c.status, resp.StatusCode, c.path)
+		assert.Contains(t, string(body), c.body, c.path)
+	}
+}
