@@ -45,8 +45,13 @@
 // accepted. Request targets are shown in one spelling: percent-encoded
 // unreserved characters decoded, dot segments resolved (a path above "/" is
 // refused), and an absolute-form target in origin form with its authority as
-// Host. Limits (Options) on the start line, the head and the number of
-// fields count bytes across Decode calls.
+// Host. CONNECT takes only an authority-form target (host:port, a bracketed
+// IPv6 address allowed, no userinfo), and comes out as a request whose path
+// is that target, Host untouched: a script decides what to do with it (dial
+// the target with connect, or refuse it); a 2xx answer through
+// encodeHttpResponse turns the connection into a tunnel, any other answer
+// leaves it HTTP. Limits (Options) on the start line, the head and the
+// number of fields count bytes across Decode calls.
 //
 // # Encoding
 //
