@@ -157,6 +157,8 @@ func TestTargetNormalization(t *testing.T) {
 			runFramingCase(t, framingCase{raw: raw, want: []string{"GET " + c.path + " HTTP/1.1 {host: " + c.host + "} |  | "}})
 		})
 	}
+	runFramingCase(t, framingCase{raw: "OPTIONS http://a.example:81 HTTP/1.1\r\n\r\nOPTIONS http://a.example/ HTTP/1.1\r\n\r\n",
+		want: []string{"OPTIONS * HTTP/1.1 {host: a.example:81} |  | ", "OPTIONS / HTTP/1.1 {host: a.example} |  | "}})
 	// An absolute-form target gives the request a Host when it has none.
 	runFramingCase(t, framingCase{raw: "GET http://a.example/x HTTP/1.1\r\nX: 1\r\n\r\n",
 		want: []string{"GET /x HTTP/1.1 {host: a.example, x: 1} |  | "}})

@@ -12,8 +12,9 @@ import "bytes"
 //     and 5.2.4); the query stays as it came. A path that climbs above "/"
 //     or holds a malformed percent-encoding is refused.
 //   - absolute-form ("http://host/a?q"): seen as origin-form, the target's
-//     authority replacing the Host field (RFC 9112 section 3.2.2). A scheme
-//     must be followed by "//" and a non-empty authority without userinfo.
+//     authority replacing the Host field (RFC 9112 section 3.2.2); OPTIONS
+//     with an empty path is seen as "OPTIONS *". A scheme must be followed by
+//     "//" and a non-empty authority without userinfo.
 //   - authority-form ("host:port"): CONNECT only, and CONNECT takes nothing
 //     else; the target is kept as it came.
 //   - asterisk-form ("*"): OPTIONS only.
@@ -80,6 +81,10 @@ func parseTarget(method, t []byte) (info targetInfo, bad int, msg string) {
 	info.abs = true
 	info.host = string(t[a0:a1])
 	rest := t[a1:]
+	if len(rest) == 0 && string(method) == "OPTIONS" {
+		info.path = "*" // RFC 9112 section 3.2.4: the server itself is asked
+		return info, -1, ""
+	}
 	if len(rest) == 0 || rest[0] == '?' {
 		info.path = "/" + string(rest)
 		return info, -1, ""

@@ -30,15 +30,26 @@ func FuzzParseTarget(f *testing.F) {
 		if path == "" {
 			path = target
 		}
-		if method == "CONNECT" || path == "*" {
+		if method == "CONNECT" || target == "*" {
 			if info.path != "" {
 				t.Fatalf("%s %q shown as %q", method, target, info.path)
+			}
+			return
+		}
+		if path == "*" {
+			if method != "OPTIONS" {
+				t.Fatalf("%s %q shown as *", method, target)
 			}
 			return
 		}
 		p, q, _ := bytes.Cut([]byte(path), []byte("?"))
 		if len(p) == 0 || p[0] != '/' || hasDotSegment(p) {
 			t.Fatalf("%q shown as %q", target, path)
+		}
+		for i := bytes.IndexByte(p, '%'); i >= 0; i = nextPercent(p, i+1) {
+			if isUnreserved(byte(unhex(p[i+1])<<4 | unhex(p[i+2]))) {
+				t.Fatalf("%q shown as %q, with an encoded unreserved character", target, path)
+			}
 		}
 		if _, tq, ok := bytes.Cut([]byte(target), []byte("?")); ok && !bytes.Equal(tq, q) {
 			t.Fatalf("%q: query %q became %q", target, tq, q)
