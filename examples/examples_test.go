@@ -778,10 +778,17 @@ func TestStatic(t *testing.T) {
 	assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
 	assert.Equal(t, read("app.js.gz"), body)
 
-	for _, path := range []string{"/missing.html", "/css/", "/../main.js", "/css/../../main.js"} {
+	for _, path := range []string{"/missing.html", "/css/", "/css/../missing.js", "/%2e/missing.js"} {
 		c, resp, body := rawGet(t, p.addr, path)
 		assert.Equal(t, 404, resp.StatusCode, path)
 		assert.Equal(t, "Not found\n", body, path)
+		c.Close()
+	}
+	// A path above the root never reaches the script: decodeHttpRequest
+	// refuses it, as nginx does.
+	for _, path := range []string{"/../main.js", "/css/../../main.js", "/css/%2e%2e/%2E%2E/main.js"} {
+		c, resp, _ := rawGet(t, p.addr, path)
+		assert.Equal(t, 400, resp.StatusCode, path)
 		c.Close()
 	}
 

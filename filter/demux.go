@@ -13,7 +13,12 @@ import (
 // the message's Data and MessageEnd follow it there, then a SessionEnd. Data
 // outside a message is dropped. Each such stream answers with the first
 // message it outputs; what it outputs after that is dropped, and one whose
-// output ends without a complete message answers nothing. Answers are
+// output ends normally without a complete message answers nothing. One whose
+// output ends with an error before a complete message ends this stream with
+// that error when its turn comes, and later requests are dropped: a request
+// must not go unanswered while its client waits, nor its answer slot be taken
+// by the next request's (encodeHttpResponse answers such an error with 500).
+// Answers are
 // buffered and come out whole, in the order of the requests, however their
 // streams finish: the answer to the first request waits for nothing, the
 // second waits for the first, and so on. A stream whose answer came out is
@@ -65,10 +70,11 @@ type demuxChan struct {
 	d       *demuxInst
 	st      *pipeline.Stream
 	answer  []event.Event
-	started bool // the answer's MessageStart came
-	done    bool // the answer is complete, or there will be none
-	fed     bool // the request is all in, SessionEnd included
-	out     bool // the answer has come out
+	started bool              // the answer's MessageStart came
+	done    bool              // the answer is complete, or there will be none
+	fed     bool              // the request is all in, SessionEnd included
+	out     bool              // the answer has come out
+	failed  *event.SessionEnd // its output ended with this error before an answer
 }
 
 func (d *demuxInst) Input(evt event.Event) {
@@ -147,6 +153,9 @@ func (c *demuxChan) Input(evt event.Event) {
 		if c.started {
 			c.answer = nil // an answer cut short is no answer
 		}
+		if e := evt.(*event.SessionEnd); e.Err != event.NoError {
+			c.failed = e
+		}
 		c.done = true
 		c.d.flush()
 	}
@@ -161,6 +170,10 @@ func (d *demuxInst) flush() {
 	d.flushing = true
 	for len(d.queue) > 0 && d.queue[0].done && !d.s.Ended() {
 		c := d.queue[0]
+		if c.failed != nil {
+			d.fail(c.failed)
+			break
+		}
 		d.queue[0] = nil
 		d.queue = d.queue[1:]
 		for _, e := range c.answer {
@@ -177,6 +190,18 @@ func (d *demuxInst) flush() {
 		forward(d.s, "demux", d.next, end)
 		d.s.Release()
 	}
+}
+
+// fail ends the stream with end, the error a request stream ended with
+// before answering, dropping later requests and answers.
+func (d *demuxInst) fail(end *event.SessionEnd) {
+	d.close()
+	d.inEnded = true
+	if d.end != nil {
+		d.end = nil
+		d.s.Release()
+	}
+	forward(d.s, "demux", d.next, end)
 }
 
 func (d *demuxInst) close() {

@@ -82,29 +82,65 @@ func TestDemuxFeedsEachStreamOneMessageAndGivesItsOwnContext(t *testing.T) {
 }
 
 func TestDemuxStreamWithoutAnswerContributesNothing(t *testing.T) {
-	// "drop" ends without a message; "cut" starts one and fails mid-way.
+	// "drop" ends normally without a message.
 	handler := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 		return pipeline.TargetFunc(func(evt event.Event) {
-			if d, ok := evt.(*event.Data); ok {
-				switch d.String() {
-				case "drop":
-					s.Fail(event.UnknownError, flowError("dropped"))
-				case "cut":
-					next.Input(&event.MessageStart{})
-					next.Input(event.FromString("partial"))
-					s.Fail(event.ReadError, flowError("cut"))
-				default:
-					pipeline.Emit(next, event.NewMessage(nil, "re:"+d.String()))
+			switch evt := evt.(type) {
+			case *event.Data:
+				if evt.String() != "drop" {
+					pipeline.Emit(next, event.NewMessage(nil, "re:"+evt.String()))
 					pipeline.Emit(next, event.NewMessage(nil, "extra")) // only the first answer counts
 				}
+			case *event.SessionEnd:
+				next.Input(evt)
 			}
 		})
 	})
 	h := pipelinetest.New(t, demuxModule(t, handler).Find("x"))
-	h.InputMessage(nil, "a").InputMessage(nil, "drop").InputMessage(nil, "cut").InputMessage(nil, "b").End()
+	h.InputMessage(nil, "a").InputMessage(nil, "drop").InputMessage(nil, "b").End()
 	require.Equal(t, []string{"re:a", "re:b"}, flowBodies(h.Output()))
 	require.NoError(t, pipelinetest.CheckGrammar(h.Output()))
 	require.Equal(t, event.NoError, h.SessionEnd().Err)
+}
+
+func TestDemuxStreamFailingBeforeItsAnswerEndsTheStreamInTurn(t *testing.T) {
+	// "fail" fails at once; "cut" starts an answer and fails mid-way; "slow"
+	// answers later, so the failure waits for its turn.
+	for _, bad := range []string{"fail", "cut"} {
+		t.Run(bad, func(t *testing.T) {
+			var slow pipeline.Target
+			var slowStream *pipeline.Stream
+			handler := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+				return pipeline.TargetFunc(func(evt event.Event) {
+					if d, ok := evt.(*event.Data); ok {
+						switch d.String() {
+						case "fail":
+							s.Fail(event.RuntimeError, flowError("thrown"))
+						case "cut":
+							next.Input(&event.MessageStart{})
+							next.Input(event.FromString("partial"))
+							s.Fail(event.RuntimeError, flowError("thrown"))
+						case "slow":
+							slow, slowStream = next, s
+							s.Hold()
+						default:
+							pipeline.Emit(next, event.NewMessage(nil, "re:"+d.String()))
+						}
+					}
+				})
+			})
+			h := pipelinetest.New(t, demuxModule(t, handler).Find("x"))
+			h.InputMessage(nil, "slow").InputMessage(nil, bad).InputMessage(nil, "b")
+			require.Empty(t, h.Output(), "the failure waits for the answer before it")
+			pipeline.Emit(slow, event.NewMessage(nil, "re:slow"))
+			slowStream.Release()
+			h.Run()
+			require.Equal(t, []string{"re:slow"}, flowBodies(h.Output()), "no answer after the failure")
+			require.Equal(t, event.RuntimeError, h.SessionEnd().Err)
+			require.True(t, h.Ended())
+			require.Zero(t, h.Worker.Streams())
+		})
+	}
 }
 
 func TestDemuxEndsAnUnfinishedRequest(t *testing.T) {

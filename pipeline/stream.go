@@ -33,6 +33,8 @@ type Stream struct {
 
 	data     any
 	cleanups []func()
+	onFail   []func(*event.SessionEnd) bool
+	failing  bool // Fail is offering its SessionEnd to the onFail handlers
 	holds    int
 	depth    int
 	inEnded  bool // a SessionEnd has gone in
@@ -164,14 +166,49 @@ func (s *Stream) OnClose(fn func()) { s.cleanups = append(s.cleanups, fn) }
 
 // Fail ends the stream because of err: the output gets a SessionEnd of the
 // given kind with err's message, and the stream closes. It is what a filter
-// calls when it cannot go on; the failure is logged at debug level.
+// calls when it cannot go on; the failure is logged at debug level. Before
+// the SessionEnd goes out, the OnFail handlers are offered it.
 func (s *Stream) Fail(kind event.ErrorKind, err error) {
 	if s.closed {
 		return
 	}
 	s.Logger().Debug("stream failed", "kind", kind.String(), "err", err)
-	s.tail.Input(event.End(kind, err))
+	end := event.End(kind, err)
+	if !s.failing {
+		s.failing = true
+		for _, fn := range s.onFail {
+			if s.offerFail(fn, end) || s.closed {
+				break
+			}
+		}
+		s.failing = false
+	}
+	s.tail.Input(end) // dropped if a handler's output already ended the stream
 	s.close()
+}
+
+// OnFail registers fn to be offered the SessionEnd of a failure (Fail, or a
+// panic recovered at the stream boundary) before it goes out. A filter
+// registers it in New when it owes its peer an answer even if the stream
+// fails elsewhere (encodeHttpResponse answers a pending request with 500).
+// fn may send events to its own next target, ending with the SessionEnd, and
+// then reports true: the other handlers are not offered it. When it reports
+// false, having sent nothing, the next handler is offered it. Handlers are
+// offered it in the order they were registered (filters are made tail
+// first, so the one nearest the output comes first); a Fail while they run
+// is not offered again. Whatever the handlers do, the output gets exactly one
+// SessionEnd and the stream closes. A panic in fn is logged and counts as
+// false.
+func (s *Stream) OnFail(fn func(end *event.SessionEnd) bool) { s.onFail = append(s.onFail, fn) }
+
+func (s *Stream) offerFail(fn func(*event.SessionEnd) bool, end *event.SessionEnd) (took bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Logger().Error("OnFail handler panicked", "panic", fmt.Sprint(r), "stack", stack())
+			took = false
+		}
+	}()
+	return fn(end)
 }
 
 // Catch recovers a panic, for filters that call user code. Use it deferred,
@@ -226,6 +263,7 @@ func (s *Stream) close() {
 		s.w.safely(fn)
 	}
 	s.cleanups = nil
+	s.onFail = nil
 }
 
 // Post runs fn on the stream's worker, unless the stream has ended by then.

@@ -32,13 +32,11 @@ var valueOK = func() (t [256]bool) {
 	return t
 }()
 
-// targetOK holds the bytes allowed in a request target: anything visible,
-// including obs-text, but no control byte and no space.
+// targetOK holds the bytes allowed in a request target: visible ASCII. A
+// target is ASCII (RFC 3986): other bytes must be percent-encoded, and
+// parsers disagree on what raw ones mean.
 var targetOK = func() (t [256]bool) {
 	for c := 0x21; c < 0x7f; c++ {
-		t[c] = true
-	}
-	for c := 0x80; c < 0x100; c++ {
 		t[c] = true
 	}
 	return t
@@ -105,12 +103,12 @@ func firstBadValueByte(b []byte) int {
 }
 
 // firstBadTargetByte returns the index of the first byte of b not allowed in
-// a request target (a control byte or a space), or -1.
+// a request target (a control byte, a space or a byte above 0x7e), or -1.
 func firstBadTargetByte(b []byte) int {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
-		if hasLess(x, 0x21) || hasByte(x, 0x7f) {
+		if hasLess(x, 0x21) || hasByte(x, 0x7f) || x&msb != 0 {
 			break
 		}
 	}

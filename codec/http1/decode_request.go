@@ -1,7 +1,9 @@
 package http1
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/sluice-go/sluice/event"
@@ -34,6 +36,10 @@ const DefaultHeadTimeout = 10 * time.Second
 // same stream (or in a context derived from it), answers the client with the
 // error's status (400, 408, 414, 431, 501, 505) and "Connection: close" before
 // passing the SessionEnd on, unless a response is being written then.
+//
+// Each refusal is logged at info level on the stream's logger, with the
+// status, the reason (the *SyntaxError, which names the byte offset) and the
+// client's address (the context's RemoteAddr).
 //
 // The filter shares, through the stream's context, what each request
 // requires of its response (HEAD, Connection: close, HTTP/1.0, CONNECT) with
@@ -145,15 +151,37 @@ func (d *decodeRequest) expire() {
 	})
 }
 
-// fail records the status to answer with and sends the SessionEnd on.
+// fail records the status to answer with, logs the refusal and sends the
+// SessionEnd on.
 func (d *decodeRequest) fail(kind event.ErrorKind, err error) {
 	d.stopTimer()
 	var se *SyntaxError
 	if errors.As(err, &se) {
 		d.conn.failStatus = se.Status
 	}
+	d.logRefusal(se, err)
 	d.done = true
 	d.next.Input(event.End(kind, err))
+}
+
+// logRefusal says, at info level, which client was refused and why, so that
+// a refused client is never a mystery: the status it gets, the error (which
+// names the byte offset) and its address. A client that left in the middle
+// of a request gets no answer, and is logged at debug level only.
+func (d *decodeRequest) logRefusal(se *SyntaxError, err error) {
+	level, status := slog.LevelInfo, 0
+	if se != nil {
+		status = se.Status
+	}
+	if errors.Is(err, ErrUnexpectedEnd) {
+		level = slog.LevelDebug
+	}
+	remote := ""
+	if a := d.s.Context().RemoteAddr; a != nil {
+		remote = a.String()
+	}
+	d.s.Logger().Log(context.Background(), level, "http1: request refused",
+		"status", status, "reason", err.Error(), "remote", remote)
 }
 
 func (d *decodeRequest) stopTimer() {

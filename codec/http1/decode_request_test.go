@@ -126,7 +126,7 @@ func TestServerBadRequests(t *testing.T) {
 
 func TestServerBadRequestAfterGoodOne(t *testing.T) {
 	h := server(t, DecodeRequest(), nil)
-	h.InputString("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
+	h.InputString("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost : x\r\n\r\n")
 	want := "HTTP/1.1 200 OK\r\nx-path: /1\r\ncontent-length: 4\r\n\r\nGET " +
 		"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 	if got := h.OutputString(); got != want {

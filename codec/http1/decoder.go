@@ -24,7 +24,8 @@ import (
 // message.
 //
 // Framing follows RFC 9112 strictly: any input whose message boundaries are
-// ambiguous is rejected with a *SyntaxError rather than guessed at. After a
+// ambiguous is rejected with a *SyntaxError rather than guessed at (see the
+// package documentation for what is refused and what is accepted). After a
 // message whose head asks to close the connection, further input is
 // discarded. After an error the decoder stays failed: every later call
 // returns the same error.
@@ -50,6 +51,7 @@ type Decoder struct {
 	left        int64 // bytes left in the Content-Length body or the chunk
 	chunkLine   int   // bytes of the chunk-size line so far
 	chunkDigits int   // hex digits of the chunk size so far
+	ext         extState
 	body        *event.Data
 	end         *event.MessageEnd // non-nil between MessageStart and MessageEnd
 	closing     bool              // the connection closes after this message
@@ -76,6 +78,16 @@ const (
 	stEnded                    // End was called
 )
 
+// extState is where a chunk-size line is in its extensions.
+type extState uint8
+
+const (
+	extName   extState = iota // after ';': a name must come (after BWS)
+	extRest                   // in a name or a token value
+	extQuoted                 // in a quoted-string value
+	extEscape                 // after a backslash in a quoted string
+)
+
 // field locates one header field in Decoder.buf.
 type field struct{ n0, n1, v0, v1 int32 }
 
@@ -85,6 +97,7 @@ type startLine struct {
 	t0, t1 int // request: target
 	proto  string
 	status int
+	target targetInfo // request: what to show instead of the target
 }
 
 // facts are what the head's fields say about framing and persistence.
@@ -340,24 +353,40 @@ func (d *Decoder) lines(base int) (done bool, used int, err *SyntaxError) {
 }
 
 // checkLimits checks buf[:n], the head received so far, against the
-// start-line and head-size limits. Both conditions only grow with the bytes
-// received, and the earlier crossing wins, so the error does not depend on
-// how the input was split.
+// start-line and head-size limits, and checks that a request line begins
+// with a method (so that bytes of another protocol, a TLS ClientHello say,
+// are refused at once rather than when a line ends or the head times out).
+// Each condition is found at a position that only depends on the bytes
+// received, and the earliest wins, so the error does not depend on how the
+// input was split.
 func (d *Decoder) checkLimits(n int) *SyntaxError {
-	linePos := -1
+	linePos, methodPos := -1, -1
 	if d.first < 0 && d.state == stHead {
 		le := n
 		if d.buf[n-1] == '\n' {
 			le--
-		}
-		// The limit counts the line's content; one more byte may be its CR.
-		if le-d.lineStart > d.opts.MaxLineSize+1 {
+			if le > d.lineStart && d.buf[le-1] == '\r' {
+				le--
+			}
+			if le-d.lineStart > d.opts.MaxLineSize {
+				// Found where an incomplete line would be: at the byte
+				// after the limit, which may be the CR or a bare LF.
+				linePos = d.lineStart + d.opts.MaxLineSize + 1
+			}
+		} else if le-d.lineStart > d.opts.MaxLineSize+1 {
+			// The limit counts the line's content; one more byte may be its CR.
 			linePos = d.lineStart + d.opts.MaxLineSize + 1
+		}
+		if !d.response {
+			methodPos = d.badMethodByte(n)
 		}
 	}
 	headPos := -1
 	if n > d.opts.MaxHeadSize {
 		headPos = d.opts.MaxHeadSize
+	}
+	if methodPos >= 0 && (linePos < 0 || methodPos < linePos) && (headPos < 0 || methodPos < headPos) {
+		return d.errAt(methodPos, ErrMalformed, "malformed request line")
 	}
 	switch {
 	case linePos >= 0 && (headPos < 0 || linePos <= headPos):
@@ -374,15 +403,39 @@ func (d *Decoder) checkLimits(n int) *SyntaxError {
 	return nil
 }
 
+// badMethodByte returns the position in buf[:n] of the first byte of the
+// request line being received that cannot begin one (a token followed by a
+// space), or -1. An empty line (CRLF or LF) is no error: it is skipped.
+func (d *Decoder) badMethodByte(n int) int {
+	b := d.buf[d.lineStart:n]
+	for i, c := range b {
+		switch {
+		case tokenLower[c] != 0:
+		case c == ' ' && i > 0:
+			return -1
+		case i == 0 && c == '\n', i == 0 && c == '\r' && (len(b) == 1 || b[1] == '\n'):
+			return -1
+		default:
+			return d.lineStart + i
+		}
+	}
+	return -1
+}
+
 // endLine handles the line of buf ending with the LF at lf. It reports
 // whether it was the empty line ending the head.
 func (d *Decoder) endLine(lf int) (bool, *SyntaxError) {
 	ls := d.lineStart
 	d.lineStart = lf + 1
-	if lf == ls || d.buf[lf-1] != '\r' {
-		return false, d.errAt(lf, ErrMalformed, "bare LF in message head")
+	ce := lf // the line's content ends before its CRLF, or its bare LF
+	switch {
+	case lf > ls && d.buf[lf-1] == '\r':
+		ce = lf - 1
+	case d.state == stTrailer:
+		// A bare LF ends a head line (RFC 9112 section 2.2 allows it, and
+		// nginx, net/http and Pipy do), but not a line of a chunked body.
+		return false, d.errAt(lf, ErrMalformed, "bare LF in trailer section")
 	}
-	ce := lf - 1
 	if d.first < 0 {
 		if ce == ls {
 			return false, nil // an empty line before the start line is ignored
@@ -427,30 +480,16 @@ func (d *Decoder) requestLine(ls, ce int) *SyntaxError {
 		return d.errAt(ls+i, ErrMalformed, "malformed request line")
 	}
 	target := b[t0:i]
-	if !(target[0] == '/' || string(target) == "*" || string(method) == "CONNECT" || isAbsoluteForm(target)) {
-		return d.errAt(ls+t0, ErrMalformed, "malformed request target")
+	info, bad, msg := parseTarget(method, target)
+	if bad >= 0 {
+		return d.errAt(ls+t0+bad, ErrMalformed, msg)
 	}
 	proto, err := d.version(ls+i+1, ce)
 	if err != nil {
 		return err
 	}
-	d.line = startLine{a0: ls, a1: ls + len(method), t0: ls + t0, t1: ls + i, proto: proto}
+	d.line = startLine{a0: ls, a1: ls + len(method), t0: ls + t0, t1: ls + i, proto: proto, target: info}
 	return nil
-}
-
-// isAbsoluteForm reports whether t begins with a URI scheme and a colon.
-func isAbsoluteForm(t []byte) bool {
-	for i, c := range t {
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
-		case i > 0 && c == ':':
-			return true
-		default:
-			return false
-		}
-	}
-	return false
 }
 
 // version parses buf[i:ce] as an HTTP-version.
@@ -652,10 +691,6 @@ func (d *Decoder) transferEncoding(ls int, v []byte) *SyntaxError {
 func (d *Decoder) finishHead(emit func(event.Event)) {
 	endLine := len(d.buf) - 2 // start of the empty line ending the head
 	f := &d.facts
-	if !d.response && d.line.proto == proto11 && f.hosts == 0 {
-		d.fail(d.errAt(endLine, ErrBadHost, "missing host header field"))
-		return
-	}
 	next := stHead
 	switch {
 	case f.bodiless:
@@ -833,14 +868,34 @@ func newResponseBlock(n int) (*responseBlock, []Header) {
 }
 
 func (d *Decoder) emitRequestHead(emit func(event.Event), endLine int) {
-	blk, hs := newRequestBlock(len(d.fields))
+	l := &d.line
+	addHost := l.target.abs && d.facts.hosts == 0
+	n := len(d.fields)
+	if addHost {
+		n++
+	}
+	blk, hs := newRequestBlock(n)
 	base := d.first
 	s := string(d.buf[base:endLine])
-	d.fillHeaders(hs, s, base)
-	l := &d.line
+	if addHost {
+		hs[0] = Header{Name: "host", Value: l.target.host}
+		d.fillHeaders(hs[1:], s, base)
+	} else {
+		d.fillHeaders(hs, s, base)
+	}
+	if l.target.abs && !addHost {
+		for i := range hs {
+			if hs[i].Name == "host" {
+				hs[i].Value = l.target.host // RFC 9112 section 3.2.2
+			}
+		}
+	}
 	h := &blk.head
 	h.Method = internMethod(s[l.a0-base : l.a1-base])
 	h.Path = s[l.t0-base : l.t1-base]
+	if l.target.path != "" {
+		h.Path = l.target.path
+	}
 	h.Protocol = l.proto
 	h.Headers = stripFraming(hs)
 	h.Connection = d.connMode()
@@ -963,7 +1018,7 @@ func (d *Decoder) readChunkFraming(in *event.Data, emit func(event.Event)) {
 				case b == ' ' || b == '\t':
 					d.state = stChunkSizeWS
 				case b == ';':
-					d.state = stChunkExt
+					d.state, d.ext = stChunkExt, extName
 				case b == '\n':
 					d.fail(d.errAtOffset(pos, ErrBadChunk, "bare LF after chunk size"))
 					return
@@ -975,20 +1030,14 @@ func (d *Decoder) readChunkFraming(in *event.Data, emit func(event.Event)) {
 				switch b {
 				case ' ', '\t':
 				case ';':
-					d.state = stChunkExt
+					d.state, d.ext = stChunkExt, extName
 				default:
 					d.fail(d.errAtOffset(pos, ErrBadChunk, "invalid chunk extension"))
 					return
 				}
 			case stChunkExt:
-				switch {
-				case b == '\r':
-					d.state = stChunkSizeLF
-				case b == '\n':
-					d.fail(d.errAtOffset(pos, ErrBadChunk, "bare LF in chunk extension"))
-					return
-				case !valueOK[b]:
-					d.fail(d.errAtOffset(pos, ErrBadChunk, "invalid byte in chunk extension"))
+				if err := d.chunkExt(b, pos); err != nil {
+					d.fail(err)
 					return
 				}
 			case stChunkSizeLF:
@@ -1019,6 +1068,47 @@ func (d *Decoder) readChunkFraming(in *event.Data, emit func(event.Event)) {
 			}
 		}
 	}
+}
+
+// chunkExt takes byte b, at stream offset pos, of the chunk extensions:
+// *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ). A ';'
+// without a name after it is refused: parsers disagree on what follows it.
+func (d *Decoder) chunkExt(b byte, pos int64) *SyntaxError {
+	switch d.ext {
+	case extName:
+		switch {
+		case b == ' ' || b == '\t':
+		case tokenLower[b] != 0:
+			d.ext = extRest
+		default:
+			return d.errAtOffset(pos, ErrBadChunk, "chunk extension without a name")
+		}
+	case extRest:
+		switch {
+		case b == '\r':
+			d.state = stChunkSizeLF
+		case b == ';':
+			d.ext = extName
+		case b == '"':
+			d.ext = extQuoted
+		case b == '\n':
+			return d.errAtOffset(pos, ErrBadChunk, "bare LF in chunk extension")
+		case !valueOK[b]:
+			return d.errAtOffset(pos, ErrBadChunk, "invalid byte in chunk extension")
+		}
+	case extQuoted, extEscape:
+		switch {
+		case !valueOK[b]:
+			return d.errAtOffset(pos, ErrBadChunk, "invalid byte in chunk extension")
+		case d.ext == extEscape:
+			d.ext = extQuoted
+		case b == '\\':
+			d.ext = extEscape
+		case b == '"':
+			d.ext = extRest
+		}
+	}
+	return nil
 }
 
 // errAt returns a SyntaxError at position i of buf.

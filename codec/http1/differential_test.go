@@ -89,6 +89,11 @@ func (g genMessage) pickInt(s ...int) int { return s[g.r.IntN(len(s))] }
 func (g genMessage) request() (raw string, want RequestHead, body string) {
 	method := g.pick("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "PURGE", "M-SEARCH")
 	path := g.pick("/", "/a/b", "/search?q=x+y&r=%20", "/%E2%82%AC/x;p=1", "http://example.com:8080/x?y", "/"+g.token("abcxyz019-._~!$&'()*+,;=:@/?", g.r.IntN(60)))
+	for p, _, _ := strings.Cut(path, "?"); hasDotSegment([]byte(p)); p, _, _ = strings.Cut(path, "?") {
+		// net/http keeps dot segments; the decoder resolves them (see the
+		// corpus and TestTargetNormalization), so they are not compared here.
+		path = "/" + g.token("abcxyz019-_~!$&'()*+,;=:@/?", g.r.IntN(60))
+	}
 	proto := g.pick("HTTP/1.1", "HTTP/1.1", "HTTP/1.0")
 	var raw1 strings.Builder
 	fmt.Fprintf(&raw1, "%s %s %s\r\n", method, path, proto)
@@ -178,10 +183,17 @@ func TestDifferentialRequests(t *testing.T) {
 			}
 			m := res.Msgs[k]
 			what := fmt.Sprintf("case %d message %d", i, k)
-			if m.Req.Method != req.Method || m.Req.Path != req.RequestURI || m.Req.Protocol != req.Proto {
-				t.Fatalf("%s: %s, net/http has %s %s %s", what, m.Head, req.Method, req.RequestURI, req.Proto)
+			// The decoder shows an absolute-form target in origin form, its
+			// authority as Host (RFC 9112 section 3.2.2), as net/http's
+			// URL.RequestURI and Host do.
+			uri := req.RequestURI
+			if strings.HasPrefix(uri, "http://") {
+				uri = req.URL.RequestURI()
 			}
-			if m.Req.Headers.Get("host") != req.Host && !strings.HasPrefix(req.RequestURI, "http://") {
+			if m.Req.Method != req.Method || m.Req.Path != uri || m.Req.Protocol != req.Proto {
+				t.Fatalf("%s: %s, net/http has %s %s %s", what, m.Head, req.Method, uri, req.Proto)
+			}
+			if m.Req.Headers.Get("host") != req.Host {
 				t.Fatalf("%s: host %q, net/http has %q", what, m.Req.Headers.Get("host"), req.Host)
 			}
 			compareHeaders(t, what, m.Req.Headers, req.Header)

@@ -32,12 +32,26 @@
 //
 // It is strict where leniency lets requests be smuggled: both Content-Length
 // and Transfer-Encoding, differing Content-Lengths, transfer codings other
-// than a single chunked, malformed chunk sizes, bare LF or CR, obsolete line
-// folding, whitespace before a colon, a missing or repeated Host in an
-// HTTP/1.1 request — all stop the decoder with a *SyntaxError giving the
-// byte offset and the status a server answers with (400, 414, 431, 501, 505;
-// 502 for a response decoder). Limits (Options) on the start line, the head
-// and the number of fields count bytes across Decode calls.
+// than a single chunked, malformed chunk sizes or extensions, bare LF in
+// chunked framing and trailers, bare CR, obsolete line folding, whitespace
+// before a colon, a repeated Host, a request target in a form its method
+// does not take (asterisk-form is for OPTIONS, authority-form for CONNECT)
+// or holding raw bytes above 0x7e — all stop the decoder with a *SyntaxError
+// giving the byte offset and the status a server answers with (400, 414,
+// 431, 501, 505; 502 for a response decoder). Bytes that cannot begin a
+// request line (a TLS ClientHello, say) are refused as soon as they arrive.
+// It is lenient where that is safe and Pipy is: a missing Host, a bare LF
+// ending a head line, and identical repeated Content-Length fields are
+// accepted. Request targets are shown in one spelling: percent-encoded
+// unreserved characters decoded, dot segments resolved (a path above "/" is
+// refused), and an absolute-form target in origin form with its authority as
+// Host. CONNECT takes only an authority-form target (host:port, a bracketed
+// IPv6 address allowed, no userinfo), and comes out as a request whose path
+// is that target, Host untouched: a script decides what to do with it (dial
+// the target with connect, or refuse it); a 2xx answer through
+// encodeHttpResponse turns the connection into a tunnel, any other answer
+// leaves it HTTP. Limits (Options) on the start line, the head and the
+// number of fields count bytes across Decode calls.
 //
 // # Encoding
 //

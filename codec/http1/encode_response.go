@@ -33,7 +33,14 @@ import (
 //     written, the error response for its status ("HTTP/1.1 400 Bad
 //     Request", "Connection: close", "Content-Length: 0") comes out first,
 //     as a message like the others.
-//     A response still being buffered is dropped.
+//     A response still being buffered is dropped. When the SessionEnd
+//     carries another error while a request is owed its response (none of
+//     it written yet), a 500 naming the cause comes out first (see
+//     WriteFailureResponse).
+//
+// When the stream fails anywhere else (a filter or callback fails, and its
+// SessionEnd goes straight to the stream's output), the same 500 comes out
+// first, through the filters after this one (see Stream.OnFail).
 //
 // Each response comes out as a whole message, as in Pipy: its MessageStart
 // (carrying the head written) when its head is written, its bytes as Data,
@@ -80,6 +87,7 @@ func (f *EncodeResponseFilter) New(s *pipeline.Stream, next pipeline.Target) pip
 	e := &encodeResponse{s: s, next: next, limit: bufferLimit(f.BufferSize)}
 	e.arg = headArg(s, f.Head, "encodeHttpResponse", func(v any) (any, error) { return ResponseHeadOf(v) },
 		func(v any) any { return cloneResponseHead(v.(*ResponseHead)) })
+	s.OnFail(e.answerFailure)
 	return e
 }
 
@@ -136,11 +144,11 @@ func (e *encodeResponse) Input(evt event.Event) {
 		if status := e.errorStatus(evt); status != 0 && !(e.head != nil && e.headOut) {
 			out := new(event.Data)
 			WriteErrorResponse(out, status)
-			h := NewResponseHead(status)
-			h.Connection = ConnClose
-			e.next.Input(&event.MessageStart{Head: h})
-			e.next.Input(out)
-			e.next.Input(&event.MessageEnd{})
+			e.emitSynthetic(status, out)
+		} else if e.owesAnswer(evt) {
+			out := new(event.Data)
+			WriteFailureResponse(out, evt)
+			e.emitSynthetic(500, out)
 		}
 		e.msg, e.head, e.body, e.done = nil, nil, nil, true
 		e.next.Input(evt)

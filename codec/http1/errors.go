@@ -34,7 +34,9 @@ var (
 	// ErrUnsupportedVersion: the HTTP version is well-formed but not 1.0
 	// or 1.1.
 	ErrUnsupportedVersion = errors.New("http1: unsupported HTTP version")
-	// ErrBadHost: an HTTP/1.1 request has no Host field, or more than one.
+	// ErrBadHost: a request has more than one Host field. (A missing Host
+	// is accepted, as Pipy does: its own encoder sends requests without
+	// one.)
 	ErrBadHost = errors.New("http1: missing or repeated host")
 	// ErrUnexpectedEnd: the stream ended in the middle of a message.
 	ErrUnexpectedEnd = errors.New("http1: unexpected end of stream")
