@@ -196,6 +196,12 @@ func TestHessianJSON(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.JSONEq(t, doc, body)
 
+	// Pipy counts a string's length in code points and writes characters
+	// beyond 16 bits in 4 bytes of UTF-8 (Java: two 3-byte surrogates).
+	resp, body = post(t, c, p.url("/hessian2json"), "\x09h\xc3\xa9llo \xe2\x98\x83 \xf0\x9f\x98\x80"+"\x91")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.JSONEq(t, `["héllo ☃ 😀", 1]`, body)
+
 	// Whatever JSON goes in comes back (sluice writes the compact forms).
 	resp, encoded := post(t, c, p.url("/json2hessian"), doc)
 	require.Equal(t, 200, resp.StatusCode)
@@ -203,6 +209,10 @@ func TestHessianJSON(t *testing.T) {
 	resp, body = post(t, c, p.url("/hessian2json"), encoded)
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.JSONEq(t, doc, body)
+
+	// Hessian.decode throws on what is not Hessian, which ends the
+	// connection without an answer.
+	assert.Empty(t, exchange(t, p.addr, "POST /hessian2json HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nQ"))
 
 	for _, doc := range []string{`{"not": "an array"}`, `["x"`} {
 		resp, body = post(t, c, p.url("/json2hessian"), doc)
