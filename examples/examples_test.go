@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -19,6 +20,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -60,33 +62,85 @@ type program struct {
 // when the test ends, before the cleanups registered earlier run.
 func start(t *testing.T, dir string, clock *testClock) *program {
 	t.Helper()
+	return startWith(t, dir, startOptions{clock: clock})
+}
+
+// startOptions are the options of startWith.
+type startOptions struct {
+	clock *testClock // nil: the wall clock
+	// keep are ports that listen pipelines keep: an example that connects
+	// to a service of its own script listens there on a port the test has
+	// chosen with freePort and given to the script through the environment.
+	keep []string
+	// logs, if not nil, gets the message of every line the program logs.
+	logs chan<- string
+}
+
+// startWith is start with options. Besides the listen pipelines on the
+// ports of opts.keep, the example listens on one port, its front, whose
+// address p.addr is.
+func startWith(t *testing.T, dir string, opts startOptions) *program {
+	t.Helper()
+	clock, keep := opts.clock, opts.keep
 	logger := pipelinetest.TestLogger(t)
+	if opts.logs != nil {
+		logger = slog.New(teeHandler{logger.Handler(), opts.logs})
+	}
 	m, err := script.Load(filepath.Join(dir, "main.js"), script.Options{ListenHost: "127.0.0.1", Logger: logger})
 	require.NoError(t, err)
 	// script.Options can set the host of listen(port) but not the port, so
 	// the examples' fixed ports are replaced here, before anything runs (a
 	// pipeline's fields may change until it has started a stream).
-	var listens int
+	var listens, kept int
 	for _, p := range m.Pipelines {
-		if p.Kind == pipeline.Listen {
-			p.Addr = "127.0.0.1:0"
-			listens++
+		if p.Kind != pipeline.Listen {
+			continue
 		}
+		if _, port, _ := net.SplitHostPort(p.Addr); slices.Contains(keep, port) {
+			kept++
+			continue
+		}
+		p.Addr = "127.0.0.1:0"
+		listens++
 	}
-	require.Equal(t, 1, listens, "the examples listen on one port each")
-	opts := pipeline.WorkerOptions{Logger: logger}
+	require.Equal(t, len(keep), kept, "listen pipelines on the kept ports")
+	require.Equal(t, 1, listens, "the examples listen on one port each, besides the kept ones")
+	wopts := pipeline.WorkerOptions{Logger: logger}
 	if clock != nil {
-		opts.Clock = clock
+		wopts.Clock = clock
 	}
-	p := &program{group: pipeline.NewGroup(1, opts), clock: clock}
+	p := &program{group: pipeline.NewGroup(1, wopts), clock: clock}
 	p.pr, err = pipeline.Start(m, pipeline.StartOptions{Group: p.group})
 	if err != nil {
 		p.group.Close()
 		require.NoError(t, err)
 	}
-	p.addr = p.pr.Addrs()[0].String()
+	p.addr = p.pr.Addr("127.0.0.1:0").String()
 	t.Cleanup(p.close)
 	return p
+}
+
+// teeHandler is a slog handler that also sends each record's message to a
+// channel, if it has room (the test gives it enough).
+type teeHandler struct {
+	slog.Handler
+	msgs chan<- string
+}
+
+func (h teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	select {
+	case h.msgs <- r.Message:
+	default:
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h teeHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return teeHandler{h.Handler.WithAttrs(attrs), h.msgs}
+}
+
+func (h teeHandler) WithGroup(name string) slog.Handler {
+	return teeHandler{h.Handler.WithGroup(name), h.msgs}
 }
 
 // close closes the program's listener, connections and tasks, then its
@@ -282,6 +336,15 @@ func tcpUpstream(t *testing.T, name string) string {
 	return ln.Addr().String()
 }
 
+// freePort returns a port on loopback that nothing listens on, for an
+// example to listen on when it must know the port beforehand (it connects to
+// itself): the port of closedPort.
+func freePort(t *testing.T) string {
+	_, port, err := net.SplitHostPort(closedPort(t))
+	require.NoError(t, err)
+	return port
+}
+
 // closedPort returns a loopback address that refuses connections.
 func closedPort(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -346,6 +409,9 @@ func TestVerify(t *testing.T) {
 	t.Setenv("TLS_KEY", keyFile)
 	for _, dir := range examples(t) {
 		t.Run(dir, func(t *testing.T) {
+			if dir == "rewrite-proxy" {
+				t.Skip("needs jsapi: use() takes its arguments from a function")
+			}
 			m, err := script.Load(filepath.Join(dir, "main.js"), script.Options{Logger: pipelinetest.TestLogger(t)})
 			require.NoError(t, err)
 			require.NoError(t, m.Build())

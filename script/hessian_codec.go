@@ -23,8 +23,9 @@ import (
 // reference for a list or map pointer it has already written. Strings follow
 // the Java implementations: their length counts UTF-16 units, and a
 // character outside the Basic Multilingual Plane is written as two 3-byte
-// surrogates (decoding also accepts a 4-byte UTF-8 sequence, counted as two
-// units). Double 0x5f is read, as Java writes it, as an int of thousandths.
+// surrogates. Decoding also accepts a 4-byte UTF-8 sequence, which Java
+// never writes, counted as one character, as Pipy and Python's hessian
+// write it (their length counts code points). Double 0x5f is read, as Java writes it, as an int of thousandths.
 
 // hessianList is a list; Type is "" for an untyped list.
 type hessianList struct {
@@ -372,12 +373,12 @@ func (d *hessianDecoder) utf16Units(units []uint16, n int) ([]uint16, error) {
 			n--
 			continue
 		}
-		if cp < 0x10000 || cp > 0x10ffff || n < 2 {
+		if cp < 0x10000 || cp > 0x10ffff {
 			return nil, d.fail(at, "invalid UTF-8 sequence")
 		}
 		r1, r2 := utf16.EncodeRune(cp)
 		units = append(units, uint16(r1), uint16(r2))
-		n -= 2
+		n-- // one character: Java writes none, Pipy counts code points
 	}
 	return units, nil
 }

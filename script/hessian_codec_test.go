@@ -132,8 +132,9 @@ func TestHessianDecodeForms(t *testing.T) {
 			&hessianMap{Type: "example.Car", Object: true, Keys: []any{"color", "model"}, Values: []any{"green", "civic"}}}},
 	} {
 		if strings.HasPrefix(c.hex, "f0") {
-			// A 4-byte UTF-8 sequence counts as two units.
-			c.hex, c.want = "02 f0 9f 98 80", []any{"😀"}
+			// A 4-byte UTF-8 sequence counts as one character, as Pipy
+			// writes it ("é😀x": three).
+			c.hex, c.want = "03 c3 a9 f0 9f 98 80 78", []any{"é😀x"}
 		}
 		vs, err := hessianDecodeAll(unhex(t, c.hex))
 		require.NoError(t, err, c.hex)
@@ -197,7 +198,8 @@ func TestHessianDecodeErrors(t *testing.T) {
 		{"02 61", "truncated input"},
 		{"01 ff", "invalid UTF-8 byte 0xff"},
 		{"01 c3 41", "invalid UTF-8 sequence"},
-		{"01 f0 9f 98 80", "invalid UTF-8 sequence"}, // two units in a one-unit string
+		{"02 f0 9f 98 80", "truncated input"},        // one character in a two-character string
+		{"01 f0 8f bf bf", "invalid UTF-8 sequence"}, // an overlong 4-byte sequence
 		{"52 00 01 61 90", "expected a string chunk"},
 		{"41 00 01 01 90", "expected a binary chunk"},
 		{"71 91", "type reference 1 out of range"},

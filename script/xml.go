@@ -32,13 +32,19 @@ const maxXMLDepth = 1000
 // references are decoded; other entities are an error (so no entity
 // expansion attack is possible).
 //
-// stringify writes the XML declaration and the root element: node is the
-// document node (whose single child is written) or an element. space (0 to
-// 10) indents. Differences from Pipy: attribute values and text are escaped
+// stringify writes the XML declaration and the root element. As in Pipy,
+// node is taken as a document: a node (whatever its name) whose only child
+// is an element has that child written, and a node named "" that does not
+// hold exactly one element (text of white space aside) gives "". Beyond
+// Pipy, which gives "" for them too, a named node with any other children is
+// written itself, so an element can be given directly. space (0 to 10)
+// indents. Differences from Pipy: attribute values and text are escaped
 // (Pipy writes them raw, which yields broken XML for "<" or "&"), an element
-// without attributes has attributes {} rather than null, an element node can
-// be given directly to stringify, and a malformed node throws a TypeError
-// (Pipy returns "" for a document that does not have exactly one element).
+// without attributes has attributes {} rather than null, adjacent text is
+// one string where Pipy has a string per piece the parser saw (text, each
+// entity, each CDATA section), and a node that cannot be written (a bad
+// name, children that are not an array, nesting too deep) throws a
+// TypeError.
 func (m *modEnv) installXML() {
 	x := m.global("XML")
 	nodeCtor := m.rt.ToValue(func(call goja.ConstructorCall) *goja.Object {
@@ -181,17 +187,20 @@ func (m *modEnv) stringifyXML(args []goja.Value, fn string) string {
 	if s := argAt(args, 1); !jsNullish(s) {
 		space = int(max(0, min(10, s.ToInteger())))
 	}
-	if nameOf(node) == "" {
+	children := m.xmlChildren(node, fn)
+	if o, ok := only(children).(*goja.Object); ok && isXMLElement(o) {
+		node = o // a document and its root element
+	} else if nameOf(node) == "" {
 		var elems []*goja.Object
-		for _, c := range m.xmlChildren(node, fn) {
+		for _, c := range children {
 			if o, ok := c.(*goja.Object); ok && isXMLElement(o) {
 				elems = append(elems, o)
 			} else if !jsNullish(c) && strings.TrimSpace(c.String()) != "" {
-				m.typeError("%s: a document node may hold only its root element", fn)
+				return "" // text in a document, as Pipy
 			}
 		}
 		if len(elems) != 1 {
-			m.typeError("%s: a document node must hold exactly one element", fn)
+			return "" // no root element or several, as Pipy
 		}
 		node = elems[0]
 	}
@@ -202,6 +211,14 @@ func (m *modEnv) stringifyXML(args []goja.Value, fn string) string {
 	}
 	m.writeXMLElement(&b, node, space, 0, fn)
 	return b.String()
+}
+
+// only returns the one value of vs, or nil when it has another number.
+func only(vs []goja.Value) goja.Value {
+	if len(vs) != 1 {
+		return nil
+	}
+	return vs[0]
 }
 
 // isXMLElement reports whether o looks like an element node.

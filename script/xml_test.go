@@ -49,8 +49,16 @@ func TestJSXMLStringify(t *testing.T) {
 	assert.Equal(t, h.runString(t, `XML.stringify(XML.parse(`+quoteJS(src)+`))`),
 		h.runString(t, `XML.stringify(XML.parse(XML.stringify(XML.parse(`+quoteJS(src)+`))))`))
 
-	h.throws(t, `XML.stringify(new XML.Node('', {}, []))`, "TypeError", "exactly one element")
-	h.throws(t, `XML.stringify(new XML.Node('', {}, ['text']))`, "TypeError", "only its root element")
+	// As in Pipy: any node whose only child is an element is a document, and
+	// a document without exactly one element is written as "".
+	assert.Equal(t, head+`<only/>`, h.runString(t, `XML.stringify(new XML.Node('r', null, [new XML.Node('only')]))`))
+	assert.Equal(t, head+`<r>text</r>`, h.runString(t, `XML.stringify(new XML.Node('r', null, ['text']))`))
+	for _, doc := range []string{`new XML.Node('', {}, [])`, `new XML.Node('', {}, ['text'])`,
+		`new XML.Node('', {}, [new XML.Node('a'), new XML.Node('b')])`, `new XML.Node('', {}, ['text', new XML.Node('a')])`} {
+		assert.Equal(t, "", h.runString(t, `XML.stringify(`+doc+`)`), doc)
+		assert.Equal(t, "0", h.runString(t, `String(XML.encode(`+doc+`).size)`), doc)
+	}
+	assert.Equal(t, head+`<a/>`, h.runString(t, `XML.stringify(new XML.Node('', {}, ['  ', new XML.Node('a')]))`))
 	h.throws(t, `XML.stringify(new XML.Node('bad name'))`, "TypeError", `invalid element name "bad name"`)
 	h.throws(t, `XML.stringify(new XML.Node('a', { 'x y': 1 }))`, "TypeError", "invalid attribute name")
 	h.throws(t, `XML.stringify({ name: 'a', children: 'kids' })`, "TypeError", "XML.stringify: children must be an array")
