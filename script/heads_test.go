@@ -241,3 +241,24 @@ pipy()
 	assert.Equal(t, uint64(1<<62+1), binary.BigEndian.Uint64(out[4:12]), "the string id survives the spread")
 	assert.Equal(t, byte(0x42), out[2], "a two-way response")
 }
+
+// Pipy: mux after an encoder gets whole messages (the encoded requests), and
+// a decoder in the shared stream reads their bytes.
+func TestPipyMuxAfterEncoder(t *testing.T) {
+	m := load(t, `
+pipy()
+.pipeline('p')
+  .encodeHttpRequest()
+  .mux('shared')
+.pipeline('shared')
+  .decodeHttpRequest()
+  .replaceMessage(msg => new Message(msg.head.method + ' ' + msg.head.path + ' ' + msg.body.toString()))
+`)
+	h := pipelinetest.New(t, find(t, m, "p"))
+	h.InputMessage(map[string]any{"path": "/a", "headers": map[string]any{"host": "x"}}, "")
+	h.InputMessage(map[string]any{"method": "POST", "path": "/b", "headers": map[string]any{"host": "x"}}, "body")
+	msgs := h.Messages()
+	require.Len(t, msgs, 2)
+	assert.Equal(t, "GET /a ", msgs[0].Body.String())
+	assert.Equal(t, "POST /b body", msgs[1].Body.String())
+}

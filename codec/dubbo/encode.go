@@ -51,7 +51,7 @@ func (f *EncodeFilter) Info() pipeline.Info {
 	return pipeline.Info{
 		Name:     "encodeDubbo",
 		Synopsis: "([head])",
-		Summary:  "Encodes messages into Dubbo frames",
+		Summary:  "Encodes messages into Dubbo frames (a head argument replaces each message's head)",
 	}
 }
 

@@ -62,7 +62,7 @@ func EncodeRequest(head any) *EncodeRequestFilter { return &EncodeRequestFilter{
 
 // Info describes the filter as scripts call it.
 func (f *EncodeRequestFilter) Info() pipeline.Info {
-	return pipeline.Info{Name: "encodeHttpRequest", Synopsis: "([head])", Summary: "Encodes messages into HTTP/1 requests"}
+	return pipeline.Info{Name: "encodeHttpRequest", Synopsis: "([head])", Summary: "Encodes messages into HTTP/1 requests (a head argument replaces each message's head)"}
 }
 
 // New returns the filter's instance for stream s.

@@ -79,7 +79,7 @@ func EncodeResponse(head any) *EncodeResponseFilter { return &EncodeResponseFilt
 
 // Info describes the filter as scripts call it.
 func (f *EncodeResponseFilter) Info() pipeline.Info {
-	return pipeline.Info{Name: "encodeHttpResponse", Synopsis: "([head])", Summary: "Encodes messages into HTTP/1 responses"}
+	return pipeline.Info{Name: "encodeHttpResponse", Synopsis: "([head])", Summary: "Encodes messages into HTTP/1 responses (a head argument replaces each message's head)"}
 }
 
 // New returns the filter's instance for stream s.
