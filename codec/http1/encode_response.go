@@ -252,7 +252,9 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 	out := new(event.Data)
 	framing, err := WriteResponseHead(out, h, length)
 	if err != nil {
-		e.msg, e.head, e.body, e.headOut = nil, nil, nil, false
+		// The response stays owed (its head is not out), so the failure
+		// handler answers its request with a 500 instead.
+		e.body = nil
 		e.s.Fail(event.RuntimeError, err)
 		return
 	}
