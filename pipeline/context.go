@@ -47,12 +47,34 @@ func NewContext(w *Worker) *Context {
 
 // Derive returns a new context whose parent is c: it has its own id and its
 // own values, sees c's values where it has none, and shares c's root (so
-// Notify and flow control reach it).
+// Notify and flow control reach it). Each value visible from c that is an
+// Inheritor is copied into the new context now, with c's current state
+// (Pipy's rule for demux: a message's context starts from the connection's
+// current variable values, not the declared ones).
 func (c *Context) Derive() *Context {
-	return &Context{
+	d := &Context{
 		id: contextIDs.Add(1), worker: c.worker, parent: c, root: c.root,
 		LocalAddr: c.LocalAddr, RemoteAddr: c.RemoteAddr,
 	}
+	for x := c; x != nil; x = x.parent {
+		for k, v := range x.values {
+			in, ok := v.(Inheritor)
+			if !ok {
+				continue
+			}
+			if _, done := d.values[k]; !done {
+				d.SetValue(k, in.Inherit(d))
+			}
+		}
+	}
+	return d
+}
+
+// Inheritor is a context value of which a derived context gets its own copy
+// when it is made (see Derive), rather than seeing its parent's through
+// Value. Inherit returns the copy for child; it runs on the worker.
+type Inheritor interface {
+	Inherit(child *Context) any
 }
 
 // ID returns the context's process-unique id.

@@ -70,3 +70,24 @@ func TestValveClosesAndOpensByCount(t *testing.T) {
 	v.Open() // more opens than closes are ignored
 	assert.True(t, v.IsOpen())
 }
+
+// counter is an Inheritor: a derived context gets a copy of its current n.
+type counter struct{ n int }
+
+func (c *counter) Inherit(*pipeline.Context) any { return &counter{n: c.n} }
+
+func TestPipyDeriveCopiesCurrentInheritableValues(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	root := pipeline.NewContext(w)
+	vars := &counter{n: 1}
+	root.SetValue(key{"vars"}, vars)
+	vars.n = 2 // changed after it was set: the copy takes the current value
+	child := root.Derive()
+	got := child.Value(key{"vars"}).(*counter)
+	assert.NotSame(t, vars, got, "the derived context has its own copy")
+	assert.Equal(t, 2, got.n)
+	got.n = 3
+	assert.Equal(t, 2, vars.n, "changing the copy leaves the parent's alone")
+	grandchild := child.Derive()
+	assert.Equal(t, 3, grandchild.Value(key{"vars"}).(*counter).n, "copied from the nearest context")
+}

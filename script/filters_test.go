@@ -14,11 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestDemuxFreshContext(t *testing.T) {
+func TestPipyDemuxCopiesCurrentContext(t *testing.T) {
 	m := load(t, `
 pipy({ _n: 0 })
 .pipeline('p')
-  .onMessage(() => _n++)
+  .onMessageStart(() => _n++)
   .demux('h')
   .replaceMessageBody(b => b.toString() + '/' + _n)
 .pipeline('h')
@@ -29,10 +29,11 @@ pipy({ _n: 0 })
 	h.InputMessage(nil, "a").InputMessage(nil, "b").End()
 	msgs := h.Messages()
 	require.Len(t, msgs, 2)
-	// Each demuxed message has its own context, starting from the declared
-	// values; the parent's variables are its own.
-	assert.Equal(t, "a:10/1", msgs[0].Body.String())
-	assert.Equal(t, "b:10/2", msgs[1].Body.String())
+	// Each demuxed message has its own context, starting from a copy of the
+	// connection's current values (set in onMessageStart just before); what
+	// the message's pipeline changes stays in its own context.
+	assert.Equal(t, "a:11/1", msgs[0].Body.String())
+	assert.Equal(t, "b:12/2", msgs[1].Body.String())
 }
 
 func TestMuxWaitTap(t *testing.T) {

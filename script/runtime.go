@@ -174,10 +174,18 @@ type ctxVars struct {
 	inbound goja.Value
 }
 
+// Inherit gives a context derived from v's (demux) its own shallow copy of
+// v's current values, as Pipy does (pipeline.Inheritor).
+func (v *ctxVars) Inherit(child *pipeline.Context) any {
+	return &ctxVars{ctx: child, vals: slices.Clone(v.vals), inbound: v.inbound}
+}
+
 // vars returns the variables of the running callback's context, giving the
 // context a shallow copy of the declared values on first use. A derived
-// context (demux) gets its own copy rather than its parent's. Outside any
-// stream (top-level code) they are the declared values themselves.
+// context (demux) got a copy of its parent's current values when it was made
+// (Inherit); one made before its parent had any starts from the declared
+// values, which its parent still had. Outside any stream (top-level code)
+// they are the declared values themselves.
 func (rt *runtime) vars() *ctxVars {
 	if rt.curVars != nil {
 		return rt.curVars
