@@ -576,25 +576,49 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	return opts, nil
 }
 
-// tap(quota, account): quota as filter.ParseQuota reads it; account a
-// string naming a budget shared per worker.
+// tap(quota, account): quota as filter.ParseQuota reads it (a number is
+// messages, a string bytes a second), account a name; either may be a
+// function, called at each stream's first event. As in Pipy, the account is
+// a string (no account is "undefined"), so streams of one tap without an
+// account share one budget per worker.
 func bindTap(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	q := arg(args, 0)
 	if isNullish(q) {
 		return nil, fmt.Errorf("%w: no quota", ErrBadArgument)
 	}
-	quota, err := filter.ParseQuota(q.Export())
-	if err != nil {
-		return nil, err
-	}
-	var account string
-	if a := arg(args, 1); !isNullish(a) {
-		if _, isFn := goja.AssertFunction(a); isFn {
-			return nil, fmt.Errorf("%w: the account must be a string (functions are not supported)", ErrBadArgument)
+	var opts filter.TapOptions
+	p := rt.p
+	if id, ok := rt.register(q); ok {
+		opts.QuotaFunc = func(s *pipeline.Stream) filter.Quota {
+			w := p.runtimeOf(s)
+			quota, err := filter.ParseQuota(w.call(s, id).Export())
+			fail(err)
+			return quota
 		}
-		account = a.String()
+	} else {
+		var err error
+		if opts.Quota, err = filter.ParseQuota(q.Export()); err != nil {
+			return nil, err
+		}
 	}
-	return filter.Tap(filter.TapOptions{Quota: quota, Account: account}), nil
+	a := arg(args, 1)
+	if id, ok := rt.register(a); ok {
+		opts.AccountFunc = func(s *pipeline.Stream) string {
+			w := p.runtimeOf(s)
+			return jsString(w.call(s, id))
+		}
+	} else {
+		opts.Account = jsString(a)
+	}
+	return filter.Tap(opts), nil
+}
+
+// jsString is String(v) in JavaScript: "undefined" for undefined.
+func jsString(v goja.Value) string {
+	if v == nil {
+		return "undefined"
+	}
+	return v.String()
 }
 
 // exec(command): a command line (split like a shell's words, no
@@ -674,9 +698,23 @@ func bindEncodeDubbo(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	return dubbo.Encode(static), nil
 }
 
+// dump(tag): tag is a string, or a function called at each event, whose
+// result is the tag.
 func bindDump(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	v := arg(args, 0)
+	if id, ok := rt.register(v); ok {
+		p := rt.p
+		return filter.DumpFunc(nil, func(s *pipeline.Stream) string {
+			w := p.runtimeOf(s)
+			t := w.call(s, id)
+			if isNullish(t) {
+				return ""
+			}
+			return t.String()
+		}), nil
+	}
 	tag := ""
-	if v := arg(args, 0); !isNullish(v) {
+	if !isNullish(v) {
 		tag = v.String()
 	}
 	return filter.Dump(tag), nil

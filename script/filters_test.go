@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/sluice-go/sluice/script"
 	"github.com/stretchr/testify/assert"
@@ -157,4 +158,38 @@ pipy()
 		assert.EqualValues(t, 200, head["status"])
 		assert.Equal(t, "object", head["headers"].(map[string]any)["x-env"])
 	}
+}
+
+func TestPipyFunctionValuedOptions(t *testing.T) {
+	m := load(t, `
+var quotaCalls = 0, tags = [];
+pipy()
+.pipeline('p')
+  .tap(() => (quotaCalls++, 1), () => 'user' + __inbound.remotePort)
+  .dump(() => (tags.push(__inbound.remotePort), 'port' + __inbound.remotePort))
+.pipeline('shared')
+  .tap(1)
+.pipeline('stats')
+  .replaceMessage(() => new Message(quotaCalls + ' ' + tags.join(',')))
+`)
+	w := newWorker(t)
+	from := func(port int) func(*pipeline.Context) {
+		return func(ctx *pipeline.Context) { ctx.RemoteAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port} }
+	}
+	s1 := w.start(find(t, m, "p"), from(1)).message(nil, "a").message(nil, "b")
+	s2 := w.start(find(t, m, "p"), from(1)).message(nil, "c")
+	s3 := w.start(find(t, m, "p"), from(2)).message(nil, "d")
+	assert.Equal(t, []string{"a"}, bodies(s1.out), "quota 1 message a second")
+	assert.Empty(t, bodies(s2.out), "the account (a function of the connection) is shared")
+	assert.Equal(t, []string{"d"}, bodies(s3.out), "another account has its own budget")
+
+	q1 := w.start(find(t, m, "shared")).message(nil, "x")
+	q2 := w.start(find(t, m, "shared")).message(nil, "y")
+	assert.Equal(t, []string{"x"}, bodies(q1.out))
+	assert.Empty(t, bodies(q2.out), "without an account, the streams of a tap share one budget")
+
+	// exec and connect with a function: TestConnectAndExec.
+	stats := w.start(find(t, m, "stats")).message(nil, "")
+	assert.Equal(t, []string{"3 1,1,1,2,2,2"}, bodies(stats.out),
+		"the quota evaluated once per stream, the dump tag at each event")
 }
