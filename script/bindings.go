@@ -457,8 +457,12 @@ func (rt *runtime) sessionData(v goja.Value) []any {
 	return []any{&jsValue{rt: rt, v: v}}
 }
 
-// use(module, pipeline, argv...): argv are exported to plain Go values at
-// load; the used pipeline sees a copy as __argv.
+// use(module, pipeline, argv...): as in Pipy, a single array is the argv
+// itself, a single function is called at each stream's first event (in the
+// caller's context) and its result, an array or one value, is the argv, and
+// several values are the argv. Plain values are exported at load and each
+// stream gets a copy; functions among them stay functions (see argv.go). The
+// used pipeline reads the argv as __argv.
 func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	module, err := stringArg(arg(args, 0), "module")
 	if err != nil {
@@ -469,14 +473,36 @@ func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 		return nil, err
 	}
 	rt.ref(module, name)
+	ref := filter.Ref{Module: module, Name: name}
+	var rest []goja.Value
+	if len(args) > 2 {
+		rest = args[2:]
+	}
+	if len(rest) == 1 {
+		if id, ok := rt.register(rest[0]); ok {
+			p := rt.p
+			return filter.UseFunc(ref, func(s *pipeline.Stream) []any {
+				w := p.runtimeOf(s)
+				return w.sessionData(w.call(s, id))
+			}), nil
+		}
+		if o, ok := rest[0].(*goja.Object); ok && o.ClassName() == "Array" {
+			rest = nil
+			rt.vm.ForOf(o, func(v goja.Value) bool {
+				rest = append(rest, v)
+				return true
+			})
+		}
+	}
 	var argv []any
-	for _, a := range args[2:] {
-		if _, isFn := goja.AssertFunction(a); isFn {
-			return nil, fmt.Errorf("%w: use: argv cannot hold functions", ErrBadArgument)
+	for _, a := range rest {
+		if id, ok := rt.register(a); ok {
+			argv = append(argv, &argvFunc{p: rt.p, id: id})
+			continue
 		}
 		argv = append(argv, normalize(a.Export()))
 	}
-	return filter.Use(filter.Ref{Module: module, Name: name}, argv...), nil
+	return filter.Use(ref, argv...), nil
 }
 
 func bindWait(rt *runtime, args []goja.Value) (pipeline.Filter, error) {

@@ -29,7 +29,7 @@ func (rt *runtime) installCore() error {
 	if err := rt.installConsole(); err != nil {
 		return err
 	}
-	if err := vm.Set("__filename", rt.p.name); err != nil {
+	if err := vm.Set("__filename", rt.p.filename); err != nil {
 		return err
 	}
 	global := vm.GlobalObject()
@@ -43,7 +43,7 @@ func (rt *runtime) installCore() error {
 		if rt.cur == nil {
 			return goja.Undefined()
 		}
-		return rt.toJS(rt.cur.Data())
+		return rt.argvToJS(rt.cur.Data())
 	}), nil, goja.FLAG_FALSE, goja.FLAG_FALSE)
 }
 

@@ -148,6 +148,16 @@ func (rt *runtime) register(v goja.Value) (id int, ok bool) {
 // panics with an *Error giving the script position, for the calling filter's
 // Catch to end the stream with.
 func (rt *runtime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Value {
+	v, err := rt.callValue(s, rt.fns[id], args...)
+	if err != nil {
+		panic(exceptionError(rt.p.name, err))
+	}
+	return v
+}
+
+// callValue calls fn, a function of this runtime, for stream s as call
+// does, and returns what it throws as an error.
+func (rt *runtime) callValue(s *pipeline.Stream, fn goja.Callable, args ...goja.Value) (goja.Value, error) {
 	prev, prevVars := rt.cur, rt.curVars
 	rt.cur, rt.curVars = s, nil
 	defer func() { rt.cur, rt.curVars = prev, prevVars }()
@@ -157,11 +167,7 @@ func (rt *runtime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Val
 			this = rt.toJS(d)
 		}
 	}
-	v, err := rt.fns[id](this, args...)
-	if err != nil {
-		panic(exceptionError(rt.p.name, err))
-	}
-	return v
+	return fn(this, args...)
 }
 
 // varsKey keys a context's variables of one program.
