@@ -158,9 +158,11 @@ func (l *loader) define(name, src string) (*program, error) {
 	if l.root == "" {
 		l.root = filepath.Dir(name)
 	}
-	p := &program{name: name, filename: filepath.Base(name), dir: l.root, code: code, opts: l.opts}
+	// __filename is the path from the root with a leading slash, as Pipy
+	// gives it ("/main.js", "/modules/config.js").
+	p := &program{name: name, filename: "/" + filepath.Base(name), dir: l.root, code: code, opts: l.opts}
 	if rel, err := filepath.Rel(l.root, name); err == nil && filepath.IsLocal(rel) {
-		p.filename = filepath.ToSlash(rel)
+		p.filename = "/" + filepath.ToSlash(rel)
 	}
 	p.logger = l.opts.Logger
 	if p.logger == nil {
@@ -189,6 +191,13 @@ func (l *loader) resolver(p *program) func(string) (*pipeline.Module, error) {
 	}
 	return func(name string) (*pipeline.Module, error) {
 		path := name
+		if rooted := filepath.Join(l.root, name); filepath.IsAbs(name) && rooted != name {
+			// Pipy's module names start with a slash ("/modules/a.js", as
+			// __filename gives them) and are relative to the root.
+			if _, err := os.Stat(rooted); err == nil {
+				path = rooted
+			}
+		}
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(l.root, path)
 			// Not in the root: relative to the script that names it, as

@@ -251,20 +251,7 @@ func (rt *runtime) inbound() goja.Value {
 	o := rt.vm.NewObject()
 	o.Set("id", ctx.Root().ID())
 	setAddr := func(prefix string, a net.Addr) {
-		host, port := "", 0
-		switch a := a.(type) {
-		case *net.TCPAddr:
-			host, port = a.IP.String(), a.Port
-		case nil:
-		default:
-			h, p, err := net.SplitHostPort(a.String())
-			if err == nil {
-				host = h
-				fmt.Sscan(p, &port)
-			} else {
-				host = a.String()
-			}
-		}
+		host, port := splitAddr(a)
 		o.Set(prefix+"Address", host)
 		o.Set(prefix+"Port", port)
 	}
@@ -272,6 +259,23 @@ func (rt *runtime) inbound() goja.Value {
 	setAddr("local", ctx.LocalAddr)
 	v.inbound = o
 	return o
+}
+
+// splitAddr returns the host and port of a connection's address: "" and 0
+// for none.
+func splitAddr(a net.Addr) (host string, port int) {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.String(), a.Port
+	case nil:
+		return "", 0
+	}
+	h, p, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String(), 0
+	}
+	fmt.Sscan(p, &port)
+	return h, port
 }
 
 // ref records, in the definition run, a pipeline named by the builder

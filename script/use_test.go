@@ -162,7 +162,7 @@ pipy()
 	writeFile(t, filepath.Join(dir, "modules"), "a.js", `
 pipy()
 .pipeline('a')
-  .use('modules/b.js', 'b')
+  .use('/modules/b.js', 'b')
   .replaceMessageBody(b => b.toString() + ' ' + __filename)
 `)
 	writeFile(t, filepath.Join(dir, "modules"), "b.js", `
@@ -176,5 +176,5 @@ pipy()
 	h.InputMessage(nil, "").End()
 	msgs := h.Messages()
 	require.Len(t, msgs, 1)
-	assert.Equal(t, "root data modules/b.js modules/a.js main.js", msgs[0].Body.String())
+	assert.Equal(t, "root data /modules/b.js /modules/a.js /main.js", msgs[0].Body.String())
 }
