@@ -56,6 +56,26 @@ func (c *Context) Derive() *Context {
 		id: contextIDs.Add(1), worker: c.worker, parent: c, root: c.root,
 		LocalAddr: c.LocalAddr, RemoteAddr: c.RemoteAddr,
 	}
+	c.inheritInto(d)
+	return d
+}
+
+// Copy returns a new root context (its own id, values, watchers and valves)
+// bound to c's worker, with c's addresses and, as Derive gives, a copy of
+// each Inheritor value visible from c, with c's current state. It is for a
+// stream that serves many connections but should start from the state of
+// the one that opened it (mux's shared stream: Pipy runs it in the opener's
+// context), without tying its flow control to that connection.
+func (c *Context) Copy() *Context {
+	d := NewContext(c.worker)
+	d.LocalAddr, d.RemoteAddr = c.LocalAddr, c.RemoteAddr
+	c.inheritInto(d)
+	return d
+}
+
+// inheritInto gives d a copy of every Inheritor value visible from c, the
+// nearest of each key.
+func (c *Context) inheritInto(d *Context) {
 	for x := c; x != nil; x = x.parent {
 		for k, v := range x.values {
 			in, ok := v.(Inheritor)
@@ -67,7 +87,6 @@ func (c *Context) Derive() *Context {
 			}
 		}
 	}
-	return d
 }
 
 // Inheritor is a context value of which a derived context gets its own copy

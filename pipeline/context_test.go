@@ -91,3 +91,17 @@ func TestPipyDeriveCopiesCurrentInheritableValues(t *testing.T) {
 	grandchild := child.Derive()
 	assert.Equal(t, 3, grandchild.Value(key{"vars"}).(*counter).n, "copied from the nearest context")
 }
+
+func TestContextCopyIsANewRootWithCopiedValues(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	c := pipeline.NewContext(w)
+	c.SetValue(key{"vars"}, &counter{n: 5})
+	c.SetValue(key{"plain"}, 1)
+	d := c.Derive().Copy()
+	assert.Same(t, d, d.Root())
+	assert.Nil(t, d.Parent())
+	assert.NotSame(t, c.Valve(), d.Valve(), "flow control of its own")
+	assert.Equal(t, 5, d.Value(key{"vars"}).(*counter).n)
+	assert.NotSame(t, c.Value(key{"vars"}), d.Value(key{"vars"}))
+	assert.Nil(t, d.Value(key{"plain"}), "only Inheritor values are copied")
+}

@@ -156,7 +156,7 @@
 //     new Session(pipeline) in the script's own module, JSON.decode of a
 //     string, mux and connect options, algo.Cache options, the balancers'
 //     next and an unhealthy-target cache (see installAlgo).
-//   - The balancers remember the targets of at most stickyTags tags each
+//   - The balancers remember the targets of at most 65536 tags each
 //     (the most recently used); Pipy remembers every tag for ever, which
 //     grows without bound when tags are per connection. The round-robin
 //     balancer spreads picks smoothly (weights 5, 1, 1 give a a b a c a a;

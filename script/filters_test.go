@@ -193,3 +193,21 @@ pipy()
 	assert.Equal(t, []string{"3 1,1,1,2,2,2"}, bodies(stats.out),
 		"the quota evaluated once per stream, the dump tag at each event")
 }
+
+func TestPipyMuxSharedStreamSeesTheOpenersVariables(t *testing.T) {
+	m := load(t, `
+pipy({ _target: undefined })
+.pipeline('p')
+  .onMessageStart(e => _target = e.head.target)
+  .mux('upstream', () => 'one')
+.pipeline('upstream')
+  .replaceMessage(msg => new Message(_target + ':' + msg.body.toString()))
+`)
+	w := newWorker(t)
+	a := w.start(find(t, m, "p")).message(map[string]any{"target": "10.0.0.1:80"}, "a")
+	b := w.start(find(t, m, "p")).message(map[string]any{"target": "10.0.0.2:80"}, "b")
+	// As in Pipy, the shared stream starts in the state of the stream that
+	// opened it (connect(() => _target) in Pipy's reverse-proxy recipe).
+	assert.Equal(t, []string{"10.0.0.1:80:a"}, bodies(a.out))
+	assert.Equal(t, []string{"10.0.0.1:80:b"}, bodies(b.out))
+}
