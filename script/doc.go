@@ -152,6 +152,9 @@
 //     nor a function passes [value] as __argv; Pipy drops it. An argv is the
 //     argv of the streams that use started; in Pipy it is set on the
 //     context and stays visible to later use() calls without arguments.
+//   - __inbound outside a connection (a task, a Session it starts) is an
+//     object with empty addresses and port 0; Pipy gives null. Code that
+//     reads it in a task then gets empty values instead of a TypeError.
 //   - Some calls accept more than Pipy's: new SessionEnd(error, message),
 //     new Session(pipeline) in the script's own module, JSON.decode of a
 //     string, mux and connect options, algo.Cache options, the balancers'
