@@ -494,7 +494,10 @@ func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 			})
 		}
 	}
-	var argv []any
+	var argv []any // nil: no arguments, __argv is null
+	if len(args) > 2 {
+		argv = make([]any, 0, len(rest))
+	}
 	for _, a := range rest {
 		if id, ok := rt.register(a); ok {
 			argv = append(argv, &argvFunc{p: rt.p, id: id})

@@ -61,7 +61,7 @@
 // __inbound (id, remoteAddress, remotePort, localAddress, localPort of the
 // connection), __filename ("/" and the path from the main script's folder,
 // as Pipy gives it), __argv (the arguments of the use() that started the
-// stream: see use below) and, in a stream started by fork, `this` (its
+// stream, see use below; null elsewhere) and, in a stream started by fork, `this` (its
 // element of the session data).
 //
 // use(module, pipeline, argv...) takes its arguments as Pipy does: one array

@@ -45,11 +45,16 @@ func (rt *runtime) installCore() error {
 	if err := global.DefineAccessorProperty("__inbound", getter(rt.inbound), nil, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
 		return err
 	}
+	// __argv is null outside a stream that use() started with arguments,
+	// as in Pipy.
 	return global.DefineAccessorProperty("__argv", getter(func() goja.Value {
 		if rt.cur == nil {
-			return goja.Undefined()
+			return goja.Null()
 		}
-		return rt.argvToJS(rt.cur.Data())
+		if argv, ok := rt.cur.Data().([]any); ok && argv != nil {
+			return rt.argvToJS(argv)
+		}
+		return goja.Null()
 	}), nil, goja.FLAG_FALSE, goja.FLAG_FALSE)
 }
 

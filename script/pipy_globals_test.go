@@ -69,3 +69,7 @@ pipy({ _hit: false })
 	require.Len(t, msgs, 1, "%v", h.SessionEnd())
 	assert.Equal(t, "true", msgs[0].Body.String())
 }
+
+func TestPipyArgvIsNullOutsideUse(t *testing.T) {
+	assert.Equal(t, `null`, evalJS(t, `__argv`))
+}
