@@ -123,6 +123,8 @@ func TestJSLoadBalancers(t *testing.T) {
 	h.throws(t, `rr.select.call(lw)`, "TypeError", "expected an algo.RoundRobinLoadBalancer")
 }
 
+// The expected values of the two tests below were checked against Pipy 0.x.
+
 func TestPipyResourcePoolAllocatesOnePerPoolAndTenant(t *testing.T) {
 	h := newFakeHost(t, t.TempDir())
 	h.run(t, `

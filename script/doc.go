@@ -124,8 +124,9 @@
 //
 // The language:
 //   - Arithmetic is standard JavaScript (goja): undefined + 1 is NaN, where
-//     Pipy's own engine gives 1. A second engine's quirks are not worth
-//     copying; write (x || 0) + 1.
+//     Pipy's own engine gives 1, so counts[i]++ on a missing element gives
+//     NaN here. A second engine's quirks are not worth copying; write
+//     counts[i] = (counts[i] || 0) + 1.
 //   - Standard JavaScript is accepted where Pipy's parser is narrower (typeof,
 //     statements and declarations at the top level, and so on).
 //
