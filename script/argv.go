@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dop251/goja"
+	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/pipeline"
 )
 
@@ -48,7 +49,8 @@ func (rt *runtime) argvToJS(x any) goja.Value {
 }
 
 // adopt converts v, a value of runtime from on the same worker, into a value
-// of rt: primitives and plain data are copied, Data is shared, a function is
+// of rt: primitives and plain data are copied, Data and events are shared, a
+// message gets a new object over the same head and body, a function is
 // wrapped (see proxy).
 func (rt *runtime) adopt(from *runtime, v goja.Value) goja.Value {
 	if from == rt || v == nil || isNullish(v) {
@@ -61,8 +63,23 @@ func (rt *runtime) adopt(from *runtime, v goja.Value) goja.Value {
 			})
 	}
 	if o, ok := v.(*goja.Object); ok {
-		if d, ok := o.Export().(*jsData); ok {
-			return rt.NewData(d.d)
+		switch x := o.Export().(type) {
+		case *jsData:
+			return rt.NewData(x.d)
+		case *jsMessage:
+			head := x.head
+			if x.headJS != nil {
+				if h, err := from.headToGo(x.headJS); err == nil {
+					head = h
+				}
+			}
+			return rt.NewMessage(&event.Message{Head: head, Body: x.body, Tail: x.tail})
+		case *jsMessageStart:
+			return rt.eventToJS(x.ev)
+		case *jsMessageEnd:
+			return rt.eventToJS(x.ev)
+		case *jsSessionEnd:
+			return rt.eventToJS(x.ev)
 		}
 	}
 	return rt.toJS(normalize(v.Export()))

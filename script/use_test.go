@@ -91,7 +91,7 @@ pipy()
 .pipeline('read')
   .onMessageStart(() => {
     var got = __argv[1](JSON.decode(os.readFile(__argv[0])), new Data('raw'));
-    __argv[2](got);
+    __argv[2](got, new Message({ n: 1 }, 'body'), new SessionEnd('ReadError'));
   })
 `)
 	writeFile(t, dir, "main.js", `
@@ -99,7 +99,7 @@ pipy({ _g: { greeting: 'none' }, _seen: '' })
 .pipeline('load')
   .use('reader.js', 'read', 'settings.json',
     (config, data) => (_g.greeting = config.greeting, data.toString() + '!'),
-    got => { _seen = got })
+    (got, msg, end) => { _seen = got + ' ' + msg.head.n + msg.body.toString() + ' ' + end.error })
   .replaceMessage(() => new Message(_g.greeting + ' ' + _seen))
 .pipeline('bad')
   .use('reader.js', 'read', 'settings.json', () => { throw new Error('nope') }, () => {})
@@ -110,7 +110,7 @@ pipy({ _g: { greeting: 'none' }, _seen: '' })
 	h.InputMessage(nil, "").End()
 	msgs := h.Messages()
 	require.Len(t, msgs, 1)
-	assert.Equal(t, "hi raw!", msgs[0].Body.String())
+	assert.Equal(t, "hi raw! 1body ReadError", msgs[0].Body.String())
 
 	h = pipelinetest.New(t, find(t, m, "bad"))
 	h.InputMessage(nil, "")
