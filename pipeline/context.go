@@ -9,8 +9,10 @@ var contextIDs atomic.Uint64
 
 // Context is the state of one connection (Pipy's context): an id, the inbound
 // addresses, values that filters and scripts keep, and watchers that
-// Notify re-checks. Streams started by link, fork, use and mux share their
-// parent's Context; demux gives each message a context derived from it.
+// Notify re-checks. Streams started by link, fork and use share their
+// parent's Context; demux gives each message a context derived from it
+// (Derive), and mux starts its shared stream in a copy of the opener's
+// (Copy).
 //
 // A Context belongs to one worker and is used only on it; it is not safe for
 // concurrent use.

@@ -53,11 +53,14 @@
 // value is shared by every context of the worker. Callbacks see them as
 // plain global variables (accessor properties of the global object, reading
 // and writing the slots of the context whose stream is running). Sub-streams
-// of link, fork, use and mux, and a Session, share their parent's context
-// and so its variables. Each message of demux gets a context of its own that
-// starts with a copy of the connection's current values (Pipy's rule: a
-// value set in onMessageStart before demux is seen by the message's
-// pipeline, and what that pipeline sets stays its own). Also defined:
+// of link, fork and use, and a Session, share their parent's context and so
+// its variables. Each message of demux gets a context of its own that starts
+// with a copy of the connection's current values (Pipy's rule: a value set
+// in onMessageStart before demux is seen by the message's pipeline, and what
+// that pipeline sets stays its own). A shared stream of mux starts with a
+// copy of the values of the stream that opened it (Pipy runs it in that
+// stream's context; the copy keeps its flow control apart from that
+// connection's), so connect(() => _target) there finds the opener's target. Also defined:
 // __inbound (id, remoteAddress, remotePort, localAddress, localPort of the
 // connection), __filename ("/" and the path from the main script's folder,
 // as Pipy gives it), __argv (the arguments of the use() that started the
