@@ -161,8 +161,12 @@
 //     reads it in a task then gets empty values instead of a TypeError.
 //   - Some calls accept more than Pipy's: new SessionEnd(error, message),
 //     new Session(pipeline) in the script's own module, JSON.decode of a
-//     string, mux and connect options, algo.Cache options, the balancers'
-//     next and an unhealthy-target cache (see installAlgo).
+//     string, Data's encodings (new Data(text, 'base64'), toString('hex'):
+//     Pipy 0.x ignores the encoding) and new Data([bytes]), mux and connect
+//     options, algo.Cache options, the balancers' next and an
+//     unhealthy-target cache (see installAlgo). console.log prints objects
+//     as JSON and a Message or event with its fields, where Pipy prints
+//     [object Object] and {}.
 //   - The balancers remember the targets of at most 65536 tags each
 //     (the most recently used); Pipy remembers every tag for ever, which
 //     grows without bound when tags are per connection. The round-robin
