@@ -9,8 +9,10 @@ var contextIDs atomic.Uint64
 
 // Context is the state of one connection (Pipy's context): an id, the inbound
 // addresses, values that filters and scripts keep, and watchers that
-// Notify re-checks. Streams started by link, fork, use and mux share their
-// parent's Context; demux gives each message a context derived from it.
+// Notify re-checks. Streams started by link, fork and use share their
+// parent's Context; demux gives each message a context derived from it
+// (Derive), and mux starts its shared stream in a copy of the opener's
+// (Copy).
 //
 // A Context belongs to one worker and is used only on it; it is not safe for
 // concurrent use.
@@ -47,12 +49,53 @@ func NewContext(w *Worker) *Context {
 
 // Derive returns a new context whose parent is c: it has its own id and its
 // own values, sees c's values where it has none, and shares c's root (so
-// Notify and flow control reach it).
+// Notify and flow control reach it). Each value visible from c that is an
+// Inheritor is copied into the new context now, with c's current state
+// (Pipy's rule for demux: a message's context starts from the connection's
+// current variable values, not the declared ones).
 func (c *Context) Derive() *Context {
-	return &Context{
+	d := &Context{
 		id: contextIDs.Add(1), worker: c.worker, parent: c, root: c.root,
 		LocalAddr: c.LocalAddr, RemoteAddr: c.RemoteAddr,
 	}
+	c.inheritInto(d)
+	return d
+}
+
+// Copy returns a new root context (its own id, values, watchers and valves)
+// bound to c's worker, with c's addresses and, as Derive gives, a copy of
+// each Inheritor value visible from c, with c's current state. It is for a
+// stream that serves many connections but should start from the state of
+// the one that opened it (mux's shared stream: Pipy runs it in the opener's
+// context), without tying its flow control to that connection.
+func (c *Context) Copy() *Context {
+	d := NewContext(c.worker)
+	d.LocalAddr, d.RemoteAddr = c.LocalAddr, c.RemoteAddr
+	c.inheritInto(d)
+	return d
+}
+
+// inheritInto gives d a copy of every Inheritor value visible from c, the
+// nearest of each key.
+func (c *Context) inheritInto(d *Context) {
+	for x := c; x != nil; x = x.parent {
+		for k, v := range x.values {
+			in, ok := v.(Inheritor)
+			if !ok {
+				continue
+			}
+			if _, done := d.values[k]; !done {
+				d.SetValue(k, in.Inherit(d))
+			}
+		}
+	}
+}
+
+// Inheritor is a context value of which a derived context gets its own copy
+// when it is made (see Derive), rather than seeing its parent's through
+// Value. Inherit returns the copy for child; it runs on the worker.
+type Inheritor interface {
+	Inherit(child *Context) any
 }
 
 // ID returns the context's process-unique id.

@@ -34,12 +34,13 @@ type Options struct {
 // runtime, and what its definition run declared. Each worker that runs one
 // of its callbacks makes its own runtime from it (see runtimeOf).
 type program struct {
-	name   string // the file name as given; __filename and positions
-	dir    string // relative paths are relative to it (host.BaseDir)
-	code   *goja.Program
-	opts   Options
-	logger *slog.Logger
-	module *pipeline.Module
+	name     string // the file name as given; positions
+	filename string // __filename: the path relative to the root, as Pipy gives it
+	dir      string // the root: relative paths are relative to it (host.BaseDir)
+	code     *goja.Program
+	opts     Options
+	logger   *slog.Logger
+	module   *pipeline.Module
 	// modules resolves module names at run time (Session): unlike
 	// module.Modules, which runs while modules are built, it may be called
 	// from any worker at any time.
@@ -93,6 +94,10 @@ func LoadSource(name, src string, opts Options) (*pipeline.Module, error) {
 // Options.Modules is set, the files it uses, each once.
 type loader struct {
 	opts Options
+	// root is the directory of the first script loaded (the main one). As
+	// in Pipy, which runs in that folder, every relative path is relative
+	// to it: module names in use() and new Session(), files read by scripts.
+	root string
 	// loadMu serialises loads: the first Load, and modules first named by a
 	// Session at run time. Loads nested in a module's Build (modules that
 	// use each other) run under the lock their outermost load took.
@@ -110,6 +115,9 @@ func newLoader(opts Options) *loader {
 // is returned unbuilt: its own Build completes it.
 func (l *loader) module(path string) (*pipeline.Module, error) {
 	key := filepath.Clean(path)
+	if l.root == "" {
+		l.root = filepath.Dir(key)
+	}
 	l.mu.Lock()
 	m := l.mods[key]
 	l.mu.Unlock()
@@ -147,7 +155,15 @@ func (l *loader) define(name, src string) (*program, error) {
 	if err != nil {
 		return nil, syntaxError(name, err)
 	}
-	p := &program{name: name, dir: filepath.Dir(name), code: code, opts: l.opts}
+	if l.root == "" {
+		l.root = filepath.Dir(name)
+	}
+	// __filename is the path from the root with a leading slash, as Pipy
+	// gives it ("/main.js", "/modules/config.js").
+	p := &program{name: name, filename: "/" + filepath.Base(name), dir: l.root, code: code, opts: l.opts}
+	if rel, err := filepath.Rel(l.root, name); err == nil && filepath.IsLocal(rel) {
+		p.filename = "/" + filepath.ToSlash(rel)
+	}
 	p.logger = l.opts.Logger
 	if p.logger == nil {
 		p.logger = slog.Default()
@@ -175,8 +191,24 @@ func (l *loader) resolver(p *program) func(string) (*pipeline.Module, error) {
 	}
 	return func(name string) (*pipeline.Module, error) {
 		path := name
+		if rooted := filepath.Join(l.root, name); filepath.IsAbs(name) && rooted != name {
+			// Pipy's module names start with a slash ("/modules/a.js", as
+			// __filename gives them) and are relative to the root.
+			if _, err := os.Stat(rooted); err == nil {
+				path = rooted
+			}
+		}
 		if !filepath.IsAbs(path) {
-			path = filepath.Join(p.dir, path)
+			path = filepath.Join(l.root, path)
+			// Not in the root: relative to the script that names it, as
+			// sluice used to resolve nested modules.
+			if _, err := os.Stat(path); err != nil {
+				if own := filepath.Join(filepath.Dir(p.name), name); own != path {
+					if _, err := os.Stat(own); err == nil {
+						path = own
+					}
+				}
+			}
 		}
 		m, err := l.module(path)
 		if err != nil {

@@ -148,6 +148,16 @@ func (rt *runtime) register(v goja.Value) (id int, ok bool) {
 // panics with an *Error giving the script position, for the calling filter's
 // Catch to end the stream with.
 func (rt *runtime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Value {
+	v, err := rt.callValue(s, rt.fns[id], args...)
+	if err != nil {
+		panic(exceptionError(rt.p.name, err))
+	}
+	return v
+}
+
+// callValue calls fn, a function of this runtime, for stream s as call
+// does, and returns what it throws as an error.
+func (rt *runtime) callValue(s *pipeline.Stream, fn goja.Callable, args ...goja.Value) (goja.Value, error) {
 	prev, prevVars := rt.cur, rt.curVars
 	rt.cur, rt.curVars = s, nil
 	defer func() { rt.cur, rt.curVars = prev, prevVars }()
@@ -157,11 +167,7 @@ func (rt *runtime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Val
 			this = rt.toJS(d)
 		}
 	}
-	v, err := rt.fns[id](this, args...)
-	if err != nil {
-		panic(exceptionError(rt.p.name, err))
-	}
-	return v
+	return fn(this, args...)
 }
 
 // varsKey keys a context's variables of one program.
@@ -174,10 +180,18 @@ type ctxVars struct {
 	inbound goja.Value
 }
 
+// Inherit gives a context derived from v's (demux) its own shallow copy of
+// v's current values, as Pipy does (pipeline.Inheritor).
+func (v *ctxVars) Inherit(child *pipeline.Context) any {
+	return &ctxVars{ctx: child, vals: slices.Clone(v.vals), inbound: v.inbound}
+}
+
 // vars returns the variables of the running callback's context, giving the
 // context a shallow copy of the declared values on first use. A derived
-// context (demux) gets its own copy rather than its parent's. Outside any
-// stream (top-level code) they are the declared values themselves.
+// context (demux) got a copy of its parent's current values when it was made
+// (Inherit); one made before its parent had any starts from the declared
+// values, which its parent still had. Outside any stream (top-level code)
+// they are the declared values themselves.
 func (rt *runtime) vars() *ctxVars {
 	if rt.curVars != nil {
 		return rt.curVars
@@ -237,20 +251,7 @@ func (rt *runtime) inbound() goja.Value {
 	o := rt.vm.NewObject()
 	o.Set("id", ctx.Root().ID())
 	setAddr := func(prefix string, a net.Addr) {
-		host, port := "", 0
-		switch a := a.(type) {
-		case *net.TCPAddr:
-			host, port = a.IP.String(), a.Port
-		case nil:
-		default:
-			h, p, err := net.SplitHostPort(a.String())
-			if err == nil {
-				host = h
-				fmt.Sscan(p, &port)
-			} else {
-				host = a.String()
-			}
-		}
+		host, port := splitAddr(a)
 		o.Set(prefix+"Address", host)
 		o.Set(prefix+"Port", port)
 	}
@@ -258,6 +259,23 @@ func (rt *runtime) inbound() goja.Value {
 	setAddr("local", ctx.LocalAddr)
 	v.inbound = o
 	return o
+}
+
+// splitAddr returns the host and port of a connection's address: "" and 0
+// for none.
+func splitAddr(a net.Addr) (host string, port int) {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.String(), a.Port
+	case nil:
+		return "", 0
+	}
+	h, p, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String(), 0
+	}
+	fmt.Sscan(p, &port)
+	return h, port
 }
 
 // ref records, in the definition run, a pipeline named by the builder
