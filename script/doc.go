@@ -174,4 +174,27 @@
 //     Pipy gives a b c a a a a): the same shares, fewer bursts. The hashing
 //     balancer hashes with its own function, so a key may map to another
 //     target than in Pipy (still the same one every time).
+//   - An HTTP server stream that fails before its answer started (a callback
+//     throws, an encoder refuses a head) answers 500 naming the cause and
+//     closes; Pipy closes without an answer, which leaves the client guessing.
+//   - encodeDubbo() without an argument encodes each message's own head;
+//     Pipy 0.x ignores the message's head and writes defaults (ids counting
+//     from 0, status 0, a two-way request), against its own description.
+//
+// Encodings (same meaning, other bytes):
+//   - Header names come out lower-case in the order the head holds them;
+//     Pipy's order is scrambled. Connection: keep-alive on HTTP/1.1 and
+//     Connection: close on HTTP/1.0 are left out, being the defaults.
+//   - Object keys iterate in insertion order (JSON.stringify, XML.encode);
+//     Pipy's order is scrambled. JSON.stringify(3.5) is 3.5; Pipy writes
+//     3.500000.
+//   - XML: text and attribute values are escaped (Pipy writes them raw,
+//     which is not XML); an element without attributes has {} (Pipy: null);
+//     adjacent text is one string (Pipy: one per piece the parser saw); a
+//     named node with several children is still written (Pipy: "").
+//   - Hessian: the compact forms Java's encoder writes (short ints,
+//     fixed-length lists, doubles stored as thousandths) where Pipy always
+//     writes 4-byte ints, open-ended lists and 8-byte doubles. Java reads
+//     both; Pipy's own decoder misreads some compact forms, and writes 1e300
+//     as a broken long.
 package script
