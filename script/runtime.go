@@ -26,6 +26,8 @@ type runtime struct {
 	p      *program
 	vm     *goja.Runtime
 	w      *pipeline.Worker // nil for the definition run
+	wd     *watchdog        // w's; nil for the definition run
+	lim    limits           // p's
 	logger *slog.Logger
 	err    error // the worker run failed: every callback fails with it
 
@@ -52,9 +54,12 @@ type runtime struct {
 // newRuntime makes a runtime for p with every global installed. w is the
 // worker it belongs to, or nil for the definition run.
 func newRuntime(p *program, w *pipeline.Worker) (*runtime, error) {
-	rt := &runtime{p: p, vm: goja.New(), w: w, logger: p.logger}
-	if w != nil && p.opts.Logger == nil {
-		rt.logger = w.Logger()
+	rt := &runtime{p: p, vm: goja.New(), w: w, logger: p.logger, lim: p.lim}
+	if w != nil {
+		rt.wd = watchdogOf(w)
+		if p.opts.Logger == nil {
+			rt.logger = w.Logger()
+		}
 	}
 	rt.vm.SetMaxCallStackSize(4096)
 	if err := rt.installCore(); err != nil {
@@ -66,14 +71,25 @@ func newRuntime(p *program, w *pipeline.Worker) (*runtime, error) {
 	return rt, nil
 }
 
-// runTop runs the program's top-level code.
+// runTop runs the program's top-level code, under the time budget.
 func (rt *runtime) runTop() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &Error{File: rt.p.name, Message: fmt.Sprint(r), Err: ErrScript}
 		}
 	}()
-	if _, err := rt.vm.RunProgram(rt.p.code); err != nil {
+	run := func() error {
+		_, err := rt.vm.RunProgram(rt.p.code)
+		return err
+	}
+	if rt.wd == nil {
+		err = runLimited(rt.vm, rt.lim, run)
+	} else {
+		outer := rt.wd.enter(rt)
+		defer rt.wd.exit(rt, outer)
+		err = run()
+	}
+	if err != nil {
 		return exceptionError(rt.p.name, err)
 	}
 	return nil
@@ -144,13 +160,18 @@ func (rt *runtime) register(v goja.Value) (id int, ok bool) {
 }
 
 // call runs callback id for stream s: `this` is the stream's Data (a fork's
-// session data; not use's argv, which scripts read as __argv), and the context variables are s's. A thrown exception
-// panics with an *Error giving the script position, for the calling filter's
-// Catch to end the stream with.
+// session data; not use's argv, which scripts read as __argv), and the context variables are s's. A thrown exception,
+// or an interrupt by the worker's watchdog (time budget, memory limit,
+// worker stopping), panics with an *Error giving the script position, for
+// the calling filter's Catch to end the stream with.
 func (rt *runtime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Value {
 	prev, prevVars := rt.cur, rt.curVars
 	rt.cur, rt.curVars = s, nil
-	defer func() { rt.cur, rt.curVars = prev, prevVars }()
+	outer := rt.wd.enter(rt)
+	defer func() {
+		rt.wd.exit(rt, outer)
+		rt.cur, rt.curVars = prev, prevVars
+	}()
 	this := goja.Undefined()
 	if d := s.Data(); d != nil {
 		if _, argv := d.([]any); !argv { // use's argv is __argv, not this

@@ -26,7 +26,7 @@ type options struct {
 	logLevel                                                   string
 	workers                                                    int
 	guiPort                                                    int
-	drain                                                      time.Duration
+	drain, scriptTimeout                                       time.Duration
 	script                                                     string
 }
 
@@ -45,6 +45,8 @@ Options:
       --reuse-port        listen with SO_REUSEPORT, so that several processes can share the ports
       --workers=N         worker threads (default 1, Pipy's single-threaded semantics)
       --drain=DURATION    how long open connections may take to finish on exit (default 10s)
+      --script-timeout=DURATION
+                          time budget of each script callback (default 1s, 0 = none)
       --gui-port=PORT     serve the development GUI on PORT (not available yet)
 
 Signals: SIGINT/SIGTERM drain and exit; SIGHUP reloads the script.
@@ -66,6 +68,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.workers, "workers", 1, "")
 	fs.IntVar(&o.guiPort, "gui-port", 0, "")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "")
+	fs.DurationVar(&o.scriptTimeout, "script-timeout", script.DefaultTimeout, "")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -129,7 +132,11 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		return 1
 	}
 	load := func() (*pipeline.Module, error) {
-		m, err := script.Load(path, script.Options{Logger: log})
+		timeout := o.scriptTimeout
+		if timeout <= 0 {
+			timeout = -1 // none
+		}
+		m, err := script.Load(path, script.Options{Logger: log, Timeout: timeout})
 		if err != nil {
 			return nil, err
 		}
