@@ -119,8 +119,13 @@ func (d *watchdog) enter(rt *runtime) (outer *runtime) {
 	d.depth++
 	if d.depth == 1 {
 		d.calls++
-		d.cur.Store(rt)
 		d.state.Store(d.calls*stCall | stRunning)
+		// cur is left set between calls (the idle tick clears it), so a
+		// worker running one script stores it once, not twice a call.
+		if old := d.cur.Load(); old != rt {
+			d.cur.Store(rt)
+			d.handOver(old, rt)
+		}
 		if rt.lim.tick > 0 && !d.armed.Load() && d.armed.CompareAndSwap(false, true) {
 			d.timer.Reset(rt.lim.tick)
 		}
@@ -129,12 +134,22 @@ func (d *watchdog) enter(rt *runtime) (outer *runtime) {
 	outer = d.cur.Load()
 	if outer != rt {
 		d.cur.Store(rt)
-		// The timer goroutine may have chosen outer an instant before.
-		if d.state.Load()&stInterrupting != 0 {
-			rt.vm.Interrupt(d.delivered())
-		}
+		d.handOver(outer, rt)
 	}
 	return outer
+}
+
+// handOver is called when cur has just changed from old to rt while a call
+// runs: an interrupt decided an instant before may have gone to old.
+func (d *watchdog) handOver(old, rt *runtime) {
+	if d.state.Load()&stInterrupting == 0 {
+		return
+	}
+	reason := d.delivered()
+	if old != nil && d.depth == 1 {
+		old.vm.ClearInterrupt() // not running: nothing is below rt
+	}
+	rt.vm.Interrupt(reason)
 }
 
 // exit is called on the worker when rt's JS has returned (or panicked).
@@ -154,12 +169,14 @@ func (d *watchdog) exit(rt, outer *runtime) {
 		return
 	}
 	old := d.state.Swap(d.calls * stCall)
-	d.cur.Store(nil)
 	if old&stInterrupting != 0 {
 		// The interrupt may have come after the JS returned: clear it so
 		// that it cannot hit the next callback.
 		d.delivered()
 		rt.vm.ClearInterrupt()
+	}
+	if rt.lim.tick == 0 {
+		d.cur.Store(nil) // no tick will come to release the runtime
 	}
 }
 
@@ -178,8 +195,11 @@ func (d *watchdog) interruptLocked(s uint64, reason error) {
 		return
 	}
 	d.reason = reason
-	// Not nil: cur is set before the state says running and cleared after.
-	d.cur.Load().vm.Interrupt(reason)
+	// cur may lag behind the state for an instant as a call begins; then
+	// enter sees stInterrupting and delivers the interrupt (handOver).
+	if rt := d.cur.Load(); rt != nil {
+		rt.vm.Interrupt(reason)
+	}
 }
 
 // interrupt stops the running callback at once (pipeline.Worker.Interrupt).
@@ -194,15 +214,24 @@ func (d *watchdog) check() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := d.state.Load()
-	rt := d.cur.Load()
-	if s&stRunning == 0 || rt == nil {
+	if s&stRunning == 0 {
+		// Idle: release the runtime (a reloaded script's is collected) and
+		// stop ticking.
 		d.armed.Store(false)
-		// A call that began just now saw armed set and left the timer to us.
-		if s2 := d.state.Load(); s2&stRunning != 0 {
-			if rt := d.cur.Load(); rt != nil && rt.lim.tick > 0 && d.armed.CompareAndSwap(false, true) {
-				d.timer.Reset(rt.lim.tick)
+		old := d.cur.Swap(nil)
+		if d.state.Load()&stRunning != 0 {
+			// A call began meanwhile. It may have found old in cur and left
+			// it, and it may have found armed set and left the timer to us.
+			d.cur.CompareAndSwap(nil, old)
+			if d.armed.CompareAndSwap(false, true) {
+				d.timer.Reset(maxTick)
 			}
 		}
+		return
+	}
+	rt := d.cur.Load()
+	if rt == nil { // a call is beginning: look again soon
+		d.timer.Reset(maxTick)
 		return
 	}
 	now := time.Now()

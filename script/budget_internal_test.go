@@ -76,3 +76,16 @@ func TestWatchdogEnterAfterDecision(t *testing.T) {
 	_, err = a.vm.RunString("1 + 1")
 	require.NoError(t, err)
 }
+
+// BenchmarkWatchdogEnterExit measures what the budget adds to each callback
+// call: the bookkeeping around an outermost call, the timer armed.
+func BenchmarkWatchdogEnterExit(b *testing.B) {
+	d := newTestWatchdog()
+	rt := &runtime{vm: goja.New(), lim: limits{budget: time.Second, tick: 50 * time.Millisecond}}
+	b.ReportAllocs()
+	for range b.N {
+		outer := d.enter(rt)
+		d.exit(rt, outer)
+	}
+	d.timer.Stop()
+}
