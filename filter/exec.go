@@ -39,8 +39,9 @@ import (
 // exit also kills what is left of its group, so a child left running in the
 // background cannot hold the stream open; and the process gets a
 // parent-death signal (SIGKILL), so it does not outlive sluice even when
-// sluice is killed with SIGKILL. What the process itself started survives
-// that last case: the kernel kills only the direct child. Standard input is written by a goroutine; what waits for it is bounded
+// sluice is killed with SIGKILL. The kernel kills only that direct child:
+// what it started survives, unless StartExecReaper was called (the sluice
+// command does), which starts a helper that kills the groups. Standard input is written by a goroutine; what waits for it is bounded
 // through the context's Valve, so a process that reads slowly pauses the
 // reading of the connections feeding it, and the process's output is not
 // read while the stream's output is congested.
@@ -161,6 +162,7 @@ func (e *execInst) start() bool {
 	}
 	e.cmd = cmd
 	e.proc = &execProc{p: cmd.Process, exited: make(chan struct{})}
+	reaperTell('+', cmd.Process.Pid)
 	e.done = make(chan struct{})
 	e.room = make(chan struct{}, 1)
 	e.in = &execStdin{w: stdin, kick: make(chan struct{}, 1), done: e.done, ack: e.written, w0: e.s.Worker()}
@@ -302,6 +304,7 @@ func (p *execProc) reap(cmd *exec.Cmd) error {
 	p.mu.Lock()
 	p.gone = true
 	p.mu.Unlock()
+	reaperTell('-', p.p.Pid)
 	return cmd.Wait()
 }
 

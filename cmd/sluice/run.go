@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/script"
 )
@@ -158,6 +159,9 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 	if o.verify {
 		fmt.Fprintf(stdout, "sluice: %s is valid\n", path)
 		return 0
+	}
+	if err := filter.StartExecReaper(); err != nil {
+		log.Warn("exec: processes' children may outlive a killed sluice", "err", err)
 	}
 	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: o.workers, WorkerOptions: pipeline.WorkerOptions{Logger: log}})
 	if err != nil {
