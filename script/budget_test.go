@@ -184,3 +184,41 @@ pipy()
 	_, err = io.ReadAll(c)
 	require.NoError(t, err, "the connection was closed")
 }
+
+// TestInterruptsLeaveNoStaleState interrupts a worker over and over while
+// it runs short callbacks (some fail, as they are interrupted), then checks
+// that once the interrupts stop every callback succeeds: no interrupt is
+// left over for a later callback. Run it with -race.
+func TestInterruptsLeaveNoStaleState(t *testing.T) {
+	m := load(t, spinScript, script.Options{Timeout: 5 * time.Millisecond})
+	w := newWorker(t)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				w.w.Interrupt()
+			}
+		}
+	}()
+	interrupted := 0
+	for range 300 {
+		s := w.start(find(t, m, "p")).message(nil, "x").end()
+		if se := sessionEnd(s.out); se != nil && se.Err != event.NoError {
+			require.ErrorIs(t, se.Cause, script.ErrInterrupted)
+			interrupted++
+		}
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("%d of 300 streams interrupted", interrupted)
+	for range 100 {
+		s := w.start(find(t, m, "p")).message(nil, "x").end()
+		require.Equal(t, []string{"ok:x"}, bodies(s.out))
+	}
+}

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -97,7 +98,8 @@ func (rt *runtime) runTop() (err error) {
 
 // runtimeOf returns the runtime of p on s's worker, making it on first use.
 // It panics (the filter's Catch turns that into a runtime-error SessionEnd)
-// when the worker's run of the script failed.
+// when the worker's run of the script failed (for good, unless it failed
+// because the worker was interrupted).
 func (p *program) runtimeOf(s *pipeline.Stream) *runtime {
 	w := s.Worker()
 	var rt *runtime
@@ -105,8 +107,12 @@ func (p *program) runtimeOf(s *pipeline.Stream) *runtime {
 		rt = v.(*runtime)
 	} else {
 		// Only w itself stores w's runtime, so there is no race to make it.
+		// A run interrupted because the worker was stopping is not kept: the
+		// next callback tries again.
 		rt = p.workerRuntime(w)
-		p.runtimes.Store(w, rt)
+		if !errors.Is(rt.err, ErrInterrupted) {
+			p.runtimes.Store(w, rt)
+		}
 	}
 	if rt.err != nil {
 		panic(rt.err)
