@@ -197,4 +197,19 @@
 //     writes 4-byte ints, open-ended lists and 8-byte doubles. Java reads
 //     both; Pipy's own decoder misreads some compact forms, and writes 1e300
 //     as a broken long.
+//
+// # Budgets
+//
+// Each callback call, and a script's top-level code, runs under a time
+// budget (Options.Timeout, 1 s by default): past it the JavaScript is
+// interrupted (goja's Runtime.Interrupt) and the callback fails as if it had
+// thrown, with an *Error wrapping ErrTimeout at the position where it was
+// stopped. One watchdog per worker does it: each call only stores a couple
+// of atomics, and a timer ticks (every quarter budget, at most 50 ms) only
+// while callbacks run. The same tick interrupts a callback that runs while
+// the heap is over Options.MemoryLimit (ErrMemoryLimit), and a worker being
+// stopped (pipeline.Worker.Interrupt) interrupts its running callback
+// (ErrInterrupted). Goja has no allocation limit of its own, so the memory
+// guard is a heuristic on the process's heap, and a single native step
+// (a string repeated a billion times) cannot be interrupted until it ends.
 package script

@@ -27,6 +27,15 @@ var (
 	// a different configuration than the first run did (for instance because
 	// its top-level code depends on time or randomness).
 	ErrMismatch = errors.New("script: configuration differs between runs")
+	// ErrTimeout is wrapped when a callback, or a script's top-level code,
+	// runs past its time budget (Options.Timeout) and is interrupted.
+	ErrTimeout = errors.New("script: time budget exceeded")
+	// ErrMemoryLimit is wrapped when a callback is interrupted because the
+	// heap grew over the memory limit (Options.MemoryLimit) while it ran.
+	ErrMemoryLimit = errors.New("script: memory limit exceeded")
+	// ErrInterrupted is wrapped when a callback is interrupted because its
+	// worker is stopping (pipeline.Worker.Interrupt).
+	ErrInterrupted = errors.New("script: interrupted")
 	// ErrNotOnWorker is wrapped when something that needs a worker (a
 	// Session's input) is used while the script is being loaded.
 	ErrNotOnWorker = errors.New("script: not on a worker")
@@ -100,6 +109,17 @@ func syntaxError(name string, err error) error {
 // into an *Error located at the innermost script frame. A Go error thrown
 // into the script (and not caught) is kept as the cause.
 func exceptionError(name string, err error) error {
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		// Interrupted (budget.go): the cause is the reason, the position
+		// is where the script was when it stopped.
+		e := &Error{File: name, Message: fmt.Sprint(ie.Value()), Err: ErrScript}
+		if cause, ok := ie.Value().(error); ok {
+			e.Err = fmt.Errorf("%w: %w", ErrScript, cause)
+		}
+		e.locate(name, ie.Stack())
+		return e
+	}
 	var ex *goja.Exception
 	if !errors.As(err, &ex) {
 		return &Error{File: name, Message: err.Error(), Err: err}
@@ -119,15 +139,20 @@ func exceptionError(name string, err error) error {
 			e.Err = fmt.Errorf("%w: %w", ErrScript, cause)
 		}
 	}
-	for _, f := range ex.Stack() {
+	e.locate(name, ex.Stack())
+	return e
+}
+
+// locate sets e's position to the innermost script frame of stack.
+func (e *Error) locate(name string, stack []goja.StackFrame) {
+	for _, f := range stack {
 		p := f.Position()
 		if p.Line > 0 {
 			e.File, e.Line, e.Column = p.Filename, p.Line, p.Column
 			if e.File == "" {
 				e.File = name
 			}
-			break
+			return
 		}
 	}
-	return e
 }
