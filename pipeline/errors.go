@@ -15,3 +15,12 @@ var (
 	// ErrNotBuilt is returned when a module is started before Build.
 	ErrNotBuilt = errors.New("pipeline: module not built")
 )
+
+// Errors of Outbound.
+var (
+	// ErrBufferLimit is wrapped when an Outbound has more bytes to hold
+	// before its connection is up than its BufferLimit allows.
+	ErrBufferLimit = errors.New("pipeline: buffer limit exceeded")
+	// ErrTimeout is wrapped when one of an Outbound's timeouts expires.
+	ErrTimeout = errors.New("pipeline: timeout")
+)
