@@ -25,8 +25,12 @@ import (
 // events are not passed on: the output is what the remote sends, as Data,
 // then one SessionEnd when the remote closes or the connection fails.
 //
-// An input SessionEnd with an error closes the connection at once and is
-// passed on. One without an error half-closes the connection (TCP FIN) once
+// An input SessionEnd before anything was sent passes on (a decoder's
+// refusal reaches the encoder that answers it). Later, one with a
+// ProtocolError (a decoder refusing a request) half-closes the connection
+// and passes on once the remote has closed, so that the requests before it
+// are answered first; one with any other error closes the connection at once
+// and is passed on. One without an error half-closes the connection (TCP FIN) once
 // everything is written, and the stream stays open until the remote closes
 // its side, except in a stream with a derived context (a demux request
 // stream, whose owner closes it once answered): there the end of a request
@@ -149,7 +153,9 @@ func (c *connectInst) Input(evt event.Event) {
 	if e, ok := evt.(*event.SessionEnd); ok {
 		switch {
 		case !c.started:
-			c.o.Close(nil) // nothing was sent: no connection
+			c.o.Close(e) // nothing was sent: no connection; the end passes on
+		case e.Err == event.ProtocolError:
+			c.o.EndWith(e) // a refused request: the ones before it are still answered
 		case e.Err != event.NoError:
 			c.o.Close(e)
 		case c.s.Context().Root() == c.s.Context():

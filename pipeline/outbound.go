@@ -127,8 +127,9 @@ type Outbound struct {
 	state outboundState
 
 	target   string
-	buf      event.Data // held until the connection is up
-	ending   bool       // End was called
+	buf      event.Data        // held until the connection is up
+	ending   bool              // End was called
+	endWith  *event.SessionEnd // EndWith's: replaces the remote's clean end
 	attempts int
 	timer    Timer // connect timeout or retry delay
 	cancel   context.CancelFunc
@@ -241,6 +242,19 @@ func (o *Outbound) End() {
 	if o.state == outboundUp {
 		o.sock.End(true)
 	}
+}
+
+// EndWith is End, and e (an error the user's input ended with, such as a
+// request refused by a decoder) goes out in place of the remote's clean
+// end, after everything the remote sends: what is owed is still answered.
+// Before Dial, e goes out at once.
+func (o *Outbound) EndWith(e *event.SessionEnd) {
+	if o.state == outboundIdle {
+		o.Close(e)
+		return
+	}
+	o.endWith = e
+	o.End()
 }
 
 // Close closes the connection now and sends e out, if not nil, as the last
@@ -370,7 +384,9 @@ func (o *Outbound) fromRemote(evt event.Event) {
 		}
 		o.out.Input(e)
 	case *event.SessionEnd:
-		if e.Err != event.NoError {
+		if e.Err == event.NoError && o.endWith != nil {
+			e = o.endWith
+		} else if e.Err != event.NoError {
 			o.s.Logger().Warn(o.opts.Name+": connection failed", "target", o.target, "kind", e.Err.String(), "err", e.Message)
 		}
 		o.end(e)

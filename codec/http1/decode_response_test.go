@@ -48,7 +48,8 @@ func TestDecodeResponseUpstreamFailure(t *testing.T) {
 		{event.ConnectionRefused, 503},
 		{event.ReadError, 502},
 		{event.Unauthorized, 401},
-		{event.Timeout, 500},
+		{event.Timeout, 504},
+		{event.WriteError, 502},
 		{event.RuntimeError, 500},
 		{event.UnknownError, 500},
 	}
