@@ -576,6 +576,7 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	if err := readDurations(o, []durationField{
 		{"retryDelay", &opts.RetryDelay},
 		{"connectTimeout", &opts.ConnectTimeout},
+		{"answerTimeout", &opts.AnswerTimeout},
 		{"readTimeout", &opts.ReadTimeout},
 		{"writeTimeout", &opts.WriteTimeout},
 		{"idleTimeout", &opts.IdleTimeout},

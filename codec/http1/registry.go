@@ -9,5 +9,6 @@ func Infos() []pipeline.Info {
 		(&DecodeResponseFilter{}).Info(),
 		(&EncodeRequestFilter{}).Info(),
 		(&EncodeResponseFilter{}).Info(),
+		muxHTTPInfo,
 	}
 }
