@@ -32,6 +32,7 @@ func bindingTable() []binding {
 		{"connect", bindConnect},
 		{"demux", bindDemux},
 		{"mux", bindMux},
+		{"muxHTTP", bindMuxHTTP},
 		{"fork", bindFork},
 		{"link", bindLink},
 		{"use", bindUse},
