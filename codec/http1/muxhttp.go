@@ -151,7 +151,8 @@ type muxHTTPInst struct {
 // poolReq is one request and its answer.
 type poolReq struct {
 	m          *muxHTTPInst
-	pool       *poolTarget
+	target     string
+	pool       *poolTarget // set when it is given to the pool
 	conn       *poolConn
 	method     string
 	close      bool // the request asked to close the connection
@@ -204,7 +205,7 @@ func (m *muxHTTPInst) start(e *event.MessageStart) {
 	if m.f.fn != nil && !m.callTarget(e.Head, &target) {
 		return
 	}
-	r := &poolReq{m: m, pool: poolOf(m.s, m.f, target), method: "GET"}
+	r := &poolReq{m: m, target: target, method: "GET"}
 	if h, err := RequestHeadOf(e.Head); err == nil {
 		r.method = h.Method
 		r.close = !h.KeepAlive()
@@ -239,6 +240,7 @@ func (m *muxHTTPInst) dispatch() {
 		if !r.dispatched {
 			r.dispatched = true
 			m.inflight++
+			r.pool = poolOf(m.s, m.f, r.target)
 			r.pool.acquire(r)
 		}
 	}

@@ -18,6 +18,7 @@ type poolKey struct{ f *MuxHTTPFilter }
 
 // poolTarget is the pool of one target on one worker.
 type poolTarget struct {
+	table   map[string]*poolTarget // the worker's, which holds this one
 	f       *MuxHTTPFilter
 	w       *pipeline.Worker
 	target  string
@@ -30,7 +31,7 @@ func poolOf(s *pipeline.Stream, f *MuxHTTPFilter, target string) *poolTarget {
 	table := s.Worker().Local(poolKey{f}, func() any { return map[string]*poolTarget{} }).(map[string]*poolTarget)
 	p := table[target]
 	if p == nil {
-		p = &poolTarget{f: f, w: s.Worker(), target: target}
+		p = &poolTarget{table: table, f: f, w: s.Worker(), target: target}
 		table[target] = p
 	}
 	return p
@@ -131,6 +132,9 @@ func (p *poolTarget) gone(c *poolConn) {
 		r := p.waiters[0]
 		p.waiters = p.waiters[1:]
 		p.open().assign(r)
+	}
+	if p.total == 0 && p.table[p.target] == p {
+		delete(p.table, p.target) // targets from a function do not pile up
 	}
 }
 
@@ -259,9 +263,10 @@ func (c *poolConn) fail(end *event.SessionEnd) {
 		r.cut(end)
 	case r.reused && r.retries < c.p.f.opts.MaxConns && r.idempotent() && end.Err != event.Timeout:
 		r.retries++
-		r.held = r.sent
+		r.held = append([]event.Event(nil), r.sent...)
 		poolStats.retried.Add(1)
-		c.p.acquireFresh(r)
+		r.pool = poolOf(r.m.s, r.m.f, r.target) // c's may have been let go
+		r.pool.acquireFresh(r)
 	default:
 		status := failureStatus(end.Err)
 		if end.Err == event.NoError || end.Err == event.ProtocolError {
