@@ -114,11 +114,13 @@ func (s *Server) init() {
 // (HTTP/1) are drained: each closes at its next request boundary, once the
 // requests it has received are answered (see RequestTracker), so that every
 // request after the reload runs on p once its connection's current request
-// is done. Plain byte streams keep their pipeline until they end.
+// is done. Plain byte streams keep their pipeline until they end. It
+// returns once every open connection has been asked to drain, so it must
+// not be called on a worker of the server's group.
 func (s *Server) SetPipeline(p *Pipeline) {
 	s.init()
 	if s.pipeline.Swap(p) != p {
-		s.drainConns(p)
+		s.drainConns(p, true)
 	}
 }
 
@@ -264,13 +266,23 @@ func (sc *serverConn) drain() {
 }
 
 // drainConns drains every connection not running pipeline keep (nil: all).
-func (s *Server) drainConns(keep *Pipeline) {
+// With wait, it returns once every one of them has been asked; it must not
+// be called on a worker then.
+func (s *Server) drainConns(keep *Pipeline, wait bool) {
+	var wg sync.WaitGroup
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for sc := range s.conns {
 		if keep == nil || sc.p != keep {
-			sc.w.Post(sc.drain)
+			wg.Add(1)
+			sc.w.Post(func() {
+				defer wg.Done()
+				sc.drain()
+			})
 		}
+	}
+	s.mu.Unlock()
+	if wait {
+		wg.Wait()
 	}
 }
 
@@ -365,7 +377,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.shutdown.Store(true)
 	s.closeListeners()
-	s.drainConns(nil)
+	s.drainConns(nil, false)
 	done := make(chan struct{})
 	go func() {
 		s.active.Wait()

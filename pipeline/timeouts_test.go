@@ -90,6 +90,7 @@ func (r *timeoutRig) barrier() {
 
 // advance moves the clock and lets the worker run what the timers posted.
 func (r *timeoutRig) advance(d time.Duration) {
+	r.barrier()                   // a batch whose output the client has read may still be finishing
 	r.clock.Advance(d, r.barrier) // each timer's work is done before the clock moves on
 	r.barrier()
 }
