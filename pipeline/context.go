@@ -29,6 +29,7 @@ type Context struct {
 	valve    *Valve         // on the root only
 	retValve *Valve         // on the root only
 	tracker  RequestTracker // on the root only
+	connOpts ConnOptions    // on the root only
 
 	notifying, again bool
 	scratch          []*watcher
@@ -186,6 +187,11 @@ type RequestTracker interface {
 	// "Connection: close"). A connection switched to a tunnel ignores it.
 	Drain()
 }
+
+// ConnOptions returns the options of c's inbound connection as its Server
+// was given them (zero values not replaced by defaults), or the zero value
+// for a context that did not come from a Server.
+func (c *Context) ConnOptions() ConnOptions { return c.root.connOpts }
 
 // SetRequestTracker makes t the request tracker of c's connection (stored on
 // c's root). A later call replaces it; nil removes it.

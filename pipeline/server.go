@@ -232,6 +232,7 @@ func (s *Server) start(c net.Conn) *serverConn {
 	sc.w.Post(func() {
 		ctx := NewContext(sc.w)
 		ctx.LocalAddr, ctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
+		ctx.connOpts = opts
 		sc.st = NewStream(p, ctx, sc)
 		if sc.st.Ended() { // a filter failed to start: nothing to serve
 			c.Close()

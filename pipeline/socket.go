@@ -53,6 +53,15 @@ type ConnOptions struct {
 	// DefaultIdleTimeout, a negative value no limit. It is timed on the
 	// worker's clock. Outbound sockets ignore it.
 	IdleTimeout time.Duration
+	// HeadTimeout and BodyTimeout are for the request decoder of the
+	// connection's pipeline (decodeHttpRequest), which reads them from
+	// Context.ConnOptions where its own setting is zero: the time a request
+	// head may take from its first byte (408 after it, nginx's
+	// client_header_timeout), and the time a request body may go without
+	// progress (408, nginx's client_body_timeout). Zero means the decoder's
+	// defaults (10 s and 30 s), a negative value no limit. The socket itself
+	// ignores them.
+	HeadTimeout, BodyTimeout time.Duration
 	// HandshakeTimeout ends a TLS connection (a *tls.Conn: a Server with
 	// TLS makes them, as does tls.NewListener) with a Timeout SessionEnd
 	// when its handshake has not completed in that long, so that clients

@@ -1,6 +1,7 @@
 package http1
 
 import (
+	"cmp"
 	"errors"
 	"time"
 
@@ -61,12 +62,15 @@ type DecodeRequestFilter struct {
 	// (8 KiB request line, 64 KiB head, 100 fields).
 	Options Options
 	// HeadTimeout bounds the time from the first byte of a head to its
-	// end. Zero means DefaultHeadTimeout (10s); a negative value, no limit.
+	// end. Zero means the connection's ConnOptions.HeadTimeout (a listen
+	// option) or, if that is zero too, DefaultHeadTimeout (10s); a negative
+	// value, no limit.
 	HeadTimeout time.Duration
 	// BodyTimeout bounds the time between two reads of a request body, and
 	// from the end of a head to the first byte of its body (time while the
 	// pipeline pauses reading, its upstream being slow, does not count).
-	// Zero means DefaultBodyTimeout (30s); a negative value, no limit.
+	// Zero means the connection's ConnOptions.BodyTimeout or, if that is
+	// zero too, DefaultBodyTimeout (30s); a negative value, no limit.
 	BodyTimeout time.Duration
 }
 
@@ -80,14 +84,9 @@ func (f *DecodeRequestFilter) Info() pipeline.Info {
 
 // New returns the filter's instance for stream s.
 func (f *DecodeRequestFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	timeout := f.HeadTimeout
-	if timeout == 0 {
-		timeout = DefaultHeadTimeout
-	}
-	bodyTimeout := f.BodyTimeout
-	if bodyTimeout == 0 {
-		bodyTimeout = DefaultBodyTimeout
-	}
+	co := s.Context().ConnOptions()
+	timeout := cmp.Or(f.HeadTimeout, co.HeadTimeout, DefaultHeadTimeout)
+	bodyTimeout := cmp.Or(f.BodyTimeout, co.BodyTimeout, DefaultBodyTimeout)
 	d := &decodeRequest{s: s, next: next, timeout: timeout, bodyTimeout: bodyTimeout, dec: NewRequestDecoder(f.Options)}
 	d.conn = &serverConn{dec: d.dec}
 	s.Context().SetValue(serverKey{}, d.conn)

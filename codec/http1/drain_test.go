@@ -24,7 +24,7 @@ import (
 // clockServer serves p on 127.0.0.1:0 on one worker with a manual clock, and
 // returns a connection to it and a function that advances the clock,
 // letting the worker run what each timer posts.
-func clockServer(t *testing.T, p *pipeline.Pipeline) (c net.Conn, advance func(time.Duration), w *pipeline.Worker) {
+func clockServer(t *testing.T, p *pipeline.Pipeline, opts ...pipeline.ConnOptions) (c net.Conn, advance func(time.Duration), w *pipeline.Worker) {
 	t.Helper()
 	clock := pipelinetest.NewClock()
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Clock: clock, Logger: pipelinetest.TestLogger(t)})
@@ -35,6 +35,9 @@ func clockServer(t *testing.T, p *pipeline.Pipeline) (c net.Conn, advance func(t
 		return next
 	}}
 	srv := pipeline.NewServer(pipeline.New(p.Name, append([]pipeline.Filter{signal}, p.Filters...)...), g)
+	for _, o := range opts {
+		srv.Conn = o
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -91,17 +94,22 @@ func TestIdleKeepAliveConnectionIsClosed(t *testing.T) {
 	}
 }
 
+func TestListenBodyTimeoutReachesTheDecoder(t *testing.T) {
+	opts := pipeline.ConnOptions{BodyTimeout: 5 * time.Second}
+	seen, got := seenFilter[*event.MessageStart]()
+	c, advance, _ := clockServer(t, pipeline.New("http", DecodeRequest(), seen, responder(echo), EncodeResponse(nil)), opts)
+	fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\ntrickle")
+	<-got
+	advance(5 * time.Second)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil || resp.StatusCode != 408 {
+		t.Fatalf("want a 408 after the listener's body timeout, got %v", err)
+	}
+}
+
 func TestSlowAnswerIsNotIdle(t *testing.T) {
 	hold, release := holding()
-	got := make(chan struct{}, 1)
-	seen := &funcFilter{name: "seen", new: func(_ *pipeline.Stream, next pipeline.Target) pipeline.Target {
-		return pipeline.TargetFunc(func(evt event.Event) {
-			if _, ok := evt.(*event.MessageEnd); ok {
-				got <- struct{}{}
-			}
-			next.Input(evt)
-		})
-	}}
+	seen, got := seenFilter[*event.MessageEnd]()
 	c, advance, w := clockServer(t, pipeline.New("http", DecodeRequest(), seen, hold, responder(echo), EncodeResponse(nil)))
 	fmt.Fprintf(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
 	<-got
@@ -111,6 +119,20 @@ func TestSlowAnswerIsNotIdle(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("the request waiting for its answer was cut: %v", err)
 	}
+}
+
+// seenFilter returns a filter that passes everything on and signals on got
+// each time an event of type T passes.
+func seenFilter[T event.Event]() (f pipeline.Filter, got chan struct{}) {
+	got = make(chan struct{}, 16)
+	return &funcFilter{name: "seen", new: func(_ *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		return pipeline.TargetFunc(func(evt event.Event) {
+			if _, ok := evt.(T); ok {
+				got <- struct{}{}
+			}
+			next.Input(evt)
+		})
+	}}, got
 }
 
 // Graceful stop and reload under load, on the wall clock.
