@@ -51,7 +51,9 @@ type ConnOptions struct {
 	// whereas a plain byte stream (a TCP proxy) is idle when nothing moves
 	// either way, however long the upstream takes. Zero means
 	// DefaultIdleTimeout, a negative value no limit. It is timed on the
-	// worker's clock. Outbound sockets ignore it.
+	// worker's clock. Outbound sockets ignore it, and so does a connection
+	// a Relayer carries (connect alone): set IdleTimeout or WriteTimeout
+	// explicitly to keep such a connection on the event path, timed.
 	IdleTimeout time.Duration
 	// HeadTimeout and BodyTimeout are for the request decoder of the
 	// connection's pipeline (decodeHttpRequest), which reads them from
