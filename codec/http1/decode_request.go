@@ -36,10 +36,11 @@ const DefaultBodyTimeout = 30 * time.Second
 // and later input is dropped. A head not complete within HeadTimeout of its
 // first byte does the same with kind Timeout and a *SyntaxError of status 408
 // wrapping ErrHeadTimeout, and a body that makes no progress for BodyTimeout
-// with a 408 wrapping ErrBodyTimeout. In every case encodeHttpResponse, further down the
-// same stream (or in a context derived from it), answers the client with the
-// error's status (400, 408, 414, 431, 501, 505) and "Connection: close" before
-// passing the SessionEnd on, unless a response is being written then.
+// with a 408 wrapping ErrBodyTimeout. In every case encodeHttpResponse,
+// further down the same stream (or in a context derived from it), answers
+// the client with the error's status (400, 408, 414, 431, 501, 505) and
+// "Connection: close" before passing the SessionEnd on, unless a response is
+// being written then.
 //
 // The filter shares, through the stream's context, what each request
 // requires of its response (HEAD, Connection: close, HTTP/1.0, CONNECT) with
