@@ -184,8 +184,12 @@ type RequestTracker interface {
 	// Drain asks the connection to close at its next request boundary: now
 	// when no request is in flight, otherwise once the answers to the
 	// requests already received are written (an HTTP/1 response then says
-	// "Connection: close"). A connection switched to a tunnel ignores it.
-	Drain()
+	// "Connection: close"). A connection that has not received a byte of a
+	// request yet closes now when stopping is set (Shutdown); otherwise (a
+	// reload) it answers its first request and closes after it, since a
+	// client does not retry a request lost on a fresh connection as it does
+	// on a reused one. A connection switched to a tunnel ignores it.
+	Drain(stopping bool)
 }
 
 // ConnOptions returns the options of c's inbound connection as its Server

@@ -262,7 +262,8 @@ func (sc *serverConn) drain() {
 		return
 	}
 	if t := sc.st.Context().RequestTracker(); t != nil {
-		sc.st.runTask(t.Drain)
+		stopping := sc.srv.shutdown.Load()
+		sc.st.runTask(func() { t.Drain(stopping) })
 	}
 }
 

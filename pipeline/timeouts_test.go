@@ -151,7 +151,7 @@ func TestIdleTimeoutNegativeMeansNoLimit(t *testing.T) {
 type busyTracker struct{}
 
 func (busyTracker) Busy() bool { return true }
-func (busyTracker) Drain()     {}
+func (busyTracker) Drain(bool) {}
 
 // tracked gives each stream's context a busyTracker.
 type tracked struct{}

@@ -51,7 +51,8 @@ const DefaultBodyTimeout = 30 * time.Second
 // flight from the first byte of its head until its response is written
 // (while it is, the connection is not idle for ConnOptions.IdleTimeout), and
 // a drained connection (Server.Shutdown, a reload) closes at once when no
-// request is in flight, otherwise after the response to the last request
+// request is in flight (on a reload, a connection that has not had a request
+// yet waits for its first), otherwise after the response to the last request
 // received, which says "Connection: close". A connection switched to a
 // tunnel is a plain byte stream: never busy, never drained. A pipeline
 // whose requests are not answered by encodeHttpResponse stays busy.
@@ -244,13 +245,16 @@ func (d *decodeRequest) Busy() bool {
 }
 
 // Drain closes the connection at its next request boundary
-// (pipeline.RequestTracker).
-func (d *decodeRequest) Drain() {
+// (pipeline.RequestTracker): a fresh one, unless stopping, after its first
+// request.
+func (d *decodeRequest) Drain(stopping bool) {
 	if d.done || d.s.Ended() || d.conn.tunnel() {
 		return
 	}
 	d.conn.draining = true
-	d.closeIfDrained()
+	if stopping || d.heads > 0 {
+		d.closeIfDrained()
+	}
 }
 
 // closeIfDrained ends the stream once a drained connection has no request

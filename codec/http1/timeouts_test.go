@@ -100,7 +100,7 @@ func TestServerDrainClosesAfterTheRequestInFlight(t *testing.T) {
 	hold, release := holding()
 	h := pipelinetest.Of(t, DecodeRequest(), hold, responder(echo), EncodeResponse(nil))
 	h.InputString("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
-	h.Stream.Context().RequestTracker().Drain()
+	h.Stream.Context().RequestTracker().Drain(false)
 	if h.Ended() {
 		t.Fatal("drained with requests in flight")
 	}
@@ -120,7 +120,7 @@ func TestServerDrainWaitsForTheBody(t *testing.T) {
 		return echo(req, body)
 	})
 	h.InputString("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nh")
-	h.Stream.Context().RequestTracker().Drain()
+	h.Stream.Context().RequestTracker().Drain(false)
 	if h.Ended() {
 		t.Fatal("drained in the middle of a body")
 	}
@@ -137,9 +137,27 @@ func TestServerDrainClosesAnIdleConnectionAtOnce(t *testing.T) {
 	h := server(t, DecodeRequest(), nil)
 	h.InputString("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	h.Take()
-	h.Stream.Context().RequestTracker().Drain()
+	h.Stream.Context().RequestTracker().Drain(true)
 	after := h.Take()
 	if se := h.SessionEnd(); se == nil || se.Err != event.NoError || pipelinetest.DataString(after) != "" {
 		t.Fatalf("idle connection not closed cleanly: %s", pipelinetest.Dump(after))
+	}
+}
+
+func TestServerDrainOfAFreshConnection(t *testing.T) {
+	h := server(t, DecodeRequest(), nil)
+	h.Stream.Context().RequestTracker().Drain(false) // a reload
+	if h.Ended() {
+		t.Fatal("a reload closed a connection before its first request")
+	}
+	h.InputString("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if got := h.OutputString(); !strings.Contains(got, "connection: close") || !h.Ended() {
+		t.Fatalf("the first request after a reload did not close its connection: %q", got)
+	}
+
+	h = server(t, DecodeRequest(), nil)
+	h.Stream.Context().RequestTracker().Drain(true) // a shutdown
+	if se := h.SessionEnd(); se == nil || se.Err != event.NoError || h.OutputString() != "" {
+		t.Fatalf("a shutdown kept a fresh connection: %s", pipelinetest.Dump(h.Output()))
 	}
 }
