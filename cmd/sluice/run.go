@@ -44,10 +44,14 @@ Options:
       --verify            load and check the script, then exit (0 if it is valid)
       --reuse-port        listen with SO_REUSEPORT, so that several processes can share the ports
       --workers=N         worker threads (default 1, Pipy's single-threaded semantics)
-      --drain=DURATION    how long open connections may take to finish on exit (default 10s)
+      --drain=DURATION    how long requests in flight may take to finish on exit (default 10s)
       --gui-port=PORT     serve the development GUI on PORT (not available yet)
 
-Signals: SIGINT/SIGTERM drain and exit; SIGHUP reloads the script.
+Signals: SIGINT/SIGTERM stop accepting, close idle keep-alive connections, let
+requests in flight finish (up to --drain; a second signal stops waiting) and exit;
+SIGHUP reloads the script: HTTP keep-alive connections move to the new
+configuration after their current request, other connections keep the old one
+until they end.
 `
 
 func parse(args []string, stderr io.Writer) (*options, error) {
@@ -187,9 +191,15 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		case <-ctx.Done():
 		}
 	}()
-	if err := pr.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		log.Error("shutdown", "err", err)
-		return 1
+	// Idle keep-alive connections close at once, requests in flight are
+	// answered (with Connection: close) and their connections closed; what
+	// is still open at the deadline is cut, and counted here.
+	if err := pr.Shutdown(ctx); err != nil {
+		if !errors.Is(err, pipeline.ErrConnsCut) {
+			log.Error("shutdown", "err", err)
+			return 1
+		}
+		log.Warn("drain ended before every connection had finished", "err", err)
 	}
 	log.Info("stopped")
 	return 0
