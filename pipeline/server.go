@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -402,7 +403,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // Close stops accepting, closes every open connection and its stream, and
-// waits until their goroutines have exited.
+// waits until their goroutines have exited. A worker of those connections
+// still busy after a short grace (a script callback that never returns) is
+// interrupted (Worker.Interrupt) until the connections are gone.
 func (s *Server) Close() error {
 	s.init()
 	s.shutdown.Store(true)
@@ -413,10 +416,15 @@ func (s *Server) Close() error {
 		conns = append(conns, sc)
 	}
 	s.mu.Unlock()
+	var workers []*Worker
 	for _, sc := range conns {
 		sc.abort()
+		if !slices.Contains(workers, sc.w) {
+			workers = append(workers, sc.w)
+		}
 	}
-	s.active.Wait()
+	// A worker stuck in a script callback could not run the aborts.
+	waitInterrupting(s.active.Wait, workers)
 	s.release()
 	return nil
 }

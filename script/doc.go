@@ -121,6 +121,21 @@
 // SessionEnd whose message (and Cause, an *Error) gives the script position;
 // the failure is logged and the worker goes on.
 //
+// # Budgets
+//
+// Each callback call, and a script's top-level code, runs under a time
+// budget (Options.Timeout, 1 s by default): past it the JavaScript is
+// interrupted (goja's Runtime.Interrupt) and the callback fails as if it had
+// thrown, with an *Error wrapping ErrTimeout at the position where it was
+// stopped. One watchdog per worker does it: each call only stores a couple
+// of atomics, and a timer ticks (every quarter budget, at most 50 ms) only
+// while callbacks run. The same tick interrupts a callback that runs while
+// the heap is over Options.MemoryLimit (ErrMemoryLimit), and a worker being
+// stopped (pipeline.Worker.Interrupt) interrupts its running callback
+// (ErrInterrupted). Goja has no allocation limit of its own, so the memory
+// guard is a heuristic on the process's heap, and a single native step
+// (a string repeated a billion times) cannot be interrupted until it ends.
+//
 // # Differences from Pipy 0.x kept on purpose
 //
 // Scripts written for Pipy 0.x run unchanged; these differences remain,

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/script"
 )
@@ -26,7 +27,7 @@ type options struct {
 	logLevel                                                   string
 	workers                                                    int
 	guiPort                                                    int
-	drain                                                      time.Duration
+	drain, scriptTimeout                                       time.Duration
 	script                                                     string
 }
 
@@ -45,6 +46,8 @@ Options:
       --reuse-port        listen with SO_REUSEPORT, so that several processes can share the ports
       --workers=N         worker threads (default 1, Pipy's single-threaded semantics)
       --drain=DURATION    how long requests in flight may take to finish on exit (default 10s)
+      --script-timeout=DURATION
+                          time budget of each script callback (default 1s, 0 = none)
       --gui-port=PORT     serve the development GUI on PORT (not available yet)
 
 Signals: SIGINT/SIGTERM stop accepting, close idle keep-alive connections, let
@@ -70,6 +73,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.workers, "workers", 1, "")
 	fs.IntVar(&o.guiPort, "gui-port", 0, "")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "")
+	fs.DurationVar(&o.scriptTimeout, "script-timeout", script.DefaultTimeout, "")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -133,7 +137,11 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		return 1
 	}
 	load := func() (*pipeline.Module, error) {
-		m, err := script.Load(path, script.Options{Logger: log})
+		timeout := o.scriptTimeout
+		if timeout <= 0 {
+			timeout = -1 // none
+		}
+		m, err := script.Load(path, script.Options{Logger: log, Timeout: timeout})
 		if err != nil {
 			return nil, err
 		}
@@ -155,6 +163,9 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 	if o.verify {
 		fmt.Fprintf(stdout, "sluice: %s is valid\n", path)
 		return 0
+	}
+	if err := filter.StartExecReaper(); err != nil {
+		log.Warn("exec: processes' children may outlive a killed sluice", "err", err)
 	}
 	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: o.workers, WorkerOptions: pipeline.WorkerOptions{Logger: log}})
 	if err != nil {
