@@ -15,3 +15,12 @@ var (
 	// ErrNotBuilt is returned when a module is started before Build.
 	ErrNotBuilt = errors.New("pipeline: module not built")
 )
+
+// ErrRecursivePipeline is wrapped (by a *CycleError) when a module's
+// pipelines start each other in a cycle, which would start streams without
+// end on the first event.
+var ErrRecursivePipeline = errors.New("pipeline: recursive pipeline")
+
+// ErrListenConflict is wrapped (by a *ListenConflictError) when two listen
+// pipelines of a module would listen on the same port.
+var ErrListenConflict = errors.New("pipeline: port listened on twice")

@@ -34,6 +34,10 @@ func (rt *runtime) pipy(c goja.FunctionCall) goja.Value {
 			rt.sig = append(rt.sig, name)
 			if rt.w == nil {
 				open(c.Arguments)
+				if rt.sections == nil {
+					rt.sections = map[*pipeline.Pipeline]Error{}
+				}
+				rt.sections[rt.section] = rt.callPos()
 			}
 			return b
 		})
