@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/sluice-go/sluice/event"
@@ -164,14 +166,60 @@ func (s *Stream) OnClose(fn func()) { s.cleanups = append(s.cleanups, fn) }
 
 // Fail ends the stream because of err: the output gets a SessionEnd of the
 // given kind with err's message, and the stream closes. It is what a filter
-// calls when it cannot go on; the failure is logged at debug level.
-func (s *Stream) Fail(kind event.ErrorKind, err error) {
+// calls when it cannot go on. A runtime error (a callback that threw, a head
+// an encoder cannot use, a pipeline that was never bound) is logged at warn
+// level, once per stream, with the failing filter when err's text begins
+// with its name; other kinds (a refused dial, a protocol error) are the
+// peers' doing and are logged at debug level.
+func (s *Stream) Fail(kind event.ErrorKind, err error) { s.fail(kind, err, "", "") }
+
+// ScriptStacker is implemented by errors that come from script code (a
+// thrown JavaScript exception): ScriptStack returns the script's call stack,
+// one "at function (file:line:col)" line per frame. A failure logs it
+// instead of the Go stack.
+type ScriptStacker interface {
+	ScriptStack() string
+}
+
+func (s *Stream) fail(kind event.ErrorKind, err error, filter, goStack string) {
 	if s.closed {
 		return
 	}
-	s.Logger().Debug("stream failed", "kind", kind.String(), "err", err)
+	if kind != event.RuntimeError {
+		s.Logger().Debug("stream failed", "kind", kind.String(), "err", err)
+	} else {
+		if filter == "" {
+			filter = s.filterNamed(err)
+		}
+		attrs := []any{"kind", kind.String()}
+		if filter != "" {
+			attrs = append(attrs, "filter", filter)
+		}
+		attrs = append(attrs, "err", err)
+		var ss ScriptStacker
+		if errors.As(err, &ss) {
+			if st := ss.ScriptStack(); st != "" {
+				attrs = append(attrs, "stack", st)
+			}
+		} else if goStack != "" {
+			attrs = append(attrs, "stack", goStack)
+		}
+		s.Logger().Warn("stream failed", attrs...)
+	}
 	s.tail.Input(event.End(kind, err))
 	s.close()
+}
+
+// filterNamed returns the name of the stream's filter that err's text
+// begins with ("encodeHttpResponse: …"), or "".
+func (s *Stream) filterNamed(err error) string {
+	msg := err.Error()
+	for _, f := range s.p.Filters {
+		if n := f.Info().Name; n != "" && strings.HasPrefix(msg, n+": ") {
+			return n
+		}
+	}
+	return ""
 }
 
 // Catch recovers a panic, for filters that call user code. Use it deferred,
@@ -183,8 +231,9 @@ func (s *Stream) Fail(kind event.ErrorKind, err error) {
 //		return true
 //	}
 //
-// A panic becomes a runtime-error SessionEnd naming the filter, logged with
-// its stack; *ok is left false so the caller drops the event.
+// A panic becomes a runtime-error SessionEnd naming the filter, logged (see
+// Fail) with the script's stack when the panic value is a ScriptStacker, or
+// else the Go stack; *ok is left false so the caller drops the event.
 func (s *Stream) Catch(filter string, ok *bool) {
 	if r := recover(); r != nil {
 		*ok = false
@@ -192,16 +241,30 @@ func (s *Stream) Catch(filter string, ok *bool) {
 		if e, isErr := r.(error); isErr {
 			err = fmt.Errorf("%s: %w", filter, e)
 		}
-		s.Logger().Error("filter failed", "filter", filter, "err", err, "stack", stack())
-		s.Fail(event.RuntimeError, err)
+		s.fail(event.RuntimeError, err, filter, goStackUnlessScript(r))
 	}
 }
 
 func (s *Stream) catchAny() {
 	if r := recover(); r != nil {
-		s.Logger().Error("filter panicked", "panic", fmt.Sprint(r), "stack", stack())
-		s.Fail(event.RuntimeError, fmt.Errorf("panic: %v", r))
+		err := fmt.Errorf("panic: %v", r)
+		if e, isErr := r.(error); isErr {
+			err = fmt.Errorf("panic: %w", e)
+		}
+		s.fail(event.RuntimeError, err, "", goStackUnlessScript(r))
 	}
+}
+
+// goStackUnlessScript returns the Go stack, unless r is an error from a
+// script (whose own stack is logged instead).
+func goStackUnlessScript(r any) string {
+	if e, ok := r.(error); ok {
+		var ss ScriptStacker
+		if errors.As(e, &ss) {
+			return ""
+		}
+	}
+	return stack()
 }
 
 // Close ends the stream without sending anything out: its owner no longer
