@@ -112,10 +112,10 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		fmt.Fprintf(stdout, "sluice %s\n", Version)
 		return 0
 	case o.listFilters:
-		listFilters(stdout, false)
+		listFilters(stdout)
 		return 0
 	case o.helpFilters:
-		listFilters(stdout, true)
+		helpFilters(stdout)
 		return 0
 	}
 	log, err := newLogger(stderr, o.logLevel)
@@ -212,19 +212,15 @@ func scriptPath(arg string) (string, error) {
 	return arg, nil
 }
 
-// listFilters prints every filter: one line each, or with long set, a
-// paragraph each.
-func listFilters(w io.Writer, long bool) {
+// listFilters prints every filter, one line each (--help-filters: see
+// helpFilters).
+func listFilters(w io.Writer) {
 	infos := script.Filters()
 	width := 0
 	for _, i := range infos {
 		width = max(width, len(i.Name)+len(i.Synopsis))
 	}
 	for _, i := range infos {
-		if long {
-			fmt.Fprintf(w, "%s%s\n    %s\n\n", i.Name, i.Synopsis, i.Summary)
-			continue
-		}
 		fmt.Fprintf(w, "%-*s  %s\n", width, i.Name+i.Synopsis, i.Summary)
 	}
 }
