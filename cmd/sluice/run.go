@@ -136,6 +136,7 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		if err := m.Build(); err != nil {
 			return nil, err
 		}
+		logConfig(log, m)
 		for _, p := range m.Pipelines {
 			if p.Kind == pipeline.Listen && o.reusePort {
 				p.ListenOptions.ReusePort = true

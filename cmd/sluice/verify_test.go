@@ -21,3 +21,17 @@ func TestVerifyRejectsWhatTheRunWouldFailOn(t *testing.T) {
 		assert.Regexp(t, c.want, errOut, c.src)
 	}
 }
+
+func TestLoadLogsThePipelineGraph(t *testing.T) {
+	path := writeScript(t, "pipy()\n.listen(8080)\n  .link('up')\n.pipeline('up')\n  .dummy()\n")
+	code, _, errOut := runArgs("--verify", path)
+	assert.Equal(t, 0, code, errOut)
+	for _, want := range []string{
+		`level=INFO msg="[config] Module ` + path + `"`,
+		`level=INFO msg="[config]  [Listen on :8080]"`,
+		`level=INFO msg="[config]        |--> [up]"`,
+		`level=INFO msg="[config]              dummy -->|"`,
+	} {
+		assert.Contains(t, errOut, want)
+	}
+}
