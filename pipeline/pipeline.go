@@ -48,6 +48,8 @@ type Pipeline struct {
 	ListenOptions ListenOptions
 	// Interval is how often a Task pipeline runs; zero runs it once at start.
 	Interval time.Duration
+
+	streams streamCounts
 }
 
 // ListenOptions are the options of a Listen pipeline.

@@ -67,6 +67,8 @@ func NewStream(p *Pipeline, ctx *Context, out Target) *Stream {
 		out = Discard
 	}
 	s := &Stream{p: p, ctx: ctx, w: ctx.worker, out: out}
+	p.streams.allocated.Add(1)
+	p.streams.active.Add(1)
 	s.tail.s = s
 	s.w.link(s)
 	var next Target = &s.tail
@@ -283,6 +285,7 @@ func (s *Stream) close() {
 	}
 	s.closed = true
 	s.w.unlink(s)
+	s.p.streams.active.Add(-1)
 	for i := len(s.cleanups) - 1; i >= 0; i-- {
 		fn := s.cleanups[i]
 		s.cleanups[i] = nil

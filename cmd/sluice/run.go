@@ -47,7 +47,7 @@ Options:
       --drain=DURATION    how long open connections may take to finish on exit (default 10s)
       --gui-port=PORT     serve the development GUI on PORT (not available yet)
 
-Signals: SIGINT/SIGTERM drain and exit; SIGHUP reloads the script.
+Signals: SIGINT/SIGTERM drain and exit; SIGHUP reloads the script; SIGTSTP prints a status table.
 `
 
 func parse(args []string, stderr io.Writer) (*options, error) {
@@ -162,6 +162,10 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		log.Info("listening", "addr", a.String(), "script", path)
 	}
 	for s := range sig {
+		if isStatusSignal(s) {
+			printStatus(stdout, log, pr)
+			continue
+		}
 		if s == syscall.SIGHUP {
 			nm, err := load()
 			if err != nil {
