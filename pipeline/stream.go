@@ -190,12 +190,16 @@ func (s *Stream) fail(kind event.ErrorKind, err error, filter, goStack string) {
 	if kind != event.RuntimeError {
 		s.Logger().Debug("stream failed", "kind", kind.String(), "err", err)
 	} else {
-		if filter == "" {
-			filter = s.filterNamed(err)
+		i := s.filterIndex(filter, err)
+		if filter == "" && i >= 0 {
+			filter = s.p.Filters[i].Info().Name
 		}
 		attrs := []any{"kind", kind.String()}
 		if filter != "" {
 			attrs = append(attrs, "filter", filter)
+		}
+		if i >= 0 && i < len(s.p.Where) && s.p.Where[i] != "" {
+			attrs = append(attrs, "at", s.p.Where[i])
 		}
 		attrs = append(attrs, "err", err)
 		var ss ScriptStacker
@@ -212,16 +216,22 @@ func (s *Stream) fail(kind event.ErrorKind, err error, filter, goStack string) {
 	s.close()
 }
 
-// filterNamed returns the name of the stream's filter that err's text
-// begins with ("encodeHttpResponse: …"), or "".
-func (s *Stream) filterNamed(err error) string {
+// filterIndex returns the index of the stream's filter called name, or
+// when name is "", of the one whose name err's text begins with
+// ("encodeHttpResponse: …"); -1 when there is none. Where several filters
+// have that name, it is the first.
+func (s *Stream) filterIndex(name string, err error) int {
 	msg := err.Error()
-	for _, f := range s.p.Filters {
-		if n := f.Info().Name; n != "" && strings.HasPrefix(msg, n+": ") {
-			return n
+	for i, f := range s.p.Filters {
+		n := f.Info().Name
+		if n == "" {
+			continue
+		}
+		if n == name || name == "" && strings.HasPrefix(msg, n+": ") {
+			return i
 		}
 	}
-	return ""
+	return -1
 }
 
 // Catch recovers a panic, for filters that call user code. Use it deferred,

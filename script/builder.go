@@ -58,6 +58,8 @@ func (rt *runtime) pipy(c goja.FunctionCall) goja.Value {
 			}
 			if rt.w == nil {
 				rt.section.Filters = append(rt.section.Filters, f)
+				at := rt.callPos()
+				rt.section.Where = append(rt.section.Where, at.Pos())
 			}
 			return b
 		})

@@ -42,3 +42,27 @@ pipy()
 	assert.Contains(t, out, "main.js:3:")
 	assert.NotContains(t, out, "goroutine", "no Go stack for a script's exception")
 }
+
+func TestAHeadTheEncoderCannotUseIsLoggedAtWarnWithTheFilterPosition(t *testing.T) {
+	m := load(t, `
+pipy()
+.pipeline('p')
+  .replaceMessage(() => new Message({ status: 'abc' }, 'x'))
+  .encodeHttpResponse()
+`)
+	var logs bytes.Buffer
+	w := newWorker(t)
+	w.w = pipeline.NewWorker(pipeline.WorkerOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	st := w.start(find(t, m, "p"))
+	st.message(nil, "")
+	se := sessionEnd(st.out)
+	require.NotNil(t, se)
+	assert.Equal(t, event.RuntimeError, se.Err)
+
+	out := logs.String()
+	assert.Equal(t, 1, strings.Count(out, "\n"), out)
+	assert.Contains(t, out, "level=WARN")
+	assert.Contains(t, out, "filter=encodeHttpResponse")
+	assert.Regexp(t, `at=main\.js:5:\d+`, out, "where the filter is written")
+	assert.NotContains(t, out, "goroutine")
+}

@@ -89,7 +89,7 @@ func (e *encodeRequest) Input(evt event.Event) {
 		d, _ := defaults.(*RequestHead)
 		h, err := RequestHeadOf(evt.Head, d)
 		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpRequest", err)
 			return
 		}
 		e.head, e.body, e.streaming = h, nil, false
@@ -117,7 +117,7 @@ func (e *encodeRequest) Input(evt event.Event) {
 		}
 		tail, err := HeadersOf(evt.Tail)
 		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpRequest", err)
 			return
 		}
 		if !e.streaming && len(tail) > 0 {
@@ -126,7 +126,7 @@ func (e *encodeRequest) Input(evt event.Event) {
 		out := new(event.Data)
 		if e.streaming {
 			if err := WriteLastChunk(out, tail); err != nil {
-				e.s.Fail(event.RuntimeError, err)
+				failIn(e.s, "encodeHttpRequest", err)
 				return
 			}
 		} else if !e.writeHead(out, int64(dataLen(e.body))) {
@@ -163,7 +163,7 @@ func (e *encodeRequest) startStreaming(more *event.Data) {
 func (e *encodeRequest) writeHead(out *event.Data, length int64) bool {
 	if _, err := WriteRequestHead(out, e.head, length); err != nil {
 		e.head, e.body = nil, nil
-		e.s.Fail(event.RuntimeError, err)
+		failIn(e.s, "encodeHttpRequest", err)
 		return false
 	}
 	e.conn.pushMethod(e.head.Method)
@@ -196,7 +196,7 @@ func headDefaults(s *pipeline.Stream, head any, name string, convert func(any) (
 			defer s.Catch(name, &ok)
 			v, err := convert(fn(s))
 			if err != nil {
-				s.Fail(event.RuntimeError, err)
+				failIn(s, name, err)
 				return nil, false
 			}
 			return v, true
@@ -205,7 +205,7 @@ func headDefaults(s *pipeline.Stream, head any, name string, convert func(any) (
 	v, err := convert(head)
 	return func() (any, bool) {
 		if err != nil {
-			s.Fail(event.RuntimeError, err)
+			failIn(s, name, err)
 			return nil, false
 		}
 		return v, true

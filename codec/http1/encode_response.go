@@ -140,7 +140,7 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	d, _ := defaults.(*ResponseHead)
 	h, err := ResponseHeadOf(evt.Head, d)
 	if err != nil {
-		e.s.Fail(event.RuntimeError, err)
+		failIn(e.s, "encodeHttpResponse", err)
 		return
 	}
 	conn := serverConnOf(e.s)
@@ -194,7 +194,7 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 			err = WriteLastChunk(out, tail)
 		}
 		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpResponse", err)
 			return
 		}
 		e.next.Input(out)
@@ -220,7 +220,7 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 	framing, err := WriteResponseHead(out, h, length)
 	if err != nil {
 		e.head, e.body, e.headOut = nil, nil, false
-		e.s.Fail(event.RuntimeError, err)
+		failIn(e.s, "encodeHttpResponse", err)
 		return
 	}
 	e.framing, e.headOut = framing, true
