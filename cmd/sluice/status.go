@@ -20,7 +20,9 @@ func isStatusSignal(s os.Signal) bool {
 }
 
 // printStatus writes, as Pipy does on SIGTSTP, a table of the program's
-// pipelines (streams started since load and running now), one of the open
+// pipelines (streams started since load and running now; pipelines of
+// configurations replaced by a reload, marked [STALE], while their streams
+// still run), one of the open
 // inbound connections by listen address, and one of the open outbound
 // connections by upstream address. The program goes on serving.
 func printStatus(w io.Writer, log *slog.Logger, pr *pipeline.Program) {
@@ -36,6 +38,18 @@ func printStatus(w io.Writer, log *slog.Logger, pr *pipeline.Program) {
 		}
 	}
 	slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(a.label, b.label) })
+	var stale []row
+	for _, old := range pr.Stale() {
+		for _, m := range modulesOf(old) {
+			for _, p := range m.Pipelines {
+				if p.Active() > 0 {
+					stale = append(stale, row{"[STALE] " + m.Name + " [" + p.Name + "]", p.Allocated(), p.Active()})
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(stale, func(a, b row) int { return cmp.Compare(a.label, b.label) })
+	rows = append(rows, stale...)
 	var pipes [][]string
 	var allocated, active int64
 	for _, r := range rows {
