@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -51,4 +52,20 @@ func TestAPeerFailureIsNotLoggedAtTheDefaultLevel(t *testing.T) {
 		s.Fail(event.ConnectionRefused, errors.New("dial: refused"))
 	}})
 	assert.Empty(t, out)
+}
+
+// jsError stands for a script's exception.
+type jsError struct{}
+
+func (jsError) Error() string       { return "main.js:3:9: Error: boom" }
+func (jsError) ScriptStack() string { return "  at f (main.js:3:9)" }
+
+func TestAScriptErrorInAWorkerTaskLogsTheScriptStack(t *testing.T) {
+	var logs bytes.Buffer
+	w := pipeline.NewWorker(pipeline.WorkerOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	w.Post(func() { panic(fmt.Errorf("timer: %w", jsError{})) })
+	w.RunPending()
+	out := logs.String()
+	assert.Contains(t, out, `stack="  at f (main.js:3:9)"`)
+	assert.NotContains(t, out, "goroutine")
 }

@@ -267,6 +267,18 @@ func (s *Stream) catchAny() {
 	}
 }
 
+// panicStack returns the script's stack when r is an error from a script,
+// or else the Go stack.
+func panicStack(r any) string {
+	if e, ok := r.(error); ok {
+		var ss ScriptStacker
+		if errors.As(e, &ss) {
+			return ss.ScriptStack()
+		}
+	}
+	return stack()
+}
+
 // goStackUnlessScript returns the Go stack, unless r is an error from a
 // script (whose own stack is logged instead).
 func goStackUnlessScript(r any) string {
