@@ -183,7 +183,9 @@ type ScriptStacker interface {
 	ScriptStack() string
 }
 
-func (s *Stream) fail(kind event.ErrorKind, err error, filter, goStack string) {
+// fail is Fail with what a recovered panic adds: the filter that recovered
+// it and the stack to log ("": err's script stack, if it has one).
+func (s *Stream) fail(kind event.ErrorKind, err error, filter, stack string) {
 	if s.closed {
 		return
 	}
@@ -203,12 +205,11 @@ func (s *Stream) fail(kind event.ErrorKind, err error, filter, goStack string) {
 		}
 		attrs = append(attrs, "err", err)
 		var ss ScriptStacker
-		if errors.As(err, &ss) {
-			if st := ss.ScriptStack(); st != "" {
-				attrs = append(attrs, "stack", st)
-			}
-		} else if goStack != "" {
-			attrs = append(attrs, "stack", goStack)
+		if stack == "" && errors.As(err, &ss) {
+			stack = ss.ScriptStack()
+		}
+		if stack != "" {
+			attrs = append(attrs, "stack", stack)
 		}
 		s.Logger().Warn("stream failed", attrs...)
 	}
@@ -253,7 +254,7 @@ func (s *Stream) Catch(filter string, ok *bool) {
 		if e, isErr := r.(error); isErr {
 			err = fmt.Errorf("%s: %w", filter, e)
 		}
-		s.fail(event.RuntimeError, err, filter, goStackUnlessScript(r))
+		s.fail(event.RuntimeError, err, filter, panicStack(r))
 	}
 }
 
@@ -263,7 +264,7 @@ func (s *Stream) catchAny() {
 		if e, isErr := r.(error); isErr {
 			err = fmt.Errorf("panic: %w", e)
 		}
-		s.fail(event.RuntimeError, err, "", goStackUnlessScript(r))
+		s.fail(event.RuntimeError, err, "", panicStack(r))
 	}
 }
 
@@ -274,18 +275,6 @@ func panicStack(r any) string {
 		var ss ScriptStacker
 		if errors.As(e, &ss) {
 			return ss.ScriptStack()
-		}
-	}
-	return stack()
-}
-
-// goStackUnlessScript returns the Go stack, unless r is an error from a
-// script (whose own stack is logged instead).
-func goStackUnlessScript(r any) string {
-	if e, ok := r.(error); ok {
-		var ss ScriptStacker
-		if errors.As(e, &ss) {
-			return ""
 		}
 	}
 	return stack()
