@@ -17,10 +17,11 @@ type Linker interface {
 // from a pipeline back to itself (a → b → a). Its text is "recursive
 // pipeline: a → b → a"; it wraps ErrRecursivePipeline.
 //
-// Such a cycle is rejected whatever conditions guard it, as Pipy does: the
-// filters that name pipelines start their sub-streams on the stream's first
-// event and feed it synchronously, so a cycle taken once is taken again by
-// the sub-stream, until the stack runs out. A pipeline referred to by several
+// Such a cycle is rejected whatever conditions guard it, as Pipy rejects it
+// at load: the filters that name pipelines start their sub-streams on the
+// stream's first event (or message) and feed it on the same call stack, so
+// each turn of the cycle nests deeper, and an unconditional cycle overflows
+// the stack on the first connection. A pipeline referred to by several
 // others (a diamond) is not a cycle.
 type CycleError struct {
 	// Path is the cycle, its first pipeline repeated at the end.
