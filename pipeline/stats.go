@@ -73,8 +73,7 @@ type InboundCount struct {
 }
 
 // Inbounds returns the program's listeners with their open connections, in
-// declaration order. It asks each connection's worker (see Server.Stats), so
-// it must not be called on a worker of the program's group.
+// declaration order. It does not wait for the workers.
 func (pr *Program) Inbounds() []InboundCount {
 	pr.mu.Lock()
 	type entry struct {
@@ -89,7 +88,15 @@ func (pr *Program) Inbounds() []InboundCount {
 	pr.mu.Unlock()
 	out := make([]InboundCount, len(list))
 	for i, e := range list {
-		out[i] = InboundCount{Addr: e.addr, Pipeline: e.srv.pipeline.Load(), Open: e.srv.Stats().Conns}
+		out[i] = InboundCount{Addr: e.addr, Pipeline: e.srv.pipeline.Load(), Open: e.srv.openConns()}
 	}
 	return out
+}
+
+// openConns returns how many connections s serves now.
+func (s *Server) openConns() int {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
 }
