@@ -158,6 +158,7 @@ type Socket struct {
 	gone     chan struct{}
 	finished func()
 	rr       *rawReader
+	uncount  func() // an outbound socket's CountOutbound
 
 	// Read by the worker's poller instead of a goroutine (on the worker).
 	poll   *poller
@@ -197,7 +198,16 @@ func NewSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
 // to an upstream, as connect does), to stream s. Nothing is read until Start.
 func NewOutboundSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
 	opts.IdleTimeout, opts.WriteTimeout = -1, -1 // the owner times its connection
-	return newSocket(s, nc, opts, s.ctx.ReturnValve(), s.ctx.Valve())
+	k := newSocket(s, nc, opts, s.ctx.ReturnValve(), s.ctx.Valve())
+	k.uncount = CountOutbound(remoteAddr(nc))
+	return k
+}
+
+func remoteAddr(nc net.Conn) string {
+	if a := nc.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return "?"
 }
 
 func newSocket(s *Stream, nc net.Conn, opts ConnOptions, rv *Valve, wv ...*Valve) *Socket {
@@ -821,6 +831,9 @@ func (k *Socket) hold() { k.live.Add(1) }
 func (k *Socket) release() {
 	if k.live.Add(-1) == 0 {
 		close(k.gone)
+		if k.uncount != nil {
+			k.uncount()
+		}
 		if k.finished != nil {
 			k.finished()
 		}

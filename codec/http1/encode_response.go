@@ -169,7 +169,7 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	} else {
 		var err error
 		if h, err = ResponseHeadOf(evt.Head); err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpResponse", err)
 			return
 		}
 	}
@@ -230,7 +230,7 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 			err = WriteLastChunk(out, tail)
 		}
 		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpResponse", err)
 			return
 		}
 		e.next.Input(out)
@@ -263,7 +263,7 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 		// The response stays owed (its head is not out), so the failure
 		// handler answers its request with a 500 instead.
 		e.body = nil
-		e.s.Fail(event.RuntimeError, err)
+		failIn(e.s, "encodeHttpResponse", err)
 		return
 	}
 	e.framing, e.headOut = framing, true
