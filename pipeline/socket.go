@@ -50,7 +50,10 @@ type ConnOptions struct {
 	// request in flight: a request waiting for a slow upstream is not idle,
 	// whereas a plain byte stream (a TCP proxy) is idle when nothing moves
 	// either way, however long the upstream takes. Zero means
-	// DefaultIdleTimeout, a negative value no limit. It is timed on the
+	// DefaultIdleTimeout where a RequestTracker is set and
+	// DefaultStreamIdleTimeout for a plain byte stream (database and other
+	// long-lived connections sit idle between queries for minutes); a
+	// negative value means no limit. It is timed on the
 	// worker's clock. Outbound sockets ignore it, and so does a connection
 	// a Relayer carries (connect alone): set IdleTimeout or WriteTimeout
 	// explicitly to keep such a connection on the event path, timed.
@@ -78,9 +81,13 @@ const (
 	DefaultReadAhead      = 64 << 10
 	// DefaultHandshakeTimeout is the default ConnOptions.HandshakeTimeout.
 	DefaultHandshakeTimeout = 10 * time.Second
-	// DefaultIdleTimeout is the default ConnOptions.IdleTimeout (nginx's
+	// DefaultIdleTimeout is the default ConnOptions.IdleTimeout of a
+	// connection whose protocol layer tracks requests (nginx's
 	// keepalive_timeout).
 	DefaultIdleTimeout = 75 * time.Second
+	// DefaultStreamIdleTimeout is the default ConnOptions.IdleTimeout of a
+	// plain byte stream (nginx's stream proxy_timeout).
+	DefaultStreamIdleTimeout = 10 * time.Minute
 	// DefaultWriteTimeout is the default ConnOptions.WriteTimeout (nginx's
 	// send_timeout).
 	DefaultWriteTimeout = 60 * time.Second
@@ -99,9 +106,6 @@ func (o ConnOptions) withDefaults() ConnOptions {
 	}
 	if o.HandshakeTimeout == 0 {
 		o.HandshakeTimeout = DefaultHandshakeTimeout
-	}
-	if o.IdleTimeout == 0 {
-		o.IdleTimeout = DefaultIdleTimeout
 	}
 	if o.WriteTimeout == 0 {
 		o.WriteTimeout = DefaultWriteTimeout
@@ -239,7 +243,7 @@ func (k *Socket) Start(t Target, onDone func()) {
 	k.onDone = onDone
 	k.target = t
 	k.hold()
-	if k.opts.IdleTimeout > 0 || k.opts.WriteTimeout > 0 {
+	if k.opts.IdleTimeout >= 0 || k.opts.WriteTimeout > 0 {
 		now := k.w.Now()
 		k.lastActive, k.lastWrite = now, now
 		k.tick()
@@ -751,7 +755,7 @@ func (k *Socket) tick() {
 			next = w
 		}
 	}
-	if idle := k.opts.IdleTimeout; idle > 0 {
+	if idle := k.idleTimeout(); idle > 0 {
 		if k.queued > 0 || k.busy() {
 			next = min(next, idle)
 		} else {
@@ -764,6 +768,18 @@ func (k *Socket) tick() {
 		}
 	}
 	k.timer = k.w.AfterFunc(next, k.tick)
+}
+
+// idleTimeout returns the IdleTimeout in force: the one set, or the
+// default for the kind of stream (one that tracks requests, or a plain one).
+func (k *Socket) idleTimeout() time.Duration {
+	switch {
+	case k.opts.IdleTimeout != 0:
+		return k.opts.IdleTimeout
+	case k.s.ctx.RequestTracker() != nil:
+		return DefaultIdleTimeout
+	}
+	return DefaultStreamIdleTimeout
 }
 
 // busy reports whether the stream's protocol layer has a request in flight.
