@@ -41,8 +41,9 @@ type relay struct {
 	up      net.Conn        // once dialed
 	done    func()
 	refs    atomic.Int32
-	sending bool // on the worker: the client has sent its first byte, or the dial started
-	stopped bool // on the worker: the connections are closed
+	sending bool   // on the worker: the client has sent its first byte, or the dial started
+	stopped bool   // on the worker: the connections are closed
+	uncount func() // ends the count of the upstream connection
 }
 
 type closeWriter interface{ CloseWrite() error }
@@ -135,6 +136,7 @@ func (r *relay) readable(data bool, onFirst func()) {
 func (r *relay) connected(up net.Conn) {
 	o := r.o
 	r.up = up
+	r.uncount = CountOutbound(up.RemoteAddr().String())
 	upTCP, spliced := up.(*net.TCPConn)
 	if spliced {
 		relayStats.spliced.Add(1)
@@ -232,6 +234,7 @@ func (r *relay) stop() {
 	r.client.Close()
 	if r.up != nil {
 		r.up.Close()
+		r.uncount()
 	}
 	r.release()
 }

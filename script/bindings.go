@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/sluice-go/sluice/codec/dubbo"
@@ -583,6 +584,16 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 		{"idleTimeout", &opts.IdleTimeout},
 	}); err != nil {
 		return opts, err
+	}
+	// The timeouts with defaults: 0 given in a script turns one off, as
+	// listen's do (in Go 0 means the default, negative none).
+	for _, f := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"connectTimeout", &opts.ConnectTimeout}, {"answerTimeout", &opts.AnswerTimeout}} {
+		if x := o.Get(f.name); !isNullish(x) && *f.dst == 0 {
+			*f.dst = -1
+		}
 	}
 	if t, ok := o.Get("tls").(*goja.Object); ok {
 		cfg := &tls.Config{}

@@ -67,8 +67,8 @@ const (
 // (pipeline.Worker.Interrupt), is interrupted with goja's Runtime.Interrupt
 // and fails with an *Error at the script position where it was stopped.
 //
-// The worker only stores atomics around each outermost call (enter, exit):
-// no clock reading, no timer per call. One timer ticks while callbacks run
+// The worker only stores two atomics around each outermost call (enter,
+// exit): no clock reading, no timer per call. One timer ticks while callbacks run
 // and stops when it finds the worker idle; the first call after that arms
 // it again. A call seen running at ticks spanning the budget is over it.
 type watchdog struct {
@@ -77,8 +77,11 @@ type watchdog struct {
 	// has decided (by compare-and-swap, under mu) to interrupt it. Only the
 	// worker clears stInterrupting, at the call's end.
 	state atomic.Uint64
-	cur   atomic.Pointer[runtime] // the runtime running JS (innermost); nil when idle
-	armed atomic.Bool             // the timer is pending or running
+	// cur is the runtime running JS (the innermost, when calls nest). It is
+	// left set after a call, so that the next one on the same runtime need
+	// not store it; the first tick that finds the worker idle clears it.
+	cur   atomic.Pointer[runtime]
+	armed atomic.Bool // the timer is pending or running
 	timer *time.Timer
 
 	// Owned by the worker.
@@ -91,7 +94,6 @@ type watchdog struct {
 	reason error     // why the call was interrupted
 	last   uint64    // the state seen by the previous tick
 	since  time.Time // when the call numbered in last was first seen
-	tick   time.Duration
 	sample []metrics.Sample
 }
 

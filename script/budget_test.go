@@ -222,3 +222,34 @@ func TestInterruptsLeaveNoStaleState(t *testing.T) {
 		require.Equal(t, []string{"ok:x"}, bodies(s.out))
 	}
 }
+
+// TestCloseInterruptsSpinningTask checks that closing a program interrupts
+// a task's callback that never returns (no connection involved: the worker
+// group's Close does it).
+func TestCloseInterruptsSpinningTask(t *testing.T) {
+	spinning := make(chan struct{})
+	log := slog.New(signalHandler{Handler: pipelinetest.TestLogger(t).Handler(), text: "spinning", once: &sync.Once{}, ch: spinning})
+	m := load(t, `
+pipy()
+.task()
+  .onMessageStart(() => { console.log('spinning'); while (true) {} })
+`, script.Options{Timeout: -1, Logger: log})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: log}})
+	require.NoError(t, err)
+	select {
+	case <-spinning:
+	case <-time.After(20 * time.Second):
+		pr.Close()
+		t.Fatal("the task did not start")
+	}
+	done := make(chan struct{})
+	go func() {
+		pr.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close did not interrupt the spinning task")
+	}
+}

@@ -45,12 +45,17 @@ Options:
       --verify            load and check the script, then exit (0 if it is valid)
       --reuse-port        listen with SO_REUSEPORT, so that several processes can share the ports
       --workers=N         worker threads (default 1, Pipy's single-threaded semantics)
-      --drain=DURATION    how long open connections may take to finish on exit (default 10s)
+      --drain=DURATION    how long requests in flight may take to finish on exit (default 10s)
       --script-timeout=DURATION
                           time budget of each script callback (default 1s, 0 = none)
       --gui-port=PORT     serve the development GUI on PORT (not available yet)
 
-Signals: SIGINT/SIGTERM drain and exit; SIGHUP reloads the script.
+Signals: SIGINT/SIGTERM stop accepting, close idle keep-alive connections, let
+requests in flight finish (up to --drain; a second signal stops waiting) and exit;
+SIGHUP reloads the script: HTTP keep-alive connections move to the new
+configuration after their current request, other connections keep the old one
+until they end.
+SIGTSTP prints a status table and goes on serving.
 `
 
 func parse(args []string, stderr io.Writer) (*options, error) {
@@ -116,10 +121,10 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		fmt.Fprintf(stdout, "sluice %s\n", Version)
 		return 0
 	case o.listFilters:
-		listFilters(stdout, false)
+		listFilters(stdout)
 		return 0
 	case o.helpFilters:
-		listFilters(stdout, true)
+		helpFilters(stdout)
 		return 0
 	}
 	log, err := newLogger(stderr, o.logLevel)
@@ -144,6 +149,7 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		if err := m.Build(); err != nil {
 			return nil, err
 		}
+		logConfig(log, m)
 		for _, p := range m.Pipelines {
 			if p.Kind == pipeline.Listen && o.reusePort {
 				p.ListenOptions.ReusePort = true
@@ -172,6 +178,10 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		log.Info("listening", "addr", a.String(), "script", path)
 	}
 	for s := range sig {
+		if isStatusSignal(s) {
+			printStatus(stdout, log, pr)
+			continue
+		}
 		if s == syscall.SIGHUP {
 			nm, err := load()
 			if err != nil {
@@ -198,9 +208,15 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		case <-ctx.Done():
 		}
 	}()
-	if err := pr.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		log.Error("shutdown", "err", err)
-		return 1
+	// Idle keep-alive connections close at once, requests in flight are
+	// answered (with Connection: close) and their connections closed; what
+	// is still open at the deadline is cut, and counted here.
+	if err := pr.Shutdown(ctx); err != nil {
+		if !errors.Is(err, pipeline.ErrConnsCut) {
+			log.Error("shutdown", "err", err)
+			return 1
+		}
+		log.Warn("drain ended before every connection had finished", "err", err)
 	}
 	log.Info("stopped")
 	return 0
@@ -223,19 +239,15 @@ func scriptPath(arg string) (string, error) {
 	return arg, nil
 }
 
-// listFilters prints every filter: one line each, or with long set, a
-// paragraph each.
-func listFilters(w io.Writer, long bool) {
+// listFilters prints every filter, one line each (--help-filters: see
+// helpFilters).
+func listFilters(w io.Writer) {
 	infos := script.Filters()
 	width := 0
 	for _, i := range infos {
 		width = max(width, len(i.Name)+len(i.Synopsis))
 	}
 	for _, i := range infos {
-		if long {
-			fmt.Fprintf(w, "%s%s\n    %s\n\n", i.Name, i.Synopsis, i.Summary)
-			continue
-		}
 		fmt.Fprintf(w, "%-*s  %s\n", width, i.Name+i.Synopsis, i.Summary)
 	}
 }

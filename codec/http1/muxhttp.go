@@ -125,7 +125,7 @@ func (f *MuxHTTPFilter) Info() pipeline.Info { return muxHTTPInfo }
 
 var muxHTTPInfo = pipeline.Info{
 	Name:     "muxHTTP",
-	Synopsis: "(target, {maxConnections, maxIdle, poolIdleTimeout, maxInFlight, connectTimeout, answerTimeout, tls})",
+	Synopsis: "(target, options)",
 	Summary:  "Sends HTTP requests over a pool of keep-alive upstream connections, answers in order",
 }
 
