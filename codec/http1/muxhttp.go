@@ -166,6 +166,7 @@ type poolReq struct {
 	complete   bool          // the request is all in
 	out        []event.Event // the answer, held while an earlier one is not out
 	finished   bool          // the answer is complete (or synthetic)
+	sentBuf    [3]event.Event
 }
 
 func (m *muxHTTPInst) Input(evt event.Event) {
@@ -211,14 +212,15 @@ func (m *muxHTTPInst) start(e *event.MessageStart) {
 		r.close = !h.KeepAlive()
 	}
 	r.noRetry = !r.idempotent()
+	r.sent = r.sentBuf[:0]
 	m.queue = append(m.queue, r)
 	m.cur = r
 	if !m.held {
 		m.held = true
 		m.s.Hold()
 	}
+	m.dispatch() // first, so that the head goes straight to a connection if one is there
 	r.input(e)
-	m.dispatch()
 }
 
 func (m *muxHTTPInst) callTarget(head any, target *string) (ok bool) {

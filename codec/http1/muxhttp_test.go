@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 )
 
 // countingUpstream is a net/http server that counts the connections it
@@ -24,17 +25,21 @@ import (
 type countingUpstream struct {
 	*httptest.Server
 	accepted, requests, cancelled atomic.Int32
+	closed                        chan struct{} // gets a value when a connection closes
 }
 
 func startUpstream(t *testing.T, h func(w http.ResponseWriter, r *http.Request, u *countingUpstream)) *countingUpstream {
-	u := &countingUpstream{}
+	u := &countingUpstream{closed: make(chan struct{}, 1000)}
 	u.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.requests.Add(1)
 		h(w, r, u)
 	}))
 	u.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
+		switch s {
+		case http.StateNew:
 			u.accepted.Add(1)
+		case http.StateClosed:
+			u.closed <- struct{}{}
 		}
 	}
 	u.Start()
@@ -47,9 +52,13 @@ func (u *countingUpstream) addr() string { return strings.TrimPrefix(u.URL, "htt
 // serveProxy serves decodeHttpRequest → muxHTTP → encodeHttpResponse on
 // 127.0.0.1:0 with one worker and returns its address.
 func serveProxy(t *testing.T, f pipeline.Filter) string {
+	return serveProxyClock(t, f, nil)
+}
+
+func serveProxyClock(t *testing.T, f pipeline.Filter, clock pipeline.Clock) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Clock: clock})
 	srv := pipeline.NewServer(pipeline.New("proxy", http1.DecodeRequest(), f, http1.EncodeResponse(nil)), g)
 	done := make(chan struct{})
 	go func() { defer close(done); srv.Serve(ln) }()
@@ -285,4 +294,32 @@ func TestMuxHTTPPipelined(t *testing.T) {
 		require.Equal(t, fmt.Sprintf("answer to /p%d", i), string(b))
 	}
 	require.LessOrEqual(t, up.accepted.Load(), int32(4))
+}
+
+// TestMuxHTTPIdleTimeout: an unused pooled connection is closed after
+// IdleTimeout on the worker's clock, not before.
+func TestMuxHTTPIdleTimeout(t *testing.T) {
+	up := startUpstream(t, answerPath)
+	clock := pipelinetest.NewClock()
+	addr := serveProxyClock(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{IdleTimeout: 30 * time.Second}), clock)
+	get(t, addr, 1, 1, func(int) string { return "/once" })
+	clock.Advance(30*time.Second-time.Nanosecond, nil)
+	// A second request reuses the connection: it was not closed early.
+	get(t, addr, 1, 1, func(int) string { return "/twice" })
+	require.EqualValues(t, 1, up.accepted.Load())
+	require.Empty(t, up.closed)
+	// The sweep runs on the worker, posted by the clock: advance a second at
+	// a time until the upstream sees its connection closed.
+	deadline := time.After(10 * time.Second)
+	for {
+		clock.Advance(time.Second, nil)
+		select {
+		case <-up.closed:
+			require.GreaterOrEqual(t, clock.Now().Sub(pipelinetest.Epoch), 60*time.Second-time.Nanosecond, "not before IdleTimeout")
+			return
+		case <-deadline:
+			t.Fatal("the idle connection was not closed")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }

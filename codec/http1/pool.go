@@ -1,6 +1,8 @@
 package http1
 
 import (
+	"time"
+
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/pipeline"
 )
@@ -25,6 +27,7 @@ type poolTarget struct {
 	idle    []*poolConn // most recently used last
 	total   int         // connections open or opening
 	waiters []*poolReq  // requests waiting for a connection, oldest first
+	sweeper pipeline.Timer
 }
 
 func poolOf(s *pipeline.Stream, f *MuxHTTPFilter, target string) *poolTarget {
@@ -44,7 +47,6 @@ func (p *poolTarget) acquire(r *poolReq) {
 		c := p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
-		c.stopIdle()
 		c.assign(r)
 		return
 	}
@@ -83,6 +85,7 @@ func (p *poolTarget) open() *poolConn {
 	p.total++
 	poolStats.opened.Add(1)
 	c := &poolConn{p: p}
+	c.releaseFn = c.released
 	c.dec = NewResponseDecoder(Options{RequestMethod: c.method})
 	c.st = pipeline.NewStream(p.f.connPipeline, pipeline.NewContext(p.w), c)
 	c.st.SetData(p.target)
@@ -114,8 +117,25 @@ func (p *poolTarget) release(c *poolConn, clean bool) {
 		c.close()
 		return
 	}
+	c.idleSince = p.w.Now()
 	p.idle = append(p.idle, c)
-	c.idleTimer = c.st.AfterFunc(p.f.opts.IdleTimeout, c.close)
+	if p.sweeper == nil {
+		p.sweeper = p.w.AfterFunc(p.f.opts.IdleTimeout, p.sweep)
+	}
+}
+
+// sweep closes the connections idle for IdleTimeout or more (the oldest are
+// first in the list), and runs again when the oldest left would expire. One
+// timer per pool, not one per release.
+func (p *poolTarget) sweep() {
+	p.sweeper = nil
+	now := p.w.Now()
+	for len(p.idle) > 0 && now.Sub(p.idle[0].idleSince) >= p.f.opts.IdleTimeout {
+		p.idle[0].close() // gone takes it out of the list
+	}
+	if len(p.idle) > 0 {
+		p.sweeper = p.w.AfterFunc(p.f.opts.IdleTimeout-now.Sub(p.idle[0].idleSince), p.sweep)
+	}
 }
 
 // gone accounts for a closed connection and opens one for the oldest
@@ -147,7 +167,11 @@ type poolConn struct {
 	uses      int      // requests assigned so far
 	answered  bool     // the current request's final answer has started
 	closed    bool
-	idleTimer pipeline.Timer
+	idleSince time.Time // when it went idle
+	// What the release posted after a final answer takes back.
+	releaseFn    func()
+	releaseReq   *poolReq
+	releaseClean bool
 }
 
 // method is the decoder's RequestMethod: the current request's.
@@ -169,11 +193,13 @@ func (c *poolConn) assign(r *poolReq) {
 	r.held = nil
 }
 
-func (c *poolConn) stopIdle() {
-	if c.idleTimer != nil {
-		c.idleTimer.Stop()
-		c.idleTimer = nil
-	}
+// released runs after a final answer's output was handled: the connection
+// goes back to the pool, and the request's place in flight is given back.
+func (c *poolConn) released() {
+	r, clean := c.releaseReq, c.releaseClean
+	c.releaseReq = nil
+	c.p.release(c, clean)
+	r.done()
 }
 
 // close closes the connection (its stream) and tells the pool.
@@ -182,7 +208,6 @@ func (c *poolConn) close() {
 		return
 	}
 	c.closed = true
-	c.stopIdle()
 	c.st.Close()
 	c.p.gone(c)
 }
@@ -233,10 +258,8 @@ func (c *poolConn) emit(evt event.Event) {
 			// The connection is taken back once this output has been
 			// handled, not from inside it; then the client's next request
 			// may go (on it, if it is clean).
-			c.p.w.Post(func() {
-				c.p.release(c, clean)
-				r.done()
-			})
+			c.releaseReq, c.releaseClean = r, clean
+			c.p.w.Post(c.releaseFn)
 			return
 		}
 	}
