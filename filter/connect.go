@@ -77,8 +77,10 @@ type ConnectOptions struct {
 	// 10 s (pipeline.DefaultConnectTimeout), negative no limit.
 	ConnectTimeout time.Duration
 	// AnswerTimeout fails with Timeout when bytes were sent and nothing
-	// came back for that long; 0 means 60 s (pipeline.DefaultAnswerTimeout),
-	// negative no limit. A relayed connection has none unless it is set.
+	// came back for that long (decodeHttpResponse answers it 504); 0 means
+	// 60 s (pipeline.DefaultAnswerTimeout) in a demux request stream and no
+	// limit elsewhere (a plain byte stream owes no answers), negative no
+	// limit.
 	AnswerTimeout time.Duration
 	// ReadTimeout, WriteTimeout and IdleTimeout: 0 means no limit.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -121,7 +123,11 @@ func (*connect) Info() pipeline.Info { return connectInfo }
 
 func (f *connect) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	c := &connectInst{f: f, s: s, next: next}
-	c.o = pipeline.NewOutbound(s, next, f.opts.outbound())
+	opts := f.opts.outbound()
+	if opts.AnswerTimeout == 0 && s.Context().Root() != s.Context() {
+		opts.AnswerTimeout = pipeline.DefaultAnswerTimeout // a request stream: an answer is owed
+	}
+	c.o = pipeline.NewOutbound(s, next, opts)
 	if f.opts.DialAtStart {
 		s.Post(c.startEarly)
 	}

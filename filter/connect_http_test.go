@@ -1,6 +1,7 @@
 package filter_test
 
 import (
+	"bufio"
 	"fmt"
 	"github.com/sluice-go/sluice/pipeline"
 	"io"
@@ -125,4 +126,39 @@ func TestDemuxConnectDoesNotCancelUpstream(t *testing.T) {
 	addr := flowServe(t, m.Find("front"), 2)
 	proxyGet(t, addr, 20, 5)
 	require.Zero(t, up.cancelled.Load(), "the upstream saw a request cancelled")
+}
+
+// TestConnectAnswerTimeoutDefaults: a demux request stream's connect gives
+// up on an upstream that took the request and never answers after 60 s on
+// the worker's clock, and decodeHttpResponse answers 504.
+func TestConnectAnswerTimeoutDefaults(t *testing.T) {
+	got := make(chan struct{}, 2)
+	srv := startNetServer(t, func(c *net.TCPConn) {
+		b := make([]byte, 1024)
+		c.Read(b)
+		got <- struct{}{}
+		io.Copy(io.Discard, c) // never answers
+	})
+	m := pipeline.NewModule("proxy")
+	m.Pipeline("req", http1.EncodeRequest(nil), filter.Connect(srv.Addr(), filter.ConnectOptions{}), http1.DecodeResponse())
+	m.Pipeline("front", http1.DecodeRequest(), filter.Demux(filter.To("req")), http1.EncodeResponse(nil))
+	flowBuild(t, m)
+	clock := pipelinetest.NewClock()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Clock: clock})
+	server := pipeline.NewServer(m.Find("front"), g)
+	go server.Serve(ln)
+	defer func() { server.Close(); g.Close() }()
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	<-got
+	clock.Advance(pipeline.DefaultAnswerTimeout, nil)
+	answer, err := bufio.NewReader(c).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "HTTP/1.1 504 Gateway Timeout\r\n", answer)
 }

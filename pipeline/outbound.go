@@ -36,8 +36,10 @@ type OutboundOptions struct {
 	ConnectTimeout time.Duration
 	// AnswerTimeout fails the connection with Timeout when bytes were sent
 	// and nothing has arrived since for that long (nginx's
-	// proxy_read_timeout, armed only while an answer is owed); 0 means
-	// DefaultAnswerTimeout, a negative value no limit.
+	// proxy_read_timeout, armed only while an answer is owed); 0 or a
+	// negative value means no limit. A plain byte stream (a TCP proxy, a
+	// log shipper) owes no answers; users that know the protocol expects
+	// one (an HTTP request stream, a pool) set DefaultAnswerTimeout.
 	AnswerTimeout time.Duration
 	// ReadTimeout fails the connection when nothing arrives for that long;
 	// 0 means no limit.
@@ -56,15 +58,13 @@ type OutboundOptions struct {
 	// Conn sets the socket's water marks and read-ahead; its timeouts are
 	// not used (the fields above are).
 	Conn ConnOptions
-
-	answerSet bool // AnswerTimeout was given, not defaulted
 }
 
 // Defaults of OutboundOptions.
 const (
 	DefaultBufferLimit    = 1 << 20
 	DefaultConnectTimeout = 10 * time.Second
-	DefaultAnswerTimeout  = 60 * time.Second
+	DefaultAnswerTimeout  = 60 * time.Second // what HTTP users of an Outbound set
 	defaultRetryDelay     = time.Second
 )
 
@@ -80,11 +80,6 @@ func (o OutboundOptions) withDefaults() OutboundOptions {
 	}
 	if o.ConnectTimeout == 0 {
 		o.ConnectTimeout = DefaultConnectTimeout
-	}
-	if o.AnswerTimeout == 0 {
-		o.AnswerTimeout = DefaultAnswerTimeout
-	} else {
-		o.answerSet = true
 	}
 	if o.Dialer == nil {
 		o.Dialer = &net.Dialer{}
@@ -161,11 +156,8 @@ func NewOutbound(s *Stream, out Target, opts OutboundOptions) *Outbound {
 // NewOutboundConn returns an Outbound over nc, a connection already made
 // (a process's pipes, a connection a host dialed), started at once: what nc
 // delivers goes to out. Only the water marks and the read, write, idle and
-// answer timeouts of opts apply (AnswerTimeout only when set).
+// answer timeouts of opts apply.
 func NewOutboundConn(s *Stream, nc net.Conn, out Target, opts OutboundOptions) *Outbound {
-	if opts.AnswerTimeout == 0 {
-		opts.AnswerTimeout = -1
-	}
 	o := NewOutbound(s, out, opts)
 	o.state = outboundDialing
 	o.s.Hold()

@@ -70,7 +70,7 @@ type closeWriter interface{ CloseWrite() error }
 func (o *Outbound) Relay(client net.Conn, done func(), dialNow bool, onFirst func()) bool {
 	p := &o.opts
 	if o.state != outboundIdle || o.relay != nil || o.s.Ended() || !relaySupported ||
-		p.TLS != nil || p.answerSet || p.ReadTimeout > 0 || p.WriteTimeout > 0 || p.IdleTimeout > 0 {
+		p.TLS != nil || p.AnswerTimeout > 0 || p.ReadTimeout > 0 || p.WriteTimeout > 0 || p.IdleTimeout > 0 {
 		return false
 	}
 	tc, ok := client.(*net.TCPConn)

@@ -135,8 +135,8 @@ func TestOutboundConnectTimeout(t *testing.T) {
 }
 
 // TestOutboundAnswerTimeout: an upstream that takes the request and never
-// answers fails with Timeout after the default answer timeout, and one that
-// answers resets the clock until the next request.
+// answers fails with Timeout after the answer timeout, and one that answers
+// resets the clock until the next request.
 func TestOutboundAnswerTimeout(t *testing.T) {
 	got := make(chan []byte, 4)
 	addr := echoServer(t, func(c net.Conn) {
@@ -146,7 +146,7 @@ func TestOutboundAnswerTimeout(t *testing.T) {
 		io.Copy(io.Discard, c)
 		got <- nil
 	})
-	h := pipelinetest.Of(t, &obFilter{target: addr, opts: pipeline.OutboundOptions{ConnectTimeout: -1}})
+	h := pipelinetest.Of(t, &obFilter{target: addr, opts: pipeline.OutboundOptions{ConnectTimeout: -1, AnswerTimeout: pipeline.DefaultAnswerTimeout}})
 	h.InputString("one")
 	h.Wait(func() bool { return h.OutputString() == "one" })
 	h.Advance(2 * pipeline.DefaultAnswerTimeout)
@@ -270,4 +270,15 @@ func TestOutboundRelay(t *testing.T) {
 	a, s := pipeline.RelayCounts()
 	require.Equal(t, accepted+1, a)
 	require.Equal(t, spliced+1, s)
+}
+
+// TestOutboundNoAnswerTimeoutByDefault: a plain byte stream owes no answer:
+// an upstream that only reads is not cut, however long it stays silent.
+func TestOutboundNoAnswerTimeoutByDefault(t *testing.T) {
+	addr := echoServer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	h := pipelinetest.Of(t, &obFilter{target: addr})
+	h.InputString("log line\n")
+	h.Wait(func() bool { return h.Clock.Pending() == 0 }) // connected: the connect timeout is gone, no other timer
+	h.Advance(10 * pipeline.DefaultAnswerTimeout)
+	require.Nil(t, h.SessionEnd())
 }

@@ -90,6 +90,9 @@ func (o MuxHTTPOptions) withDefaults() MuxHTTPOptions {
 	}
 	o.Outbound.Name = "muxHTTP"
 	o.Outbound.RetryCount = 0
+	if o.Outbound.AnswerTimeout == 0 {
+		o.Outbound.AnswerTimeout = pipeline.DefaultAnswerTimeout
+	}
 	return o
 }
 
