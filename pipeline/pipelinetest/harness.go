@@ -95,12 +95,14 @@ func (h *Harness) cleanup() {
 	}
 }
 
-// Input feeds events to the stream, then runs what they posted to the worker.
+// Input feeds events to the stream, then runs what they posted to the worker:
+// the events given in one call make one batch of the worker, as the bytes of
+// one read do (see pipeline.Worker.FlushLater).
 func (h *Harness) Input(evts ...event.Event) *Harness {
 	for _, e := range evts {
 		h.Stream.Input(e)
-		h.Run()
 	}
+	h.Run()
 	return h
 }
 
