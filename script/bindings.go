@@ -345,13 +345,33 @@ func bindLink(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	return filter.Link(targets...), nil
 }
 
+// demux(target, options): options {bufferLimit (bytes or "1m"), onFail (a
+// replacement: the answer for a request whose stream failed, given the
+// SessionEnd)}.
 func bindDemux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
 		return nil, err
 	}
 	rt.ref("", name)
-	return filter.Demux(filter.To(name)), nil
+	var opts filter.DemuxOptions
+	if o, ok := arg(args, 1).(*goja.Object); ok {
+		if v := o.Get("bufferLimit"); !isNullish(v) {
+			if opts.BufferLimit, err = filter.ParseSize(v.Export()); err != nil {
+				return nil, fmt.Errorf("bufferLimit: %w", err)
+			}
+		}
+		if v := o.Get("onFail"); !isNullish(v) {
+			r, err := rt.replacementArg(v)
+			if err != nil {
+				return nil, fmt.Errorf("onFail: %w", err)
+			}
+			opts.OnFail = func(s *pipeline.Stream, end *event.SessionEnd, out pipeline.Target) {
+				r.replace(s, end, out)
+			}
+		}
+	}
+	return filter.Demux(filter.To(name), opts), nil
 }
 
 // mux(target, selector, options): selector is a function returning the key
