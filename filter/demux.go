@@ -37,11 +37,15 @@ import (
 // wrapping ErrAnswerCut if it had none): the client sees a cut answer and a
 // close. Later requests are then dropped.
 //
-// Tunnels: a request whose head has an "upgrade" header keeps its stream's
-// input open after its MessageEnd until its answer's head is known. If that
-// is a 101, the stream becomes a two-way tunnel once the 101 is out: Data
-// outside messages goes to it, its Data after the 101 comes out, and its
-// SessionEnd (or the input's) ends everything.
+// Requests (heads with a "method" field, as HTTP's) keep their stream's
+// input open after their MessageEnd until their answer is complete, then get
+// their SessionEnd: an upstream that sees its input end (connect half-closes)
+// before it answered may take it for a client that left (Go's net/http
+// cancels the request). Other messages get their SessionEnd right after
+// their MessageEnd. If a request's answer is a 101, its stream becomes a
+// two-way tunnel once the 101 is out: Data outside messages goes to it, its
+// Data after the 101 comes out, and its SessionEnd (or the input's) ends
+// everything.
 //
 // A SessionEnd ends the message being received, if any, and is passed on
 // once every pending answer has come out; the stream is held until then.
@@ -125,7 +129,7 @@ type demuxChan struct {
 	done   bool          // the answer ended, or there will be none
 	tunnel bool          // the answer is a 101
 	endOut bool          // a SessionEnd that ends demux is in buf
-	hold   bool          // the input's end waits for the answer's head
+	hold   bool          // the input's end waits for the answer
 	fed    bool          // the request is all in, SessionEnd included
 	out    bool          // the answer has come out
 }
@@ -151,7 +155,8 @@ func (d *demuxInst) Input(evt event.Event) {
 			return
 		}
 		ctx := d.s.Context().Derive()
-		c := &demuxChan{d: d, valve: ctx.ReturnValve().Child(), hold: hasHeader(e.Head, "upgrade")}
+		_, isReq := event.FieldOf(e.Head, "method")
+		c := &demuxChan{d: d, valve: ctx.ReturnValve().Child(), hold: isReq}
 		ctx.SetReturnValve(c.valve)
 		d.queue = append(d.queue, c)
 		c.st = pipeline.NewStream(p, ctx, c)
@@ -165,8 +170,8 @@ func (d *demuxInst) Input(evt event.Event) {
 	case *event.MessageEnd:
 		if c := d.cur; c != nil {
 			c.st.Input(e)
-			if c.hold && !c.final {
-				d.cur = nil // its SessionEnd waits for its answer's head
+			if c.hold && !c.done {
+				d.cur = nil // its SessionEnd waits for its answer
 				return
 			}
 			d.finishRequest(&event.SessionEnd{})
@@ -226,8 +231,6 @@ func (c *demuxChan) Input(evt event.Event) {
 		c.final = true
 		if st, _ := statusOf(e.Head); st == 101 && c.hold {
 			c.tunnel = true
-		} else if c.hold && !c.fed && c.d.cur != c {
-			c.feedEnd(&event.SessionEnd{})
 		}
 		c.push(e)
 	case *event.Data:
@@ -240,6 +243,9 @@ func (c *demuxChan) Input(evt event.Event) {
 			c.inMsg = false
 			c.done = c.final
 			c.push(e)
+			if c.done && c.hold && !c.tunnel && c.d.cur != c {
+				c.feedEnd(&event.SessionEnd{})
+			}
 		}
 	case *event.SessionEnd:
 		switch {
@@ -428,24 +434,4 @@ func (d *demuxInst) close() {
 func statusOf(head any) (int64, bool) {
 	n, ok, err := event.IntField(head, "status", 0, 999)
 	return n, ok && err == nil
-}
-
-// hasHeader reports whether a head's "headers" field has the named field
-// (lower-case): a value with a Lookup method (http1.Headers) or a map.
-func hasHeader(head any, name string) bool {
-	hs, ok := event.FieldOf(head, "headers")
-	if !ok {
-		return false
-	}
-	switch h := hs.(type) {
-	case interface{ Lookup(string) (string, bool) }:
-		_, ok = h.Lookup(name)
-	case map[string]any:
-		_, ok = h[name]
-	case map[string]string:
-		_, ok = h[name]
-	case event.Head:
-		_, ok = h.Field(name)
-	}
-	return ok
 }
