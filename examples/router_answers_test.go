@@ -295,7 +295,11 @@ func TestRouterStreamsEventsLive(t *testing.T) {
 	br := bufio.NewReader(resp.Body)
 	for i := range 3 {
 		if i > 0 {
-			next <- struct{}{}
+			select {
+			case next <- struct{}{}:
+			case <-time.After(ioTimeout):
+				t.Fatalf("the upstream no longer produces piece %d", i)
+			}
 		}
 		line, err := br.ReadString('\n')
 		require.NoError(t, err, "piece %d", i)
