@@ -177,6 +177,12 @@
 //   - An HTTP server stream that fails before its answer started (a callback
 //     throws, an encoder refuses a head) answers 500 naming the cause and
 //     closes; Pipy closes without an answer, which leaves the client guessing.
+//     Behind demux, a request whose stream fails gets that 500 in its place
+//     and the connection goes on (the next request gets its own answer);
+//     demux(target, {onFail: replacement}) replaces it (the replacement is
+//     given the SessionEnd; onFail and bufferLimit are not in Pipy). Demux
+//     streams answers as they come (Pipy buffers each whole), passes 100
+//     Continue on and turns a 101 into a tunnel.
 //   - encodeDubbo() without an argument encodes each message's own head;
 //     Pipy 0.x ignores the message's head and writes defaults (ids counting
 //     from 0, status 0, a two-way request), against its own description.
