@@ -11,8 +11,9 @@ import (
 //
 // A MessageStart starts a stream of the target in a context derived from the
 // stream's (Context.Derive: own values, same root), with the stream's Data;
-// the message's Data and MessageEnd follow it there, then a SessionEnd. Data
-// outside a message is dropped (except into a tunnel, below).
+// the message's Data and MessageEnd follow it there, then a SessionEnd (for
+// a request, once its answer is complete: below). Data outside a message is
+// dropped (except into a tunnel, below).
 //
 // Answers: each request stream answers with the first message it outputs
 // whose head is not interim. A head whose "status" field (read by name, as
@@ -28,7 +29,7 @@ import (
 // reading a connection, by a script say, is not paused and stays buffered).
 //
 // Failures: a request stream that ends with an error before its answer began
-// is answered in its turn by a synthetic message, Options.OnFail's or the
+// is answered in its turn by a synthetic message, DemuxOptions.OnFail's or the
 // default: a head {status: 500} and a short text body naming the cause
 // (encodeHttpResponse writes it as any 500; the connection goes on). One
 // that ends normally without an answer answers nothing (a one-way message).
@@ -42,7 +43,9 @@ import (
 // their SessionEnd: an upstream that sees its input end (connect half-closes)
 // before it answered may take it for a client that left (Go's net/http
 // cancels the request). Other messages get their SessionEnd right after
-// their MessageEnd. If a request's answer is a 101, its stream becomes a
+// their MessageEnd. (So a request pipeline that answers only once its input
+// has ended, exec of a command that reads to the end, waits for the
+// client's end.) If a request's answer is a 101, its stream becomes a
 // two-way tunnel once the 101 is out: Data outside messages goes to it, its
 // Data after the 101 comes out, and its SessionEnd (or the input's) ends
 // everything.
