@@ -86,7 +86,7 @@ type DemuxOptions struct {
 
 var demuxInfo = pipeline.Info{
 	Name:     "demux",
-	Synopsis: "(target)",
+	Synopsis: "(target[, options])",
 	Summary:  "Sends each message to its own stream of a pipeline and outputs the answers in order",
 }
 
