@@ -36,7 +36,8 @@ import (
 //     A response still being buffered is dropped. When the SessionEnd
 //     carries another error while a request is owed its response (none of
 //     it written yet), a 500 naming the cause comes out first (see
-//     WriteFailureResponse).
+//     WriteFailureResponse), or a 413 when a filter collecting the request
+//     found its body too large (event.ErrBodyTooLarge).
 //
 // When the stream fails anywhere else (a filter or callback fails, and its
 // SessionEnd goes straight to the stream's output), the same 500 comes out
@@ -148,7 +149,7 @@ func (e *encodeResponse) Input(evt event.Event) {
 		} else if e.owesAnswer(evt) {
 			out := new(event.Data)
 			WriteFailureResponse(out, evt)
-			e.emitSynthetic(500, out)
+			e.emitSynthetic(FailureStatus(evt), out)
 		}
 		e.msg, e.head, e.body, e.done = nil, nil, nil, true
 		e.next.Input(evt)
