@@ -50,7 +50,8 @@ const DefaultHeadTimeout = 10 * time.Second
 // stream of its pipeline and must not be changed once a stream has started.
 type DecodeRequestFilter struct {
 	// Options are the decoder's limits; the zero value gives the defaults
-	// (8 KiB request line, 64 KiB head, 100 fields).
+	// (8 KiB request line, 64 KiB head, 100 fields, no body limit;
+	// Options.MaxBodySize answers a larger body with 413).
 	Options Options
 	// HeadTimeout bounds the time from the first byte of a head to its
 	// end. Zero means DefaultHeadTimeout (10s); a negative value, no limit.

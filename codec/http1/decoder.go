@@ -14,9 +14,9 @@ import (
 // bytes, trailers) and reports the same error.
 //
 // For each message it emits one *event.MessageStart whose Head is a
-// *RequestHead or *ResponseHead (its Headers less the framing fields
-// Content-Length, Transfer-Encoding, Connection and Keep-Alive, as Pipy
-// gives them; what Connection said is the head's Connection), the body as zero or more *event.Data sharing
+// *RequestHead or *ResponseHead (its Headers less the hop-by-hop fields,
+// see stripHopByHop; what Connection said is the head's Connection), the
+// body as zero or more *event.Data sharing
 // the input's chunks (body bytes are never copied), and one
 // *event.MessageEnd whose Tail is the trailer section as Headers, or nil.
 // After a response with status 101, a 2xx response to CONNECT, or a call to

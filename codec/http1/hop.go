@@ -23,7 +23,8 @@ package http1
 // What the Connection fields said about persistence is kept in the head's
 // Connection (see ConnMode). Proxy-Authorization and Proxy-Authenticate are
 // kept: the script is the proxy they are addressed to, and it consumes them
-// (or passes them on to a parent proxy) as it decides.
+// (or passes them on to a parent proxy) as it decides (see the package
+// documentation).
 func (d *Decoder) stripHopByHop(hs Headers) Headers {
 	f := &d.facts
 	upgrading := f.connUpgrade && f.upgrade && (!d.response || d.line.status == 101)
