@@ -14,4 +14,13 @@ var (
 	ErrUnknownModule = errors.New("pipeline: unknown module")
 	// ErrNotBuilt is returned when a module is started before Build.
 	ErrNotBuilt = errors.New("pipeline: module not built")
+	// ErrIdleTimeout is wrapped by the Timeout SessionEnd of an inbound
+	// connection closed by ConnOptions.IdleTimeout.
+	ErrIdleTimeout = errors.New("pipeline: idle timeout")
+	// ErrWriteTimeout is wrapped by the Timeout SessionEnd of an inbound
+	// connection closed by ConnOptions.WriteTimeout.
+	ErrWriteTimeout = errors.New("pipeline: write timeout")
+	// ErrConnsCut is wrapped by Server.Shutdown's error when its context
+	// ended before every connection had finished, and the rest were closed.
+	ErrConnsCut = errors.New("pipeline: connections cut at the drain deadline")
 )

@@ -7,7 +7,8 @@
 // in a runtime of its own. The code calls pipy({ _vars }), which declares the
 // context variables and returns a configuration builder; the builder's
 // listen(port, {tls, reuse, maxConnections, readTimeout, writeTimeout,
-// handshakeTimeout}), pipeline(name) and task(interval) open sections, and
+// handshakeTimeout, idleTimeout, headTimeout, bodyTimeout}), pipeline(name)
+// and task(interval) open sections, and
 // each filter method (connect, demux, mux, fork, link, use, wait, tap, exec,
 // the HTTP and Dubbo codecs, the on… and replace… handlers, dump, print,
 // dummy: see Filters) appends a Go filter to the open section:
@@ -148,6 +149,21 @@
 // A callback that throws ends only its stream, with a runtime-error
 // SessionEnd whose message (and Cause, an *Error) gives the script position;
 // the failure is logged and the worker goes on.
+//
+// # Budgets
+//
+// Each callback call, and a script's top-level code, runs under a time
+// budget (Options.Timeout, 1 s by default): past it the JavaScript is
+// interrupted (goja's Runtime.Interrupt) and the callback fails as if it had
+// thrown, with an *Error wrapping ErrTimeout at the position where it was
+// stopped. One watchdog per worker does it: each call only stores a couple
+// of atomics, and a timer ticks (every quarter budget, at most 50 ms) only
+// while callbacks run. The same tick interrupts a callback that runs while
+// the heap is over Options.MemoryLimit (ErrMemoryLimit), and a worker being
+// stopped (pipeline.Worker.Interrupt) interrupts its running callback
+// (ErrInterrupted). Goja has no allocation limit of its own, so the memory
+// guard is a heuristic on the process's heap, and a single native step
+// (a string repeated a billion times) cannot be interrupted until it ends.
 //
 // # Differences from Pipy 0.x kept on purpose
 //

@@ -27,6 +27,15 @@ var (
 	// a different configuration than the first run did (for instance because
 	// its top-level code depends on time or randomness).
 	ErrMismatch = errors.New("script: configuration differs between runs")
+	// ErrTimeout is wrapped when a callback, or a script's top-level code,
+	// runs past its time budget (Options.Timeout) and is interrupted.
+	ErrTimeout = errors.New("script: time budget exceeded")
+	// ErrMemoryLimit is wrapped when a callback is interrupted because the
+	// heap grew over the memory limit (Options.MemoryLimit) while it ran.
+	ErrMemoryLimit = errors.New("script: memory limit exceeded")
+	// ErrInterrupted is wrapped when a callback is interrupted because its
+	// worker is stopping (pipeline.Worker.Interrupt).
+	ErrInterrupted = errors.New("script: interrupted")
 	// ErrNotOnWorker is wrapped when something that needs a worker (a
 	// Session's input) is used while the script is being loaded.
 	ErrNotOnWorker = errors.New("script: not on a worker")
@@ -96,10 +105,26 @@ func syntaxError(name string, err error) error {
 	return &Error{File: name, Message: "SyntaxError: " + msg, Err: ErrSyntax}
 }
 
+// interruptError is exceptionError for a script stopped by the watchdog
+// (budget.go): located where the script was, its message and cause the
+// reason it was stopped.
+func interruptError(name string, ie *goja.InterruptedError) error {
+	e := exceptionError(name, &ie.Exception).(*Error)
+	e.Message = fmt.Sprint(ie.Value())
+	e.Err = ErrScript
+	if cause, ok := ie.Value().(error); ok {
+		e.Err = fmt.Errorf("%w: %w", ErrScript, cause)
+	}
+	return e
+}
+
 // exceptionError turns an error returned by goja (usually a *goja.Exception)
 // into an *Error located at the innermost script frame. A Go error thrown
 // into the script (and not caught) is kept as the cause.
 func exceptionError(name string, err error) error {
+	if ie := (*goja.InterruptedError)(nil); errors.As(err, &ie) {
+		return interruptError(name, ie)
+	}
 	var ex *goja.Exception
 	if !errors.As(err, &ex) {
 		return &Error{File: name, Message: err.Error(), Err: err}

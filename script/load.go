@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/sluice-go/sluice/pipeline"
@@ -28,6 +29,20 @@ type Options struct {
 	// the directory of the script that names them, each file once per Load
 	// (with these same options), so that modules may use each other.
 	Modules func(name string) (*pipeline.Module, error)
+	// Timeout is the time budget of each callback call, and of the
+	// script's top-level code: past it the code is interrupted, and a
+	// callback's stream ends with a runtime-error SessionEnd naming the
+	// script position (an *Error wrapping ErrTimeout), while the worker goes
+	// on. 0 means DefaultTimeout (1s); a negative value means no budget.
+	Timeout time.Duration
+	// MemoryLimit interrupts a callback (ErrMemoryLimit) that has run for a
+	// while (a tick of the watchdog: a quarter of Timeout, at most 50 ms)
+	// with the process's heap over this many bytes. 0 means the Go memory
+	// limit when one is set (GOMEMLIMIT, debug.SetMemoryLimit), otherwise
+	// none; a negative value means none. Code that allocates a huge amount
+	// in one step (a string repeated a billion times) cannot be interrupted
+	// before that step ends.
+	MemoryLimit int64
 }
 
 // program is one loaded script: its compiled code, shared read-only by every
@@ -36,6 +51,7 @@ type Options struct {
 type program struct {
 	name     string // the file name as given; positions
 	filename string // __filename: the path relative to the root, as Pipy gives it
+	lim      limits // from opts
 	dir      string // the root: relative paths are relative to it (host.BaseDir)
 	code     *goja.Program
 	opts     Options
@@ -160,7 +176,7 @@ func (l *loader) define(name, src string) (*program, error) {
 	}
 	// __filename is the path from the root with a leading slash, as Pipy
 	// gives it ("/main.js", "/modules/config.js").
-	p := &program{name: name, filename: "/" + filepath.Base(name), dir: l.root, code: code, opts: l.opts}
+	p := &program{name: name, filename: "/" + filepath.Base(name), dir: l.root, code: code, opts: l.opts, lim: limitsOf(l.opts)}
 	if rel, err := filepath.Rel(l.root, name); err == nil && filepath.IsLocal(rel) {
 		p.filename = "/" + filepath.ToSlash(rel)
 	}

@@ -179,6 +179,10 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	if h.Status >= 200 || h.Status == 101 {
 		e.info = conn.pop()
 	}
+	if h.Status >= 200 && conn != nil { // drained: the last answer closes
+		conn.answering = true
+		e.info.close = e.info.close || (conn.lastAnswer() && !e.info.connect)
+	}
 	e.closeAft = h.Status >= 200 && (e.info.close || !h.KeepAlive())
 	switch {
 	case h.Status >= 200 && e.info.close && h.KeepAlive():
@@ -233,6 +237,10 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 		e.next.Input(out)
 	}
 	closeAfter := e.closeAft || e.framing == FramingClose
+	if conn := serverConnOf(e.s); conn != nil && e.head.Status >= 200 {
+		conn.answering = false
+		closeAfter = closeAfter || conn.lastAnswer() // drained as it was written
+	}
 	e.msg, e.head, e.body, e.headOut = nil, nil, nil, false
 	e.next.Input(evt)
 	if closeAfter && !e.s.Ended() {

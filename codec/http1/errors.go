@@ -43,6 +43,9 @@ var (
 	// ErrHeadTimeout: a request head was not complete in time
 	// (decodeHttpRequest's HeadTimeout); its SyntaxError has status 408.
 	ErrHeadTimeout = errors.New("http1: request head timeout")
+	// ErrBodyTimeout: a request body made no progress in time
+	// (decodeHttpRequest's BodyTimeout); its SyntaxError has status 408.
+	ErrBodyTimeout = errors.New("http1: request body timeout")
 	// ErrBodyTooLarge: a request body declared (Content-Length) or sent
 	// (chunked) is larger than Options.MaxBodySize; its SyntaxError has
 	// status 413.
