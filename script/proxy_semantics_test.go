@@ -162,3 +162,24 @@ pipy()
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// mux takes the same body bound in its options.
+func TestScriptMuxBodyLimit(t *testing.T) {
+	m := load(t, `
+pipy()
+.pipeline('p')
+  .mux('shared', () => 'k', { maxBodySize: 4 })
+.pipeline('shared')
+  .replaceMessage(msg => new Message('<' + msg.body.toString() + '>'))
+`)
+	h := pipelinetest.New(t, find(t, m, "p"))
+	h.InputMessage(nil, "abcd")
+	h.Advance(time.Second)
+	if msgs := h.Messages(); len(msgs) != 1 || msgs[0].Body.String() != "<abcd>" {
+		t.Fatalf("at the bound: %s", pipelinetest.Dump(h.Output()))
+	}
+	h.InputMessage(nil, "abcde")
+	if se := h.SessionEnd(); se == nil || se.Err != event.BufferOverflow {
+		t.Fatalf("past the bound: %s", pipelinetest.Dump(h.Output()))
+	}
+}
