@@ -1,9 +1,11 @@
 package filter_test
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -126,5 +128,72 @@ func TestCollectingFilterBoundAnswers413(t *testing.T) {
 	t.Logf("heap growth %d KiB", watch.growth()>>10)
 	if watch.growth() > 64<<20 {
 		t.Fatalf("heap grew by %d MiB with a %d MiB bound", watch.growth()>>20, bound>>20)
+	}
+}
+
+// An upgrade passes the plain proxy chain although hop-by-hop fields are
+// dropped: the request keeps Connection: upgrade and Upgrade, the 101 keeps
+// them on its way back, and the connection then carries the new protocol's
+// bytes both ways.
+func TestHTTPProxyPassesAnUpgrade(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	gotHead := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(c)
+		var head strings.Builder
+		for !strings.HasSuffix(head.String(), "\r\n\r\n") {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			head.WriteString(line)
+		}
+		gotHead <- head.String()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		io.Copy(c, r) // echo the new protocol
+	}()
+	p := pipeline.New("proxy",
+		http1.DecodeRequest(), http1.EncodeRequest(nil),
+		filter.Connect(ln.Addr().String(), filter.ConnectOptions{}),
+		http1.DecodeResponse(), http1.EncodeResponse(nil))
+	addr, _ := serveListen(t, p, nil)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET /chat HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: echo\r\nKeep-Alive: 5\r\n\r\n")
+	head := <-gotHead
+	lower := strings.ToLower(head)
+	if !strings.Contains(lower, "connection: keep-alive, upgrade\r\n") || !strings.Contains(lower, "upgrade: echo\r\n") || strings.Contains(lower, "keep-alive: 5") {
+		t.Fatalf("upstream got %q", head)
+	}
+	r := bufio.NewReader(c)
+	var resp strings.Builder
+	for !strings.HasSuffix(resp.String(), "\r\n\r\n") {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("response so far %q: %v", resp.String(), err)
+		}
+		resp.WriteString(line)
+	}
+	if lower := strings.ToLower(resp.String()); !strings.HasPrefix(lower, "http/1.1 101 ") || !strings.Contains(lower, "upgrade: echo\r\n") {
+		t.Fatalf("client got %q", resp.String())
+	}
+	io.WriteString(c, "ping")
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(r, buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("tunnel: %q %v", buf, err)
 	}
 }
