@@ -94,6 +94,9 @@ func (*mux) Info() pipeline.Info { return muxInfo }
 // Bind resolves the target's name.
 func (f *mux) Bind(r pipeline.Resolver) error { return f.ref.bind(r) }
 
+// Targets returns the bound target (pipeline.Linker).
+func (f *mux) Targets() []*pipeline.Pipeline { return f.ref.targets() }
+
 func (f *mux) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	u := &muxInst{f: f, s: s, next: next, req: event.MessageReader{MaxBodySize: f.opts.MaxBodySize}}
 	s.OnClose(u.leave)

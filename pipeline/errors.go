@@ -24,3 +24,12 @@ var (
 	// ended before every connection had finished, and the rest were closed.
 	ErrConnsCut = errors.New("pipeline: connections cut at the drain deadline")
 )
+
+// ErrRecursivePipeline is wrapped (by a *CycleError) when a module's
+// pipelines start each other in a cycle, which would start streams without
+// end on the first event.
+var ErrRecursivePipeline = errors.New("pipeline: recursive pipeline")
+
+// ErrListenConflict is wrapped (by a *ListenConflictError) when two listen
+// pipelines of a module would listen on the same port.
+var ErrListenConflict = errors.New("pipeline: port listened on twice")

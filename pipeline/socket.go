@@ -50,7 +50,10 @@ type ConnOptions struct {
 	// request in flight: a request waiting for a slow upstream is not idle,
 	// whereas a plain byte stream (a TCP proxy) is idle when nothing moves
 	// either way, however long the upstream takes. Zero means
-	// DefaultIdleTimeout, a negative value no limit. It is timed on the
+	// DefaultIdleTimeout where a RequestTracker is set and
+	// DefaultStreamIdleTimeout for a plain byte stream (database and other
+	// long-lived connections sit idle between queries for minutes); a
+	// negative value means no limit. It is timed on the
 	// worker's clock. Outbound sockets ignore it, and so does a connection
 	// a Relayer carries (connect alone): set IdleTimeout or WriteTimeout
 	// explicitly to keep such a connection on the event path, timed.
@@ -78,9 +81,13 @@ const (
 	DefaultReadAhead      = 64 << 10
 	// DefaultHandshakeTimeout is the default ConnOptions.HandshakeTimeout.
 	DefaultHandshakeTimeout = 10 * time.Second
-	// DefaultIdleTimeout is the default ConnOptions.IdleTimeout (nginx's
+	// DefaultIdleTimeout is the default ConnOptions.IdleTimeout of a
+	// connection whose protocol layer tracks requests (nginx's
 	// keepalive_timeout).
 	DefaultIdleTimeout = 75 * time.Second
+	// DefaultStreamIdleTimeout is the default ConnOptions.IdleTimeout of a
+	// plain byte stream (nginx's stream proxy_timeout).
+	DefaultStreamIdleTimeout = 10 * time.Minute
 	// DefaultWriteTimeout is the default ConnOptions.WriteTimeout (nginx's
 	// send_timeout).
 	DefaultWriteTimeout = 60 * time.Second
@@ -99,9 +106,6 @@ func (o ConnOptions) withDefaults() ConnOptions {
 	}
 	if o.HandshakeTimeout == 0 {
 		o.HandshakeTimeout = DefaultHandshakeTimeout
-	}
-	if o.IdleTimeout == 0 {
-		o.IdleTimeout = DefaultIdleTimeout
 	}
 	if o.WriteTimeout == 0 {
 		o.WriteTimeout = DefaultWriteTimeout
@@ -158,6 +162,7 @@ type Socket struct {
 	gone     chan struct{}
 	finished func()
 	rr       *rawReader
+	uncount  func() // an outbound socket's CountOutbound
 
 	// Read by the worker's poller instead of a goroutine (on the worker).
 	poll   *poller
@@ -197,7 +202,16 @@ func NewSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
 // to an upstream, as connect does), to stream s. Nothing is read until Start.
 func NewOutboundSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
 	opts.IdleTimeout, opts.WriteTimeout = -1, -1 // the owner times its connection
-	return newSocket(s, nc, opts, s.ctx.ReturnValve(), s.ctx.Valve())
+	k := newSocket(s, nc, opts, s.ctx.ReturnValve(), s.ctx.Valve())
+	k.uncount = CountOutbound(remoteAddr(nc))
+	return k
+}
+
+func remoteAddr(nc net.Conn) string {
+	if a := nc.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return "?"
 }
 
 func newSocket(s *Stream, nc net.Conn, opts ConnOptions, rv *Valve, wv ...*Valve) *Socket {
@@ -229,7 +243,7 @@ func (k *Socket) Start(t Target, onDone func()) {
 	k.onDone = onDone
 	k.target = t
 	k.hold()
-	if k.opts.IdleTimeout > 0 || k.opts.WriteTimeout > 0 {
+	if k.opts.IdleTimeout >= 0 || k.opts.WriteTimeout > 0 {
 		now := k.w.Now()
 		k.lastActive, k.lastWrite = now, now
 		k.tick()
@@ -741,7 +755,7 @@ func (k *Socket) tick() {
 			next = w
 		}
 	}
-	if idle := k.opts.IdleTimeout; idle > 0 {
+	if idle := k.idleTimeout(); idle > 0 {
 		if k.queued > 0 || k.busy() {
 			next = min(next, idle)
 		} else {
@@ -754,6 +768,18 @@ func (k *Socket) tick() {
 		}
 	}
 	k.timer = k.w.AfterFunc(next, k.tick)
+}
+
+// idleTimeout returns the IdleTimeout in force: the one set, or the
+// default for the kind of stream (one that tracks requests, or a plain one).
+func (k *Socket) idleTimeout() time.Duration {
+	switch {
+	case k.opts.IdleTimeout != 0:
+		return k.opts.IdleTimeout
+	case k.s.ctx.RequestTracker() != nil:
+		return DefaultIdleTimeout
+	}
+	return DefaultStreamIdleTimeout
 }
 
 // busy reports whether the stream's protocol layer has a request in flight.
@@ -821,6 +847,9 @@ func (k *Socket) hold() { k.live.Add(1) }
 func (k *Socket) release() {
 	if k.live.Add(-1) == 0 {
 		close(k.gone)
+		if k.uncount != nil {
+			k.uncount()
+		}
 		if k.finished != nil {
 			k.finished()
 		}

@@ -114,7 +114,7 @@ func (r *timeoutRig) closed() bool {
 
 func TestIdleTimeoutClosesAConnectionThatSendsNothing(t *testing.T) {
 	r := newTimeoutRig(t, false, pipeline.ConnOptions{})
-	r.advance(pipeline.DefaultIdleTimeout - time.Second)
+	r.advance(pipeline.DefaultStreamIdleTimeout - time.Second)
 	require.Nil(t, r.ended(), "closed before the idle timeout")
 	r.advance(time.Second)
 	e := r.ended()
@@ -133,7 +133,7 @@ func TestIdleTimeoutCountsFromTheLastByte(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "HI", string(buf))
 	r.barrier()
-	r.advance(pipeline.DefaultIdleTimeout - time.Second)
+	r.advance(pipeline.DefaultStreamIdleTimeout - time.Second)
 	require.Nil(t, r.ended(), "closed before being idle for the timeout")
 	r.advance(time.Second)
 	e := r.ended()

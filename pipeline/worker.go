@@ -380,7 +380,7 @@ func (w *Worker) run(t task) {
 func (w *Worker) safely(fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			w.logger.Error("panic in worker task", "panic", fmt.Sprint(r), "stack", stack())
+			w.logger.Error("panic in worker task", "panic", fmt.Sprint(r), "stack", panicStack(r))
 		}
 	}()
 	fn()

@@ -34,6 +34,10 @@ func (rt *runtime) pipy(c goja.FunctionCall) goja.Value {
 			rt.sig = append(rt.sig, name)
 			if rt.w == nil {
 				open(c.Arguments)
+				if rt.sections == nil {
+					rt.sections = map[*pipeline.Pipeline]Error{}
+				}
+				rt.sections[rt.section] = rt.callPos()
 			}
 			return b
 		})
@@ -54,6 +58,8 @@ func (rt *runtime) pipy(c goja.FunctionCall) goja.Value {
 			}
 			if rt.w == nil {
 				rt.section.Filters = append(rt.section.Filters, f)
+				at := rt.callPos()
+				rt.section.Where = append(rt.section.Where, at.Pos())
 			}
 			return b
 		})

@@ -148,7 +148,13 @@
 //
 // A callback that throws ends only its stream, with a runtime-error
 // SessionEnd whose message (and Cause, an *Error) gives the script position;
-// the failure is logged and the worker goes on.
+// the failure is logged at warn level, once, with the filter, where it is
+// written in the script and the script's stack (Error.Stack), and the worker
+// goes on.
+//
+// Load rejects, at the position of the call, a name no pipeline has, two
+// listen() on one port, and pipelines that start each other in a cycle
+// (link, demux, mux, fork, use; "recursive pipeline: a → b → a", as Pipy).
 //
 // # Budgets
 //

@@ -54,7 +54,15 @@ type Error struct {
 	// Err is the sentinel (ErrSyntax, ErrScript, ErrBadArgument) or the Go
 	// error behind the exception.
 	Err error
+	// Stack is the script's call stack when the exception was thrown, one
+	// "at function (file:line:col)" line per frame, innermost first; empty
+	// when unknown.
+	Stack string
 }
+
+// ScriptStack returns Stack, so that a stream failed by this error logs the
+// script's stack rather than Go's (pipeline.ScriptStacker).
+func (e *Error) ScriptStack() string { return e.Stack }
 
 // Error returns "file:line:col: message".
 func (e *Error) Error() string {
@@ -144,15 +152,25 @@ func exceptionError(name string, err error) error {
 			e.Err = fmt.Errorf("%w: %w", ErrScript, cause)
 		}
 	}
+	var stack strings.Builder
 	for _, f := range ex.Stack() {
 		p := f.Position()
-		if p.Line > 0 {
-			e.File, e.Line, e.Column = p.Filename, p.Line, p.Column
-			if e.File == "" {
-				e.File = name
-			}
-			break
+		if p.Line == 0 {
+			continue
 		}
+		file := p.Filename
+		if file == "" {
+			file = name
+		}
+		if e.Line == 0 {
+			e.File, e.Line, e.Column = file, p.Line, p.Column
+		}
+		fn := f.FuncName()
+		if fn == "" {
+			fn = "<anonymous>"
+		}
+		fmt.Fprintf(&stack, "\n  at %s (%s:%d:%d)", fn, file, p.Line, p.Column)
 	}
+	e.Stack = strings.TrimPrefix(stack.String(), "\n")
 	return e
 }

@@ -64,9 +64,10 @@ type program struct {
 
 	// Recorded by the definition run; worker runs must match them.
 	varNames []string
-	sig      []string // every builder method called, in order
-	nfuncs   int      // callbacks registered
-	refs     []ref    // pipelines named by filters
+	sig      []string                     // every builder method called, in order
+	nfuncs   int                          // callbacks registered
+	refs     []ref                        // pipelines named by filters
+	sections map[*pipeline.Pipeline]Error // where each listen, pipeline and task was opened
 
 	// runtimes holds each worker's runtime (*pipeline.Worker → *runtime).
 	// The program keeps them, not the workers, so that a program replaced
@@ -254,6 +255,7 @@ func (p *program) defineRun() error {
 	p.sig = rt.sig
 	p.nfuncs = len(rt.fns)
 	p.refs = rt.refs
+	p.sections = rt.sections
 	return nil
 }
 
@@ -262,7 +264,8 @@ func (p *program) defineRun() error {
 // an unknown name is reported where it is written.
 type ref struct {
 	method, module, name string
-	at                   Error // File, Line, Column
+	from                 *pipeline.Pipeline // the pipeline the filter is added to
+	at                   Error              // File, Line, Column
 }
 
 // build checks the module's pipeline references, then builds the module.
@@ -284,7 +287,46 @@ func (p *program) build() error {
 			return r.fail(fmt.Sprintf("unknown pipeline %q in %s", r.name, m.Name), err)
 		}
 	}
-	return p.module.Build()
+	if err := p.module.Build(); err != nil {
+		return p.locate(err)
+	}
+	return nil
+}
+
+// locate gives an error of the module's build a script position: a listen
+// conflict the position of the second listen(), a cycle that of the filter
+// that closes it: "main.js:4:3: link: recursive pipeline: a → b → a".
+func (p *program) locate(err error) error {
+	var le *pipeline.ListenConflictError
+	if errors.As(err, &le) {
+		at, ok := p.sections[le.Second]
+		if !ok {
+			return err
+		}
+		msg := "listen: " + le.Error()
+		if first, ok := p.sections[le.First]; ok {
+			msg += " (first at " + first.Pos() + ")"
+		}
+		at.Message, at.Err = msg, err
+		return &at
+	}
+	var ce *pipeline.CycleError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	// The edge that closes the cycle, or else the first one written in
+	// this script (a cycle may cross modules).
+	n := len(ce.Path) - 1
+	for k := range n {
+		i := (n - 1 + k) % n
+		from, to := ce.Path[i], ce.Path[i+1]
+		for _, r := range p.refs {
+			if r.from == from && r.name == to.Name {
+				return r.fail(ce.Error(), err)
+			}
+		}
+	}
+	return err
 }
 
 func (r *ref) fail(msg string, err error) error {

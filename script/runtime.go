@@ -39,9 +39,10 @@ type runtime struct {
 	topVars    ctxVars      // what variables mean outside any stream
 	fns        []goja.Callable
 	sig        []string
-	section    *pipeline.Pipeline // definition run: the pipeline being filled
-	method     string             // definition run: the builder method being called
-	refs       []ref              // definition run: pipelines named so far
+	section    *pipeline.Pipeline           // definition run: the pipeline being filled
+	method     string                       // definition run: the builder method being called
+	refs       []ref                        // definition run: pipelines named so far
+	sections   map[*pipeline.Pipeline]Error // definition run: where each section was opened
 
 	// The stream whose callback runs, and its context's variables.
 	cur     *pipeline.Stream
@@ -312,17 +313,24 @@ func (rt *runtime) ref(module, name string) {
 	if rt.w != nil {
 		return
 	}
-	r := ref{method: rt.method, module: module, name: name, at: Error{File: rt.p.name}}
+	r := ref{method: rt.method, module: module, name: name, from: rt.section, at: rt.callPos()}
+	rt.refs = append(rt.refs, r)
+}
+
+// callPos returns the position of the innermost script frame (File, Line,
+// Column), or the file alone when there is none.
+func (rt *runtime) callPos() Error {
+	at := Error{File: rt.p.name}
 	for _, f := range rt.vm.CaptureCallStack(8, nil) {
 		if p := f.Position(); p.Line > 0 {
-			r.at.Line, r.at.Column = p.Line, p.Column
+			at.Line, at.Column = p.Line, p.Column
 			if p.Filename != "" {
-				r.at.File = p.Filename
+				at.File = p.Filename
 			}
 			break
 		}
 	}
-	rt.refs = append(rt.refs, r)
+	return at
 }
 
 // VM returns the goja runtime (host).

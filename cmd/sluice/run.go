@@ -55,6 +55,7 @@ requests in flight finish (up to --drain; a second signal stops waiting) and exi
 SIGHUP reloads the script: HTTP keep-alive connections move to the new
 configuration after their current request, other connections keep the old one
 until they end.
+SIGTSTP prints a status table and goes on serving.
 `
 
 func parse(args []string, stderr io.Writer) (*options, error) {
@@ -120,10 +121,10 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		fmt.Fprintf(stdout, "sluice %s\n", Version)
 		return 0
 	case o.listFilters:
-		listFilters(stdout, false)
+		listFilters(stdout)
 		return 0
 	case o.helpFilters:
-		listFilters(stdout, true)
+		helpFilters(stdout)
 		return 0
 	}
 	log, err := newLogger(stderr, o.logLevel)
@@ -148,6 +149,7 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		if err := m.Build(); err != nil {
 			return nil, err
 		}
+		logConfig(log, m)
 		for _, p := range m.Pipelines {
 			if p.Kind == pipeline.Listen && o.reusePort {
 				p.ListenOptions.ReusePort = true
@@ -176,6 +178,10 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		log.Info("listening", "addr", a.String(), "script", path)
 	}
 	for s := range sig {
+		if isStatusSignal(s) {
+			printStatus(stdout, log, pr)
+			continue
+		}
 		if s == syscall.SIGHUP {
 			nm, err := load()
 			if err != nil {
@@ -233,19 +239,15 @@ func scriptPath(arg string) (string, error) {
 	return arg, nil
 }
 
-// listFilters prints every filter: one line each, or with long set, a
-// paragraph each.
-func listFilters(w io.Writer, long bool) {
+// listFilters prints every filter, one line each (--help-filters: see
+// helpFilters).
+func listFilters(w io.Writer) {
 	infos := script.Filters()
 	width := 0
 	for _, i := range infos {
 		width = max(width, len(i.Name)+len(i.Synopsis))
 	}
 	for _, i := range infos {
-		if long {
-			fmt.Fprintf(w, "%s%s\n    %s\n\n", i.Name, i.Synopsis, i.Summary)
-			continue
-		}
 		fmt.Fprintf(w, "%-*s  %s\n", width, i.Name+i.Synopsis, i.Summary)
 	}
 }

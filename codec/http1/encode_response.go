@@ -170,7 +170,7 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	} else {
 		var err error
 		if h, err = ResponseHeadOf(evt.Head); err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpResponse", err)
 			return
 		}
 	}
@@ -231,7 +231,7 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 			err = WriteLastChunk(out, tail)
 		}
 		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpResponse", err)
 			return
 		}
 		e.next.Input(out)
@@ -264,7 +264,7 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 		// The response stays owed (its head is not out), so the failure
 		// handler answers its request with a 500 instead.
 		e.body = nil
-		e.s.Fail(event.RuntimeError, err)
+		failIn(e.s, "encodeHttpResponse", err)
 		return
 	}
 	e.framing, e.headOut = framing, true
