@@ -79,7 +79,7 @@ const (
 
 var muxInfo = pipeline.Info{
 	Name:     "mux",
-	Synopsis: "(target, selector)",
+	Synopsis: "(target, selector, options)",
 	Summary:  "Sends messages of many streams into one shared stream and routes the answers back",
 }
 

@@ -32,7 +32,7 @@ func OnMessage(fn func(s *pipeline.Stream, msg *event.Message), opts ...MessageO
 
 var onMessageInfo = pipeline.Info{
 	Name:     "onMessage",
-	Synopsis: "(callback)",
+	Synopsis: "(callback[, options])",
 	Summary:  "Calls a function with each complete message",
 }
 

@@ -30,7 +30,7 @@ func OnMessageBody(fn func(s *pipeline.Stream, body *event.Data), opts ...Messag
 
 var onMessageBodyInfo = pipeline.Info{
 	Name:     "onMessageBody",
-	Synopsis: "(callback)",
+	Synopsis: "(callback[, options])",
 	Summary:  "Calls a function with each message's complete body",
 }
 

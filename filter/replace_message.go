@@ -31,7 +31,7 @@ func ReplaceMessage(r func(s *pipeline.Stream, msg *event.Message, out pipeline.
 
 var replaceMessageInfo = pipeline.Info{
 	Name:     "replaceMessage",
-	Synopsis: "(replacement)",
+	Synopsis: "(replacement[, options])",
 	Summary:  "Replaces each whole message",
 }
 

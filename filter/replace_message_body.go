@@ -32,7 +32,7 @@ func ReplaceMessageBody(r func(s *pipeline.Stream, body *event.Data) *event.Data
 
 var replaceMessageBodyInfo = pipeline.Info{
 	Name:     "replaceMessageBody",
-	Synopsis: "(replacement)",
+	Synopsis: "(replacement[, options])",
 	Summary:  "Replaces each message's whole body",
 }
 

@@ -88,7 +88,7 @@ func DecodeRequest() *DecodeRequestFilter { return &DecodeRequestFilter{} }
 
 // Info describes the filter as scripts call it.
 func (f *DecodeRequestFilter) Info() pipeline.Info {
-	return pipeline.Info{Name: "decodeHttpRequest", Synopsis: "()", Summary: "Decodes HTTP/1 requests from bytes into messages"}
+	return pipeline.Info{Name: "decodeHttpRequest", Synopsis: "([options])", Summary: "Decodes HTTP/1 requests from bytes into messages"}
 }
 
 // New returns the filter's instance for stream s.
