@@ -47,6 +47,9 @@ func (*use) Info() pipeline.Info { return useInfo }
 // Bind resolves the target's name.
 func (f *use) Bind(r pipeline.Resolver) error { return f.ref.bind(r) }
 
+// Targets returns the bound target (pipeline.Linker).
+func (f *use) Targets() []*pipeline.Pipeline { return f.ref.targets() }
+
 func (f *use) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	return &useInst{f: f, s: s, next: next}
 }

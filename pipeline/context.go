@@ -27,9 +27,11 @@ type Context struct {
 	LocalAddr, RemoteAddr net.Addr
 
 	values   map[any]any
-	watchers []*watcher // on the root only
-	valve    *Valve     // on the root only
-	retValve *Valve     // on the root, or set by SetReturnValve
+	watchers []*watcher     // on the root only
+	valve    *Valve         // on the root only
+	retValve *Valve         // on the root, or set by SetReturnValve
+	tracker  RequestTracker // on the root only
+	connOpts ConnOptions    // on the root only
 
 	notifying, again bool
 	scratch          []*watcher
@@ -224,3 +226,38 @@ func (c *Context) SetReturnValve(v *Valve) {
 		c.retValve = v
 	}
 }
+
+// RequestTracker is implemented by a protocol layer that knows where the
+// requests of an inbound connection begin and end (decodeHttpRequest). A
+// Server's socket asks it whether the connection is idle before applying
+// ConnOptions.IdleTimeout, and the Server asks it to drain the connection on
+// Shutdown and after a reload. A connection without one is a plain byte
+// stream: it is idle when no byte moves either way, and it is never drained
+// (it ends by itself, or is cut when a Shutdown's deadline passes). Its
+// methods are called on the context's worker.
+type RequestTracker interface {
+	// Busy reports whether a request is in flight: partly received, being
+	// handled, or its answer being written.
+	Busy() bool
+	// Drain asks the connection to close at its next request boundary: now
+	// when no request is in flight, otherwise once the answers to the
+	// requests already received are written (an HTTP/1 response then says
+	// "Connection: close"). A connection that has not received a byte of a
+	// request yet closes now when stopping is set (Shutdown); otherwise (a
+	// reload) it answers its first request and closes after it, since a
+	// client does not retry a request lost on a fresh connection as it does
+	// on a reused one. A connection switched to a tunnel ignores it.
+	Drain(stopping bool)
+}
+
+// ConnOptions returns the options of c's inbound connection as its Server
+// was given them (zero values not replaced by defaults), or the zero value
+// for a context that did not come from a Server.
+func (c *Context) ConnOptions() ConnOptions { return c.root.connOpts }
+
+// SetRequestTracker makes t the request tracker of c's connection (stored on
+// c's root). A later call replaces it; nil removes it.
+func (c *Context) SetRequestTracker(t RequestTracker) { c.root.tracker = t }
+
+// RequestTracker returns the request tracker of c's connection, or nil.
+func (c *Context) RequestTracker() RequestTracker { return c.root.tracker }

@@ -7,7 +7,8 @@
 // in a runtime of its own. The code calls pipy({ _vars }), which declares the
 // context variables and returns a configuration builder; the builder's
 // listen(port, {tls, reuse, maxConnections, readTimeout, writeTimeout,
-// handshakeTimeout}), pipeline(name) and task(interval) open sections, and
+// handshakeTimeout, idleTimeout, headTimeout, bodyTimeout}), pipeline(name)
+// and task(interval) open sections, and
 // each filter method (connect, demux, mux, fork, link, use, wait, tap, exec,
 // the HTTP and Dubbo codecs, the on… and replace… handlers, dump, print,
 // dummy: see Filters) appends a Go filter to the open section:
@@ -114,11 +115,61 @@
 // removes the field. Heads built by scripts are exported to map[string]any,
 // which the encoders accept.
 //
+// # Proxying
+//
+// decodeHttpRequest shows each request as a proxy must pass it on: an
+// absolute-form target (GET http://x/admin/secret) in origin form with its
+// authority as Host, its path's dot segments resolved, so a rule on
+// msg.head.path cannot be bypassed by how the target is spelled; and no
+// hop-by-hop fields (Connection and the fields it names, Keep-Alive, TE,
+// Transfer-Encoding, Proxy-Connection, Upgrade unless an upgrade is asked
+// for, which then shows as headers.upgrade and passes on). decodeHttpResponse
+// does the same for answers. See the http1 package for the details.
+// X-Forwarded-For and X-Forwarded-Proto take one line before the request is
+// encoded, appending to a list the client sent (as nginx's
+// $proxy_add_x_forwarded_for):
+//
+//	.onMessageStart(({ head: { headers: h } }) => (
+//	  h['x-forwarded-for'] = (h['x-forwarded-for'] ? h['x-forwarded-for'] + ', ' : '') + __inbound.remoteAddress,
+//	  h['x-forwarded-proto'] = 'http'))
+//
+// Body limits (sluice extensions): decodeHttpRequest({ maxBodySize: '64m' })
+// answers a request whose body is larger with 413 and closes; without it
+// the decoder sets no limit, and a body passing through streams with no
+// growth in memory. The filters that collect whole messages — onMessage,
+// onMessageBody, replaceMessage, replaceMessageBody and mux — hold at most
+// 16 MiB of each body, or what a last options argument says:
+// onMessage(cb, { maxBodySize: '64m' }), replaceMessage(r, { maxBodySize:
+// -1 }) for no bound, mux(target, selector, { maxBodySize }). A body past
+// the bound ends the stream with a BufferOverflow SessionEnd (the callback
+// is not called), and an HTTP server answers the request 413.
+//
 // # Errors
 //
 // A callback that throws ends only its stream, with a runtime-error
 // SessionEnd whose message (and Cause, an *Error) gives the script position;
-// the failure is logged and the worker goes on.
+// the failure is logged at warn level, once, with the filter, where it is
+// written in the script and the script's stack (Error.Stack), and the worker
+// goes on.
+//
+// Load rejects, at the position of the call, a name no pipeline has, two
+// listen() on one port, and pipelines that start each other in a cycle
+// (link, demux, mux, fork, use; "recursive pipeline: a → b → a", as Pipy).
+//
+// # Budgets
+//
+// Each callback call, and a script's top-level code, runs under a time
+// budget (Options.Timeout, 1 s by default): past it the JavaScript is
+// interrupted (goja's Runtime.Interrupt) and the callback fails as if it had
+// thrown, with an *Error wrapping ErrTimeout at the position where it was
+// stopped. One watchdog per worker does it: each call only stores a couple
+// of atomics, and a timer ticks (every quarter budget, at most 50 ms) only
+// while callbacks run. The same tick interrupts a callback that runs while
+// the heap is over Options.MemoryLimit (ErrMemoryLimit), and a worker being
+// stopped (pipeline.Worker.Interrupt) interrupts its running callback
+// (ErrInterrupted). Goja has no allocation limit of its own, so the memory
+// guard is a heuristic on the process's heap, and a single native step
+// (a string repeated a billion times) cannot be interrupted until it ends.
 //
 // # Differences from Pipy 0.x kept on purpose
 //
@@ -183,6 +234,11 @@
 //     given the SessionEnd; onFail and bufferLimit are not in Pipy). Demux
 //     streams answers as they come (Pipy buffers each whole), passes 100
 //     Continue on and turns a 101 into a tunnel.
+//   - Decoded HTTP heads have no hop-by-hop fields (see Proxying); Pipy
+//     0.x takes out only the framing fields and forwards the others.
+//   - A collecting filter holds at most 16 MiB of a body unless told
+//     otherwise (see Proxying); Pipy 0.x holds any size, so one large
+//     upload can take the whole process's memory.
 //   - encodeDubbo() without an argument encodes each message's own head;
 //     Pipy 0.x ignores the message's head and writes defaults (ids counting
 //     from 0, status 0, a two-way request), against its own description.

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -26,6 +27,8 @@ type runtime struct {
 	p      *program
 	vm     *goja.Runtime
 	w      *pipeline.Worker // nil for the definition run
+	wd     *watchdog        // w's; nil for the definition run
+	lim    limits           // p's
 	logger *slog.Logger
 	err    error // the worker run failed: every callback fails with it
 
@@ -36,9 +39,10 @@ type runtime struct {
 	topVars    ctxVars      // what variables mean outside any stream
 	fns        []goja.Callable
 	sig        []string
-	section    *pipeline.Pipeline // definition run: the pipeline being filled
-	method     string             // definition run: the builder method being called
-	refs       []ref              // definition run: pipelines named so far
+	section    *pipeline.Pipeline           // definition run: the pipeline being filled
+	method     string                       // definition run: the builder method being called
+	refs       []ref                        // definition run: pipelines named so far
+	sections   map[*pipeline.Pipeline]Error // definition run: where each section was opened
 
 	// The stream whose callback runs, and its context's variables.
 	cur     *pipeline.Stream
@@ -52,9 +56,12 @@ type runtime struct {
 // newRuntime makes a runtime for p with every global installed. w is the
 // worker it belongs to, or nil for the definition run.
 func newRuntime(p *program, w *pipeline.Worker) (*runtime, error) {
-	rt := &runtime{p: p, vm: goja.New(), w: w, logger: p.logger}
-	if w != nil && p.opts.Logger == nil {
-		rt.logger = w.Logger()
+	rt := &runtime{p: p, vm: goja.New(), w: w, logger: p.logger, lim: p.lim}
+	if w != nil {
+		rt.wd = watchdogOf(w)
+		if p.opts.Logger == nil {
+			rt.logger = w.Logger()
+		}
 	}
 	rt.vm.SetMaxCallStackSize(4096)
 	if err := rt.installCore(); err != nil {
@@ -66,14 +73,25 @@ func newRuntime(p *program, w *pipeline.Worker) (*runtime, error) {
 	return rt, nil
 }
 
-// runTop runs the program's top-level code.
+// runTop runs the program's top-level code, under the time budget.
 func (rt *runtime) runTop() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &Error{File: rt.p.name, Message: fmt.Sprint(r), Err: ErrScript}
 		}
 	}()
-	if _, err := rt.vm.RunProgram(rt.p.code); err != nil {
+	run := func() error {
+		_, err := rt.vm.RunProgram(rt.p.code)
+		return err
+	}
+	if rt.wd == nil {
+		err = runLimited(rt.vm, rt.lim, run)
+	} else {
+		outer := rt.wd.enter(rt)
+		defer rt.wd.exit(rt, outer)
+		err = run()
+	}
+	if err != nil {
 		return exceptionError(rt.p.name, err)
 	}
 	return nil
@@ -81,7 +99,8 @@ func (rt *runtime) runTop() (err error) {
 
 // runtimeOf returns the runtime of p on s's worker, making it on first use.
 // It panics (the filter's Catch turns that into a runtime-error SessionEnd)
-// when the worker's run of the script failed.
+// when the worker's run of the script failed (for good, unless it failed
+// because the worker was interrupted).
 func (p *program) runtimeOf(s *pipeline.Stream) *runtime {
 	w := s.Worker()
 	var rt *runtime
@@ -89,8 +108,12 @@ func (p *program) runtimeOf(s *pipeline.Stream) *runtime {
 		rt = v.(*runtime)
 	} else {
 		// Only w itself stores w's runtime, so there is no race to make it.
+		// A run interrupted because the worker was stopping is not kept: the
+		// next callback tries again.
 		rt = p.workerRuntime(w)
-		p.runtimes.Store(w, rt)
+		if !errors.Is(rt.err, ErrInterrupted) {
+			p.runtimes.Store(w, rt)
+		}
 	}
 	if rt.err != nil {
 		panic(rt.err)
@@ -144,9 +167,11 @@ func (rt *runtime) register(v goja.Value) (id int, ok bool) {
 }
 
 // call runs callback id for stream s: `this` is the stream's Data (a fork's
-// session data; not use's argv, which scripts read as __argv), and the context variables are s's. A thrown exception
-// panics with an *Error giving the script position, for the calling filter's
-// Catch to end the stream with.
+// session data; not use's argv, which scripts read as __argv), and the
+// context variables are s's. A thrown exception,
+// or an interrupt by the worker's watchdog (time budget, memory limit,
+// worker stopping), panics with an *Error giving the script position, for
+// the calling filter's Catch to end the stream with.
 func (rt *runtime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Value {
 	v, err := rt.callValue(s, rt.fns[id], args...)
 	if err != nil {
@@ -160,7 +185,11 @@ func (rt *runtime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Val
 func (rt *runtime) callValue(s *pipeline.Stream, fn goja.Callable, args ...goja.Value) (goja.Value, error) {
 	prev, prevVars := rt.cur, rt.curVars
 	rt.cur, rt.curVars = s, nil
-	defer func() { rt.cur, rt.curVars = prev, prevVars }()
+	outer := rt.wd.enter(rt)
+	defer func() {
+		rt.wd.exit(rt, outer)
+		rt.cur, rt.curVars = prev, prevVars
+	}()
 	this := goja.Undefined()
 	if d := s.Data(); d != nil {
 		if _, argv := d.([]any); !argv { // use's argv is __argv, not this
@@ -284,17 +313,24 @@ func (rt *runtime) ref(module, name string) {
 	if rt.w != nil {
 		return
 	}
-	r := ref{method: rt.method, module: module, name: name, at: Error{File: rt.p.name}}
+	r := ref{method: rt.method, module: module, name: name, from: rt.section, at: rt.callPos()}
+	rt.refs = append(rt.refs, r)
+}
+
+// callPos returns the position of the innermost script frame (File, Line,
+// Column), or the file alone when there is none.
+func (rt *runtime) callPos() Error {
+	at := Error{File: rt.p.name}
 	for _, f := range rt.vm.CaptureCallStack(8, nil) {
 		if p := f.Position(); p.Line > 0 {
-			r.at.Line, r.at.Column = p.Line, p.Column
+			at.Line, at.Column = p.Line, p.Column
 			if p.Filename != "" {
-				r.at.File = p.Filename
+				at.File = p.Filename
 			}
 			break
 		}
 	}
-	rt.refs = append(rt.refs, r)
+	return at
 }
 
 // VM returns the goja runtime (host).

@@ -352,6 +352,19 @@ pipy()
 	assert.Equal(t, 5*time.Second, o.Conn.ReadTimeout)
 	assert.Equal(t, 2*time.Second, o.Conn.WriteTimeout)
 
+	m = load(t, "pipy().listen(8080, { idleTimeout: '2m', headTimeout: 5, bodyTimeout: '1m' }).dummy()")
+	o = m.Pipelines[0].ListenOptions
+	assert.Equal(t, 2*time.Minute, o.Conn.IdleTimeout)
+	assert.Equal(t, 5*time.Second, o.Conn.HeadTimeout)
+	assert.Equal(t, time.Minute, o.Conn.BodyTimeout)
+	assert.Zero(t, o.Conn.WriteTimeout, "absent: the default")
+
+	m = load(t, "pipy().listen(8080, { idleTimeout: 0, writeTimeout: 0, headTimeout: 0, bodyTimeout: '0' }).dummy()")
+	o = m.Pipelines[0].ListenOptions
+	for name, d := range map[string]time.Duration{"idle": o.Conn.IdleTimeout, "write": o.Conn.WriteTimeout, "head": o.Conn.HeadTimeout, "body": o.Conn.BodyTimeout} {
+		assert.Negative(t, d, "%s: 0 turns it off", name)
+	}
+
 	for _, bad := range []string{"-1", "1.5", "'many'"} {
 		_, err := script.LoadSource("main.js", "pipy()\n.listen(8080, { maxConnections: "+bad+" }).dummy()", script.Options{})
 		require.Error(t, err, bad)

@@ -107,7 +107,7 @@ func (e *encodeRequest) Input(evt event.Event) {
 		} else {
 			var err error
 			if h, err = RequestHeadOf(evt.Head); err != nil {
-				e.s.Fail(event.RuntimeError, err)
+				failIn(e.s, "encodeHttpRequest", err)
 				return
 			}
 		}
@@ -138,7 +138,7 @@ func (e *encodeRequest) Input(evt event.Event) {
 		}
 		tail, err := HeadersOf(evt.Tail)
 		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpRequest", err)
 			return
 		}
 		if !e.streaming && len(tail) > 0 {
@@ -147,7 +147,7 @@ func (e *encodeRequest) Input(evt event.Event) {
 		out := new(event.Data)
 		if e.streaming {
 			if err := WriteLastChunk(out, tail); err != nil {
-				e.s.Fail(event.RuntimeError, err)
+				failIn(e.s, "encodeHttpRequest", err)
 				return
 			}
 		} else if !e.writeHead(out, int64(dataLen(e.body))) {
@@ -187,7 +187,7 @@ func (e *encodeRequest) startStreaming(more *event.Data) {
 func (e *encodeRequest) writeHead(out *event.Data, length int64) bool {
 	if _, err := WriteRequestHead(out, e.head, length); err != nil {
 		e.start, e.head, e.body = nil, nil, nil
-		e.s.Fail(event.RuntimeError, err)
+		failIn(e.s, "encodeHttpRequest", err)
 		return false
 	}
 	e.conn.pushMethod(e.head.Method)
@@ -230,7 +230,7 @@ func headArg(s *pipeline.Stream, head any, name string, convert func(any) (any, 
 			defer s.Catch(name, &ok)
 			v, err := convert(fn(s))
 			if err != nil {
-				s.Fail(event.RuntimeError, err)
+				failIn(s, name, err)
 				return nil, false
 			}
 			return v, true
@@ -239,7 +239,7 @@ func headArg(s *pipeline.Stream, head any, name string, convert func(any) (any, 
 	v, err := convert(head)
 	return func() (any, bool) {
 		if err != nil {
-			s.Fail(event.RuntimeError, err)
+			failIn(s, name, err)
 			return nil, false
 		}
 		return clone(v), true

@@ -37,7 +37,8 @@ import (
 //     A response still being buffered is dropped. When the SessionEnd
 //     carries another error while a request is owed its response (none of
 //     it written yet), a 500 naming the cause comes out first (see
-//     WriteFailureResponse).
+//     WriteFailureResponse), or a 413 when a filter collecting the request
+//     found its body too large (event.ErrBodyTooLarge).
 //
 // When the stream fails anywhere else (a filter or callback fails, and its
 // SessionEnd goes straight to the stream's output), the same 500 comes out
@@ -172,7 +173,7 @@ func (e *encodeResponse) Input(evt event.Event) {
 		} else if e.owesAnswer(evt) {
 			out := new(event.Data)
 			WriteFailureResponse(out, evt)
-			e.emitSynthetic(500, out)
+			e.emitSynthetic(FailureStatus(evt), out)
 		}
 		e.msg, e.head, e.body, e.done = nil, nil, nil, true
 		e.next.Input(evt)
@@ -193,7 +194,7 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	} else {
 		var err error
 		if h, err = ResponseHeadOf(evt.Head); err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpResponse", err)
 			return
 		}
 	}
@@ -201,6 +202,10 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	e.info = reqInfo{}
 	if h.Status >= 200 || h.Status == 101 {
 		e.info = conn.pop()
+	}
+	if h.Status >= 200 && conn != nil { // drained: the last answer closes
+		conn.answering = true
+		e.info.close = e.info.close || (conn.lastAnswer() && !e.info.connect)
 	}
 	e.closeAft = h.Status >= 200 && (e.info.close || !h.KeepAlive())
 	switch {
@@ -252,12 +257,16 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 			err = WriteLastChunk(out, tail)
 		}
 		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpResponse", err)
 			return
 		}
 		e.next.Input(out)
 	}
 	closeAfter := e.closeAft || e.framing == FramingClose
+	if conn := serverConnOf(e.s); conn != nil && e.head.Status >= 200 {
+		conn.answering = false
+		closeAfter = closeAfter || conn.lastAnswer() // drained as it was written
+	}
 	e.msg, e.head, e.body, e.headOut = nil, nil, nil, false
 	e.next.Input(evt)
 	if closeAfter && !e.s.Ended() {
@@ -281,7 +290,7 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 		// The response stays owed (its head is not out), so the failure
 		// handler answers its request with a 500 instead.
 		e.body = nil
-		e.s.Fail(event.RuntimeError, err)
+		failIn(e.s, "encodeHttpResponse", err)
 		return
 	}
 	e.framing, e.headOut = framing, true
