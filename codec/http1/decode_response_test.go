@@ -227,7 +227,7 @@ func TestInfos(t *testing.T) {
 	for _, i := range Infos() {
 		names = append(names, i.Name+i.Synopsis)
 	}
-	if got := strings.Join(names, " "); got != "decodeHttpRequest() decodeHttpResponse() encodeHttpRequest([head]) encodeHttpResponse([head]) muxHTTP(target, options)" {
+	if got := strings.Join(names, " "); got != "decodeHttpRequest([options]) decodeHttpResponse() encodeHttpRequest([head]) encodeHttpResponse([head]) muxHTTP(target, options)" {
 		t.Fatalf("Infos: %s", got)
 	}
 }

@@ -42,6 +42,11 @@ import (
 // returned to the pool. An input SessionEnd without an error passes on once
 // every answer is out. Request bodies stream to the upstream once the
 // request has a connection and are held until then.
+//
+// Not yet: an upgrade (101, WebSocket) is not turned into a tunnel, and the
+// upstream's reading does not pause while the client reads slowly (a pooled
+// connection's valves are its own), so a large answer to a slow client is
+// held in memory; the demux layout has both.
 func MuxHTTP(target string, opts MuxHTTPOptions) *MuxHTTPFilter {
 	return newMuxHTTP(target, nil, opts)
 }

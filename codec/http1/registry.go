@@ -27,6 +27,8 @@ var params = map[string][]pipeline.Param{
 			"that long: 504; default 60s), readTimeout, writeTimeout, idleTimeout, tls: as connect's. A refused or unresolved " +
 			"upstream answers 503, a timed-out one 504, a broken one 502"},
 	},
+	"decodeHttpRequest": {{Name: "options", Type: "object",
+		Doc: "maxBodySize: the largest request body accepted (\"64m\"); a larger one is answered 413 and the connection closes. Default: no limit"}},
 	"encodeHttpRequest": {{Name: "head", Type: "object|function",
 		Doc: "Defaults for fields the message head lacks (method, path, protocol, headers), or a function returning them"}},
 	"encodeHttpResponse": {{Name: "head", Type: "object|function",

@@ -35,10 +35,9 @@ pipy({
   )
 
 .pipeline('proxy')
-  // A pool of keep-alive connections per upstream (per worker), one
-  // request at a time on each; a refused connection comes out as a 503
-  // response, a timed-out upstream as 504, a broken one as 502.
-  .muxHTTP(() => _target)
+  .encodeHttpRequest()
+  .connect(() => _target)
+  .decodeHttpResponse() // a refused connection comes out as a 503 response
 
 .pipeline('not-found')
   .replaceMessage(
