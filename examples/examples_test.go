@@ -339,10 +339,13 @@ func tcpUpstream(t *testing.T, name string) string {
 
 // freePort returns a port on loopback that nothing listens on, for an
 // example to listen on when it must know the port beforehand (it connects to
-// itself): the port of closedPort.
+// itself). Another process could take it before the example does.
 func freePort(t *testing.T) string {
-	_, port, err := net.SplitHostPort(closedPort(t))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	require.NoError(t, err)
+	ln.Close()
 	return port
 }
 
