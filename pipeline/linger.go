@@ -80,8 +80,16 @@ func (k *Socket) linger() bool {
 			k.poll.arm(k, true)
 		}
 	}
-	// A reader goroutine goes on reading: its reads note activity and
-	// are dropped, its end of input closes (readEnded).
+	// A reader goroutine goes on reading: its reads, posted to the worker
+	// from now on, note activity and are dropped; its end of input closes
+	// (readEnded). What it posted to the stream before is dropped with the
+	// stream: its count no longer holds the reader back.
+	k.lingerOn.Store(true)
+	k.inflight.Store(0)
+	select {
+	case k.room <- struct{}{}:
+	default:
+	}
 	k.timer = k.w.AfterFunc(min(timeout, total), k.lingerTick)
 	return true
 }
@@ -122,11 +130,23 @@ func (k *Socket) lingerRead() {
 	n, err := discard(k.rc, k.opts.ReadAhead)
 	if n > 0 {
 		k.active()
+		k.discarded()
 	}
 	if err != nil {
 		k.Close()
 	}
 }
+
+// discarded notes that a lingering socket dropped what it read (for tests).
+func (k *Socket) discarded() {
+	if testHookLingerDiscard != nil {
+		testHookLingerDiscard()
+	}
+}
+
+// testHookLingerDiscard, when set by a test, runs each time a lingering
+// socket drops what it read, on the worker.
+var testHookLingerDiscard func()
 
 // readEnded takes the end of input a reader goroutine read: into t, or, on
 // a lingering socket, as the signal to close. On the worker.
@@ -136,7 +156,8 @@ func (k *Socket) readEnded(t Target, err error) {
 		k.Close()
 		return
 	}
-	t.Input(readEnd(err))
+	end := readEnd(err)
+	k.s.runTask(func() { t.Input(end) })
 }
 
 // discard reads and drops up to budget bytes from rc without waiting, into a

@@ -188,6 +188,9 @@ type Socket struct {
 
 	inEnded bool         // the end of input was read (on the worker)
 	lg      *lingerState // set while lingering (see linger)
+	// lingerOn is set with lg, for the reader goroutine to post what it
+	// reads to the worker, not to the ended stream.
+	lingerOn atomic.Bool
 
 	// Timeouts (inbound sockets), on the worker: one timer checks both.
 	timer      Timer
@@ -410,7 +413,7 @@ func (k *Socket) readLoop(t Target) {
 		if d != nil {
 			n := int64(d.Len())
 			k.inflight.Add(n)
-			k.s.Post(func() {
+			fn := func() {
 				k.active()
 				if k.inflight.Add(-n) < int64(k.opts.ReadAhead) {
 					select {
@@ -419,10 +422,16 @@ func (k *Socket) readLoop(t Target) {
 					}
 				}
 				if k.lg != nil {
-					return // lingering: discarded
+					k.discarded() // lingering: dropped
+					return
 				}
 				t.Input(d)
-			})
+			}
+			if k.lingerOn.Load() {
+				k.w.Post(fn) // the stream has ended: it would drop fn
+			} else {
+				k.s.Post(fn)
+			}
 		}
 		if err != nil {
 			k.postEnd(t, err)
@@ -439,7 +448,7 @@ func (k *Socket) postEnd(t Target, err error) {
 		return
 	default:
 	}
-	k.s.Post(func() { k.readEnded(t, err) })
+	k.w.Post(func() { k.readEnded(t, err) }) // also once the stream has ended
 }
 
 // handshake completes the TLS handshake of a TLS connection within
