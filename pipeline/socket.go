@@ -622,6 +622,8 @@ func (k *Socket) Written() int64 { return k.written }
 
 // End closes the connection once everything queued is written. With half
 // set, it only closes the writing direction (TCP FIN) and goes on reading.
+// An inbound TCP socket whose peer has not ended its side closes lingering
+// (see ConnOptions.LingerTimeout).
 func (k *Socket) End(half bool) {
 	if k.ending || k.closed {
 		return
