@@ -29,3 +29,8 @@ func ParkedPolls() int64 { return parkedPolls.Load() }
 // connection to close, at the connection limit, and returns a function
 // restoring the previous one.
 func SetTestHookSlotWait(f func()) (restore func()) { return swapHook(&testHookSlotWait, f) }
+
+// SetTestHookLingerDiscard sets the hook run (on the worker) each time a
+// lingering socket drops what it read, and returns a function restoring the
+// previous one.
+func SetTestHookLingerDiscard(f func()) (restore func()) { return swapHook(&testHookLingerDiscard, f) }

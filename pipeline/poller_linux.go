@@ -97,7 +97,7 @@ func (p *poller) remove(k *Socket) {
 		return
 	}
 	delete(p.socks, k.pollID)
-	if !k.parked {
+	if !k.parked || k.lg != nil { // a lingering socket is in the set
 		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, k.fd, nil)
 	}
 	if len(p.socks) == 0 {

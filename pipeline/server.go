@@ -247,6 +247,7 @@ func (s *Server) start(c net.Conn) *serverConn {
 		}
 		sc.sock = NewSocket(sc.st, c, opts)
 		sc.sock.finished = sc.finish
+		sc.sock.lingerOff = &s.shutdown // no lingering close once shutting down
 		sc.sock.Start(sc.st, nil)
 		if s.shutdown.Load() || s.pipeline.Load() != p {
 			sc.drain() // a Shutdown or reload came as it started
@@ -257,8 +258,14 @@ func (s *Server) start(c net.Conn) *serverConn {
 
 // drain asks the connection's protocol layer to close the connection at its
 // next request boundary (see RequestTracker); a connection without one is
-// left to end by itself. It runs on the connection's worker.
+// left to end by itself. A connection in its lingering close is closed at
+// once when the server shuts down (a reload leaves it to finish). It runs
+// on the connection's worker.
 func (sc *serverConn) drain() {
+	if sc.sock != nil && sc.sock.Lingering() && sc.srv.shutdown.Load() {
+		sc.sock.Close()
+		return
+	}
 	if sc.st == nil || sc.sock == nil || sc.st.Ended() {
 		return
 	}

@@ -73,6 +73,17 @@ type ConnOptions struct {
 	// which connect and send nothing cannot hold connections open; 0 means
 	// DefaultHandshakeTimeout, a negative value no limit.
 	HandshakeTimeout time.Duration
+	// LingerTimeout and LingerTime bound the lingering close of an inbound
+	// connection whose stream ended while its peer was still sending (an
+	// early 413, 400 or 408): the socket shuts its writing direction down,
+	// then reads and discards until the peer's end, until nothing arrives
+	// for LingerTimeout (nginx's lingering_timeout), or for LingerTime in
+	// all (nginx's lingering_time), and then closes, so that the peer reads
+	// the answer instead of a reset. Zero means DefaultLingerTimeout and
+	// DefaultLingerTime; a negative value in either means no lingering
+	// (close at once). Timed on the worker's clock. Outbound sockets never
+	// linger. See Socket.Lingering.
+	LingerTimeout, LingerTime time.Duration
 }
 
 // Defaults for ConnOptions.
@@ -163,6 +174,9 @@ type Socket struct {
 	finished func()
 	rr       *rawReader
 	uncount  func() // an outbound socket's CountOutbound
+	// lingerOff, if set and true, stops the socket from lingering (a
+	// server shutting down).
+	lingerOff *atomic.Bool
 
 	// Read by the worker's poller instead of a goroutine (on the worker).
 	poll   *poller
@@ -171,6 +185,12 @@ type Socket struct {
 	parked bool        // the valve is closed: not waiting for input
 	in     event.Event // what pollRead hands to input
 	inFn   func()      // input, bound once
+
+	inEnded bool         // the end of input was read (on the worker)
+	lg      *lingerState // set while lingering (see linger)
+	// lingerOn is set with lg, for the reader goroutine to post what it
+	// reads to the worker, not to the ended stream.
+	lingerOn atomic.Bool
 
 	// Timeouts (inbound sockets), on the worker: one timer checks both.
 	timer      Timer
@@ -202,6 +222,7 @@ func NewSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
 // to an upstream, as connect does), to stream s. Nothing is read until Start.
 func NewOutboundSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
 	opts.IdleTimeout, opts.WriteTimeout = -1, -1 // the owner times its connection
+	opts.LingerTimeout = -1                      // the server closes first only when done with it
 	k := newSocket(s, nc, opts, s.ctx.ReturnValve(), s.ctx.Valve())
 	k.uncount = CountOutbound(remoteAddr(nc))
 	return k
@@ -263,6 +284,10 @@ func (k *Socket) Start(t Target, onDone func()) {
 // ReadAhead bytes in all, so that a batch carries more than one buffer.
 func (k *Socket) pollRead() {
 	if k.parked {
+		if k.lg != nil { // lingering: parked for the stream, read to discard
+			k.lingerRead()
+			return
+		}
 		parkedPolls.Add(1)
 	}
 	for budget := k.opts.ReadAhead; budget > 0; budget -= readBufferSize {
@@ -299,6 +324,11 @@ func (k *Socket) pollRead() {
 // endInput runs the SessionEnd of the input for err (unless the socket was
 // closed) and takes the socket out of the poller.
 func (k *Socket) endInput(err error) {
+	k.inEnded = true
+	if k.lg != nil {
+		k.Close() // takes it out of the poller
+		return
+	}
 	if !k.closed {
 		k.in = readEnd(err)
 		k.s.runTask(k.inFn)
@@ -332,7 +362,7 @@ func (k *Socket) park() {
 			return
 		}
 		k.w.Post(func() {
-			if k.parked && k.poll != nil && !k.closed {
+			if k.parked && k.poll != nil && !k.closed && k.lg == nil {
 				k.parked = false
 				k.poll.arm(k, true)
 			}
@@ -383,7 +413,7 @@ func (k *Socket) readLoop(t Target) {
 		if d != nil {
 			n := int64(d.Len())
 			k.inflight.Add(n)
-			k.s.Post(func() {
+			fn := func() {
 				k.active()
 				if k.inflight.Add(-n) < int64(k.opts.ReadAhead) {
 					select {
@@ -391,8 +421,17 @@ func (k *Socket) readLoop(t Target) {
 					default:
 					}
 				}
+				if k.lg != nil {
+					k.discarded() // lingering: dropped
+					return
+				}
 				t.Input(d)
-			})
+			}
+			if k.lingerOn.Load() {
+				k.w.Post(fn) // the stream has ended: it would drop fn
+			} else {
+				k.s.Post(fn)
+			}
 		}
 		if err != nil {
 			k.postEnd(t, err)
@@ -409,8 +448,7 @@ func (k *Socket) postEnd(t Target, err error) {
 		return
 	default:
 	}
-	end := readEnd(err)
-	k.s.Post(func() { t.Input(end) })
+	k.w.Post(func() { k.readEnded(t, err) }) // also once the stream has ended
 }
 
 // handshake completes the TLS handshake of a TLS connection within
@@ -584,6 +622,8 @@ func (k *Socket) Written() int64 { return k.written }
 
 // End closes the connection once everything queued is written. With half
 // set, it only closes the writing direction (TCP FIN) and goes on reading.
+// An inbound TCP socket whose peer has not ended its side closes lingering
+// (see ConnOptions.LingerTimeout).
 func (k *Socket) End(half bool) {
 	if k.ending || k.closed {
 		return
@@ -701,6 +741,9 @@ func (k *Socket) finish() {
 			return
 		}
 	}
+	if k.linger() {
+		return
+	}
 	k.Close()
 }
 
@@ -811,6 +854,9 @@ func (k *Socket) Close() {
 	}
 	if k.poll != nil {
 		k.pollEnd() // before the descriptor closes
+	}
+	if k.lg != nil {
+		delete(k.w.lingering, k)
 	}
 	k.closed = true
 	if k.congested {

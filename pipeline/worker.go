@@ -82,6 +82,9 @@ type Worker struct {
 	streams  int
 	open     *Stream // the most recently opened stream still open; see link
 	poll     *poller // the epoll set of the sockets this worker reads, if any
+	// lingering holds the sockets in their lingering close, which no
+	// stream owns any more, for the worker to close as it stops.
+	lingering map[*Socket]struct{}
 
 	imu         sync.Mutex
 	onInterrupt []func() // see OnInterrupt
@@ -323,6 +326,7 @@ func (w *Worker) Run(ctx context.Context) {
 			w.RunPending()
 			w.CloseStreams()
 			w.RunPending()
+			w.closeLingering()
 			if w.poll != nil {
 				w.poll.closeAll()
 				w.RunPending()

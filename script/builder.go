@@ -99,13 +99,15 @@ func (rt *runtime) openTask(args []goja.Value) {
 
 // listen(port | "host:port", {tls: {cert, key, trusted}, reuse,
 // maxConnections, readTimeout, writeTimeout, handshakeTimeout, idleTimeout,
-// headTimeout, bodyTimeout}) opens a listen pipeline; with trusted, clients
+// headTimeout, bodyTimeout, lingerTimeout, lingerTime}) opens a listen pipeline; with trusted, clients
 // must present a certificate signed by one of those. The timeouts are
 // pipeline.ConnOptions' and default as nginx's: idleTimeout 75s
 // (keepalive_timeout: before the first byte and between requests),
 // writeTimeout 60s (send_timeout: a client that stops reading), headTimeout
 // 10s and bodyTimeout 30s (client_header_timeout, client_body_timeout: for
-// decodeHttpRequest, 408 after them); 0 turns one of these off.
+// decodeHttpRequest, 408 after them), lingerTimeout 5s and lingerTime 30s
+// (lingering_timeout, lingering_time: the lingering close after the server
+// ends a connection the client still sends on); 0 turns one of these off.
 // readTimeout (none by default) and handshakeTimeout (10s; 0 keeps the
 // default) are as before.
 func (rt *runtime) openListen(args []goja.Value) {
@@ -140,6 +142,8 @@ func (rt *runtime) openListen(args []goja.Value) {
 			{"idleTimeout", &opts.Conn.IdleTimeout},
 			{"headTimeout", &opts.Conn.HeadTimeout},
 			{"bodyTimeout", &opts.Conn.BodyTimeout},
+			{"lingerTimeout", &opts.Conn.LingerTimeout},
+			{"lingerTime", &opts.Conn.LingerTime},
 		} {
 			if err := readDurations(o, []durationField{f}); err != nil {
 				rt.throwf("listen: %v", err)

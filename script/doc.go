@@ -7,7 +7,8 @@
 // in a runtime of its own. The code calls pipy({ _vars }), which declares the
 // context variables and returns a configuration builder; the builder's
 // listen(port, {tls, reuse, maxConnections, readTimeout, writeTimeout,
-// handshakeTimeout, idleTimeout, headTimeout, bodyTimeout}), pipeline(name)
+// handshakeTimeout, idleTimeout, headTimeout, bodyTimeout, lingerTimeout,
+// lingerTime}), pipeline(name)
 // and task(interval) open sections, and
 // each filter method (connect, demux, mux, fork, link, use, wait, tap, exec,
 // the HTTP and Dubbo codecs, the on… and replace… handlers, dump, print,

@@ -359,9 +359,14 @@ pipy()
 	assert.Equal(t, time.Minute, o.Conn.BodyTimeout)
 	assert.Zero(t, o.Conn.WriteTimeout, "absent: the default")
 
-	m = load(t, "pipy().listen(8080, { idleTimeout: 0, writeTimeout: 0, headTimeout: 0, bodyTimeout: '0' }).dummy()")
+	m = load(t, "pipy().listen(8080, { lingerTimeout: '2s', lingerTime: '1m' }).dummy()")
 	o = m.Pipelines[0].ListenOptions
-	for name, d := range map[string]time.Duration{"idle": o.Conn.IdleTimeout, "write": o.Conn.WriteTimeout, "head": o.Conn.HeadTimeout, "body": o.Conn.BodyTimeout} {
+	assert.Equal(t, 2*time.Second, o.Conn.LingerTimeout)
+	assert.Equal(t, time.Minute, o.Conn.LingerTime)
+
+	m = load(t, "pipy().listen(8080, { idleTimeout: 0, writeTimeout: 0, headTimeout: 0, bodyTimeout: '0', lingerTimeout: 0, lingerTime: 0 }).dummy()")
+	o = m.Pipelines[0].ListenOptions
+	for name, d := range map[string]time.Duration{"idle": o.Conn.IdleTimeout, "write": o.Conn.WriteTimeout, "head": o.Conn.HeadTimeout, "body": o.Conn.BodyTimeout, "linger": o.Conn.LingerTimeout, "linger time": o.Conn.LingerTime} {
 		assert.Negative(t, d, "%s: 0 turns it off", name)
 	}
 
