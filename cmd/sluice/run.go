@@ -48,6 +48,8 @@ Options:
       --gui-port=PORT     serve the development GUI on PORT (not available yet)
 
 Signals: SIGINT/SIGTERM drain and exit; SIGHUP reloads the script.
+Environment: SLUICE_PPROF=127.0.0.1:PORT serves Go's /debug/pprof/ there
+(loopback addresses only; off when unset).
 `
 
 func parse(args []string, stderr io.Writer) (*options, error) {
@@ -151,6 +153,15 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 	if o.verify {
 		fmt.Fprintf(stdout, "sluice: %s is valid\n", path)
 		return 0
+	}
+	if a := os.Getenv(pprofEnv); a != "" {
+		addr, stop, err := servePprof(a)
+		if err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			return 1
+		}
+		defer stop()
+		log.Info("pprof", "addr", addr.String())
 	}
 	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: o.workers, WorkerOptions: pipeline.WorkerOptions{Logger: log}})
 	if err != nil {
