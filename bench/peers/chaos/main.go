@@ -70,7 +70,7 @@ func main() {
 	dur := flag.Duration("d", 60*time.Second, "how long to run")
 	flag.StringVar(&cfg.path, "path", "/", "path of the normal requests")
 	flag.StringVar(&cfg.large, "large", "", "path answered with a large body, for the slow reader (empty: pipeline -pipeline requests of -path)")
-	flag.IntVar(&cfg.pipeline, "pipeline", 1000, "requests the slow reader pipelines without -large")
+	flag.IntVar(&cfg.pipeline, "pipeline", 20000, "requests the slow reader pipelines without -large")
 	flag.DurationVar(&cfg.stallMin, "stall-min", 5*time.Second, "shortest stall")
 	flag.DurationVar(&cfg.stallMax, "stall-max", 20*time.Second, "longest stall")
 	flag.DurationVar(&cfg.wait, "timeout", 10*time.Second, "limit of each read or write")
