@@ -410,7 +410,6 @@ func TestVerify(t *testing.T) {
 	for _, dir := range examples(t) {
 		t.Run(dir, func(t *testing.T) {
 			if dir == "rewrite-proxy" {
-				t.Skip("needs jsapi: use() takes its arguments from a function")
 			}
 			m, err := script.Load(filepath.Join(dir, "main.js"), script.Options{Logger: pipelinetest.TestLogger(t)})
 			require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
 )
 
 // The relay: when connect is a listen pipeline's only filter, the server
@@ -35,8 +36,9 @@ type connectRelay struct {
 	up      net.Conn        // once dialed
 	done    func()          // the server's
 	refs    atomic.Int32
-	sending bool // on the worker: the client has sent its first byte, or DialAtStart
-	stopped bool // on the worker: the connections are closed
+	sending bool   // on the worker: the client has sent its first byte, or DialAtStart
+	stopped bool   // on the worker: the connections are closed
+	uncount func() // ends the count of the upstream connection
 }
 
 type closeWriter interface{ CloseWrite() error }
@@ -113,6 +115,7 @@ func (r *connectRelay) readable(data bool) {
 func (r *connectRelay) connected(up net.Conn) {
 	c := r.c
 	r.up = up
+	r.uncount = pipeline.CountOutbound(up.RemoteAddr().String())
 	upTCP, spliced := up.(*net.TCPConn)
 	if spliced {
 		relayStats.spliced.Add(1)
@@ -213,6 +216,7 @@ func (r *connectRelay) stop() {
 	r.client.Close()
 	if r.up != nil {
 		r.up.Close()
+		r.uncount()
 	}
 	r.release()
 }

@@ -47,6 +47,9 @@ func (*demux) Info() pipeline.Info { return demuxInfo }
 // Bind resolves the target's name.
 func (f *demux) Bind(r pipeline.Resolver) error { return f.ref.bind(r) }
 
+// Targets returns the bound target (pipeline.Linker).
+func (f *demux) Targets() []*pipeline.Pipeline { return f.ref.targets() }
+
 func (f *demux) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	d := &demuxInst{f: f, s: s, next: next}
 	s.OnClose(d.close)

@@ -158,3 +158,35 @@ func TestDemuxClosesPendingStreamsWhenTheStreamCloses(t *testing.T) {
 	h.Stream.Close()
 	require.Zero(t, h.Worker.Streams())
 }
+
+// demuxVars stands for a script's context variables: a derived context gets
+// a copy of their current values.
+type demuxVars struct{ user string }
+
+func (v *demuxVars) Inherit(*pipeline.Context) any { c := *v; return &c }
+
+type demuxVarsKey struct{}
+
+func TestPipyDemuxCopiesCurrentContext(t *testing.T) {
+	var seen []string
+	read := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		v := s.Context().Value(demuxVarsKey{}).(*demuxVars)
+		seen = append(seen, v.user)
+		v.user = "changed by the handler"
+		return next
+	})
+	m := pipeline.NewModule("m")
+	m.Pipeline("handler", read, flowAnswer("re:", nil))
+	m.Pipeline("x",
+		filter.OnMessageStart(func(s *pipeline.Stream, ms *event.MessageStart) {
+			// Set in the parent just before demux: the request's stream sees it.
+			s.Context().Value(demuxVarsKey{}).(*demuxVars).user = ms.Head.(string)
+		}),
+		filter.Demux(filter.To("handler")))
+	h := pipelinetest.New(t, flowBuild(t, m).Find("x"))
+	vars := &demuxVars{user: "declared"}
+	h.Context.SetValue(demuxVarsKey{}, vars)
+	h.InputMessage("ann", "1").InputMessage("bob", "2").End()
+	require.Equal(t, []string{"ann", "bob"}, seen)
+	require.Equal(t, "bob", vars.user, "the handler's change stays in its own context")
+}

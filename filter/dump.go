@@ -43,6 +43,15 @@ func DumpTo(w io.Writer, tag string) pipeline.Filter {
 	return f
 }
 
+// DumpFunc is DumpTo with a tag computed for each event: tag is called on
+// the worker with the event's stream before the line is written (Pipy's
+// dump with a function), and an empty result leaves the tag out.
+func DumpFunc(w io.Writer, tag func(*pipeline.Stream) string) pipeline.Filter {
+	f := DumpTo(w, "").(*dump)
+	f.tag = tag
+	return f
+}
+
 var dumpInfo = pipeline.Info{
 	Name:     "dump",
 	Synopsis: "(tag)",
@@ -52,6 +61,7 @@ var dumpInfo = pipeline.Info{
 type dump struct {
 	w      io.Writer
 	prefix string
+	tag    func(*pipeline.Stream) string // nil: prefix is fixed
 }
 
 func (*dump) Info() pipeline.Info { return dumpInfo }
@@ -74,6 +84,11 @@ func (f *dumpInst) Input(evt event.Event) {
 		return
 	}
 	line := append(f.line[:0], f.f.prefix...)
+	if f.f.tag != nil {
+		if tag := f.f.tag(f.s); tag != "" {
+			line = append(append(append(line, '['), tag...), "] "...)
+		}
+	}
 	switch e := evt.(type) {
 	case *event.Data:
 		line = append(line, "Data "...)

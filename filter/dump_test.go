@@ -2,11 +2,13 @@ package filter_test
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/require"
 )
@@ -55,4 +57,18 @@ func TestDumpShortensLongDataAndOmitsEmptyTag(t *testing.T) {
 func TestDumpWithoutWriterUsesStderr(t *testing.T) {
 	require.Equal(t, "dump", filter.Dump("x").Info().Name)
 	require.Equal(t, "dump", filter.DumpTo(nil, "x").Info().Name)
+}
+
+func TestPipyDumpCallsTagFunctionAtEachEvent(t *testing.T) {
+	var buf bytes.Buffer
+	n := 0
+	h := pipelinetest.Of(t, filter.DumpFunc(&buf, func(*pipeline.Stream) string {
+		n++
+		if n == 2 {
+			return ""
+		}
+		return "t" + strconv.Itoa(n)
+	}))
+	h.InputString("a").InputString("b").InputString("c")
+	require.Equal(t, "[t1] Data 1 \"a\"\nData 1 \"b\"\n[t3] Data 1 \"c\"\n", buf.String())
 }

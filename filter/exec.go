@@ -29,8 +29,19 @@ import (
 // The process's standard error is the host's (inherited, not captured).
 //
 // The stream is held while the process runs. When the stream ends or is
-// closed first, the process is killed and reaped, and the filter's goroutines
-// exit. Standard input is written by a goroutine; what waits for it is bounded
+// closed first (a worker group closing closes its streams), the process is
+// killed and reaped, and the filter's goroutines exit.
+//
+// On Unix the process runs in a process group of its own, and is killed
+// with SIGKILL as a group: what it started goes with it (unless it left the
+// group, as daemons do). There is no SIGTERM first: the stream has ended
+// and nothing reads the process's output any more. On Linux, the process's
+// exit also kills what is left of its group, so a child left running in the
+// background cannot hold the stream open; and the process gets a
+// parent-death signal (SIGKILL), so it does not outlive sluice even when
+// sluice is killed with SIGKILL. The kernel kills only that direct child:
+// what it started survives, unless StartExecReaper was called (the sluice
+// command does), which starts a helper that kills the groups. Standard input is written by a goroutine; what waits for it is bounded
 // through the context's Valve, so a process that reads slowly pauses the
 // reading of the connections feeding it, and the process's output is not
 // read while the stream's output is congested.
@@ -83,6 +94,7 @@ type execInst struct {
 
 	name      string
 	cmd       *exec.Cmd
+	proc      *execProc
 	stdout    io.ReadCloser
 	in        *execStdin
 	done      chan struct{} // closed by cleanup: the goroutines stop
@@ -129,6 +141,7 @@ func (e *execInst) start() bool {
 	e.name = argv[0]
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = execSysProcAttr()
 	stdin, err := cmd.StdinPipe()
 	if err == nil {
 		e.stdout, err = cmd.StdoutPipe()
@@ -148,12 +161,15 @@ func (e *execInst) start() bool {
 		return false
 	}
 	e.cmd = cmd
+	e.proc = &execProc{p: cmd.Process, exited: make(chan struct{})}
+	reaperTell('+', cmd.Process.Pid)
 	e.done = make(chan struct{})
 	e.room = make(chan struct{}, 1)
 	e.in = &execStdin{w: stdin, kick: make(chan struct{}, 1), done: e.done, ack: e.written, w0: e.s.Worker()}
 	e.s.Hold()
 	e.s.OnClose(e.cleanup)
 	go e.in.run()
+	go e.proc.watch()
 	go e.readStdout(cmd, e.stdout, e.s.Context().ReturnValve(), e.done)
 	return true
 }
@@ -165,7 +181,7 @@ func (e *execInst) callCommand(argv *[]string) (ok bool) {
 }
 
 // readStdout runs on its own goroutine: it posts what the process writes,
-// then reaps the process and posts its exit.
+// then reaps the process (once its watch allows) and posts its exit.
 func (e *execInst) readStdout(cmd *exec.Cmd, stdout io.Reader, valve *pipeline.Valve, done chan struct{}) {
 	buf := make([]byte, execReadSize)
 read:
@@ -193,7 +209,7 @@ read:
 			break
 		}
 	}
-	err := cmd.Wait()
+	err := e.proc.reap(cmd)
 	e.s.Post(func() { e.exited(err) })
 }
 
@@ -244,8 +260,52 @@ func (e *execInst) cleanup() {
 		e.congested = false
 		e.s.Context().Valve().Open()
 	}
-	e.cmd.Process.Kill()
+	e.proc.kill()
 	e.stdout.Close()
+}
+
+// execProc is a started process, which leads a process group of its own:
+// it kills the group, and no longer once the process may be reaped (its pid,
+// so the group's id, may then belong to another process).
+type execProc struct {
+	p      *os.Process
+	mu     sync.Mutex
+	gone   bool          // do not signal p's group any more
+	exited chan struct{} // closed by watch: p may be reaped
+}
+
+// watch runs on its own goroutine. Where the platform can wait for the
+// exit without reaping (Linux), it does, then kills what is left of the
+// group; otherwise it lets the process be reaped at once.
+func (p *execProc) watch() {
+	if waitExited(p.p.Pid) {
+		p.mu.Lock()
+		killGroup(p.p)
+		p.gone = true
+		p.mu.Unlock()
+	}
+	close(p.exited)
+}
+
+// kill kills the process's group, unless it may have been reaped.
+func (p *execProc) kill() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.gone {
+		killGroup(p.p)
+	}
+}
+
+// reap waits for the process, once watch allows, and returns cmd.Wait's
+// result. Where watch cannot wait first, the process is reaped when its
+// output ends, and what it started is no longer killed after that.
+func (p *execProc) reap(cmd *exec.Cmd) error {
+	<-p.exited
+	p.mu.Lock()
+	p.gone = true
+	p.mu.Unlock()
+	reaperTell('-', p.p.Pid)
+	return cmd.Wait()
 }
 
 // execStdin feeds a process's standard input from its own goroutine. The

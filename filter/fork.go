@@ -42,6 +42,9 @@ func (*fork) Info() pipeline.Info { return forkInfo }
 // Bind resolves the target's name.
 func (f *fork) Bind(r pipeline.Resolver) error { return f.ref.bind(r) }
 
+// Targets returns the bound target (pipeline.Linker).
+func (f *fork) Targets() []*pipeline.Pipeline { return f.ref.targets() }
+
 func (f *fork) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	return &forkInst{f: f, s: s, next: next}
 }

@@ -63,6 +63,16 @@ func (f *link) Bind(r pipeline.Resolver) error {
 	return nil
 }
 
+// Targets returns the bound targets, whatever their conditions
+// (pipeline.Linker).
+func (f *link) Targets() []*pipeline.Pipeline {
+	var out []*pipeline.Pipeline
+	for _, t := range f.targets {
+		out = append(out, t.targets()...)
+	}
+	return out
+}
+
 func (f *link) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	return &linkInst{f: f, s: s, next: next}
 }

@@ -16,8 +16,10 @@ import (
 // (nil selector: the key is "", one shared stream per pipeline per worker).
 // A MessageStart begins a request; its Data is gathered; at its MessageEnd the
 // whole request goes into the shared stream for the key, which is started on
-// first need in a root context of its own (pipeline.NewContext), so that
-// requests of different streams never interleave. Data outside a message is
+// first need in a root context of its own that starts from the opening
+// stream's state (Context.Copy: Pipy runs it in the opener's context, so a
+// variable set before mux, such as the upstream's address, is seen there),
+// so that requests of different streams never interleave. Data outside a message is
 // dropped. The shared stream's answers are matched to requests in order: the
 // first message it outputs answers the oldest request waiting, and so on;
 // each answer's events go out of the stream that sent that request, as they
@@ -87,6 +89,9 @@ func (*mux) Info() pipeline.Info { return muxInfo }
 // Bind resolves the target's name.
 func (f *mux) Bind(r pipeline.Resolver) error { return f.ref.bind(r) }
 
+// Targets returns the bound target (pipeline.Linker).
+func (f *mux) Targets() []*pipeline.Pipeline { return f.ref.targets() }
+
 func (f *mux) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	u := &muxInst{f: f, s: s, next: next}
 	s.OnClose(u.leave)
@@ -155,7 +160,7 @@ func (u *muxInst) start() (ok bool) {
 
 func (u *muxInst) send(m *event.Message) {
 	if u.sess == nil || u.sess.ended {
-		u.sess = join(u.s.Worker(), muxKey{u.f.ref.Pipeline, u.key}, u.f.opts)
+		u.sess = join(u.s, muxKey{u.f.ref.Pipeline, u.key}, u.f.opts)
 	}
 	u.owed++
 	u.s.Hold()
@@ -238,15 +243,16 @@ type muxRequest struct {
 	m *event.Message
 }
 
-// join returns the worker's shared stream for k, starting it if need be, and
-// counts one more user.
-func join(w *pipeline.Worker, k muxKey, opts MuxOptions) *muxSession {
+// join returns the shared stream for k of s's worker, starting it if need
+// be, from s's context, and counts one more user.
+func join(s *pipeline.Stream, k muxKey, opts MuxOptions) *muxSession {
+	w := s.Worker()
 	table := w.Local(muxTableKey{}, func() any { return muxTable{} }).(muxTable)
 	ss := table[k]
 	if ss == nil {
 		ss = &muxSession{table: table, key: k, w: w, opts: opts}
 		table[k] = ss
-		ss.st = pipeline.NewStream(k.p, pipeline.NewContext(w), ss)
+		ss.st = pipeline.NewStream(k.p, s.Context().Copy(), ss)
 	}
 	ss.users++
 	if ss.idle != nil {

@@ -337,3 +337,30 @@ func ExampleMux() {
 	// bob got "answer to bob's question"
 	// shared streams still open: 1
 }
+
+// muxVars stands for a script's context variables (a pipeline.Inheritor).
+type muxVars struct{ target string }
+
+func (v *muxVars) Inherit(*pipeline.Context) any { c := *v; return &c }
+
+type muxVarsKey struct{}
+
+func TestPipyMuxSharedStreamStartsFromTheOpenersContext(t *testing.T) {
+	var seen []string
+	var ctxs []*pipeline.Context
+	probe := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		seen = append(seen, s.Context().Value(muxVarsKey{}).(*muxVars).target)
+		ctxs = append(ctxs, s.Context())
+		return next
+	})
+	r := newMuxRig(t, filter.Mux(filter.To("back"), nil), probe, flowAnswer("re:", nil))
+	a, b := r.user(), r.user()
+	a.st.Context().SetValue(muxVarsKey{}, &muxVars{target: "set by a before mux"})
+	b.st.Context().SetValue(muxVarsKey{}, &muxVars{target: "b"})
+	a.send("1")
+	b.send("2")
+	require.Equal(t, []string{"set by a before mux"}, seen, "one shared stream, started from a's state")
+	require.NotSame(t, a.st.Context().Root(), ctxs[0].Root(), "in a root context of its own")
+	require.Equal(t, []string{"re:1"}, a.bodies())
+	require.Equal(t, []string{"re:2"}, b.bodies())
+}

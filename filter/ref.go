@@ -37,6 +37,14 @@ func (r *Ref) bind(res pipeline.Resolver) error {
 	return nil
 }
 
+// targets returns r's pipeline, if bound, for pipeline.Linker.
+func (r Ref) targets() []*pipeline.Pipeline {
+	if r.Pipeline == nil {
+		return nil
+	}
+	return []*pipeline.Pipeline{r.Pipeline}
+}
+
 // String returns the pipeline's name.
 func (r Ref) String() string {
 	switch {

@@ -16,10 +16,13 @@ import (
 // while events wait.
 //
 // The budget is a token bucket on the worker's clock that holds one second's
-// worth (at least one message or byte) and starts full. Streams whose taps
-// name the same Account and Quota share one bucket per worker; no account
-// gives each stream its own. Sharing is first come, first served: no stream
-// is guaranteed a fair share.
+// worth (at least one message or byte) and starts full. Streams of one tap
+// filter whose accounts are the same share one bucket per worker, as in Pipy
+// (where a tap with no account is one budget for all its streams; the script
+// binding gives that the account "undefined", as Pipy names it); the empty
+// account gives each stream its own. Sharing is first come, first served: no
+// stream is guaranteed a fair share. When the streams sharing a bucket have
+// different quotas (QuotaFunc), the latest stream's quota sets the rate.
 func Tap(opts TapOptions) pipeline.Filter { return &tap{opts: opts} }
 
 // TapOptions configure Tap. The zero value passes everything at once.
@@ -27,9 +30,17 @@ type TapOptions struct {
 	// Quota is the rate; the zero value means no limit. ParseQuota reads it
 	// as scripts write it (2 is messages, "100k" bytes a second).
 	Quota Quota
+	// QuotaFunc, when set, is called at each stream's first event and its
+	// result is that stream's quota instead of Quota (Pipy's quota
+	// function). It runs on the worker.
+	QuotaFunc func(*pipeline.Stream) Quota
 	// Account names the budget shared with other streams of the same
-	// worker; "" means the stream has its own.
+	// filter and worker; "" means the stream has its own.
 	Account string
+	// AccountFunc, when set, is called at each stream's first event and its
+	// result is that stream's account instead of Account (Pipy's account
+	// function). It runs on the worker.
+	AccountFunc func(*pipeline.Stream) string
 }
 
 var tapInfo = pipeline.Info{
@@ -43,23 +54,43 @@ type tap struct{ opts TapOptions }
 func (*tap) Info() pipeline.Info { return tapInfo }
 
 func (f *tap) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	if f.opts.Quota.PerSecond <= 0 {
+	if f.opts.QuotaFunc == nil && f.opts.Quota.PerSecond <= 0 {
 		return next
 	}
-	t := &tapInst{f: f, s: s, next: next}
-	if f.opts.Account == "" {
-		t.b = newTapBucket(f.opts.Quota, s.Worker().Now())
-	} else {
-		key := tapKey{f.opts.Account, f.opts.Quota}
-		t.b = s.Worker().Local(key, func() any { return newTapBucket(key.q, s.Worker().Now()) }).(*tapBucket)
+	return &tapInst{f: f, s: s, next: next}
+}
+
+// setup reads the stream's quota and account, at its first event, and finds
+// its bucket; it reports false when the stream is not throttled.
+func (t *tapInst) setup() bool {
+	t.ready = true
+	o := &t.f.opts
+	t.q = o.Quota
+	if o.QuotaFunc != nil {
+		t.q = o.QuotaFunc(t.s)
 	}
-	return t
+	if t.q.PerSecond <= 0 {
+		return false
+	}
+	account := o.Account
+	if o.AccountFunc != nil {
+		account = o.AccountFunc(t.s)
+	}
+	w := t.s.Worker()
+	if account == "" {
+		t.b = newTapBucket(t.q, w.Now())
+		return true
+	}
+	key := tapKey{t.f, account}
+	t.b = w.Local(key, func() any { return newTapBucket(t.q, w.Now()) }).(*tapBucket)
+	t.b.setRate(t.q, w.Now())
+	return true
 }
 
 // tapKey keys a shared bucket among the worker's locals.
 type tapKey struct {
+	f       *tap
 	account string
-	q       Quota
 }
 
 // tapBucket is a token bucket: tokens refill at rate a second up to size.
@@ -71,6 +102,16 @@ type tapBucket struct {
 func newTapBucket(q Quota, now time.Time) *tapBucket {
 	size := max(q.PerSecond, 1)
 	return &tapBucket{rate: q.PerSecond, size: size, tokens: size, last: now}
+}
+
+// setRate changes the rate to q's, keeping the tokens (up to the new size).
+func (b *tapBucket) setRate(q Quota, now time.Time) {
+	if q.PerSecond == b.rate {
+		return
+	}
+	b.refill(now)
+	b.rate, b.size = q.PerSecond, max(q.PerSecond, 1)
+	b.tokens = min(b.tokens, b.size)
 }
 
 func (b *tapBucket) refill(now time.Time) {
@@ -89,6 +130,9 @@ type tapInst struct {
 	s      *pipeline.Stream
 	next   pipeline.Target
 	b      *tapBucket
+	q      Quota // this stream's quota
+	ready  bool  // setup ran
+	pass   bool  // not throttled: events pass at once
 	queue  []event.Event
 	timer  pipeline.Timer
 	held   bool
@@ -99,7 +143,10 @@ func (t *tapInst) Input(evt event.Event) {
 	if t.s.Ended() {
 		return
 	}
-	if len(t.queue) == 0 && t.cost(evt) == 0 {
+	if !t.ready {
+		t.pass = !t.setup()
+	}
+	if t.pass || (len(t.queue) == 0 && t.cost(evt) == 0) {
 		t.next.Input(evt)
 		return
 	}
@@ -113,11 +160,11 @@ func (t *tapInst) Input(evt event.Event) {
 func (t *tapInst) cost(evt event.Event) int {
 	switch e := evt.(type) {
 	case *event.MessageStart:
-		if !t.f.opts.Quota.Bytes {
+		if !t.q.Bytes {
 			return 1
 		}
 	case *event.Data:
-		if t.f.opts.Quota.Bytes {
+		if t.q.Bytes {
 			return e.Len()
 		}
 	}

@@ -117,3 +117,51 @@ func TestTapCloseStopsTimer(t *testing.T) {
 	h.Advance(time.Second)
 	require.Len(t, h.Messages(), 1)
 }
+
+// tapUser keys a test's per-connection account in the context.
+type tapUser struct{}
+
+func TestPipyTapEvaluatesQuotaAndAccountPerStream(t *testing.T) {
+	calls := 0
+	f := filter.Tap(filter.TapOptions{
+		QuotaFunc: func(s *pipeline.Stream) filter.Quota {
+			calls++
+			return filter.Quota{PerSecond: 1}
+		},
+		AccountFunc: func(s *pipeline.Stream) string { return s.Context().Value(tapUser{}).(string) },
+	})
+	h := pipelinetest.Of(t, f)
+	h.Context.SetValue(tapUser{}, "ann")
+	start := func(user string) *[]event.Event {
+		var out []event.Event
+		ctx := pipeline.NewContext(h.Worker)
+		ctx.SetValue(tapUser{}, user)
+		s := pipeline.NewStream(h.Stream.Pipeline(), ctx, pipeline.TargetFunc(func(e event.Event) { out = append(out, e) }))
+		t.Cleanup(s.Close)
+		for _, e := range pipelinetest.Message(nil, user) {
+			s.Input(e)
+		}
+		return &out
+	}
+	h.InputMessage(nil, "a1").InputMessage(nil, "a2")
+	require.Equal(t, 1, calls, "the quota is evaluated once per stream, at its first event")
+	require.Len(t, h.Messages(), 1, "one message a second")
+	ann2, bob := start("ann"), start("bob")
+	h.Run()
+	require.Empty(t, *ann2, "a second stream of account ann shares its budget")
+	require.Len(t, pipelinetest.Messages(*bob), 1, "account bob has its own")
+	require.Equal(t, 3, calls)
+	h.Advance(time.Second)
+	require.Len(t, h.Messages(), 2)
+	require.Empty(t, *ann2, "first come, first served")
+	h.Advance(time.Second)
+	require.Len(t, pipelinetest.Messages(*ann2), 1)
+}
+
+func TestPipyTapQuotaFunctionZeroPassesEverything(t *testing.T) {
+	h := pipelinetest.Of(t, filter.Tap(filter.TapOptions{QuotaFunc: func(*pipeline.Stream) filter.Quota { return filter.Quota{} }}))
+	for range 10 {
+		h.InputMessage(nil, "x")
+	}
+	require.Len(t, h.Messages(), 10)
+}

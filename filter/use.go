@@ -22,6 +22,14 @@ func Use(ref Ref, argv ...any) pipeline.Filter {
 	return &use{ref: ref, argv: argv}
 }
 
+// UseFunc is Use with argv computed for each stream: argv is called on the
+// worker, with the stream, at its first event, just before the sub-stream
+// starts (Pipy's use with a function as argv); its result is the
+// sub-stream's Data. A panic in argv ends the stream like any filter's.
+func UseFunc(ref Ref, argv func(*pipeline.Stream) []any) pipeline.Filter {
+	return &use{ref: ref, argvFn: argv}
+}
+
 var useInfo = pipeline.Info{
 	Name:     "use",
 	Synopsis: "(module, pipeline, argv...)",
@@ -29,14 +37,18 @@ var useInfo = pipeline.Info{
 }
 
 type use struct {
-	ref  Ref
-	argv []any
+	ref    Ref
+	argv   []any
+	argvFn func(*pipeline.Stream) []any // nil: argv
 }
 
 func (*use) Info() pipeline.Info { return useInfo }
 
 // Bind resolves the target's name.
 func (f *use) Bind(r pipeline.Resolver) error { return f.ref.bind(r) }
+
+// Targets returns the bound target (pipeline.Linker).
+func (f *use) Targets() []*pipeline.Pipeline { return f.ref.targets() }
 
 func (f *use) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	return &useInst{f: f, s: s, next: next}
@@ -59,7 +71,11 @@ func (u *useInst) Input(evt event.Event) {
 		if p == nil {
 			return
 		}
-		u.sub = startSub(u.s, "use", p, u.next, u.f.argv)
+		argv := u.f.argv
+		if u.f.argvFn != nil {
+			argv = u.f.argvFn(u.s)
+		}
+		u.sub = startSub(u.s, "use", p, u.next, argv)
 	}
 	u.sub.Input(evt)
 }

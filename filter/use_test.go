@@ -76,3 +76,27 @@ func TestUseUnknownModuleOrPipelineFailsBuild(t *testing.T) {
 	require.True(t, errors.Is(err, pipeline.ErrUnknownPipeline))
 	require.Contains(t, err.Error(), `"nothing"`)
 }
+
+func TestPipyUseCallsArgvFunctionAtEachStreamsFirstEvent(t *testing.T) {
+	var data []any
+	probe := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		return pipeline.TargetFunc(func(evt event.Event) {
+			if len(data) == 0 {
+				data = append(data, s.Data())
+			}
+			next.Input(evt)
+		})
+	})
+	type who struct{}
+	calls := 0
+	f := filter.UseFunc(filter.ToPipeline(pipeline.New("p", probe)), func(s *pipeline.Stream) []any {
+		calls++
+		return []any{s.Context().Value(who{}), calls}
+	})
+	h := pipelinetest.Of(t, f)
+	require.Zero(t, calls, "not before the first event")
+	h.Context.SetValue(who{}, "ann")
+	h.InputString("x").InputString("y")
+	require.Equal(t, 1, calls, "once per stream")
+	require.Equal(t, []any{[]any{"ann", 1}}, data)
+}

@@ -9,8 +9,10 @@ var contextIDs atomic.Uint64
 
 // Context is the state of one connection (Pipy's context): an id, the inbound
 // addresses, values that filters and scripts keep, and watchers that
-// Notify re-checks. Streams started by link, fork, use and mux share their
-// parent's Context; demux gives each message a context derived from it.
+// Notify re-checks. Streams started by link, fork and use share their
+// parent's Context; demux gives each message a context derived from it
+// (Derive), and mux starts its shared stream in a copy of the opener's
+// (Copy).
 //
 // A Context belongs to one worker and is used only on it; it is not safe for
 // concurrent use.
@@ -25,9 +27,11 @@ type Context struct {
 	LocalAddr, RemoteAddr net.Addr
 
 	values   map[any]any
-	watchers []*watcher // on the root only
-	valve    *Valve     // on the root only
-	retValve *Valve     // on the root only
+	watchers []*watcher     // on the root only
+	valve    *Valve         // on the root only
+	retValve *Valve         // on the root only
+	tracker  RequestTracker // on the root only
+	connOpts ConnOptions    // on the root only
 
 	notifying, again bool
 	scratch          []*watcher
@@ -47,12 +51,53 @@ func NewContext(w *Worker) *Context {
 
 // Derive returns a new context whose parent is c: it has its own id and its
 // own values, sees c's values where it has none, and shares c's root (so
-// Notify and flow control reach it).
+// Notify and flow control reach it). Each value visible from c that is an
+// Inheritor is copied into the new context now, with c's current state
+// (Pipy's rule for demux: a message's context starts from the connection's
+// current variable values, not the declared ones).
 func (c *Context) Derive() *Context {
-	return &Context{
+	d := &Context{
 		id: contextIDs.Add(1), worker: c.worker, parent: c, root: c.root,
 		LocalAddr: c.LocalAddr, RemoteAddr: c.RemoteAddr,
 	}
+	c.inheritInto(d)
+	return d
+}
+
+// Copy returns a new root context (its own id, values, watchers and valves)
+// bound to c's worker, with c's addresses and, as Derive gives, a copy of
+// each Inheritor value visible from c, with c's current state. It is for a
+// stream that serves many connections but should start from the state of
+// the one that opened it (mux's shared stream: Pipy runs it in the opener's
+// context), without tying its flow control to that connection.
+func (c *Context) Copy() *Context {
+	d := NewContext(c.worker)
+	d.LocalAddr, d.RemoteAddr = c.LocalAddr, c.RemoteAddr
+	c.inheritInto(d)
+	return d
+}
+
+// inheritInto gives d a copy of every Inheritor value visible from c, the
+// nearest of each key.
+func (c *Context) inheritInto(d *Context) {
+	for x := c; x != nil; x = x.parent {
+		for k, v := range x.values {
+			in, ok := v.(Inheritor)
+			if !ok {
+				continue
+			}
+			if _, done := d.values[k]; !done {
+				d.SetValue(k, in.Inherit(d))
+			}
+		}
+	}
+}
+
+// Inheritor is a context value of which a derived context gets its own copy
+// when it is made (see Derive), rather than seeing its parent's through
+// Value. Inherit returns the copy for child; it runs on the worker.
+type Inheritor interface {
+	Inherit(child *Context) any
 }
 
 // ID returns the context's process-unique id.
@@ -166,3 +211,38 @@ func (c *Context) ReturnValve() *Valve {
 	}
 	return r.retValve
 }
+
+// RequestTracker is implemented by a protocol layer that knows where the
+// requests of an inbound connection begin and end (decodeHttpRequest). A
+// Server's socket asks it whether the connection is idle before applying
+// ConnOptions.IdleTimeout, and the Server asks it to drain the connection on
+// Shutdown and after a reload. A connection without one is a plain byte
+// stream: it is idle when no byte moves either way, and it is never drained
+// (it ends by itself, or is cut when a Shutdown's deadline passes). Its
+// methods are called on the context's worker.
+type RequestTracker interface {
+	// Busy reports whether a request is in flight: partly received, being
+	// handled, or its answer being written.
+	Busy() bool
+	// Drain asks the connection to close at its next request boundary: now
+	// when no request is in flight, otherwise once the answers to the
+	// requests already received are written (an HTTP/1 response then says
+	// "Connection: close"). A connection that has not received a byte of a
+	// request yet closes now when stopping is set (Shutdown); otherwise (a
+	// reload) it answers its first request and closes after it, since a
+	// client does not retry a request lost on a fresh connection as it does
+	// on a reused one. A connection switched to a tunnel ignores it.
+	Drain(stopping bool)
+}
+
+// ConnOptions returns the options of c's inbound connection as its Server
+// was given them (zero values not replaced by defaults), or the zero value
+// for a context that did not come from a Server.
+func (c *Context) ConnOptions() ConnOptions { return c.root.connOpts }
+
+// SetRequestTracker makes t the request tracker of c's connection (stored on
+// c's root). A later call replaces it; nil removes it.
+func (c *Context) SetRequestTracker(t RequestTracker) { c.root.tracker = t }
+
+// RequestTracker returns the request tracker of c's connection, or nil.
+func (c *Context) RequestTracker() RequestTracker { return c.root.tracker }

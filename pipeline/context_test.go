@@ -70,3 +70,38 @@ func TestValveClosesAndOpensByCount(t *testing.T) {
 	v.Open() // more opens than closes are ignored
 	assert.True(t, v.IsOpen())
 }
+
+// counter is an Inheritor: a derived context gets a copy of its current n.
+type counter struct{ n int }
+
+func (c *counter) Inherit(*pipeline.Context) any { return &counter{n: c.n} }
+
+func TestPipyDeriveCopiesCurrentInheritableValues(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	root := pipeline.NewContext(w)
+	vars := &counter{n: 1}
+	root.SetValue(key{"vars"}, vars)
+	vars.n = 2 // changed after it was set: the copy takes the current value
+	child := root.Derive()
+	got := child.Value(key{"vars"}).(*counter)
+	assert.NotSame(t, vars, got, "the derived context has its own copy")
+	assert.Equal(t, 2, got.n)
+	got.n = 3
+	assert.Equal(t, 2, vars.n, "changing the copy leaves the parent's alone")
+	grandchild := child.Derive()
+	assert.Equal(t, 3, grandchild.Value(key{"vars"}).(*counter).n, "copied from the nearest context")
+}
+
+func TestContextCopyIsANewRootWithCopiedValues(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	c := pipeline.NewContext(w)
+	c.SetValue(key{"vars"}, &counter{n: 5})
+	c.SetValue(key{"plain"}, 1)
+	d := c.Derive().Copy()
+	assert.Same(t, d, d.Root())
+	assert.Nil(t, d.Parent())
+	assert.NotSame(t, c.Valve(), d.Valve(), "flow control of its own")
+	assert.Equal(t, 5, d.Value(key{"vars"}).(*counter).n)
+	assert.NotSame(t, c.Value(key{"vars"}), d.Value(key{"vars"}))
+	assert.Nil(t, d.Value(key{"plain"}), "only Inheritor values are copied")
+}

@@ -14,4 +14,22 @@ var (
 	ErrUnknownModule = errors.New("pipeline: unknown module")
 	// ErrNotBuilt is returned when a module is started before Build.
 	ErrNotBuilt = errors.New("pipeline: module not built")
+	// ErrIdleTimeout is wrapped by the Timeout SessionEnd of an inbound
+	// connection closed by ConnOptions.IdleTimeout.
+	ErrIdleTimeout = errors.New("pipeline: idle timeout")
+	// ErrWriteTimeout is wrapped by the Timeout SessionEnd of an inbound
+	// connection closed by ConnOptions.WriteTimeout.
+	ErrWriteTimeout = errors.New("pipeline: write timeout")
+	// ErrConnsCut is wrapped by Server.Shutdown's error when its context
+	// ended before every connection had finished, and the rest were closed.
+	ErrConnsCut = errors.New("pipeline: connections cut at the drain deadline")
 )
+
+// ErrRecursivePipeline is wrapped (by a *CycleError) when a module's
+// pipelines start each other in a cycle, which would start streams without
+// end on the first event.
+var ErrRecursivePipeline = errors.New("pipeline: recursive pipeline")
+
+// ErrListenConflict is wrapped (by a *ListenConflictError) when two listen
+// pipelines of a module would listen on the same port.
+var ErrListenConflict = errors.New("pipeline: port listened on twice")

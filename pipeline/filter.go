@@ -34,11 +34,21 @@ type Filter interface {
 }
 
 // Info describes a filter: its name as scripts call it ("onMessage"), an
-// argument synopsis ("(callback)") and a one-line summary.
+// argument synopsis ("(callback)"), a one-line summary and its parameters
+// (for `--help-filters`).
 type Info struct {
 	Name     string
 	Synopsis string
 	Summary  string
+	Params   []Param
+}
+
+// Param describes one parameter of a filter, as scripts pass it: its name
+// ("target"), what it may be ("string|function") and what it means.
+type Param struct {
+	Name string
+	Type string
+	Doc  string
 }
 
 // Binder is implemented by filters that refer to other pipelines by name

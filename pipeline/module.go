@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -19,7 +20,8 @@ type Module struct {
 	// modules (use); nil means there are none.
 	Modules func(name string) (*Module, error)
 
-	built bool
+	built    bool
+	resolved map[filterAt][]*Pipeline // what each Binder resolved, for the cycle check
 }
 
 // NewModule returns an empty module.
@@ -83,23 +85,37 @@ func (r moduleResolver) Pipeline(module, name string) (*Pipeline, error) {
 	return nil, fmt.Errorf("%w %q in %s", ErrUnknownPipeline, name, m.Name)
 }
 
-// Build binds every filter that refers to pipelines by name (see Binder).
-// The error names the module, the pipeline and the filter.
+// Build binds every filter that refers to pipelines by name (see Binder),
+// then rejects two listen pipelines on one port (a *ListenConflictError)
+// and pipelines that start each other in a cycle (a *CycleError, see
+// Linker). The error names the module, the pipeline and the filter.
 func (m *Module) Build() error {
 	if m.built {
 		return nil
 	}
-	r := moduleResolver{m}
+	m.resolved = nil
+	r := &recordingResolver{r: moduleResolver{m}, m: m}
 	for _, p := range m.Pipelines {
 		for i, f := range p.Filters {
 			b, ok := f.(Binder)
 			if !ok {
 				continue
 			}
+			r.cur = filterAt{p, i}
 			if err := b.Bind(r); err != nil {
 				return fmt.Errorf("pipeline: %s: %s, filter %d (%s): %w", m.Name, p, i+1, f.Info().Name, err)
 			}
 		}
+	}
+	if err := m.checkListens(); err != nil {
+		return fmt.Errorf("pipeline: %s: %w", m.Name, err)
+	}
+	if err := m.checkCycles(); err != nil {
+		var ce *CycleError
+		if errors.As(err, &ce) {
+			return cycleError(m, ce)
+		}
+		return err
 	}
 	m.built = true
 	return nil

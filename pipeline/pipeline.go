@@ -38,6 +38,10 @@ type Pipeline struct {
 	Kind Kind
 	// Filters are the stages, head first.
 	Filters []Filter
+	// Where says where each filter was declared, in step with Filters: a
+	// script's "file:line:col" (Go code may leave it nil, or an entry "").
+	// The log of a stream failure names it.
+	Where []string
 	// Module is the module the pipeline belongs to, or nil for a pipeline
 	// made alone with New.
 	Module *Module
@@ -48,6 +52,8 @@ type Pipeline struct {
 	ListenOptions ListenOptions
 	// Interval is how often a Task pipeline runs; zero runs it once at start.
 	Interval time.Duration
+
+	streams streamCounts
 }
 
 // ListenOptions are the options of a Listen pipeline.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 )
 
@@ -19,6 +20,7 @@ type Program struct {
 	order    []string
 	stops    []func()
 	ownGroup bool
+	retired  []*Module // replaced by Reload, kept while their streams run
 }
 
 type programServer struct {
@@ -147,8 +149,43 @@ func (pr *Program) Reload(ctx context.Context, m *Module) error {
 		}
 	}
 	errs = append(errs, pr.startModule(tmp))
+	if pr.Module != m {
+		pr.retired = append(pr.pruned(), pr.Module)
+	}
 	pr.Module = m
 	return errors.Join(errs...)
+}
+
+// Stale returns the modules that reloads replaced and that still have
+// streams running (connections finishing on an old configuration), oldest
+// first. Modules whose streams have all ended are forgotten.
+func (pr *Program) Stale() []*Module {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.retired = pr.pruned()
+	return slices.Clone(pr.retired)
+}
+
+// pruned returns the retired modules that still run streams (pr.mu held).
+func (pr *Program) pruned() []*Module {
+	live := pr.retired[:0]
+	for _, m := range pr.retired {
+		if m.active() {
+			live = append(live, m)
+		}
+	}
+	clear(pr.retired[len(live):])
+	return live
+}
+
+// active reports whether a stream of one of m's pipelines is running.
+func (m *Module) active() bool {
+	for _, p := range m.Pipelines {
+		if p.Active() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Shutdown stops accepting and the tasks, waits for open connections to

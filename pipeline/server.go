@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +63,7 @@ type serverConn struct {
 	srv  *Server
 	sock *Socket // nil when relayed, or when the stream ended as it started
 	st   *Stream
+	p    *Pipeline // what it runs
 	w    *Worker
 	done chan struct{} // closed by finish
 }
@@ -106,12 +109,20 @@ func (s *Server) init() {
 	}
 }
 
-// SetPipeline makes connections accepted from now on run p; connections
-// already open go on with the pipeline they started with. It is how a
-// configuration is reloaded.
+// SetPipeline makes connections accepted from now on run p. It is how a
+// configuration is reloaded. Connections already open go on with the
+// pipeline they started with, but those whose protocol layer tracks requests
+// (HTTP/1) are drained: each closes at its next request boundary, once the
+// requests it has received are answered (see RequestTracker), so that every
+// request after the reload runs on p once its connection's current request
+// is done. Plain byte streams keep their pipeline until they end. It
+// returns once every open connection has been asked to drain, so it must
+// not be called on a worker of the server's group.
 func (s *Server) SetPipeline(p *Pipeline) {
 	s.init()
-	s.pipeline.Store(p)
+	if s.pipeline.Swap(p) != p {
+		s.drainConns(p, true)
+	}
 }
 
 // Serve accepts connections on ln and serves each until Shutdown or Close,
@@ -214,7 +225,7 @@ func (s *Server) start(c net.Conn) *serverConn {
 	if opts == (ConnOptions{}) {
 		opts = p.ListenOptions.Conn
 	}
-	sc := &serverConn{srv: s, w: s.Group.Next(), done: make(chan struct{})}
+	sc := &serverConn{srv: s, p: p, w: s.Group.Next(), done: make(chan struct{})}
 	s.active.Add(1)
 	s.mu.Lock()
 	s.conns[sc] = struct{}{}
@@ -222,13 +233,14 @@ func (s *Server) start(c net.Conn) *serverConn {
 	sc.w.Post(func() {
 		ctx := NewContext(sc.w)
 		ctx.LocalAddr, ctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
+		ctx.connOpts = opts
 		sc.st = NewStream(p, ctx, sc)
 		if sc.st.Ended() { // a filter failed to start: nothing to serve
 			c.Close()
 			sc.finish()
 			return
 		}
-		if s.TLS == nil && opts.ReadTimeout == 0 && opts.WriteTimeout == 0 && len(p.Filters) == 1 {
+		if s.TLS == nil && opts.ReadTimeout == 0 && opts.WriteTimeout <= 0 && opts.IdleTimeout <= 0 && len(p.Filters) == 1 {
 			if r, ok := sc.st.head.(Relayer); ok && r.Relay(c, sync.OnceFunc(sc.finish)) {
 				return
 			}
@@ -236,8 +248,45 @@ func (s *Server) start(c net.Conn) *serverConn {
 		sc.sock = NewSocket(sc.st, c, opts)
 		sc.sock.finished = sc.finish
 		sc.sock.Start(sc.st, nil)
+		if s.shutdown.Load() || s.pipeline.Load() != p {
+			sc.drain() // a Shutdown or reload came as it started
+		}
 	})
 	return sc
+}
+
+// drain asks the connection's protocol layer to close the connection at its
+// next request boundary (see RequestTracker); a connection without one is
+// left to end by itself. It runs on the connection's worker.
+func (sc *serverConn) drain() {
+	if sc.st == nil || sc.sock == nil || sc.st.Ended() {
+		return
+	}
+	if t := sc.st.Context().RequestTracker(); t != nil {
+		stopping := sc.srv.shutdown.Load()
+		sc.st.runTask(func() { t.Drain(stopping) })
+	}
+}
+
+// drainConns drains every connection not running pipeline keep (nil: all).
+// With wait, it returns once every one of them has been asked; it must not
+// be called on a worker then.
+func (s *Server) drainConns(keep *Pipeline, wait bool) {
+	var wg sync.WaitGroup
+	s.mu.Lock()
+	for sc := range s.conns {
+		if keep == nil || sc.p != keep {
+			wg.Add(1)
+			sc.w.Post(func() {
+				defer wg.Done()
+				sc.drain()
+			})
+		}
+	}
+	s.mu.Unlock()
+	if wait {
+		wg.Wait()
+	}
 }
 
 // Input receives the stream's output: Data is written to the connection; a
@@ -320,13 +369,18 @@ func (s *Server) Stats() ServerStats {
 	return st
 }
 
-// Shutdown stops accepting, then waits for open connections to end by
-// themselves, until ctx is done; then it closes what is left as Close does
-// and returns ctx's error.
+// Shutdown stops accepting and drains every open connection whose protocol
+// layer tracks requests (HTTP/1, see RequestTracker): an idle one is closed
+// at once, one with a request in flight once that request is answered (its
+// response says "Connection: close"). Then it waits for the open
+// connections to end, until ctx is done; then it closes what is left as
+// Close does and returns an error wrapping ErrConnsCut, saying how many
+// were cut, and ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.shutdown.Store(true)
 	s.closeListeners()
+	s.drainConns(nil, false)
 	done := make(chan struct{})
 	go func() {
 		s.active.Wait()
@@ -337,13 +391,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.release()
 		return nil
 	case <-ctx.Done():
+		s.mu.Lock()
+		n := len(s.conns)
+		s.mu.Unlock()
 		s.Close()
-		return ctx.Err()
+		if n == 0 {
+			return nil // the last finished as the deadline passed
+		}
+		return fmt.Errorf("%w: %d (%w)", ErrConnsCut, n, ctx.Err())
 	}
 }
 
 // Close stops accepting, closes every open connection and its stream, and
-// waits until their goroutines have exited.
+// waits until their goroutines have exited. A worker of those connections
+// still busy after a short grace (a script callback that never returns) is
+// interrupted (Worker.Interrupt) until the connections are gone.
 func (s *Server) Close() error {
 	s.init()
 	s.shutdown.Store(true)
@@ -354,10 +416,15 @@ func (s *Server) Close() error {
 		conns = append(conns, sc)
 	}
 	s.mu.Unlock()
+	var workers []*Worker
 	for _, sc := range conns {
 		sc.abort()
+		if !slices.Contains(workers, sc.w) {
+			workers = append(workers, sc.w)
+		}
 	}
-	s.active.Wait()
+	// A worker stuck in a script callback could not run the aborts.
+	waitInterrupting(s.active.Wait, workers)
 	s.release()
 	return nil
 }

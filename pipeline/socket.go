@@ -3,6 +3,7 @@ package pipeline
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -30,11 +31,42 @@ type ConnOptions struct {
 	// worker before reading stops; 0 means DefaultReadAhead.
 	ReadAhead int
 	// ReadTimeout ends the connection with a Timeout SessionEnd when nothing
-	// arrives for that long; 0 means no limit.
+	// arrives for that long, on the wall clock, whatever is in flight; 0
+	// means no limit. Prefer IdleTimeout: a read timeout makes the socket
+	// read on a goroutine of its own instead of the worker's poller.
 	ReadTimeout time.Duration
-	// WriteTimeout fails the connection when a write makes no progress for
-	// that long; 0 means no limit.
+	// WriteTimeout closes an inbound connection, with a Timeout SessionEnd
+	// into its stream, when bytes are queued for it and none is written for
+	// that long: a client that stops reading (nginx's send_timeout, 60 s).
+	// Zero means DefaultWriteTimeout, a negative value no limit. It is timed
+	// on the worker's clock. Outbound sockets leave it to their owner
+	// (connect's own timeouts).
 	WriteTimeout time.Duration
+	// IdleTimeout closes an inbound connection, with a Timeout SessionEnd
+	// into its stream, when it has been idle that long: before its first
+	// byte and between requests (nginx's keepalive_timeout, 75 s). Idle
+	// means no byte read, none written and none queued, and, when the
+	// protocol layer tracks requests (Context.RequestTracker: HTTP/1), no
+	// request in flight: a request waiting for a slow upstream is not idle,
+	// whereas a plain byte stream (a TCP proxy) is idle when nothing moves
+	// either way, however long the upstream takes. Zero means
+	// DefaultIdleTimeout where a RequestTracker is set and
+	// DefaultStreamIdleTimeout for a plain byte stream (database and other
+	// long-lived connections sit idle between queries for minutes); a
+	// negative value means no limit. It is timed on the
+	// worker's clock. Outbound sockets ignore it, and so does a connection
+	// a Relayer carries (connect alone): set IdleTimeout or WriteTimeout
+	// explicitly to keep such a connection on the event path, timed.
+	IdleTimeout time.Duration
+	// HeadTimeout and BodyTimeout are for the request decoder of the
+	// connection's pipeline (decodeHttpRequest), which reads them from
+	// Context.ConnOptions where its own setting is zero: the time a request
+	// head may take from its first byte (408 after it, nginx's
+	// client_header_timeout), and the time a request body may go without
+	// progress (408, nginx's client_body_timeout). Zero means the decoder's
+	// defaults (10 s and 30 s), a negative value no limit. The socket itself
+	// ignores them.
+	HeadTimeout, BodyTimeout time.Duration
 	// HandshakeTimeout ends a TLS connection (a *tls.Conn: a Server with
 	// TLS makes them, as does tls.NewListener) with a Timeout SessionEnd
 	// when its handshake has not completed in that long, so that clients
@@ -49,7 +81,17 @@ const (
 	DefaultReadAhead      = 64 << 10
 	// DefaultHandshakeTimeout is the default ConnOptions.HandshakeTimeout.
 	DefaultHandshakeTimeout = 10 * time.Second
-	readBufferSize          = 16 << 10
+	// DefaultIdleTimeout is the default ConnOptions.IdleTimeout of a
+	// connection whose protocol layer tracks requests (nginx's
+	// keepalive_timeout).
+	DefaultIdleTimeout = 75 * time.Second
+	// DefaultStreamIdleTimeout is the default ConnOptions.IdleTimeout of a
+	// plain byte stream (nginx's stream proxy_timeout).
+	DefaultStreamIdleTimeout = 10 * time.Minute
+	// DefaultWriteTimeout is the default ConnOptions.WriteTimeout (nginx's
+	// send_timeout).
+	DefaultWriteTimeout = 60 * time.Second
+	readBufferSize      = 16 << 10
 )
 
 func (o ConnOptions) withDefaults() ConnOptions {
@@ -64,6 +106,9 @@ func (o ConnOptions) withDefaults() ConnOptions {
 	}
 	if o.HandshakeTimeout == 0 {
 		o.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = DefaultWriteTimeout
 	}
 	return o
 }
@@ -117,6 +162,7 @@ type Socket struct {
 	gone     chan struct{}
 	finished func()
 	rr       *rawReader
+	uncount  func() // an outbound socket's CountOutbound
 
 	// Read by the worker's poller instead of a goroutine (on the worker).
 	poll   *poller
@@ -125,6 +171,13 @@ type Socket struct {
 	parked bool        // the valve is closed: not waiting for input
 	in     event.Event // what pollRead hands to input
 	inFn   func()      // input, bound once
+
+	// Timeouts (inbound sockets), on the worker: one timer checks both.
+	timer      Timer
+	lastActive time.Time    // the last byte read or written
+	lastWrite  time.Time    // the last write progress, or when the queue filled
+	wprog      atomic.Int64 // bytes the writer goroutine has written so far
+	seenProg   int64        // wprog at the last check
 
 	// Writer side, on the worker.
 	pending   net.Buffers
@@ -148,7 +201,17 @@ func NewSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
 // NewOutboundSocket joins nc, an outbound connection (one the stream opened
 // to an upstream, as connect does), to stream s. Nothing is read until Start.
 func NewOutboundSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
-	return newSocket(s, nc, opts, s.ctx.ReturnValve(), s.ctx.Valve())
+	opts.IdleTimeout, opts.WriteTimeout = -1, -1 // the owner times its connection
+	k := newSocket(s, nc, opts, s.ctx.ReturnValve(), s.ctx.Valve())
+	k.uncount = CountOutbound(remoteAddr(nc))
+	return k
+}
+
+func remoteAddr(nc net.Conn) string {
+	if a := nc.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return "?"
 }
 
 func newSocket(s *Stream, nc net.Conn, opts ConnOptions, rv *Valve, wv ...*Valve) *Socket {
@@ -180,6 +243,11 @@ func (k *Socket) Start(t Target, onDone func()) {
 	k.onDone = onDone
 	k.target = t
 	k.hold()
+	if k.opts.IdleTimeout >= 0 || k.opts.WriteTimeout > 0 {
+		now := k.w.Now()
+		k.lastActive, k.lastWrite = now, now
+		k.tick()
+	}
 	if k.rc != nil && k.opts.ReadTimeout == 0 {
 		if p := k.w.pollerFor(); p != nil && p.add(k) {
 			k.poll, k.inFn, k.rr = p, k.input, newRawReader()
@@ -214,6 +282,7 @@ func (k *Socket) pollRead() {
 		}
 		full := d != nil && d.Len() == readBufferSize
 		if d != nil {
+			k.active()
 			k.in = d
 			k.s.runTask(k.inFn)
 		}
@@ -315,6 +384,7 @@ func (k *Socket) readLoop(t Target) {
 			n := int64(d.Len())
 			k.inflight.Add(n)
 			k.s.Post(func() {
+				k.active()
 				if k.inflight.Add(-n) < int64(k.opts.ReadAhead) {
 					select {
 					case k.room <- struct{}{}:
@@ -471,6 +541,9 @@ func (k *Socket) Write(d *event.Data) {
 	if k.ending || k.closed || d.Len() == 0 {
 		return
 	}
+	if k.queued == 0 && k.timer != nil {
+		k.lastWrite = k.w.Now() // the write clock starts
+	}
 	k.pending = append(k.pending, d.Chunks()...)
 	k.queued += d.Len()
 	k.peak = max(k.peak, k.queued)
@@ -548,6 +621,10 @@ func (k *Socket) Flush() {
 }
 
 func (k *Socket) wrote(n int) {
+	if n > 0 && k.timer != nil {
+		k.lastWrite = k.w.Now()
+		k.lastActive = k.lastWrite
+	}
 	k.written += int64(n)
 	k.queued -= n
 	done := 0 // buffers written whole
@@ -578,12 +655,30 @@ func (k *Socket) writeLoop(bufs net.Buffers) {
 	for _, b := range bufs {
 		total += len(b)
 	}
-	if k.opts.WriteTimeout > 0 {
-		k.nc.SetWriteDeadline(time.Now().Add(k.opts.WriteTimeout))
+	// Written in groups of up to writeGroup bytes, so that the write
+	// timeout sees the progress of a long write to a slow reader.
+	var n int64
+	var err error
+	for len(bufs) > 0 && err == nil {
+		g, size := bufs, 0
+		for i, b := range bufs {
+			if size += len(b); size >= writeGroup {
+				g = bufs[:i+1]
+				break
+			}
+		}
+		bufs = bufs[len(g):]
+		var m int64
+		m, err = g.WriteTo(k.nc)
+		n += m
+		k.wprog.Add(m)
 	}
-	n, err := bufs.WriteTo(k.nc)
 	k.w.Post(func() {
 		k.writing = false
+		if n > 0 && k.timer != nil {
+			k.lastWrite = k.w.Now()
+			k.lastActive = k.lastWrite
+		}
 		k.queued -= int(n)
 		k.written += n
 		if k.congested && k.queued <= k.opts.WriteLowWater {
@@ -625,10 +720,94 @@ func (k *Socket) fail(err error) {
 	k.s.Input(end)
 }
 
+// writeGroup is how many bytes a writer goroutine writes before it reports
+// progress.
+const writeGroup = 64 << 10
+
+// active notes that a byte was read, for the idle timeout.
+func (k *Socket) active() {
+	if k.timer != nil {
+		k.lastActive = k.w.Now()
+	}
+}
+
+// tick enforces IdleTimeout and WriteTimeout, then sets the timer for the
+// next check. It runs on the worker.
+func (k *Socket) tick() {
+	k.timer = nil
+	if k.closed {
+		return
+	}
+	now := k.w.Now()
+	if p := k.wprog.Load(); p != k.seenProg {
+		k.seenProg, k.lastWrite, k.lastActive = p, now, now
+	}
+	next := time.Duration(1<<63 - 1)
+	if w := k.opts.WriteTimeout; w > 0 {
+		if k.queued > 0 {
+			left := w - now.Sub(k.lastWrite)
+			if left <= 0 {
+				k.timeout(fmt.Errorf("%w: nothing written for %v", ErrWriteTimeout, w))
+				return
+			}
+			next = left
+		} else {
+			next = w
+		}
+	}
+	if idle := k.idleTimeout(); idle > 0 {
+		if k.queued > 0 || k.busy() {
+			next = min(next, idle)
+		} else {
+			left := idle - now.Sub(k.lastActive)
+			if left <= 0 {
+				k.timeout(fmt.Errorf("%w: idle for %v", ErrIdleTimeout, idle))
+				return
+			}
+			next = min(next, left)
+		}
+	}
+	k.timer = k.w.AfterFunc(next, k.tick)
+}
+
+// idleTimeout returns the IdleTimeout in force: the one set, or the
+// default for the kind of stream (one that tracks requests, or a plain one).
+func (k *Socket) idleTimeout() time.Duration {
+	switch {
+	case k.opts.IdleTimeout != 0:
+		return k.opts.IdleTimeout
+	case k.s.ctx.RequestTracker() != nil:
+		return DefaultIdleTimeout
+	}
+	return DefaultStreamIdleTimeout
+}
+
+// busy reports whether the stream's protocol layer has a request in flight.
+func (k *Socket) busy() bool {
+	t := k.s.ctx.RequestTracker()
+	return t != nil && !k.s.Ended() && t.Busy()
+}
+
+// timeout closes the socket and reports err as a Timeout SessionEnd to the
+// reader's target, as fail does for a write error.
+func (k *Socket) timeout(err error) {
+	k.Close()
+	end := event.End(event.Timeout, err)
+	t := k.target
+	if t == nil {
+		t = k.s
+	}
+	k.s.runTask(func() { t.Input(end) })
+}
+
 // Close closes the connection now, dropping what is queued.
 func (k *Socket) Close() {
 	if k.closed {
 		return
+	}
+	if k.timer != nil {
+		k.timer.Stop()
+		k.timer = nil
 	}
 	if k.poll != nil {
 		k.pollEnd() // before the descriptor closes
@@ -668,6 +847,9 @@ func (k *Socket) hold() { k.live.Add(1) }
 func (k *Socket) release() {
 	if k.live.Add(-1) == 0 {
 		close(k.gone)
+		if k.uncount != nil {
+			k.uncount()
+		}
 		if k.finished != nil {
 			k.finished()
 		}

@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/sluice-go/sluice/event"
@@ -67,6 +69,8 @@ func NewStream(p *Pipeline, ctx *Context, out Target) *Stream {
 		out = Discard
 	}
 	s := &Stream{p: p, ctx: ctx, w: ctx.worker, out: out}
+	p.streams.allocated.Add(1)
+	p.streams.active.Add(1)
 	s.tail.s = s
 	s.w.link(s)
 	var next Target = &s.tail
@@ -166,13 +170,52 @@ func (s *Stream) OnClose(fn func()) { s.cleanups = append(s.cleanups, fn) }
 
 // Fail ends the stream because of err: the output gets a SessionEnd of the
 // given kind with err's message, and the stream closes. It is what a filter
-// calls when it cannot go on; the failure is logged at debug level. Before
-// the SessionEnd goes out, the OnFail handlers are offered it.
-func (s *Stream) Fail(kind event.ErrorKind, err error) {
+// calls when it cannot go on. A runtime error (a callback that threw, a head
+// an encoder cannot use, a pipeline that was never bound) is logged at warn
+// level, once per stream, with the failing filter when err's text begins
+// with its name; other kinds (a refused dial, a protocol error) are the
+// peers' doing and are logged at debug level. Before the SessionEnd goes
+// out, the OnFail handlers are offered it.
+func (s *Stream) Fail(kind event.ErrorKind, err error) { s.fail(kind, err, "", "") }
+
+// ScriptStacker is implemented by errors that come from script code (a
+// thrown JavaScript exception): ScriptStack returns the script's call stack,
+// one "at function (file:line:col)" line per frame. A failure logs it
+// instead of the Go stack.
+type ScriptStacker interface {
+	ScriptStack() string
+}
+
+// fail is Fail with what a recovered panic adds: the filter that recovered
+// it and the stack to log ("": err's script stack, if it has one).
+func (s *Stream) fail(kind event.ErrorKind, err error, filter, stack string) {
 	if s.closed {
 		return
 	}
-	s.Logger().Debug("stream failed", "kind", kind.String(), "err", err)
+	if kind != event.RuntimeError {
+		s.Logger().Debug("stream failed", "kind", kind.String(), "err", err)
+	} else {
+		i := s.filterIndex(filter, err)
+		if filter == "" && i >= 0 {
+			filter = s.p.Filters[i].Info().Name
+		}
+		attrs := []any{"kind", kind.String()}
+		if filter != "" {
+			attrs = append(attrs, "filter", filter)
+		}
+		if i >= 0 && i < len(s.p.Where) && s.p.Where[i] != "" {
+			attrs = append(attrs, "at", s.p.Where[i])
+		}
+		attrs = append(attrs, "err", err)
+		var ss ScriptStacker
+		if stack == "" && errors.As(err, &ss) {
+			stack = ss.ScriptStack()
+		}
+		if stack != "" {
+			attrs = append(attrs, "stack", stack)
+		}
+		s.Logger().Warn("stream failed", attrs...)
+	}
 	end := event.End(kind, err)
 	if !s.failing {
 		s.failing = true
@@ -185,6 +228,24 @@ func (s *Stream) Fail(kind event.ErrorKind, err error) {
 	}
 	s.tail.Input(end) // dropped if a handler's output already ended the stream
 	s.close()
+}
+
+// filterIndex returns the index of the stream's filter called name, or
+// when name is "", of the one whose name err's text begins with
+// ("encodeHttpResponse: …"); -1 when there is none. Where several filters
+// have that name, it is the first.
+func (s *Stream) filterIndex(name string, err error) int {
+	msg := err.Error()
+	for i, f := range s.p.Filters {
+		n := f.Info().Name
+		if n == "" {
+			continue
+		}
+		if n == name || name == "" && strings.HasPrefix(msg, n+": ") {
+			return i
+		}
+	}
+	return -1
 }
 
 // OnFail registers fn to be offered the SessionEnd of a failure (Fail, or a
@@ -220,8 +281,9 @@ func (s *Stream) offerFail(fn func(*event.SessionEnd) bool, end *event.SessionEn
 //		return true
 //	}
 //
-// A panic becomes a runtime-error SessionEnd naming the filter, logged with
-// its stack; *ok is left false so the caller drops the event.
+// A panic becomes a runtime-error SessionEnd naming the filter, logged (see
+// Fail) with the script's stack when the panic value is a ScriptStacker, or
+// else the Go stack; *ok is left false so the caller drops the event.
 func (s *Stream) Catch(filter string, ok *bool) {
 	if r := recover(); r != nil {
 		*ok = false
@@ -229,16 +291,30 @@ func (s *Stream) Catch(filter string, ok *bool) {
 		if e, isErr := r.(error); isErr {
 			err = fmt.Errorf("%s: %w", filter, e)
 		}
-		s.Logger().Error("filter failed", "filter", filter, "err", err, "stack", stack())
-		s.Fail(event.RuntimeError, err)
+		s.fail(event.RuntimeError, err, filter, panicStack(r))
 	}
 }
 
 func (s *Stream) catchAny() {
 	if r := recover(); r != nil {
-		s.Logger().Error("filter panicked", "panic", fmt.Sprint(r), "stack", stack())
-		s.Fail(event.RuntimeError, fmt.Errorf("panic: %v", r))
+		err := fmt.Errorf("panic: %v", r)
+		if e, isErr := r.(error); isErr {
+			err = fmt.Errorf("panic: %w", e)
+		}
+		s.fail(event.RuntimeError, err, "", panicStack(r))
 	}
+}
+
+// panicStack returns the script's stack when r is an error from a script,
+// or else the Go stack.
+func panicStack(r any) string {
+	if e, ok := r.(error); ok {
+		var ss ScriptStacker
+		if errors.As(e, &ss) {
+			return ss.ScriptStack()
+		}
+	}
+	return stack()
 }
 
 // Close ends the stream without sending anything out: its owner no longer
@@ -257,6 +333,7 @@ func (s *Stream) close() {
 	}
 	s.closed = true
 	s.w.unlink(s)
+	s.p.streams.active.Add(-1)
 	for i := len(s.cleanups) - 1; i >= 0; i-- {
 		fn := s.cleanups[i]
 		s.cleanups[i] = nil

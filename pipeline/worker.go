@@ -82,6 +82,9 @@ type Worker struct {
 	streams  int
 	open     *Stream // the most recently opened stream still open; see link
 	poll     *poller // the epoll set of the sockets this worker reads, if any
+
+	imu         sync.Mutex
+	onInterrupt []func() // see OnInterrupt
 }
 
 // NewWorker returns a worker that runs nothing until Run or RunPending is
@@ -175,6 +178,58 @@ func (w *Worker) Local(key any, make func() any) any {
 	v := make()
 	w.locals[key] = v
 	return v
+}
+
+// OnInterrupt registers fn to run each time the worker is interrupted
+// (Interrupt). fn runs on the interrupting goroutine, possibly while a task
+// runs on the worker, so it must be safe for that and must not block: a
+// script runtime registers one that stops the callback it is running.
+// Registrations last as long as the worker.
+func (w *Worker) OnInterrupt(fn func()) {
+	w.imu.Lock()
+	w.onInterrupt = append(w.onInterrupt, fn)
+	w.imu.Unlock()
+}
+
+// Interrupt asks the task running on the worker now to give up if it can: a
+// script callback is interrupted and its stream fails; Go code goes on. It
+// is safe from any goroutine and does nothing when the worker is idle.
+// Group.Close and Server.Close interrupt the workers they wait for, so that
+// a callback that never returns cannot keep them from stopping.
+func (w *Worker) Interrupt() {
+	w.imu.Lock()
+	fns := w.onInterrupt
+	w.imu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// interruptGrace is how long Group.Close and Server.Close wait for their
+// workers before interrupting them, and then between interrupts.
+const interruptGrace = 100 * time.Millisecond
+
+// waitInterrupting calls wait and, while it has not returned, interrupts
+// workers every interruptGrace, so that a task that never ends cannot make
+// wait block forever.
+func waitInterrupting(wait func(), workers []*Worker) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(interruptGrace)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				for _, w := range workers {
+					w.Interrupt()
+				}
+			}
+		}
+	}()
+	wait()
+	close(done)
 }
 
 // FlushLater asks the worker to call f.Flush once the current batch of tasks
@@ -325,7 +380,7 @@ func (w *Worker) run(t task) {
 func (w *Worker) safely(fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			w.logger.Error("panic in worker task", "panic", fmt.Sprint(r), "stack", stack())
+			w.logger.Error("panic in worker task", "panic", fmt.Sprint(r), "stack", panicStack(r))
 		}
 	}()
 	fn()
@@ -373,8 +428,10 @@ func (g *Group) Next() *Worker {
 }
 
 // Close stops the workers once they have run what is queued, closes the
-// streams still open on them (Worker.CloseStreams), and waits for them.
+// streams still open on them (Worker.CloseStreams), and waits for them. A
+// worker still busy after a short grace is interrupted (Worker.Interrupt),
+// repeatedly, until it stops.
 func (g *Group) Close() {
 	g.cancel()
-	g.done.Wait()
+	waitInterrupting(g.done.Wait, g.workers)
 }

@@ -22,20 +22,28 @@ import (
 //	new algo.RoundRobinLoadBalancer(targets, unhealthy?)   targets: [t, ...] or { t: weight }
 //	new algo.LeastWorkLoadBalancer(targets, unhealthy?)
 //	new algo.HashingLoadBalancer([t, ...], unhealthy?)
-//	  .select(key?)                    → target, or undefined
-//	  .next(sessionKey?, key?)         → { id: target }, or undefined
+//	  .select(tag?)                    → target, or undefined
+//	  .next(tag?, key?)                → { id: target }, or undefined
 //	  .deselect(target)                the work given to target is done
 //	  .set(target, weight)             (round robin, least work)  .add(target) (hashing)
-//	new algo.ResourcePool(allocator)
-//	  .allocate(pool?, tag?) .free(resource) .freeTag(tag)
+//	new algo.ResourcePool(allocator)   allocator(pool, tenant) → a new resource
+//	  .allocate(pool?, tenant?) .free(resource) .freeTenant(tenant) (.freeTag: the same)
 //
 // unhealthy is an algo.Cache whose truthy entries name the targets to pass
-// over. key is what the hashing balancer hashes (primitives by value, objects
-// by identity). select and deselect are Pipy 0.x's API; next has the shape of
-// later Pipy versions (an object with the target as id) so that their scripts
-// run, but it does not stick a session key to a target: sessionKey is
-// ignored and every call picks anew. Everything here belongs to one runtime (one worker); with several
-// workers each has its own balancers and caches, as each Pipy thread has.
+// over. The hashing balancer hashes the tag (primitives by value, objects by
+// identity). The round-robin and least-work balancers stick a tag to a
+// target as Pipy 0.x does: select(tag) with a tag other than undefined gives
+// the tag's earlier target again, without counting a new pick, as long as
+// the balancer remembers the tag (Pipy never forgets one; here a balancer
+// remembers its stickyTags most recently used tags, and a tag whose target
+// has turned unhealthy is picked anew). Pipy 0.x has no way to release a tag:
+// deselect(target) only ends one unit of the target's work (least work).
+// select and deselect are Pipy 0.x's API; next has the shape of later Pipy
+// versions (an object with the target as id) so that their scripts run; its
+// first argument sticks like select's tag, its second is what the hashing
+// balancer hashes. Everything here belongs to one runtime (one worker); with
+// several workers each has its own balancers and caches, as each Pipy thread
+// has.
 func (m *modEnv) installAlgo() {
 	algo := m.global("algo")
 	m.must(algo.Set("URLRouter", m.urlRouterClass()))
@@ -196,11 +204,40 @@ func (m *modEnv) cacheClass() (ctor, proto *goja.Object) {
 	return ctor, proto
 }
 
-// jsBalancer is a load balancer with its optional health cache.
+// jsBalancer is a load balancer with its optional health cache and the
+// targets its tags stick to.
 type jsBalancer struct {
 	class     string // the JS class name, which this must match in methods
 	b         balancer
 	unhealthy *jsCache
+	sticky    *lruCache[string] // tag (sameValueKey) → target; nil for hashing
+}
+
+// stickyTags is how many tags a balancer remembers (see installAlgo): Pipy
+// 0.x remembers every tag forever, which grows without bound when tags are
+// per connection.
+const stickyTags = 1 << 16
+
+// selectTag returns tag's target: the one it stuck to, unless that one is
+// now unhealthy, or else a new pick (by hash, the hashing balancer), which
+// the tag sticks to. An undefined tag never sticks.
+func (j *jsBalancer) selectTag(tag, hashKey goja.Value) (string, bool) {
+	skip := j.skip
+	if j.unhealthy == nil {
+		skip = nil
+	}
+	if j.sticky == nil || goja.IsUndefined(tag) || tag == nil {
+		return j.b.pick(balancerKey(hashKey), skip)
+	}
+	k := sameValueKey(tag)
+	if t, ok, _ := j.sticky.get(k); ok && (skip == nil || !skip(t)) {
+		return t, true
+	}
+	t, ok := j.b.pick(balancerKey(hashKey), skip)
+	if ok {
+		j.sticky.set(k, t, nil)
+	}
+	return t, ok
 }
 
 // skip reports a target whose entry in the unhealthy cache is truthy.
@@ -231,6 +268,9 @@ func balancerKey(v goja.Value) uint64 {
 func (m *modEnv) balancerClass(name string, create func() balancer) *goja.Object {
 	ctor, proto := m.class(name, func(args []goja.Value) any {
 		j := &jsBalancer{class: name, b: create()}
+		if _, ok := j.b.(*hashing); !ok {
+			j.sticky = newLRUCache[string](stickyTags, 0, nil)
+		}
 		if u := argAt(args, 1); !jsNullish(u) {
 			j.unhealthy = nativeOf[*jsCache](m, u, name, "an algo.Cache of unhealthy targets as the second argument")
 		}
@@ -264,21 +304,16 @@ func (m *modEnv) balancerClass(name string, create func() balancer) *goja.Object
 		}
 		return j
 	}
-	pick := func(j *jsBalancer, key goja.Value) (string, bool) {
-		skip := j.skip
-		if j.unhealthy == nil {
-			skip = nil
-		}
-		return j.b.pick(balancerKey(key), skip)
-	}
 	m.method(proto, "select", func(call goja.FunctionCall) goja.Value {
-		if t, ok := pick(this(call.This, name+".select"), argAt(call.Arguments, 0)); ok {
+		tag := argAt(call.Arguments, 0)
+		if t, ok := this(call.This, name+".select").selectTag(tag, tag); ok {
 			return m.rt.ToValue(t)
 		}
 		return goja.Undefined()
 	})
 	m.method(proto, "next", func(call goja.FunctionCall) goja.Value {
-		if t, ok := pick(this(call.This, name+".next"), argAt(call.Arguments, 1)); ok {
+		j := this(call.This, name+".next")
+		if t, ok := j.selectTag(argAt(call.Arguments, 0), argAt(call.Arguments, 1)); ok {
 			o := m.rt.NewObject()
 			m.constant(o, "id", t)
 			return o
@@ -340,12 +375,14 @@ type jsPool struct {
 	allocator goja.Callable
 }
 
-// resourcePoolClass makes algo.ResourcePool: allocate(pool, tag) reuses the
-// oldest idle resource freed back to pool, or calls allocator(pool) for a new
-// one; free(resource) makes it idle again (false when it was not allocated
-// here); freeTag(tag) frees everything allocated under tag and returns how
-// many. Resources are told apart as JS values (objects by identity). Pipy's
-// allocate takes only the pool key; tags and freeTag are additions.
+// resourcePoolClass makes algo.ResourcePool, with Pipy 0.x's rules:
+// allocate(pool, tenant) gives a tenant one resource per pool — the one it
+// already has, or the oldest idle resource freed back to pool, or a new one
+// from allocator(pool, tenant); without a tenant every call takes another
+// resource. free(resource) makes it idle again (false when it was not
+// allocated here); freeTenant(tenant) frees everything the tenant holds and
+// returns how many (freeTag is the same, sluice's earlier name). Resources,
+// pools and tenants are told apart as JS values (objects by identity).
 func (m *modEnv) resourcePoolClass() *goja.Object {
 	const name = "algo.ResourcePool"
 	ctor, proto := m.class(name, func(args []goja.Value) any {
@@ -354,15 +391,18 @@ func (m *modEnv) resourcePoolClass() *goja.Object {
 	this := func(v goja.Value, fn string) *jsPool { return nativeOf[*jsPool](m, v, fn, "an algo.ResourcePool") }
 	m.method(proto, "allocate", func(call goja.FunctionCall) goja.Value {
 		p := this(call.This, name+".allocate")
-		pool, tag := argAt(call.Arguments, 0), argAt(call.Arguments, 1)
+		pool, tenant := argAt(call.Arguments, 0), argAt(call.Arguments, 1)
 		pk := sameValueKey(pool)
+		var tk any
+		if !jsNullish(tenant) {
+			tk = sameValueKey(tenant)
+			if r, ok := p.pool.held(pk, tk); ok {
+				return r
+			}
+		}
 		r, ok := p.pool.take(pk)
 		if !ok {
-			r = m.call(p.allocator, pool)
-		}
-		var tk any
-		if !jsNullish(tag) {
-			tk = sameValueKey(tag)
+			r = m.call(p.allocator, pool, tenant)
 		}
 		p.pool.lend(sameValueKey(r), r, pk, tk)
 		return r
@@ -371,13 +411,15 @@ func (m *modEnv) resourcePoolClass() *goja.Object {
 		p := this(call.This, name+".free")
 		return m.rt.ToValue(p.pool.free(sameValueKey(argAt(call.Arguments, 0))))
 	})
-	m.method(proto, "freeTag", func(call goja.FunctionCall) goja.Value {
-		p := this(call.This, name+".freeTag")
-		tag := argAt(call.Arguments, 0)
-		if jsNullish(tag) {
+	freeTenant := func(call goja.FunctionCall) goja.Value {
+		p := this(call.This, name+".freeTenant")
+		tenant := argAt(call.Arguments, 0)
+		if jsNullish(tenant) {
 			return m.rt.ToValue(0)
 		}
-		return m.rt.ToValue(p.pool.freeTag(sameValueKey(tag)))
-	})
+		return m.rt.ToValue(p.pool.freeTag(sameValueKey(tenant)))
+	}
+	m.method(proto, "freeTenant", freeTenant)
+	m.method(proto, "freeTag", freeTenant)
 	return ctor
 }

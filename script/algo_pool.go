@@ -34,6 +34,17 @@ func newResourcePool[V any]() *resourcePool[V] {
 	}
 }
 
+// held returns the resource tag holds from pool, if it holds one (Pipy's
+// rule: a tenant gets one resource per pool).
+func (p *resourcePool[V]) held(pool, tag any) (v V, ok bool) {
+	for rkey := range p.tags[tag] {
+		if l := p.loans[rkey]; l.pool == pool {
+			return l.resource, true
+		}
+	}
+	return v, false
+}
+
 // take removes the oldest idle resource of pool and returns it.
 func (p *resourcePool[V]) take(pool any) (v V, ok bool) {
 	list := p.idle[pool]

@@ -37,3 +37,17 @@ func TestResourcePool(t *testing.T) {
 	assert.Equal(t, 0, p.freeTag("a"))
 	assert.Equal(t, 1, p.freeTag("b"))
 }
+
+func TestPipyResourcePoolHeldPerTenant(t *testing.T) {
+	p := newResourcePool[string]()
+	p.lend("r1", "r1", "db", "conn-1")
+	p.lend("r2", "r2", "mq", "conn-1")
+	got, ok := p.held("db", "conn-1")
+	assert.True(t, ok)
+	assert.Equal(t, "r1", got)
+	_, ok = p.held("db", "conn-2")
+	assert.False(t, ok)
+	p.free("r1")
+	_, ok = p.held("db", "conn-1")
+	assert.False(t, ok, "a freed resource is no longer held")
+}

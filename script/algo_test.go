@@ -123,19 +123,47 @@ func TestJSLoadBalancers(t *testing.T) {
 	h.throws(t, `rr.select.call(lw)`, "TypeError", "expected an algo.RoundRobinLoadBalancer")
 }
 
-func TestJSResourcePool(t *testing.T) {
+// The expected values of the two tests below were checked against Pipy 0.x.
+
+func TestPipyResourcePoolAllocatesOnePerPoolAndTenant(t *testing.T) {
 	h := newFakeHost(t, t.TempDir())
 	h.run(t, `
-		var id = 0;
-		var pool = new algo.ResourcePool(k => k + ':' + (++id));
+		var id = 0, calls = [];
+		var pool = new algo.ResourcePool((p, tenant) => (calls.push(p + '/' + tenant), p + ':' + (++id)));
 		var a = pool.allocate('db', 'conn1');
 		var b = pool.allocate('db', 'conn1');
 		var c = pool.allocate('mq');
+		var d = pool.allocate('db', 'conn2');
 	`)
-	assert.Equal(t, "db:1 db:2 mq:3", h.runString(t, `[a, b, c].join(' ')`))
-	assert.Equal(t, int64(2), h.run(t, `pool.freeTag('conn1')`).ToInteger())
-	assert.Equal(t, "db:1 db:2 db:4", h.runString(t, `[pool.allocate('db'), pool.allocate('db'), pool.allocate('db')].join(' ')`))
+	assert.Equal(t, "db:1 db:1 mq:2 db:3", h.runString(t, `[a, b, c, d].join(' ')`), "a tenant keeps its resource of a pool")
+	assert.Equal(t, "db/conn1 mq/undefined db/conn2", h.runString(t, `calls.join(' ')`), "the allocator gets (pool, tenant)")
+	assert.Equal(t, int64(1), h.run(t, `pool.freeTenant('conn1')`).ToInteger())
+	assert.Equal(t, "db:1 db:4", h.runString(t, `[pool.allocate('db', 'conn3'), pool.allocate('db')].join(' ')`),
+		"what a tenant freed is reused first")
 	assert.True(t, h.run(t, `pool.free(c) === true && pool.free(c) === false && pool.allocate('mq') === c`).ToBoolean())
-	assert.Equal(t, int64(0), h.run(t, `pool.freeTag()`).ToInteger())
+	assert.Equal(t, int64(0), h.run(t, `pool.freeTenant()`).ToInteger())
+	assert.Equal(t, int64(1), h.run(t, `pool.freeTag('conn2')`).ToInteger(), "freeTag is freeTenant")
 	h.throws(t, `new algo.ResourcePool()`, "TypeError", "algo.ResourcePool: allocator must be a function")
+}
+
+func TestPipyBalancerSelectSticksPerTag(t *testing.T) {
+	h := newFakeHost(t, t.TempDir())
+	assert.Equal(t, "a b b a a b", h.runString(t, `
+		var rr = new algo.RoundRobinLoadBalancer(['a', 'b']);
+		[rr.select('t1'), rr.select('t2'), rr.select('t2'), rr.select('t1'), rr.select(), rr.select()].join(' ')`),
+		"a tag keeps its target; a sticky hit does not count as a pick")
+	assert.Equal(t, "a a b", h.runString(t, `
+		var o = {};
+		[rr.select(o), rr.select(o), rr.select({})].join(' ')`), "object tags stick by identity")
+	assert.Equal(t, "a b a a", h.runString(t, `
+		var lw = new algo.LeastWorkLoadBalancer(['a', 'b']);
+		[lw.select('x'), lw.select('y'), lw.select('x'), lw.select('z')].join(' ')`),
+		"least work: the tag x costs one unit of work once")
+	assert.Equal(t, "x y", h.runString(t, `
+		var sick = new algo.Cache();
+		var rr2 = new algo.RoundRobinLoadBalancer(['x', 'y'], sick);
+		var first = rr2.select('t');
+		sick.set('x', true);
+		[first, rr2.select('t')].join(' ')`), "a tag whose target turned unhealthy is picked anew")
+	assert.True(t, h.run(t, `rr2.next('t').id === 'y'`).ToBoolean(), "next's first argument sticks too")
 }

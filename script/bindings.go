@@ -457,8 +457,12 @@ func (rt *runtime) sessionData(v goja.Value) []any {
 	return []any{&jsValue{rt: rt, v: v}}
 }
 
-// use(module, pipeline, argv...): argv are exported to plain Go values at
-// load; the used pipeline sees a copy as __argv.
+// use(module, pipeline, argv...): as in Pipy, a single array is the argv
+// itself, a single function is called at each stream's first event (in the
+// caller's context) and its result, an array or one value, is the argv, and
+// several values are the argv. Plain values are exported at load and each
+// stream gets a copy; functions among them stay functions (see argv.go). The
+// used pipeline reads the argv as __argv.
 func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	module, err := stringArg(arg(args, 0), "module")
 	if err != nil {
@@ -469,14 +473,39 @@ func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 		return nil, err
 	}
 	rt.ref(module, name)
-	var argv []any
-	for _, a := range args[2:] {
-		if _, isFn := goja.AssertFunction(a); isFn {
-			return nil, fmt.Errorf("%w: use: argv cannot hold functions", ErrBadArgument)
+	ref := filter.Ref{Module: module, Name: name}
+	var rest []goja.Value
+	if len(args) > 2 {
+		rest = args[2:]
+	}
+	if len(rest) == 1 {
+		if id, ok := rt.register(rest[0]); ok {
+			p := rt.p
+			return filter.UseFunc(ref, func(s *pipeline.Stream) []any {
+				w := p.runtimeOf(s)
+				return w.sessionData(w.call(s, id))
+			}), nil
+		}
+		if o, ok := rest[0].(*goja.Object); ok && o.ClassName() == "Array" {
+			rest = nil
+			rt.vm.ForOf(o, func(v goja.Value) bool {
+				rest = append(rest, v)
+				return true
+			})
+		}
+	}
+	var argv []any // nil: no arguments, __argv is null
+	if len(args) > 2 {
+		argv = make([]any, 0, len(rest))
+	}
+	for _, a := range rest {
+		if id, ok := rt.register(a); ok {
+			argv = append(argv, &argvFunc{p: rt.p, id: id})
+			continue
 		}
 		argv = append(argv, normalize(a.Export()))
 	}
-	return filter.Use(filter.Ref{Module: module, Name: name}, argv...), nil
+	return filter.Use(ref, argv...), nil
 }
 
 func bindWait(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
@@ -576,25 +605,49 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	return opts, nil
 }
 
-// tap(quota, account): quota as filter.ParseQuota reads it; account a
-// string naming a budget shared per worker.
+// tap(quota, account): quota as filter.ParseQuota reads it (a number is
+// messages, a string bytes a second), account a name; either may be a
+// function, called at each stream's first event. As in Pipy, the account is
+// a string (no account is "undefined"), so streams of one tap without an
+// account share one budget per worker.
 func bindTap(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	q := arg(args, 0)
 	if isNullish(q) {
 		return nil, fmt.Errorf("%w: no quota", ErrBadArgument)
 	}
-	quota, err := filter.ParseQuota(q.Export())
-	if err != nil {
-		return nil, err
-	}
-	var account string
-	if a := arg(args, 1); !isNullish(a) {
-		if _, isFn := goja.AssertFunction(a); isFn {
-			return nil, fmt.Errorf("%w: the account must be a string (functions are not supported)", ErrBadArgument)
+	var opts filter.TapOptions
+	p := rt.p
+	if id, ok := rt.register(q); ok {
+		opts.QuotaFunc = func(s *pipeline.Stream) filter.Quota {
+			w := p.runtimeOf(s)
+			quota, err := filter.ParseQuota(w.call(s, id).Export())
+			fail(err)
+			return quota
 		}
-		account = a.String()
+	} else {
+		var err error
+		if opts.Quota, err = filter.ParseQuota(q.Export()); err != nil {
+			return nil, err
+		}
 	}
-	return filter.Tap(filter.TapOptions{Quota: quota, Account: account}), nil
+	a := arg(args, 1)
+	if id, ok := rt.register(a); ok {
+		opts.AccountFunc = func(s *pipeline.Stream) string {
+			w := p.runtimeOf(s)
+			return jsString(w.call(s, id))
+		}
+	} else {
+		opts.Account = jsString(a)
+	}
+	return filter.Tap(opts), nil
+}
+
+// jsString is String(v) in JavaScript: "undefined" for undefined.
+func jsString(v goja.Value) string {
+	if v == nil {
+		return "undefined"
+	}
+	return v.String()
 }
 
 // exec(command): a command line (split like a shell's words, no
@@ -674,9 +727,23 @@ func bindEncodeDubbo(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	return dubbo.Encode(static), nil
 }
 
+// dump(tag): tag is a string, or a function called at each event, whose
+// result is the tag.
 func bindDump(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	v := arg(args, 0)
+	if id, ok := rt.register(v); ok {
+		p := rt.p
+		return filter.DumpFunc(nil, func(s *pipeline.Stream) string {
+			w := p.runtimeOf(s)
+			t := w.call(s, id)
+			if isNullish(t) {
+				return ""
+			}
+			return t.String()
+		}), nil
+	}
 	tag := ""
-	if v := arg(args, 0); !isNullish(v) {
+	if !isNullish(v) {
 		tag = v.String()
 	}
 	return filter.Dump(tag), nil

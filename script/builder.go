@@ -34,6 +34,10 @@ func (rt *runtime) pipy(c goja.FunctionCall) goja.Value {
 			rt.sig = append(rt.sig, name)
 			if rt.w == nil {
 				open(c.Arguments)
+				if rt.sections == nil {
+					rt.sections = map[*pipeline.Pipeline]Error{}
+				}
+				rt.sections[rt.section] = rt.callPos()
 			}
 			return b
 		})
@@ -54,6 +58,8 @@ func (rt *runtime) pipy(c goja.FunctionCall) goja.Value {
 			}
 			if rt.w == nil {
 				rt.section.Filters = append(rt.section.Filters, f)
+				at := rt.callPos()
+				rt.section.Where = append(rt.section.Where, at.Pos())
 			}
 			return b
 		})
@@ -92,9 +98,16 @@ func (rt *runtime) openTask(args []goja.Value) {
 }
 
 // listen(port | "host:port", {tls: {cert, key, trusted}, reuse,
-// maxConnections, readTimeout, writeTimeout, handshakeTimeout}) opens a
-// listen pipeline; with trusted, clients must present a certificate signed
-// by one of those.
+// maxConnections, readTimeout, writeTimeout, handshakeTimeout, idleTimeout,
+// headTimeout, bodyTimeout}) opens a listen pipeline; with trusted, clients
+// must present a certificate signed by one of those. The timeouts are
+// pipeline.ConnOptions' and default as nginx's: idleTimeout 75s
+// (keepalive_timeout: before the first byte and between requests),
+// writeTimeout 60s (send_timeout: a client that stops reading), headTimeout
+// 10s and bodyTimeout 30s (client_header_timeout, client_body_timeout: for
+// decodeHttpRequest, 408 after them); 0 turns one of these off.
+// readTimeout (none by default) and handshakeTimeout (10s; 0 keeps the
+// default) are as before.
 func (rt *runtime) openListen(args []goja.Value) {
 	addr, err := rt.listenAddr(arg(args, 0))
 	if err != nil {
@@ -117,10 +130,23 @@ func (rt *runtime) openListen(args []goja.Value) {
 		}
 		if err := readDurations(o, []durationField{
 			{"readTimeout", &opts.Conn.ReadTimeout},
-			{"writeTimeout", &opts.Conn.WriteTimeout},
 			{"handshakeTimeout", &opts.Conn.HandshakeTimeout},
 		}); err != nil {
 			rt.throwf("listen: %v", err)
+		}
+		// These have defaults: absent keeps it, 0 turns the limit off.
+		for _, f := range []durationField{
+			{"writeTimeout", &opts.Conn.WriteTimeout},
+			{"idleTimeout", &opts.Conn.IdleTimeout},
+			{"headTimeout", &opts.Conn.HeadTimeout},
+			{"bodyTimeout", &opts.Conn.BodyTimeout},
+		} {
+			if err := readDurations(o, []durationField{f}); err != nil {
+				rt.throwf("listen: %v", err)
+			}
+			if v := o.Get(f.name); !isNullish(v) && *f.dst == 0 {
+				*f.dst = -1
+			}
 		}
 		if t, ok := o.Get("tls").(*goja.Object); ok {
 			cfg, err := rt.tlsConfig(t)

@@ -27,6 +27,15 @@ var (
 	// a different configuration than the first run did (for instance because
 	// its top-level code depends on time or randomness).
 	ErrMismatch = errors.New("script: configuration differs between runs")
+	// ErrTimeout is wrapped when a callback, or a script's top-level code,
+	// runs past its time budget (Options.Timeout) and is interrupted.
+	ErrTimeout = errors.New("script: time budget exceeded")
+	// ErrMemoryLimit is wrapped when a callback is interrupted because the
+	// heap grew over the memory limit (Options.MemoryLimit) while it ran.
+	ErrMemoryLimit = errors.New("script: memory limit exceeded")
+	// ErrInterrupted is wrapped when a callback is interrupted because its
+	// worker is stopping (pipeline.Worker.Interrupt).
+	ErrInterrupted = errors.New("script: interrupted")
 	// ErrNotOnWorker is wrapped when something that needs a worker (a
 	// Session's input) is used while the script is being loaded.
 	ErrNotOnWorker = errors.New("script: not on a worker")
@@ -45,7 +54,15 @@ type Error struct {
 	// Err is the sentinel (ErrSyntax, ErrScript, ErrBadArgument) or the Go
 	// error behind the exception.
 	Err error
+	// Stack is the script's call stack when the exception was thrown, one
+	// "at function (file:line:col)" line per frame, innermost first; empty
+	// when unknown.
+	Stack string
 }
+
+// ScriptStack returns Stack, so that a stream failed by this error logs the
+// script's stack rather than Go's (pipeline.ScriptStacker).
+func (e *Error) ScriptStack() string { return e.Stack }
 
 // Error returns "file:line:col: message".
 func (e *Error) Error() string {
@@ -96,10 +113,26 @@ func syntaxError(name string, err error) error {
 	return &Error{File: name, Message: "SyntaxError: " + msg, Err: ErrSyntax}
 }
 
+// interruptError is exceptionError for a script stopped by the watchdog
+// (budget.go): located where the script was, its message and cause the
+// reason it was stopped.
+func interruptError(name string, ie *goja.InterruptedError) error {
+	e := exceptionError(name, &ie.Exception).(*Error)
+	e.Message = fmt.Sprint(ie.Value())
+	e.Err = ErrScript
+	if cause, ok := ie.Value().(error); ok {
+		e.Err = fmt.Errorf("%w: %w", ErrScript, cause)
+	}
+	return e
+}
+
 // exceptionError turns an error returned by goja (usually a *goja.Exception)
 // into an *Error located at the innermost script frame. A Go error thrown
 // into the script (and not caught) is kept as the cause.
 func exceptionError(name string, err error) error {
+	if ie := (*goja.InterruptedError)(nil); errors.As(err, &ie) {
+		return interruptError(name, ie)
+	}
 	var ex *goja.Exception
 	if !errors.As(err, &ex) {
 		return &Error{File: name, Message: err.Error(), Err: err}
@@ -119,15 +152,25 @@ func exceptionError(name string, err error) error {
 			e.Err = fmt.Errorf("%w: %w", ErrScript, cause)
 		}
 	}
+	var stack strings.Builder
 	for _, f := range ex.Stack() {
 		p := f.Position()
-		if p.Line > 0 {
-			e.File, e.Line, e.Column = p.Filename, p.Line, p.Column
-			if e.File == "" {
-				e.File = name
-			}
-			break
+		if p.Line == 0 {
+			continue
 		}
+		file := p.Filename
+		if file == "" {
+			file = name
+		}
+		if e.Line == 0 {
+			e.File, e.Line, e.Column = file, p.Line, p.Column
+		}
+		fn := f.FuncName()
+		if fn == "" {
+			fn = "<anonymous>"
+		}
+		fmt.Fprintf(&stack, "\n  at %s (%s:%d:%d)", fn, file, p.Line, p.Column)
 	}
+	e.Stack = strings.TrimPrefix(stack.String(), "\n")
 	return e
 }

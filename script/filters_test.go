@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/sluice-go/sluice/script"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func TestDemuxFreshContext(t *testing.T) {
+func TestPipyDemuxCopiesCurrentContext(t *testing.T) {
 	m := load(t, `
 pipy({ _n: 0 })
 .pipeline('p')
-  .onMessage(() => _n++)
+  .onMessageStart(() => _n++)
   .demux('h')
   .replaceMessageBody(b => b.toString() + '/' + _n)
 .pipeline('h')
@@ -29,10 +30,11 @@ pipy({ _n: 0 })
 	h.InputMessage(nil, "a").InputMessage(nil, "b").End()
 	msgs := h.Messages()
 	require.Len(t, msgs, 2)
-	// Each demuxed message has its own context, starting from the declared
-	// values; the parent's variables are its own.
-	assert.Equal(t, "a:10/1", msgs[0].Body.String())
-	assert.Equal(t, "b:10/2", msgs[1].Body.String())
+	// Each demuxed message has its own context, starting from a copy of the
+	// connection's current values (set in onMessageStart just before); what
+	// the message's pipeline changes stays in its own context.
+	assert.Equal(t, "a:11/1", msgs[0].Body.String())
+	assert.Equal(t, "b:12/2", msgs[1].Body.String())
 }
 
 func TestMuxWaitTap(t *testing.T) {
@@ -156,4 +158,56 @@ pipy()
 		assert.EqualValues(t, 200, head["status"])
 		assert.Equal(t, "object", head["headers"].(map[string]any)["x-env"])
 	}
+}
+
+func TestPipyFunctionValuedOptions(t *testing.T) {
+	m := load(t, `
+var quotaCalls = 0, tags = [];
+pipy()
+.pipeline('p')
+  .tap(() => (quotaCalls++, 1), () => 'user' + __inbound.remotePort)
+  .dump(() => (tags.push(__inbound.remotePort), 'port' + __inbound.remotePort))
+.pipeline('shared')
+  .tap(1)
+.pipeline('stats')
+  .replaceMessage(() => new Message(quotaCalls + ' ' + tags.join(',')))
+`)
+	w := newWorker(t)
+	from := func(port int) func(*pipeline.Context) {
+		return func(ctx *pipeline.Context) { ctx.RemoteAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port} }
+	}
+	s1 := w.start(find(t, m, "p"), from(1)).message(nil, "a").message(nil, "b")
+	s2 := w.start(find(t, m, "p"), from(1)).message(nil, "c")
+	s3 := w.start(find(t, m, "p"), from(2)).message(nil, "d")
+	assert.Equal(t, []string{"a"}, bodies(s1.out), "quota 1 message a second")
+	assert.Empty(t, bodies(s2.out), "the account (a function of the connection) is shared")
+	assert.Equal(t, []string{"d"}, bodies(s3.out), "another account has its own budget")
+
+	q1 := w.start(find(t, m, "shared")).message(nil, "x")
+	q2 := w.start(find(t, m, "shared")).message(nil, "y")
+	assert.Equal(t, []string{"x"}, bodies(q1.out))
+	assert.Empty(t, bodies(q2.out), "without an account, the streams of a tap share one budget")
+
+	// exec and connect with a function: TestConnectAndExec.
+	stats := w.start(find(t, m, "stats")).message(nil, "")
+	assert.Equal(t, []string{"3 1,1,1,2,2,2"}, bodies(stats.out),
+		"the quota evaluated once per stream, the dump tag at each event")
+}
+
+func TestPipyMuxSharedStreamSeesTheOpenersVariables(t *testing.T) {
+	m := load(t, `
+pipy({ _target: undefined })
+.pipeline('p')
+  .onMessageStart(e => _target = e.head.target)
+  .mux('upstream', () => 'one')
+.pipeline('upstream')
+  .replaceMessage(msg => new Message(_target + ':' + msg.body.toString()))
+`)
+	w := newWorker(t)
+	a := w.start(find(t, m, "p")).message(map[string]any{"target": "10.0.0.1:80"}, "a")
+	b := w.start(find(t, m, "p")).message(map[string]any{"target": "10.0.0.2:80"}, "b")
+	// As in Pipy, the shared stream starts in the state of the stream that
+	// opened it (connect(() => _target) in Pipy's reverse-proxy recipe).
+	assert.Equal(t, []string{"10.0.0.1:80:a"}, bodies(a.out))
+	assert.Equal(t, []string{"10.0.0.1:80:b"}, bodies(b.out))
 }

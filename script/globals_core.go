@@ -1,7 +1,10 @@
 package script
 
 import (
+	"errors"
 	"fmt"
+	"net"
+	"slices"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -20,6 +23,9 @@ func (rt *runtime) installCore() error {
 	if err := vm.Set("pipy", rt.pipy); err != nil {
 		return err
 	}
+	if err := vm.Set("repeat", rt.repeat); err != nil {
+		return err
+	}
 	if err := rt.installSession(); err != nil {
 		return err
 	}
@@ -29,7 +35,7 @@ func (rt *runtime) installCore() error {
 	if err := rt.installConsole(); err != nil {
 		return err
 	}
-	if err := vm.Set("__filename", rt.p.name); err != nil {
+	if err := vm.Set("__filename", rt.p.filename); err != nil {
 		return err
 	}
 	global := vm.GlobalObject()
@@ -39,12 +45,43 @@ func (rt *runtime) installCore() error {
 	if err := global.DefineAccessorProperty("__inbound", getter(rt.inbound), nil, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
 		return err
 	}
+	// __argv is null outside a stream that use() started with arguments,
+	// as in Pipy.
 	return global.DefineAccessorProperty("__argv", getter(func() goja.Value {
 		if rt.cur == nil {
-			return goja.Undefined()
+			return goja.Null()
 		}
-		return rt.toJS(rt.cur.Data())
+		if argv, ok := rt.cur.Data().([]any); ok && argv != nil {
+			return rt.argvToJS(argv)
+		}
+		return goja.Null()
 	}), nil, goja.FLAG_FALSE, goja.FLAG_FALSE)
+}
+
+// repeat is Pipy's global repeat([count,] fn): it calls fn(0), fn(1), …
+// until fn returns a falsy value or, with a count, count times, and returns
+// what the last call returned (undefined when there was none).
+func (rt *runtime) repeat(c goja.FunctionCall) goja.Value {
+	count, f := int64(-1), c.Argument(0)
+	if _, ok := goja.AssertFunction(f); !ok && len(c.Arguments) > 1 {
+		count, f = c.Argument(0).ToInteger(), c.Argument(1)
+	}
+	fn, ok := goja.AssertFunction(f)
+	if !ok {
+		panic(rt.vm.NewTypeError("repeat: expected a function"))
+	}
+	ret := goja.Undefined()
+	for i := int64(0); count < 0 || i < count; i++ {
+		v, err := fn(goja.Undefined(), rt.vm.ToValue(i))
+		if err != nil {
+			panic(err)
+		}
+		ret = v
+		if !v.ToBoolean() {
+			break
+		}
+	}
+	return ret
 }
 
 // installJSON adds JSON.encode(value) → Data and JSON.decode(Data) → value
@@ -66,22 +103,42 @@ func (rt *runtime) installJSON() error {
 			panic(err)
 		}
 		if isNullish(v) {
-			return rt.NewData(nil)
+			return goja.Undefined() // Pipy: JSON.encode(undefined) is undefined
 		}
 		return rt.NewData(event.FromString(v.String()))
 	})
+	// As in Pipy, input that is not JSON parses to undefined instead of
+	// throwing a SyntaxError, and so does a Data that is not there.
+	json.Set("parse", func(c goja.FunctionCall) goja.Value {
+		return rt.parseJSON(c.Argument(0), c.Arguments[min(1, len(c.Arguments)):]...)
+	})
 	json.Set("decode", func(c goja.FunctionCall) goja.Value {
+		if isNullish(c.Argument(0)) {
+			return goja.Undefined()
+		}
 		d, ok := rt.DataOf(c.Argument(0))
 		if !ok {
 			rt.throwf("JSON.decode: the argument must be Data or a string")
 		}
-		v, err := rt.jsonParse(goja.Undefined(), vm.ToValue(d.String()))
-		if err != nil {
-			panic(err)
-		}
-		return v
+		return rt.parseJSON(vm.ToValue(d.String()), c.Arguments[min(1, len(c.Arguments)):]...)
 	})
 	return nil
+}
+
+// parseJSON is the standard JSON.parse, except that a syntax error gives
+// undefined.
+func (rt *runtime) parseJSON(text goja.Value, reviver ...goja.Value) goja.Value {
+	v, err := rt.jsonParse(goja.Undefined(), append([]goja.Value{text}, reviver...)...)
+	if err != nil {
+		var ex *goja.Exception
+		if errors.As(err, &ex) {
+			if o, ok := ex.Value().(*goja.Object); ok && o.Get("name") != nil && o.Get("name").String() == "SyntaxError" {
+				return goja.Undefined()
+			}
+		}
+		panic(err)
+	}
+	return v
 }
 
 // installConsole adds console.log (and info, debug, warn, error), which log
@@ -162,22 +219,55 @@ func (rt *runtime) position() string {
 
 // jsSession is a Session object: new Session(pipeline) or
 // new Session(module, pipeline); input(events) starts, on the first call, a
-// stream of that pipeline on the current worker, in a fresh context, with
-// its output discarded, and feeds it the events.
+// stream of that pipeline on the current worker, in the context of the
+// callback that calls it (as Pipy does: the session shares the caller's
+// variables and connection; a fresh context outside any stream), with its
+// output discarded, and feeds it the events. done is true once the stream
+// has output its SessionEnd; remoteAddress, remotePort, localAddress and
+// localPort are the connection's ("" and 0 without one).
 type jsSession struct {
+	rt           *runtime
 	module, name string
 	st           *pipeline.Stream
+	ctx          *pipeline.Context
+	done         bool
 }
 
-func (o *jsSession) Get(string) goja.Value       { return nil }
+var sessionKeys = []string{"done", "remoteAddress", "remotePort", "localAddress", "localPort"}
+
+func (o *jsSession) Get(k string) goja.Value {
+	vm := o.rt.vm
+	var a net.Addr
+	if o.ctx != nil {
+		switch k {
+		case "remoteAddress", "remotePort":
+			a = o.ctx.RemoteAddr
+		case "localAddress", "localPort":
+			a = o.ctx.LocalAddr
+		}
+	}
+	host, port := splitAddr(a)
+	switch k {
+	case "done":
+		return vm.ToValue(o.done)
+	case "remoteAddress", "localAddress":
+		return vm.ToValue(host)
+	case "remotePort", "localPort":
+		return vm.ToValue(port)
+	}
+	return nil
+}
 func (o *jsSession) Set(string, goja.Value) bool { return false }
-func (o *jsSession) Has(string) bool             { return false }
+func (o *jsSession) Has(k string) bool           { return slices.Contains(sessionKeys, k) }
 func (o *jsSession) Delete(string) bool          { return false }
-func (o *jsSession) Keys() []string              { return nil }
+func (o *jsSession) Keys() []string              { return sessionKeys }
 
 func (rt *runtime) installSession() error {
 	ctor := rt.vm.ToValue(func(c goja.ConstructorCall) *goja.Object {
-		s := &jsSession{}
+		s := &jsSession{rt: rt}
+		if rt.cur != nil {
+			s.ctx = rt.cur.Context()
+		}
 		switch {
 		case len(c.Arguments) >= 2 && !isNullish(c.Argument(1)):
 			if m := c.Argument(0); !isNullish(m) {
@@ -209,7 +299,14 @@ func (rt *runtime) installSession() error {
 			if err != nil {
 				rt.throw(err)
 			}
-			s.st = pipeline.NewStream(p, pipeline.NewContext(rt.w), nil)
+			if s.ctx == nil {
+				s.ctx = pipeline.NewContext(rt.w)
+			}
+			s.st = pipeline.NewStream(p, s.ctx, pipeline.TargetFunc(func(e event.Event) {
+				if _, end := e.(*event.SessionEnd); end {
+					s.done = true
+				}
+			}))
 		}
 		if err := rt.emit(c.Argument(0), s.st); err != nil {
 			rt.throw(err)
@@ -224,7 +321,7 @@ func (rt *runtime) sessionPipeline(module, name string) (*pipeline.Pipeline, err
 		return nil, fmt.Errorf("%w: Session.input while the script is loaded", ErrNotOnWorker)
 	}
 	m := rt.p.module
-	if module != "" && module != m.Name {
+	if module != "" && module != m.Name && module != rt.p.filename {
 		other, err := rt.p.modules(module)
 		if err != nil {
 			return nil, err

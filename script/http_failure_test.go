@@ -86,3 +86,29 @@ pipy()
 		assert.Contains(t, string(body), c.body, c.path)
 	}
 }
+
+// TestHeaderWithCRLFFromScriptAnswers500: a header value a script sets with
+// a CR LF in it never splits the response: the encoder refuses the head, the
+// client gets a 500 naming the field, and no injected field arrives.
+func TestHeaderWithCRLFFromScriptAnswers500(t *testing.T) {
+	m := load(t, `
+pipy()
+.listen(0)
+  .decodeHttpRequest()
+  .replaceMessage(() => new Message({status: 200, headers: {'x-evil': 'a\r\nset-cookie: pwn=1'}}, 'hi'))
+  .encodeHttpResponse()
+`, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1})
+	require.NoError(t, err)
+	defer pr.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Timeout: time.Minute, Transport: tr}
+	resp, err := client.Get("http://" + pr.Addrs()[0].String() + "/")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 500, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Set-Cookie"))
+	assert.Contains(t, string(body), `"x-evil"`)
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/sluice-go/sluice/pipeline"
@@ -28,18 +29,34 @@ type Options struct {
 	// the directory of the script that names them, each file once per Load
 	// (with these same options), so that modules may use each other.
 	Modules func(name string) (*pipeline.Module, error)
+	// Timeout is the time budget of each callback call, and of the
+	// script's top-level code: past it the code is interrupted, and a
+	// callback's stream ends with a runtime-error SessionEnd naming the
+	// script position (an *Error wrapping ErrTimeout), while the worker goes
+	// on. 0 means DefaultTimeout (1s); a negative value means no budget.
+	Timeout time.Duration
+	// MemoryLimit interrupts a callback (ErrMemoryLimit) that has run for a
+	// while (a tick of the watchdog: a quarter of Timeout, at most 50 ms)
+	// with the process's heap over this many bytes. 0 means the Go memory
+	// limit when one is set (GOMEMLIMIT, debug.SetMemoryLimit), otherwise
+	// none; a negative value means none. Code that allocates a huge amount
+	// in one step (a string repeated a billion times) cannot be interrupted
+	// before that step ends.
+	MemoryLimit int64
 }
 
 // program is one loaded script: its compiled code, shared read-only by every
 // runtime, and what its definition run declared. Each worker that runs one
 // of its callbacks makes its own runtime from it (see runtimeOf).
 type program struct {
-	name   string // the file name as given; __filename and positions
-	dir    string // relative paths are relative to it (host.BaseDir)
-	code   *goja.Program
-	opts   Options
-	logger *slog.Logger
-	module *pipeline.Module
+	name     string // the file name as given; positions
+	filename string // __filename: the path relative to the root, as Pipy gives it
+	lim      limits // from opts
+	dir      string // the root: relative paths are relative to it (host.BaseDir)
+	code     *goja.Program
+	opts     Options
+	logger   *slog.Logger
+	module   *pipeline.Module
 	// modules resolves module names at run time (Session): unlike
 	// module.Modules, which runs while modules are built, it may be called
 	// from any worker at any time.
@@ -47,9 +64,10 @@ type program struct {
 
 	// Recorded by the definition run; worker runs must match them.
 	varNames []string
-	sig      []string // every builder method called, in order
-	nfuncs   int      // callbacks registered
-	refs     []ref    // pipelines named by filters
+	sig      []string                     // every builder method called, in order
+	nfuncs   int                          // callbacks registered
+	refs     []ref                        // pipelines named by filters
+	sections map[*pipeline.Pipeline]Error // where each listen, pipeline and task was opened
 
 	// runtimes holds each worker's runtime (*pipeline.Worker → *runtime).
 	// The program keeps them, not the workers, so that a program replaced
@@ -93,6 +111,10 @@ func LoadSource(name, src string, opts Options) (*pipeline.Module, error) {
 // Options.Modules is set, the files it uses, each once.
 type loader struct {
 	opts Options
+	// root is the directory of the first script loaded (the main one). As
+	// in Pipy, which runs in that folder, every relative path is relative
+	// to it: module names in use() and new Session(), files read by scripts.
+	root string
 	// loadMu serialises loads: the first Load, and modules first named by a
 	// Session at run time. Loads nested in a module's Build (modules that
 	// use each other) run under the lock their outermost load took.
@@ -110,6 +132,9 @@ func newLoader(opts Options) *loader {
 // is returned unbuilt: its own Build completes it.
 func (l *loader) module(path string) (*pipeline.Module, error) {
 	key := filepath.Clean(path)
+	if l.root == "" {
+		l.root = filepath.Dir(key)
+	}
 	l.mu.Lock()
 	m := l.mods[key]
 	l.mu.Unlock()
@@ -147,7 +172,15 @@ func (l *loader) define(name, src string) (*program, error) {
 	if err != nil {
 		return nil, syntaxError(name, err)
 	}
-	p := &program{name: name, dir: filepath.Dir(name), code: code, opts: l.opts}
+	if l.root == "" {
+		l.root = filepath.Dir(name)
+	}
+	// __filename is the path from the root with a leading slash, as Pipy
+	// gives it ("/main.js", "/modules/config.js").
+	p := &program{name: name, filename: "/" + filepath.Base(name), dir: l.root, code: code, opts: l.opts, lim: limitsOf(l.opts)}
+	if rel, err := filepath.Rel(l.root, name); err == nil && filepath.IsLocal(rel) {
+		p.filename = "/" + filepath.ToSlash(rel)
+	}
 	p.logger = l.opts.Logger
 	if p.logger == nil {
 		p.logger = slog.Default()
@@ -175,8 +208,24 @@ func (l *loader) resolver(p *program) func(string) (*pipeline.Module, error) {
 	}
 	return func(name string) (*pipeline.Module, error) {
 		path := name
+		if rooted := filepath.Join(l.root, name); filepath.IsAbs(name) && rooted != name {
+			// Pipy's module names start with a slash ("/modules/a.js", as
+			// __filename gives them) and are relative to the root.
+			if _, err := os.Stat(rooted); err == nil {
+				path = rooted
+			}
+		}
 		if !filepath.IsAbs(path) {
-			path = filepath.Join(p.dir, path)
+			path = filepath.Join(l.root, path)
+			// Not in the root: relative to the script that names it, as
+			// sluice used to resolve nested modules.
+			if _, err := os.Stat(path); err != nil {
+				if own := filepath.Join(filepath.Dir(p.name), name); own != path {
+					if _, err := os.Stat(own); err == nil {
+						path = own
+					}
+				}
+			}
 		}
 		m, err := l.module(path)
 		if err != nil {
@@ -206,6 +255,7 @@ func (p *program) defineRun() error {
 	p.sig = rt.sig
 	p.nfuncs = len(rt.fns)
 	p.refs = rt.refs
+	p.sections = rt.sections
 	return nil
 }
 
@@ -214,7 +264,8 @@ func (p *program) defineRun() error {
 // an unknown name is reported where it is written.
 type ref struct {
 	method, module, name string
-	at                   Error // File, Line, Column
+	from                 *pipeline.Pipeline // the pipeline the filter is added to
+	at                   Error              // File, Line, Column
 }
 
 // build checks the module's pipeline references, then builds the module.
@@ -236,7 +287,46 @@ func (p *program) build() error {
 			return r.fail(fmt.Sprintf("unknown pipeline %q in %s", r.name, m.Name), err)
 		}
 	}
-	return p.module.Build()
+	if err := p.module.Build(); err != nil {
+		return p.locate(err)
+	}
+	return nil
+}
+
+// locate gives an error of the module's build a script position: a listen
+// conflict the position of the second listen(), a cycle that of the filter
+// that closes it: "main.js:4:3: link: recursive pipeline: a → b → a".
+func (p *program) locate(err error) error {
+	var le *pipeline.ListenConflictError
+	if errors.As(err, &le) {
+		at, ok := p.sections[le.Second]
+		if !ok {
+			return err
+		}
+		msg := "listen: " + le.Error()
+		if first, ok := p.sections[le.First]; ok {
+			msg += " (first at " + first.Pos() + ")"
+		}
+		at.Message, at.Err = msg, err
+		return &at
+	}
+	var ce *pipeline.CycleError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	// The edge that closes the cycle, or else the first one written in
+	// this script (a cycle may cross modules).
+	n := len(ce.Path) - 1
+	for k := range n {
+		i := (n - 1 + k) % n
+		from, to := ce.Path[i], ce.Path[i+1]
+		for _, r := range p.refs {
+			if r.from == from && r.name == to.Name {
+				return r.fail(ce.Error(), err)
+			}
+		}
+	}
+	return err
 }
 
 func (r *ref) fail(msg string, err error) error {

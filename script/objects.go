@@ -51,11 +51,15 @@ type jsMessage struct {
 	body   *event.Data
 	bodyJS goja.Value
 	tail   any
+	made   bool // made by new Message(): an absent body reads as null
 }
 
 func (o *jsMessage) Get(k string) goja.Value {
 	switch k {
 	case "head":
+		if o.head == nil && o.headJS == nil {
+			return goja.Null() // Pipy: a message without a head has head null
+		}
 		if o.headJS == nil {
 			o.headJS = o.rt.headToJS(o.head)
 		}
@@ -63,6 +67,9 @@ func (o *jsMessage) Get(k string) goja.Value {
 	case "body":
 		if o.bodyJS == nil {
 			if o.body == nil {
+				if o.made {
+					return goja.Null()
+				}
 				o.body = event.NewData()
 			}
 			o.bodyJS = o.rt.NewData(o.body)
@@ -119,6 +126,9 @@ func (o *jsMessageStart) Get(k string) goja.Value {
 	if k != "head" {
 		return nil
 	}
+	if o.ev.Head == nil && o.headJS == nil {
+		return goja.Null()
+	}
 	if o.headJS == nil {
 		o.headJS = o.rt.headToJS(o.ev.Head)
 	}
@@ -152,7 +162,7 @@ func (o *jsMessageEnd) Delete(string) bool          { return false }
 func (o *jsMessageEnd) Keys() []string              { return nil }
 
 // jsSessionEnd is a SessionEnd object: error (Pipy's name of the kind, such
-// as "ConnectionRefused"; undefined for a normal end) and message.
+// as "ConnectionRefused"; "" for a normal end, as in Pipy) and message.
 type jsSessionEnd struct {
 	rt *runtime
 	ev *event.SessionEnd
@@ -162,7 +172,7 @@ func (o *jsSessionEnd) Get(k string) goja.Value {
 	switch k {
 	case "error":
 		if o.ev.Err == event.NoError {
-			return goja.Undefined()
+			return o.rt.vm.ToValue("")
 		}
 		return o.rt.vm.ToValue(kindName(o.ev.Err))
 	case "message":
@@ -220,6 +230,9 @@ func kindOf(v any) (event.ErrorKind, bool) {
 			return event.ErrorKind(x), true
 		}
 	case string:
+		if x == "" {
+			return event.NoError, true // Pipy's name of no error
+		}
 		for i, n := range pipyKinds {
 			k := event.ErrorKind(i)
 			if strings.EqualFold(x, n) || strings.EqualFold(x, k.String()) {
@@ -271,7 +284,7 @@ func (rt *runtime) installClasses() error {
 	rt.dataProto.Set("shift", rt.dataShift)
 	rt.dataProto.Set("toString", rt.dataToString)
 	if rt.messageProto, err = class("Message", func(c goja.ConstructorCall) *goja.Object {
-		m := &jsMessage{rt: rt}
+		m := &jsMessage{rt: rt, made: true}
 		head, body := c.Argument(0), c.Argument(1)
 		if len(c.Arguments) == 1 {
 			if _, ok := rt.DataOf(head); ok {

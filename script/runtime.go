@@ -1,6 +1,7 @@
 package script
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -26,6 +27,8 @@ type runtime struct {
 	p      *program
 	vm     *goja.Runtime
 	w      *pipeline.Worker // nil for the definition run
+	wd     *watchdog        // w's; nil for the definition run
+	lim    limits           // p's
 	logger *slog.Logger
 	err    error // the worker run failed: every callback fails with it
 
@@ -36,9 +39,10 @@ type runtime struct {
 	topVars    ctxVars      // what variables mean outside any stream
 	fns        []goja.Callable
 	sig        []string
-	section    *pipeline.Pipeline // definition run: the pipeline being filled
-	method     string             // definition run: the builder method being called
-	refs       []ref              // definition run: pipelines named so far
+	section    *pipeline.Pipeline           // definition run: the pipeline being filled
+	method     string                       // definition run: the builder method being called
+	refs       []ref                        // definition run: pipelines named so far
+	sections   map[*pipeline.Pipeline]Error // definition run: where each section was opened
 
 	// The stream whose callback runs, and its context's variables.
 	cur     *pipeline.Stream
@@ -52,9 +56,12 @@ type runtime struct {
 // newRuntime makes a runtime for p with every global installed. w is the
 // worker it belongs to, or nil for the definition run.
 func newRuntime(p *program, w *pipeline.Worker) (*runtime, error) {
-	rt := &runtime{p: p, vm: goja.New(), w: w, logger: p.logger}
-	if w != nil && p.opts.Logger == nil {
-		rt.logger = w.Logger()
+	rt := &runtime{p: p, vm: goja.New(), w: w, logger: p.logger, lim: p.lim}
+	if w != nil {
+		rt.wd = watchdogOf(w)
+		if p.opts.Logger == nil {
+			rt.logger = w.Logger()
+		}
 	}
 	rt.vm.SetMaxCallStackSize(4096)
 	if err := rt.installCore(); err != nil {
@@ -66,14 +73,25 @@ func newRuntime(p *program, w *pipeline.Worker) (*runtime, error) {
 	return rt, nil
 }
 
-// runTop runs the program's top-level code.
+// runTop runs the program's top-level code, under the time budget.
 func (rt *runtime) runTop() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &Error{File: rt.p.name, Message: fmt.Sprint(r), Err: ErrScript}
 		}
 	}()
-	if _, err := rt.vm.RunProgram(rt.p.code); err != nil {
+	run := func() error {
+		_, err := rt.vm.RunProgram(rt.p.code)
+		return err
+	}
+	if rt.wd == nil {
+		err = runLimited(rt.vm, rt.lim, run)
+	} else {
+		outer := rt.wd.enter(rt)
+		defer rt.wd.exit(rt, outer)
+		err = run()
+	}
+	if err != nil {
 		return exceptionError(rt.p.name, err)
 	}
 	return nil
@@ -81,7 +99,8 @@ func (rt *runtime) runTop() (err error) {
 
 // runtimeOf returns the runtime of p on s's worker, making it on first use.
 // It panics (the filter's Catch turns that into a runtime-error SessionEnd)
-// when the worker's run of the script failed.
+// when the worker's run of the script failed (for good, unless it failed
+// because the worker was interrupted).
 func (p *program) runtimeOf(s *pipeline.Stream) *runtime {
 	w := s.Worker()
 	var rt *runtime
@@ -89,8 +108,12 @@ func (p *program) runtimeOf(s *pipeline.Stream) *runtime {
 		rt = v.(*runtime)
 	} else {
 		// Only w itself stores w's runtime, so there is no race to make it.
+		// A run interrupted because the worker was stopping is not kept: the
+		// next callback tries again.
 		rt = p.workerRuntime(w)
-		p.runtimes.Store(w, rt)
+		if !errors.Is(rt.err, ErrInterrupted) {
+			p.runtimes.Store(w, rt)
+		}
 	}
 	if rt.err != nil {
 		panic(rt.err)
@@ -144,24 +167,36 @@ func (rt *runtime) register(v goja.Value) (id int, ok bool) {
 }
 
 // call runs callback id for stream s: `this` is the stream's Data (a fork's
-// session data; not use's argv, which scripts read as __argv), and the context variables are s's. A thrown exception
-// panics with an *Error giving the script position, for the calling filter's
-// Catch to end the stream with.
+// session data; not use's argv, which scripts read as __argv), and the
+// context variables are s's. A thrown exception,
+// or an interrupt by the worker's watchdog (time budget, memory limit,
+// worker stopping), panics with an *Error giving the script position, for
+// the calling filter's Catch to end the stream with.
 func (rt *runtime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Value {
+	v, err := rt.callValue(s, rt.fns[id], args...)
+	if err != nil {
+		panic(exceptionError(rt.p.name, err))
+	}
+	return v
+}
+
+// callValue calls fn, a function of this runtime, for stream s as call
+// does, and returns what it throws as an error.
+func (rt *runtime) callValue(s *pipeline.Stream, fn goja.Callable, args ...goja.Value) (goja.Value, error) {
 	prev, prevVars := rt.cur, rt.curVars
 	rt.cur, rt.curVars = s, nil
-	defer func() { rt.cur, rt.curVars = prev, prevVars }()
+	outer := rt.wd.enter(rt)
+	defer func() {
+		rt.wd.exit(rt, outer)
+		rt.cur, rt.curVars = prev, prevVars
+	}()
 	this := goja.Undefined()
 	if d := s.Data(); d != nil {
 		if _, argv := d.([]any); !argv { // use's argv is __argv, not this
 			this = rt.toJS(d)
 		}
 	}
-	v, err := rt.fns[id](this, args...)
-	if err != nil {
-		panic(exceptionError(rt.p.name, err))
-	}
-	return v
+	return fn(this, args...)
 }
 
 // varsKey keys a context's variables of one program.
@@ -174,10 +209,18 @@ type ctxVars struct {
 	inbound goja.Value
 }
 
+// Inherit gives a context derived from v's (demux) its own shallow copy of
+// v's current values, as Pipy does (pipeline.Inheritor).
+func (v *ctxVars) Inherit(child *pipeline.Context) any {
+	return &ctxVars{ctx: child, vals: slices.Clone(v.vals), inbound: v.inbound}
+}
+
 // vars returns the variables of the running callback's context, giving the
 // context a shallow copy of the declared values on first use. A derived
-// context (demux) gets its own copy rather than its parent's. Outside any
-// stream (top-level code) they are the declared values themselves.
+// context (demux) got a copy of its parent's current values when it was made
+// (Inherit); one made before its parent had any starts from the declared
+// values, which its parent still had. Outside any stream (top-level code)
+// they are the declared values themselves.
 func (rt *runtime) vars() *ctxVars {
 	if rt.curVars != nil {
 		return rt.curVars
@@ -237,20 +280,7 @@ func (rt *runtime) inbound() goja.Value {
 	o := rt.vm.NewObject()
 	o.Set("id", ctx.Root().ID())
 	setAddr := func(prefix string, a net.Addr) {
-		host, port := "", 0
-		switch a := a.(type) {
-		case *net.TCPAddr:
-			host, port = a.IP.String(), a.Port
-		case nil:
-		default:
-			h, p, err := net.SplitHostPort(a.String())
-			if err == nil {
-				host = h
-				fmt.Sscan(p, &port)
-			} else {
-				host = a.String()
-			}
-		}
+		host, port := splitAddr(a)
 		o.Set(prefix+"Address", host)
 		o.Set(prefix+"Port", port)
 	}
@@ -260,23 +290,47 @@ func (rt *runtime) inbound() goja.Value {
 	return o
 }
 
+// splitAddr returns the host and port of a connection's address: "" and 0
+// for none.
+func splitAddr(a net.Addr) (host string, port int) {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP.String(), a.Port
+	case nil:
+		return "", 0
+	}
+	h, p, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String(), 0
+	}
+	fmt.Sscan(p, &port)
+	return h, port
+}
+
 // ref records, in the definition run, a pipeline named by the builder
 // method being called, with the script position of the call.
 func (rt *runtime) ref(module, name string) {
 	if rt.w != nil {
 		return
 	}
-	r := ref{method: rt.method, module: module, name: name, at: Error{File: rt.p.name}}
+	r := ref{method: rt.method, module: module, name: name, from: rt.section, at: rt.callPos()}
+	rt.refs = append(rt.refs, r)
+}
+
+// callPos returns the position of the innermost script frame (File, Line,
+// Column), or the file alone when there is none.
+func (rt *runtime) callPos() Error {
+	at := Error{File: rt.p.name}
 	for _, f := range rt.vm.CaptureCallStack(8, nil) {
 		if p := f.Position(); p.Line > 0 {
-			r.at.Line, r.at.Column = p.Line, p.Column
+			at.Line, at.Column = p.Line, p.Column
 			if p.Filename != "" {
-				r.at.File = p.Filename
+				at.File = p.Filename
 			}
 			break
 		}
 	}
-	rt.refs = append(rt.refs, r)
+	return at
 }
 
 // VM returns the goja runtime (host).

@@ -167,7 +167,7 @@ pipy()
 	msgs := h.Messages()
 	require.Len(t, msgs, 1)
 	js, file, _ := strings.Cut(msgs[0].Body.String(), " ")
-	assert.Equal(t, "main.js", file)
+	assert.Equal(t, "/main.js", file, "Pipy's __filename: the path from the main script's folder")
 	assert.Contains(t, js, `"remoteAddress":"10.0.0.1","remotePort":5555,"localAddress":"10.0.0.2","localPort":80`)
 	assert.Contains(t, js, `"id":`)
 }
@@ -352,6 +352,19 @@ pipy()
 	assert.Equal(t, 5*time.Second, o.Conn.ReadTimeout)
 	assert.Equal(t, 2*time.Second, o.Conn.WriteTimeout)
 
+	m = load(t, "pipy().listen(8080, { idleTimeout: '2m', headTimeout: 5, bodyTimeout: '1m' }).dummy()")
+	o = m.Pipelines[0].ListenOptions
+	assert.Equal(t, 2*time.Minute, o.Conn.IdleTimeout)
+	assert.Equal(t, 5*time.Second, o.Conn.HeadTimeout)
+	assert.Equal(t, time.Minute, o.Conn.BodyTimeout)
+	assert.Zero(t, o.Conn.WriteTimeout, "absent: the default")
+
+	m = load(t, "pipy().listen(8080, { idleTimeout: 0, writeTimeout: 0, headTimeout: 0, bodyTimeout: '0' }).dummy()")
+	o = m.Pipelines[0].ListenOptions
+	for name, d := range map[string]time.Duration{"idle": o.Conn.IdleTimeout, "write": o.Conn.WriteTimeout, "head": o.Conn.HeadTimeout, "body": o.Conn.BodyTimeout} {
+		assert.Negative(t, d, "%s: 0 turns it off", name)
+	}
+
 	for _, bad := range []string{"-1", "1.5", "'many'"} {
 		_, err := script.LoadSource("main.js", "pipy()\n.listen(8080, { maxConnections: "+bad+" }).dummy()", script.Options{})
 		require.Error(t, err, bad)
@@ -360,21 +373,32 @@ pipy()
 	}
 }
 
-func TestSession(t *testing.T) {
+func TestPipySessionSharesTheCallersContext(t *testing.T) {
 	m := load(t, `
-pipy({ _seen: { bodies: [] }, _mine: 'parent' })
+pipy({ _seen: { bodies: [] }, _mine: 'parent', _s: null })
 .pipeline('p')
-  .onMessage(msg => new Session('log').input(msg))
+  .onMessage(msg => {
+    _s = new Session('log');
+    var before = _s.done;
+    _s.input(msg);
+    _s.input(new SessionEnd());
+    _mine += ' ' + before + '/' + _s.done + ' ' + _s.remoteAddress + ':' + _s.remotePort + ' ' + _s.localAddress + ':' + _s.localPort;
+  })
   .replaceMessage(() => new Message(_seen.bodies.join(',') + ' ' + _mine))
 .pipeline('log')
   .onMessage(msg => { _mine = 'child'; _seen.bodies.push(msg.body.toString()) })
 `)
-	h := pipelinetest.New(t, find(t, m, "p"))
+	h := pipelinetest.New(t, find(t, m, "p"), pipelinetest.WithSetup(func(h *pipelinetest.Harness) {
+		h.Context.RemoteAddr = mustAddr(t, "10.0.0.1:5555")
+		h.Context.LocalAddr = mustAddr(t, "10.0.0.2:80")
+	}))
 	h.InputMessage(nil, "a").InputMessage(nil, "b").End()
 	msgs := h.Messages()
 	require.Len(t, msgs, 2)
-	assert.Equal(t, "a parent", msgs[0].Body.String())
-	assert.Equal(t, "a,b parent", msgs[1].Body.String())
+	// As in Pipy, a Session runs in the context of the callback that made
+	// it: it sees and sets the caller's variables and has its connection.
+	assert.Equal(t, "a child false/true 10.0.0.1:5555 10.0.0.2:80", msgs[0].Body.String())
+	assert.Equal(t, "a,b child false/true 10.0.0.1:5555 10.0.0.2:80", msgs[1].Body.String())
 }
 
 func TestConsoleLog(t *testing.T) {

@@ -6,6 +6,7 @@
 // until SIGINT or SIGTERM, when it stops accepting, lets open connections
 // finish (for up to --drain) and exits. SIGHUP reloads the script: new
 // connections get the new configuration, open ones finish on the old.
+// SIGTSTP prints a status table (pipelines, connections) and goes on.
 package main
 
 import (
@@ -17,5 +18,8 @@ import (
 func main() {
 	sig := make(chan os.Signal, 4)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	if statusSignal != nil {
+		signal.Notify(sig, statusSignal)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, sig))
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/script"
 )
@@ -26,7 +27,7 @@ type options struct {
 	logLevel                                                   string
 	workers                                                    int
 	guiPort                                                    int
-	drain                                                      time.Duration
+	drain, scriptTimeout                                       time.Duration
 	script                                                     string
 }
 
@@ -44,10 +45,17 @@ Options:
       --verify            load and check the script, then exit (0 if it is valid)
       --reuse-port        listen with SO_REUSEPORT, so that several processes can share the ports
       --workers=N         worker threads (default 1, Pipy's single-threaded semantics)
-      --drain=DURATION    how long open connections may take to finish on exit (default 10s)
+      --drain=DURATION    how long requests in flight may take to finish on exit (default 10s)
+      --script-timeout=DURATION
+                          time budget of each script callback (default 1s, 0 = none)
       --gui-port=PORT     serve the development GUI on PORT (not available yet)
 
-Signals: SIGINT/SIGTERM drain and exit; SIGHUP reloads the script.
+Signals: SIGINT/SIGTERM stop accepting, close idle keep-alive connections, let
+requests in flight finish (up to --drain; a second signal stops waiting) and exit;
+SIGHUP reloads the script: HTTP keep-alive connections move to the new
+configuration after their current request, other connections keep the old one
+until they end.
+SIGTSTP prints a status table and goes on serving.
 Environment: SLUICE_PPROF=127.0.0.1:PORT serves Go's /debug/pprof/ there
 (loopback addresses only; off when unset).
 `
@@ -68,6 +76,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.workers, "workers", 1, "")
 	fs.IntVar(&o.guiPort, "gui-port", 0, "")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "")
+	fs.DurationVar(&o.scriptTimeout, "script-timeout", script.DefaultTimeout, "")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -114,10 +123,10 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		fmt.Fprintf(stdout, "sluice %s\n", Version)
 		return 0
 	case o.listFilters:
-		listFilters(stdout, false)
+		listFilters(stdout)
 		return 0
 	case o.helpFilters:
-		listFilters(stdout, true)
+		helpFilters(stdout)
 		return 0
 	}
 	log, err := newLogger(stderr, o.logLevel)
@@ -131,13 +140,18 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		return 1
 	}
 	load := func() (*pipeline.Module, error) {
-		m, err := script.Load(path, script.Options{Logger: log})
+		timeout := o.scriptTimeout
+		if timeout <= 0 {
+			timeout = -1 // none
+		}
+		m, err := script.Load(path, script.Options{Logger: log, Timeout: timeout})
 		if err != nil {
 			return nil, err
 		}
 		if err := m.Build(); err != nil {
 			return nil, err
 		}
+		logConfig(log, m)
 		for _, p := range m.Pipelines {
 			if p.Kind == pipeline.Listen && o.reusePort {
 				p.ListenOptions.ReusePort = true
@@ -163,6 +177,9 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		defer stop()
 		log.Info("pprof", "addr", addr.String())
 	}
+	if err := filter.StartExecReaper(); err != nil {
+		log.Warn("exec: processes' children may outlive a killed sluice", "err", err)
+	}
 	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: o.workers, WorkerOptions: pipeline.WorkerOptions{Logger: log}})
 	if err != nil {
 		log.Error("cannot start", "script", path, "err", err)
@@ -172,6 +189,10 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		log.Info("listening", "addr", a.String(), "script", path)
 	}
 	for s := range sig {
+		if isStatusSignal(s) {
+			printStatus(stdout, log, pr)
+			continue
+		}
 		if s == syscall.SIGHUP {
 			nm, err := load()
 			if err != nil {
@@ -198,9 +219,15 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		case <-ctx.Done():
 		}
 	}()
-	if err := pr.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		log.Error("shutdown", "err", err)
-		return 1
+	// Idle keep-alive connections close at once, requests in flight are
+	// answered (with Connection: close) and their connections closed; what
+	// is still open at the deadline is cut, and counted here.
+	if err := pr.Shutdown(ctx); err != nil {
+		if !errors.Is(err, pipeline.ErrConnsCut) {
+			log.Error("shutdown", "err", err)
+			return 1
+		}
+		log.Warn("drain ended before every connection had finished", "err", err)
 	}
 	log.Info("stopped")
 	return 0
@@ -223,19 +250,15 @@ func scriptPath(arg string) (string, error) {
 	return arg, nil
 }
 
-// listFilters prints every filter: one line each, or with long set, a
-// paragraph each.
-func listFilters(w io.Writer, long bool) {
+// listFilters prints every filter, one line each (--help-filters: see
+// helpFilters).
+func listFilters(w io.Writer) {
 	infos := script.Filters()
 	width := 0
 	for _, i := range infos {
 		width = max(width, len(i.Name)+len(i.Synopsis))
 	}
 	for _, i := range infos {
-		if long {
-			fmt.Fprintf(w, "%s%s\n    %s\n\n", i.Name, i.Synopsis, i.Summary)
-			continue
-		}
 		fmt.Fprintf(w, "%-*s  %s\n", width, i.Name+i.Synopsis, i.Summary)
 	}
 }

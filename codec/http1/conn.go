@@ -27,6 +27,24 @@ type serverConn struct {
 	dec        *Decoder  // the request decoder, switched to a tunnel after 101 or CONNECT
 	pending    []reqInfo // requests decoded and not answered yet, oldest first
 	failStatus int       // when not 0, the request decoder failed: answer with this
+	answering  bool      // the encoder is writing a final response
+	draining   bool      // close at the next request boundary (RequestTracker.Drain)
+}
+
+// busy reports whether a request is in flight: part of it received, or
+// decoded and not answered yet, or its response being written.
+func (c *serverConn) busy() bool {
+	return c.dec.InHead() || c.dec.InMessage() || len(c.pending) > 0 || c.answering
+}
+
+// tunnel reports whether the connection was switched to a tunnel.
+func (c *serverConn) tunnel() bool { return c.dec.state == stTunnel }
+
+// lastAnswer reports, for the encoder at the start or the end of a final
+// response, whether the connection is drained and that response answers the
+// last request received: the connection then closes after it.
+func (c *serverConn) lastAnswer() bool {
+	return c != nil && c.draining && len(c.pending) == 0 && !c.dec.InHead() && !c.dec.InMessage()
 }
 
 // reqInfo is what a response must respect about its request.

@@ -1,6 +1,7 @@
 package http1
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -13,6 +14,10 @@ import (
 // DefaultHeadTimeout is how long decodeHttpRequest waits, by default, for a
 // request head to be complete once its first byte has arrived.
 const DefaultHeadTimeout = 10 * time.Second
+
+// DefaultBodyTimeout is how long decodeHttpRequest waits, by default, for
+// the next byte of a request body (nginx's client_body_timeout).
+const DefaultBodyTimeout = 30 * time.Second
 
 // DecodeRequestFilter is the decodeHttpRequest filter: it turns the bytes a
 // client sends into request messages. For each event kind:
@@ -32,10 +37,12 @@ const DefaultHeadTimeout = 10 * time.Second
 // ProtocolError, whose Cause is the *SyntaxError, goes on to the next filter,
 // and later input is dropped. A head not complete within HeadTimeout of its
 // first byte does the same with kind Timeout and a *SyntaxError of status 408
-// wrapping ErrHeadTimeout. In both cases encodeHttpResponse, further down the
-// same stream (or in a context derived from it), answers the client with the
-// error's status (400, 408, 414, 431, 501, 505) and "Connection: close" before
-// passing the SessionEnd on, unless a response is being written then.
+// wrapping ErrHeadTimeout, and a body that makes no progress for BodyTimeout
+// with a 408 wrapping ErrBodyTimeout. In every case encodeHttpResponse,
+// further down the same stream (or in a context derived from it), answers
+// the client with the error's status (400, 408, 414, 431, 501, 505) and
+// "Connection: close" before passing the SessionEnd on, unless a response is
+// being written then.
 //
 // Each refusal is logged at info level on the stream's logger, with the
 // status, the reason (the *SyntaxError, which names the byte offset) and the
@@ -46,6 +53,16 @@ const DefaultHeadTimeout = 10 * time.Second
 // encodeHttpResponse, which also switches it to a tunnel after a 101 or a 2xx
 // response to CONNECT.
 //
+// The filter is its connection's pipeline.RequestTracker: a request is in
+// flight from the first byte of its head until its response is written
+// (while it is, the connection is not idle for ConnOptions.IdleTimeout), and
+// a drained connection (Server.Shutdown, a reload) closes at once when no
+// request is in flight (on a reload, a connection that has not had a request
+// yet waits for its first), otherwise after the response to the last request
+// received, which says "Connection: close". A connection switched to a
+// tunnel is a plain byte stream: never busy, never drained. A pipeline
+// whose requests are not answered by encodeHttpResponse stays busy.
+//
 // The zero value is ready to use; a DecodeRequestFilter is shared by every
 // stream of its pipeline and must not be changed once a stream has started.
 type DecodeRequestFilter struct {
@@ -53,8 +70,16 @@ type DecodeRequestFilter struct {
 	// (8 KiB request line, 64 KiB head, 100 fields).
 	Options Options
 	// HeadTimeout bounds the time from the first byte of a head to its
-	// end. Zero means DefaultHeadTimeout (10s); a negative value, no limit.
+	// end. Zero means the connection's ConnOptions.HeadTimeout (a listen
+	// option) or, if that is zero too, DefaultHeadTimeout (10s); a negative
+	// value, no limit.
 	HeadTimeout time.Duration
+	// BodyTimeout bounds the time between two reads of a request body, and
+	// from the end of a head to the first byte of its body (time while the
+	// pipeline pauses reading, its upstream being slow, does not count).
+	// Zero means the connection's ConnOptions.BodyTimeout or, if that is
+	// zero too, DefaultBodyTimeout (30s); a negative value, no limit.
+	BodyTimeout time.Duration
 }
 
 // DecodeRequest returns the decodeHttpRequest filter with default options.
@@ -67,13 +92,13 @@ func (f *DecodeRequestFilter) Info() pipeline.Info {
 
 // New returns the filter's instance for stream s.
 func (f *DecodeRequestFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	timeout := f.HeadTimeout
-	if timeout == 0 {
-		timeout = DefaultHeadTimeout
-	}
-	d := &decodeRequest{s: s, next: next, timeout: timeout, dec: NewRequestDecoder(f.Options)}
+	co := s.Context().ConnOptions()
+	timeout := cmp.Or(f.HeadTimeout, co.HeadTimeout, DefaultHeadTimeout)
+	bodyTimeout := cmp.Or(f.BodyTimeout, co.BodyTimeout, DefaultBodyTimeout)
+	d := &decodeRequest{s: s, next: next, timeout: timeout, bodyTimeout: bodyTimeout, dec: NewRequestDecoder(f.Options)}
 	d.conn = &serverConn{dec: d.dec}
 	s.Context().SetValue(serverKey{}, d.conn)
+	s.Context().SetRequestTracker(d)
 	s.OnClose(d.stopTimer)
 	return d
 }
@@ -88,6 +113,10 @@ type decodeRequest struct {
 	timer   pipeline.Timer // running while a head is incomplete
 	heads   int            // heads completed, to restart the timer for each
 	done    bool           // a SessionEnd went out: drop everything
+
+	bodyTimeout time.Duration
+	bodyTimer   pipeline.Timer // running while a body is incomplete
+	lastBody    time.Time      // when the body last made progress
 }
 
 // Input decodes Data, drops message boundaries and checks the end.
@@ -107,9 +136,12 @@ func (d *decodeRequest) Input(evt event.Event) {
 		}
 		if d.dec.InHead() && d.timer == nil && d.timeout > 0 {
 			d.timer = d.s.AfterFunc(d.timeout, d.expire)
-		} else if !d.dec.InHead() {
-			d.stopTimer()
+		} else if !d.dec.InHead() && d.timer != nil {
+			d.timer.Stop()
+			d.timer = nil
 		}
+		d.bodyProgress()
+		d.closeIfDrained()
 	case *event.MessageStart, *event.MessageEnd:
 	case *event.SessionEnd:
 		d.stopTimer()
@@ -188,5 +220,77 @@ func (d *decodeRequest) stopTimer() {
 	if d.timer != nil {
 		d.timer.Stop()
 		d.timer = nil
+	}
+	if d.bodyTimer != nil {
+		d.bodyTimer.Stop()
+		d.bodyTimer = nil
+	}
+}
+
+// bodyProgress restarts the body timeout after input, while a body is
+// incomplete.
+func (d *decodeRequest) bodyProgress() {
+	switch {
+	case d.bodyTimeout <= 0:
+	case d.dec.InMessage():
+		d.lastBody = d.s.Worker().Now()
+		if d.bodyTimer == nil {
+			d.bodyTimer = d.s.AfterFunc(d.bodyTimeout, d.bodyExpire)
+		}
+	case d.bodyTimer != nil:
+		d.bodyTimer.Stop()
+		d.bodyTimer = nil
+	}
+}
+
+// bodyExpire ends the stream with a 408 when the body has made no progress
+// for BodyTimeout while the pipeline was reading.
+func (d *decodeRequest) bodyExpire() {
+	d.bodyTimer = nil
+	if d.done || !d.dec.InMessage() {
+		return
+	}
+	now := d.s.Worker().Now()
+	if !d.s.Context().Valve().IsOpen() {
+		d.lastBody = now // not reading: the client is not to blame
+	}
+	if left := d.bodyTimeout - now.Sub(d.lastBody); left > 0 {
+		d.bodyTimer = d.s.AfterFunc(left, d.bodyExpire)
+		return
+	}
+	d.fail(event.Timeout, &SyntaxError{
+		Offset: d.dec.Offset(), Status: 408, Err: ErrBodyTimeout,
+		Msg: "request body made no progress for " + d.bodyTimeout.String(),
+	})
+}
+
+// Busy reports whether a request is in flight (pipeline.RequestTracker).
+func (d *decodeRequest) Busy() bool {
+	if d.done || d.s.Ended() || d.conn.tunnel() {
+		return false
+	}
+	return d.conn.busy()
+}
+
+// Drain closes the connection at its next request boundary
+// (pipeline.RequestTracker): a fresh one, unless stopping, after its first
+// request.
+func (d *decodeRequest) Drain(stopping bool) {
+	if d.done || d.s.Ended() || d.conn.tunnel() {
+		return
+	}
+	d.conn.draining = true
+	if stopping || d.heads > 0 {
+		d.closeIfDrained()
+	}
+}
+
+// closeIfDrained ends the stream once a drained connection has no request
+// in flight.
+func (d *decodeRequest) closeIfDrained() {
+	if d.conn.draining && !d.Busy() && !d.done && !d.s.Ended() {
+		d.stopTimer()
+		d.done = true
+		d.next.Input(&event.SessionEnd{})
 	}
 }

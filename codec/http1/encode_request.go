@@ -105,7 +105,7 @@ func (e *encodeRequest) Input(evt event.Event) {
 		} else {
 			var err error
 			if h, err = RequestHeadOf(evt.Head); err != nil {
-				e.s.Fail(event.RuntimeError, err)
+				failIn(e.s, "encodeHttpRequest", err)
 				return
 			}
 		}
@@ -134,7 +134,7 @@ func (e *encodeRequest) Input(evt event.Event) {
 		}
 		tail, err := HeadersOf(evt.Tail)
 		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpRequest", err)
 			return
 		}
 		if !e.streaming && len(tail) > 0 {
@@ -143,7 +143,7 @@ func (e *encodeRequest) Input(evt event.Event) {
 		out := new(event.Data)
 		if e.streaming {
 			if err := WriteLastChunk(out, tail); err != nil {
-				e.s.Fail(event.RuntimeError, err)
+				failIn(e.s, "encodeHttpRequest", err)
 				return
 			}
 		} else if !e.writeHead(out, int64(dataLen(e.body))) {
@@ -183,7 +183,7 @@ func (e *encodeRequest) startStreaming(more *event.Data) {
 func (e *encodeRequest) writeHead(out *event.Data, length int64) bool {
 	if _, err := WriteRequestHead(out, e.head, length); err != nil {
 		e.start, e.head, e.body = nil, nil, nil
-		e.s.Fail(event.RuntimeError, err)
+		failIn(e.s, "encodeHttpRequest", err)
 		return false
 	}
 	e.conn.pushMethod(e.head.Method)
@@ -226,7 +226,7 @@ func headArg(s *pipeline.Stream, head any, name string, convert func(any) (any, 
 			defer s.Catch(name, &ok)
 			v, err := convert(fn(s))
 			if err != nil {
-				s.Fail(event.RuntimeError, err)
+				failIn(s, name, err)
 				return nil, false
 			}
 			return v, true
@@ -235,7 +235,7 @@ func headArg(s *pipeline.Stream, head any, name string, convert func(any) (any, 
 	v, err := convert(head)
 	return func() (any, bool) {
 		if err != nil {
-			s.Fail(event.RuntimeError, err)
+			failIn(s, name, err)
 			return nil, false
 		}
 		return clone(v), true

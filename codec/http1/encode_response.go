@@ -169,7 +169,7 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	} else {
 		var err error
 		if h, err = ResponseHeadOf(evt.Head); err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpResponse", err)
 			return
 		}
 	}
@@ -177,6 +177,10 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	e.info = reqInfo{}
 	if h.Status >= 200 || h.Status == 101 {
 		e.info = conn.pop()
+	}
+	if h.Status >= 200 && conn != nil { // drained: the last answer closes
+		conn.answering = true
+		e.info.close = e.info.close || (conn.lastAnswer() && !e.info.connect)
 	}
 	e.closeAft = h.Status >= 200 && (e.info.close || !h.KeepAlive())
 	switch {
@@ -226,12 +230,16 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 			err = WriteLastChunk(out, tail)
 		}
 		if err != nil {
-			e.s.Fail(event.RuntimeError, err)
+			failIn(e.s, "encodeHttpResponse", err)
 			return
 		}
 		e.next.Input(out)
 	}
 	closeAfter := e.closeAft || e.framing == FramingClose
+	if conn := serverConnOf(e.s); conn != nil && e.head.Status >= 200 {
+		conn.answering = false
+		closeAfter = closeAfter || conn.lastAnswer() // drained as it was written
+	}
 	e.msg, e.head, e.body, e.headOut = nil, nil, nil, false
 	e.next.Input(evt)
 	if closeAfter && !e.s.Ended() {
@@ -252,8 +260,10 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 	out := new(event.Data)
 	framing, err := WriteResponseHead(out, h, length)
 	if err != nil {
-		e.msg, e.head, e.body, e.headOut = nil, nil, nil, false
-		e.s.Fail(event.RuntimeError, err)
+		// The response stays owed (its head is not out), so the failure
+		// handler answers its request with a 500 instead.
+		e.body = nil
+		failIn(e.s, "encodeHttpResponse", err)
 		return
 	}
 	e.framing, e.headOut = framing, true

@@ -43,6 +43,9 @@ var (
 	// ErrHeadTimeout: a request head was not complete in time
 	// (decodeHttpRequest's HeadTimeout); its SyntaxError has status 408.
 	ErrHeadTimeout = errors.New("http1: request head timeout")
+	// ErrBodyTimeout: a request body made no progress in time
+	// (decodeHttpRequest's BodyTimeout); its SyntaxError has status 408.
+	ErrBodyTimeout = errors.New("http1: request body timeout")
 	// ErrEnded is returned by Decode after End has been called.
 	ErrEnded = errors.New("http1: decoder already ended")
 	// ErrInvalidHead: a head given to the encoder or to a conversion

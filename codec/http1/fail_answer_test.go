@@ -145,3 +145,23 @@ func TestDecoderErrorInDirectChainAnswersItsStatus(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+func TestHeaderWithCRLFAnswers500WithoutSplitting(t *testing.T) {
+	evil := &funcFilter{name: "evil", new: func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		return pipeline.TargetFunc(func(evt event.Event) {
+			if _, ok := evt.(*event.MessageStart); ok {
+				evt = &event.MessageStart{Head: &ResponseHead{Status: 200, Headers: Headers{{"x-evil", "a\r\nset-cookie: pwn=1"}}}}
+			}
+			next.Input(evt)
+		})
+	}}
+	h := pipelinetest.Of(t, DecodeRequest(), evil, EncodeResponse(nil))
+	h.InputString("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	out := h.OutputString()
+	if !strings.HasPrefix(out, answer500) || strings.Contains(strings.ToLower(out), "\r\nset-cookie") || !strings.Contains(out, "x-evil") {
+		t.Fatalf("got %q", out)
+	}
+	if se := h.SessionEnd(); se == nil || !errors.Is(se.Cause, ErrBadHeader) {
+		t.Fatalf("session end %v", se)
+	}
+}

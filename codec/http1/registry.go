@@ -2,12 +2,24 @@ package http1
 
 import "github.com/sluice-go/sluice/pipeline"
 
-// Infos lists the filters of this package, as scripts name them.
+// Infos lists the filters of this package, as scripts name them, with
+// their parameters.
 func Infos() []pipeline.Info {
-	return []pipeline.Info{
+	infos := []pipeline.Info{
 		(&DecodeRequestFilter{}).Info(),
 		(&DecodeResponseFilter{}).Info(),
 		(&EncodeRequestFilter{}).Info(),
 		(&EncodeResponseFilter{}).Info(),
 	}
+	for i := range infos {
+		infos[i].Params = params[infos[i].Name]
+	}
+	return infos
+}
+
+var params = map[string][]pipeline.Param{
+	"encodeHttpRequest": {{Name: "head", Type: "object|function",
+		Doc: "Defaults for fields the message head lacks (method, path, protocol, headers), or a function returning them"}},
+	"encodeHttpResponse": {{Name: "head", Type: "object|function",
+		Doc: "Defaults for fields the message head lacks (status, statusText, protocol, headers), or a function returning them"}},
 }
