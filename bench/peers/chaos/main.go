@@ -125,6 +125,21 @@ func report(w io.Writer, t *tally, conc int, took time.Duration, seed uint64) {
 	}
 }
 
+var notes struct {
+	sync.Mutex
+	n int
+}
+
+// note prints, on standard error, the details of an error (an outcome
+// starting with "err:"); the first 20 only.
+func note(format string, args ...any) {
+	notes.Lock()
+	defer notes.Unlock()
+	if notes.n++; notes.n <= 20 {
+		log.Printf(format, args...)
+	}
+}
+
 // pause waits d or until ctx ends.
 func pause(ctx context.Context, d time.Duration) {
 	tm := time.NewTimer(d)
@@ -172,7 +187,11 @@ func run(ctx context.Context, cfg *config, r *rand.Rand, action string) string {
 		k := 1 + r.IntN(5)
 		for i := range k {
 			if err := get(c, br, cfg.path, i == k-1 && r.IntN(2) == 0); err != nil {
-				return outcome(ctx, err)
+				o := outcome(ctx, err)
+				if strings.HasPrefix(o, "err:") {
+					note("normal %s at request %d of %d (%s → %s): %v", o, i+1, k, c.LocalAddr(), c.RemoteAddr(), err)
+				}
+				return o
 			}
 		}
 		return "ok"
@@ -272,9 +291,11 @@ func run(ctx context.Context, cfg *config, r *rand.Rand, action string) string {
 		}()
 		end := time.Now().Add(2*time.Second + time.Duration(r.Int64N(int64(8*time.Second))))
 		buf := make([]byte, 4096)
+		total, began := 0, time.Now()
 		for first := true; time.Now().Before(end); first = false {
 			deadline(cfg.wait)
 			n, err := io.ReadFull(c, buf)
+			total += n
 			if first && n >= 12 && string(buf[:9]) == "HTTP/1.1 " && string(buf[9:12]) != "200" {
 				return "err:status" + string(buf[9:12])
 			}
@@ -282,7 +303,11 @@ func run(ctx context.Context, cfg *config, r *rand.Rand, action string) string {
 				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 					return "complete"
 				}
-				return outcome(ctx, err)
+				o := outcome(ctx, err)
+				if strings.HasPrefix(o, "err:") {
+					note("slowread %s after %d bytes in %.1f s (%s → %s): %v", o, total, time.Since(began).Seconds(), c.LocalAddr(), c.RemoteAddr(), err)
+				}
+				return o
 			}
 			pause(ctx, 20*time.Millisecond)
 		}
