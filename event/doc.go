@@ -10,6 +10,12 @@
 // There is no separate start event: a stream's initial event is whatever
 // event it sees first.
 //
+// Whole messages: MessageReader assembles a Message from its events, and is
+// the one place where messages are collected, so the bound on a collected
+// body (DefaultMaxBodySize, 16 MiB, unless set) lives there; past it Read
+// returns ErrBodyTooLarge and the collecting filter ends its stream with a
+// BufferOverflow SessionEnd.
+//
 // Heads: a MessageStart's Head is a property bag, as in Pipy. Every head
 // exposes its fields by name (the Head interface, implemented by the codecs'
 // typed heads and by Fields), so any encoder can read any head; FieldOf also

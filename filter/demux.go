@@ -6,40 +6,93 @@ import (
 )
 
 // Demux returns a filter that sends each inbound message to its own stream of
-// a pipeline and outputs the responses in request order (Pipy's demux).
+// a pipeline and outputs one answer per request, in request order (Pipy's
+// demux). At most one DemuxOptions may be given.
 //
 // A MessageStart starts a stream of the target in a context derived from the
 // stream's (Context.Derive: own values, same root), with the stream's Data;
-// the message's Data and MessageEnd follow it there, then a SessionEnd. Data
-// outside a message is dropped. Each such stream answers with the first
-// message it outputs; what it outputs after that is dropped, and one whose
-// output ends normally without a complete message answers nothing. One whose
-// output ends with an error before a complete message ends this stream with
-// that error when its turn comes, and later requests are dropped: a request
-// must not go unanswered while its client waits, nor its answer slot be taken
-// by the next request's (encodeHttpResponse answers such an error with 500).
-// Answers are
-// buffered and come out whole, in the order of the requests, however their
-// streams finish: the answer to the first request waits for nothing, the
-// second waits for the first, and so on. A stream whose answer came out is
-// closed once its request is all in.
+// the message's Data and MessageEnd follow it there, then a SessionEnd (for
+// a request, once its answer is complete: below). Data outside a message is
+// dropped (except into a tunnel, below).
+//
+// Answers: each request stream answers with the first message it outputs
+// whose head is not interim. A head whose "status" field (read by name, as
+// every head is) is 100–199 but not 101 is interim (HTTP's 100 Continue): it
+// passes on, and the request goes on waiting for its answer. What a stream
+// outputs after its answer is dropped. The answer at the head of the queue
+// streams: its MessageStart, then its Data as it comes, under the
+// connection's backpressure (the request stream's context has its own return
+// valve, a Child of the connection's, so a slow client pauses the reading of
+// its upstream as in the direct chain). Later answers wait for their turn in
+// a buffer: once one holds more than BufferLimit bytes, its stream's valve
+// closes, pausing its upstream until its turn comes (output made without
+// reading a connection, by a script say, is not paused and stays buffered).
+//
+// Failures: a request stream that ends with an error before its answer began
+// is answered in its turn by a synthetic message, DemuxOptions.OnFail's or the
+// default: a head {status: 500} and a short text body naming the cause
+// (encodeHttpResponse writes it as any 500; the connection goes on). One
+// that ends normally without an answer answers nothing (a one-way message).
+// One whose answer began and did not end (an upstream that dies mid-answer)
+// ends this stream, when its turn comes, with its error (a ReadError
+// wrapping ErrAnswerCut if it had none): the client sees a cut answer and a
+// close. Later requests are then dropped.
+//
+// Requests (heads with a "method" field, as HTTP's) keep their stream's
+// input open after their MessageEnd until their answer is complete, then get
+// their SessionEnd: an upstream that sees its input end (connect half-closes)
+// before it answered may take it for a client that left (Go's net/http
+// cancels the request). Other messages get their SessionEnd right after
+// their MessageEnd. (So a request pipeline that answers only once its input
+// has ended, exec of a command that reads to the end, waits for the
+// client's end.) If a request's answer is a 101, its stream becomes a
+// two-way tunnel once the 101 is out: Data outside messages goes to it, its
+// Data after the 101 comes out, and its SessionEnd (or the input's) ends
+// everything.
 //
 // A SessionEnd ends the message being received, if any, and is passed on
 // once every pending answer has come out; the stream is held until then.
-// When the stream ends, the streams still running are closed. A reference
-// by name is resolved when the module is built (see pipeline.Binder).
-func Demux(ref Ref) pipeline.Filter {
-	return &demux{ref: ref}
+// A request stream is closed once its answer is out and its request is all
+// in. When the stream ends, the streams still running are closed. A
+// reference by name is resolved when the module is built (see
+// pipeline.Binder).
+func Demux(ref Ref, opts ...DemuxOptions) pipeline.Filter {
+	f := &demux{ref: ref}
+	if len(opts) > 0 {
+		f.opts = opts[0]
+	}
+	if f.opts.BufferLimit <= 0 {
+		f.opts.BufferLimit = DefaultDemuxBufferLimit
+	}
+	return f
+}
+
+// DefaultDemuxBufferLimit is DemuxOptions.BufferLimit's default.
+const DefaultDemuxBufferLimit = 1 << 20
+
+// DemuxOptions configure Demux. The zero value gives the defaults.
+type DemuxOptions struct {
+	// BufferLimit is how many body bytes an answer waiting for its turn
+	// may buffer before its stream's reading pauses; 0 means
+	// DefaultDemuxBufferLimit.
+	BufferLimit int
+	// OnFail, when set, makes the answer for a request whose stream failed
+	// before answering: it is given demux's stream and the failure, and
+	// writes a message to out (MessageStart, Data, MessageEnd; a script's
+	// replacement). When it writes no MessageStart, or panics, the default
+	// answer is used. It runs on the worker.
+	OnFail func(s *pipeline.Stream, end *event.SessionEnd, out pipeline.Target)
 }
 
 var demuxInfo = pipeline.Info{
 	Name:     "demux",
-	Synopsis: "(target)",
+	Synopsis: "(target[, options])",
 	Summary:  "Sends each message to its own stream of a pipeline and outputs the answers in order",
 }
 
 type demux struct {
-	ref Ref
+	ref  Ref
+	opts DemuxOptions
 }
 
 func (*demux) Info() pipeline.Info { return demuxInfo }
@@ -63,25 +116,41 @@ type demuxInst struct {
 	next     pipeline.Target
 	queue    []*demuxChan      // one per request, oldest first, until its answer came out
 	cur      *demuxChan        // the one receiving the request in progress
+	tunnel   *demuxChan        // the one whose 101 came out
 	end      *event.SessionEnd // input end, passed on once the queue is empty
 	inEnded  bool
 	flushing bool
 }
 
-// demuxChan is one request's stream and the answer it is collecting.
+// demuxChan is one request's stream and its answer.
 type demuxChan struct {
-	d       *demuxInst
-	st      *pipeline.Stream
-	answer  []event.Event
-	started bool              // the answer's MessageStart came
-	done    bool              // the answer is complete, or there will be none
-	fed     bool              // the request is all in, SessionEnd included
-	out     bool              // the answer has come out
-	failed  *event.SessionEnd // its output ended with this error before an answer
+	d      *demuxInst
+	st     *pipeline.Stream
+	valve  *pipeline.Valve
+	buf    []event.Event // output waiting to go out
+	bufLen int           // body bytes in buf
+	paused bool          // valve closed by us
+	inMsg  bool          // a message of its output is open
+	final  bool          // the answer's MessageStart came
+	done   bool          // the answer ended, or there will be none
+	tunnel bool          // the answer is a 101
+	endOut bool          // a SessionEnd that ends demux is in buf
+	hold   bool          // the input's end waits for the answer
+	fed    bool          // the request is all in, SessionEnd included
+	out    bool          // the answer has come out
 }
 
 func (d *demuxInst) Input(evt event.Event) {
 	if d.s.Ended() || d.inEnded {
+		return
+	}
+	if t := d.tunnel; t != nil {
+		if e, ok := evt.(*event.SessionEnd); ok {
+			d.inEnded, d.end = true, e
+			d.s.Hold()
+			t.fed = true
+		}
+		t.st.Input(evt)
 		return
 	}
 	switch e := evt.(type) {
@@ -91,9 +160,12 @@ func (d *demuxInst) Input(evt event.Event) {
 		if p == nil {
 			return
 		}
-		c := &demuxChan{d: d}
+		ctx := d.s.Context().Derive()
+		_, isReq := event.FieldOf(e.Head, "method")
+		c := &demuxChan{d: d, valve: ctx.ReturnValve().Child(), hold: isReq}
+		ctx.SetReturnValve(c.valve)
 		d.queue = append(d.queue, c)
-		c.st = pipeline.NewStream(p, d.s.Context().Derive(), c)
+		c.st = pipeline.NewStream(p, ctx, c)
 		c.st.SetData(d.s.Data())
 		d.cur = c
 		c.st.Input(e)
@@ -104,11 +176,20 @@ func (d *demuxInst) Input(evt event.Event) {
 	case *event.MessageEnd:
 		if c := d.cur; c != nil {
 			c.st.Input(e)
+			if c.hold && !c.done {
+				d.cur = nil // its SessionEnd waits for its answer
+				return
+			}
 			d.finishRequest(&event.SessionEnd{})
 		}
 	case *event.SessionEnd:
 		d.inEnded = true
 		d.finishRequest(copyEvent(e))
+		for _, c := range d.queue {
+			if c.hold && !c.fed {
+				c.feedEnd(copyEvent(e))
+			}
+		}
 		if len(d.queue) == 0 {
 			d.next.Input(e)
 			return
@@ -118,71 +199,203 @@ func (d *demuxInst) Input(evt event.Event) {
 	}
 }
 
-// finishRequest ends the input of the request stream in progress, if any,
-// and closes it if its answer already came out.
+// finishRequest ends the input of the request stream in progress, if any.
 func (d *demuxInst) finishRequest(end event.Event) {
 	if c := d.cur; c != nil {
 		d.cur = nil
-		c.st.Input(end)
-		c.fed = true
-		if c.out {
-			c.st.Close()
-		}
+		c.feedEnd(end)
 	}
 }
 
-// Input collects a request stream's output: the first message it outputs.
-func (c *demuxChan) Input(evt event.Event) {
-	if c.done {
+// feedEnd ends c's input, and closes c if its answer already came out.
+func (c *demuxChan) feedEnd(end event.Event) {
+	if c.fed {
 		return
 	}
-	switch evt.(type) {
-	case *event.MessageStart:
-		if !c.started {
-			c.started = true
-			c.answer = append(c.answer, evt)
-		}
-	case *event.Data:
-		if c.started {
-			c.answer = append(c.answer, evt)
-		}
-	case *event.MessageEnd:
-		if c.started {
-			c.answer = append(c.answer, evt)
-			c.done = true
-			c.d.flush()
-		}
-	case *event.SessionEnd:
-		if c.started {
-			c.answer = nil // an answer cut short is no answer
-		}
-		if e := evt.(*event.SessionEnd); e.Err != event.NoError {
-			c.failed = e
-		}
-		c.done = true
-		c.d.flush()
+	c.fed = true
+	c.st.Input(end)
+	if c.out {
+		c.st.Close()
 	}
 }
 
-// flush outputs the answers at the head of the queue that are complete, then
-// the input's SessionEnd once nothing is pending.
+// Input takes a request stream's output, as described on Demux.
+func (c *demuxChan) Input(evt event.Event) {
+	if c.done && !c.tunnel || c.endOut {
+		return
+	}
+	switch e := evt.(type) {
+	case *event.MessageStart:
+		if c.inMsg || c.done {
+			return
+		}
+		c.inMsg = true
+		if st, ok := statusOf(e.Head); ok && st >= 100 && st < 200 && st != 101 {
+			c.push(e) // interim
+			return
+		}
+		c.final = true
+		if st, _ := statusOf(e.Head); st == 101 && c.hold {
+			c.tunnel = true
+		}
+		c.push(e)
+	case *event.Data:
+		if c.inMsg || c.done && c.tunnel {
+			c.bufLen += e.Len()
+			c.push(e)
+		}
+	case *event.MessageEnd:
+		if c.inMsg {
+			c.inMsg = false
+			c.done = c.final
+			c.push(e)
+			if c.done && c.hold && !c.tunnel && c.d.cur != c {
+				c.feedEnd(&event.SessionEnd{})
+			}
+		}
+	case *event.SessionEnd:
+		switch {
+		case c.tunnel && c.done:
+			c.endOut = true
+			c.push(e)
+		case c.final: // cut mid-answer
+			if e.Err == event.NoError {
+				e = event.End(event.ReadError, ErrAnswerCut)
+			}
+			c.endOut = true
+			c.push(e)
+		case e.Err != event.NoError:
+			if c.inMsg { // an interim answer cut short
+				c.inMsg = false
+				c.buf = append(c.buf, &event.MessageEnd{})
+			}
+			c.failAnswer(e)
+		}
+		c.done = true
+	}
+	c.d.flush()
+}
+
+// push queues evt for output, and pauses c's reading when it buffers too
+// much while waiting for its turn.
+func (c *demuxChan) push(evt event.Event) {
+	c.buf = append(c.buf, evt)
+	if !c.paused && c.bufLen > c.d.f.opts.BufferLimit && (len(c.d.queue) == 0 || c.d.queue[0] != c) {
+		c.paused = true
+		c.valve.Close()
+	}
+}
+
+// failAnswer queues the synthetic answer for c's failure.
+func (c *demuxChan) failAnswer(end *event.SessionEnd) {
+	d := c.d
+	if fn := d.f.opts.OnFail; fn != nil {
+		var got []event.Event
+		if d.callOnFail(fn, end, &got) && len(got) > 0 {
+			if _, ok := got[0].(*event.MessageStart); ok {
+				c.buf = append(c.buf, got...)
+				if _, ok := got[len(got)-1].(*event.MessageEnd); !ok {
+					c.buf = append(c.buf, &event.MessageEnd{})
+				}
+				return
+			}
+		}
+	}
+	c.buf = append(c.buf, &event.MessageStart{Head: event.Fields{
+		"status": 500, "headers": map[string]any{"content-type": "text/plain; charset=utf-8"},
+	}}, failureBody(end), &event.MessageEnd{})
+}
+
+// callOnFail runs the OnFail hook, collecting the first message it writes.
+func (d *demuxInst) callOnFail(fn func(*pipeline.Stream, *event.SessionEnd, pipeline.Target), end *event.SessionEnd, got *[]event.Event) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.s.Logger().Error("demux: OnFail panicked", "panic", r)
+			ok = false
+		}
+	}()
+	inMsg, ended := false, false
+	fn(d.s, end, pipeline.TargetFunc(func(evt event.Event) {
+		if ended {
+			return
+		}
+		switch evt.(type) {
+		case *event.MessageStart:
+			if inMsg {
+				return
+			}
+			inMsg = true
+		case *event.Data:
+			if !inMsg {
+				return
+			}
+		case *event.MessageEnd:
+			ended = inMsg
+			if !inMsg {
+				return
+			}
+		default:
+			return
+		}
+		*got = append(*got, evt)
+	}))
+	return !d.s.Ended()
+}
+
+// failureBody is the default synthetic answer's body: the cause, at most
+// 200 bytes of it, control bytes replaced.
+func failureBody(end *event.SessionEnd) *event.Data {
+	cause := end.Err.String()
+	if end.Message != "" {
+		cause += ": " + end.Message
+	}
+	if len(cause) > 200 {
+		cause = cause[:200] + "..."
+	}
+	b := []byte("Internal Server Error: " + cause + "\n")
+	for i, ch := range b[:len(b)-1] {
+		if ch < 0x20 || ch == 0x7f {
+			b[i] = ' '
+		}
+	}
+	return event.FromBytes(b)
+}
+
+// flush outputs what the head of the queue has, and each answer after it
+// that is complete; then the input's SessionEnd once nothing is pending.
 func (d *demuxInst) flush() {
 	if d.flushing {
-		return // the loop below picks up what just completed
+		return // the loop below picks up what just came
 	}
 	d.flushing = true
-	for len(d.queue) > 0 && d.queue[0].done && !d.s.Ended() {
+	for len(d.queue) > 0 && !d.s.Ended() {
 		c := d.queue[0]
-		if c.failed != nil {
-			d.fail(c.failed)
+		if c.paused {
+			c.paused = false
+			c.valve.Open()
+		}
+		for len(c.buf) > 0 && !d.s.Ended() {
+			e := c.buf[0]
+			c.buf[0] = nil
+			c.buf = c.buf[1:]
+			if dt, ok := e.(*event.Data); ok {
+				c.bufLen -= dt.Len()
+			}
+			if se, ok := e.(*event.SessionEnd); ok {
+				d.finish(se)
+				break
+			}
+			if _, ok := e.(*event.MessageStart); ok && c.tunnel && d.tunnel == nil {
+				d.tunnel = c
+			}
+			forward(d.s, "demux", d.next, e)
+		}
+		if !c.done || c.tunnel || d.s.Ended() {
 			break
 		}
 		d.queue[0] = nil
 		d.queue = d.queue[1:]
-		for _, e := range c.answer {
-			forward(d.s, "demux", d.next, e)
-		}
-		c.answer, c.out = nil, true
+		c.buf, c.out = nil, true
 		if c.fed {
 			c.st.Close()
 		}
@@ -195,9 +408,9 @@ func (d *demuxInst) flush() {
 	}
 }
 
-// fail ends the stream with end, the error a request stream ended with
-// before answering, dropping later requests and answers.
-func (d *demuxInst) fail(end *event.SessionEnd) {
+// finish ends the stream with end, a request stream's end that ends them
+// all (a cut answer, a tunnel's end), dropping later requests and answers.
+func (d *demuxInst) finish(end *event.SessionEnd) {
 	d.close()
 	d.inEnded = true
 	if d.end != nil {
@@ -215,6 +428,16 @@ func (d *demuxInst) close() {
 		if c.st != nil {
 			c.st.Close()
 		}
+		if c.paused {
+			c.paused = false
+			c.valve.Open()
+		}
 	}
-	d.queue, d.cur = nil, nil
+	d.queue, d.cur, d.tunnel = nil, nil, nil
+}
+
+// statusOf reads a head's "status" field as a number.
+func statusOf(head any) (int64, bool) {
+	n, ok, err := event.IntField(head, "status", 0, 999)
+	return n, ok && err == nil
 }

@@ -103,44 +103,174 @@ func TestDemuxStreamWithoutAnswerContributesNothing(t *testing.T) {
 	require.Equal(t, event.NoError, h.SessionEnd().Err)
 }
 
-func TestDemuxStreamFailingBeforeItsAnswerEndsTheStreamInTurn(t *testing.T) {
-	// "fail" fails at once; "cut" starts an answer and fails mid-way; "slow"
-	// answers later, so the failure waits for its turn.
-	for _, bad := range []string{"fail", "cut"} {
-		t.Run(bad, func(t *testing.T) {
-			var slow pipeline.Target
-			var slowStream *pipeline.Stream
-			handler := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-				return pipeline.TargetFunc(func(evt event.Event) {
-					if d, ok := evt.(*event.Data); ok {
-						switch d.String() {
-						case "fail":
-							s.Fail(event.RuntimeError, flowError("thrown"))
-						case "cut":
-							next.Input(&event.MessageStart{})
-							next.Input(event.FromString("partial"))
-							s.Fail(event.RuntimeError, flowError("thrown"))
-						case "slow":
-							slow, slowStream = next, s
-							s.Hold()
-						default:
-							pipeline.Emit(next, event.NewMessage(nil, "re:"+d.String()))
-						}
-					}
-				})
-			})
-			h := pipelinetest.New(t, demuxModule(t, handler).Find("x"))
-			h.InputMessage(nil, "slow").InputMessage(nil, bad).InputMessage(nil, "b")
-			require.Empty(t, h.Output(), "the failure waits for the answer before it")
-			pipeline.Emit(slow, event.NewMessage(nil, "re:slow"))
-			slowStream.Release()
-			h.Run()
-			require.Equal(t, []string{"re:slow"}, flowBodies(h.Output()), "no answer after the failure")
-			require.Equal(t, event.RuntimeError, h.SessionEnd().Err)
-			require.True(t, h.Ended())
-			require.Zero(t, h.Worker.Streams())
+// demuxScripted answers each request by its body: "fail" fails at once;
+// "cut" starts an answer and fails mid-way; "slow" holds until the test
+// answers it through *slow; anything else is answered "re:"+body.
+func demuxScripted(slow *pipeline.Target, slowStream **pipeline.Stream) pipeline.Filter {
+	return flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		return pipeline.TargetFunc(func(evt event.Event) {
+			if d, ok := evt.(*event.Data); ok {
+				switch d.String() {
+				case "fail":
+					s.Fail(event.RuntimeError, flowError("thrown"))
+				case "cut":
+					next.Input(&event.MessageStart{})
+					next.Input(event.FromString("partial"))
+					s.Fail(event.RuntimeError, flowError("thrown"))
+				case "slow":
+					*slow, *slowStream = next, s
+					s.Hold()
+				default:
+					pipeline.Emit(next, event.NewMessage(nil, "re:"+d.String()))
+				}
+			}
 		})
-	}
+	})
+}
+
+func TestDemuxStreamFailingBeforeItsAnswerGetsA500InTurn(t *testing.T) {
+	var slow pipeline.Target
+	var slowStream *pipeline.Stream
+	h := pipelinetest.New(t, demuxModule(t, demuxScripted(&slow, &slowStream)).Find("x"))
+	h.InputMessage(nil, "slow").InputMessage(nil, "fail").InputMessage(nil, "b")
+	require.Empty(t, h.Output(), "the failure waits for the answer before it")
+	pipeline.Emit(slow, event.NewMessage(nil, "re:slow"))
+	slowStream.Release()
+	h.Run()
+	msgs := pipelinetest.Messages(h.Output())
+	require.Len(t, msgs, 3, "one answer per request, in order")
+	require.Equal(t, "re:slow", msgs[0].Body.String())
+	status, _, _ := event.IntField(msgs[1].Head, "status", 0, 999)
+	require.EqualValues(t, 500, status)
+	require.Equal(t, "Internal Server Error: runtime error: test failure: thrown\n", msgs[1].Body.String())
+	require.Equal(t, "re:b", msgs[2].Body.String())
+	require.False(t, h.Ended(), "the stream goes on")
+	h.End()
+	require.Equal(t, event.NoError, h.SessionEnd().Err)
+	require.Zero(t, h.Worker.Streams())
+}
+
+func TestDemuxOnFailReplacesTheSyntheticAnswer(t *testing.T) {
+	var slow pipeline.Target
+	var slowStream *pipeline.Stream
+	var seen *event.SessionEnd
+	m := pipeline.NewModule("m")
+	m.Pipeline("handler", demuxScripted(&slow, &slowStream))
+	m.Pipeline("x", filter.Demux(filter.To("handler"), filter.DemuxOptions{
+		OnFail: func(s *pipeline.Stream, end *event.SessionEnd, out pipeline.Target) {
+			seen = end
+			pipeline.Emit(out, event.NewMessage(event.Fields{"status": 503}, "sorry"))
+		},
+	}))
+	h := pipelinetest.New(t, flowBuild(t, m).Find("x"))
+	h.InputMessage(nil, "fail").InputMessage(nil, "b").End()
+	require.Equal(t, []string{"sorry", "re:b"}, flowBodies(h.Output()))
+	require.Equal(t, event.RuntimeError, seen.Err)
+}
+
+func TestDemuxAnswerCutMidWayEndsTheStreamInTurn(t *testing.T) {
+	var slow pipeline.Target
+	var slowStream *pipeline.Stream
+	h := pipelinetest.New(t, demuxModule(t, demuxScripted(&slow, &slowStream)).Find("x"))
+	h.InputMessage(nil, "slow").InputMessage(nil, "cut").InputMessage(nil, "b")
+	require.Empty(t, h.Output(), "the cut answer waits for the answer before it")
+	pipeline.Emit(slow, event.NewMessage(nil, "re:slow"))
+	slowStream.Release()
+	h.Run()
+	require.Equal(t, `MS D"re:slow" ME MS D"partial" SE(runtime error: test failure: thrown)`, pipelinetest.Dump(h.Output()),
+		"the cut answer goes out as far as it came, then the stream ends with its error")
+	require.True(t, h.Ended())
+	require.Zero(t, h.Worker.Streams())
+}
+
+func TestDemuxStreamsTheHeadAnswerAndPassesInterimAnswers(t *testing.T) {
+	var out pipeline.Target
+	var st *pipeline.Stream
+	handler := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		out, st = next, s
+		s.Hold()
+		return pipeline.TargetFunc(func(event.Event) {})
+	})
+	h := pipelinetest.New(t, demuxModule(t, handler).Find("x"))
+	h.InputMessage(nil, "a")
+	out.Input(&event.MessageStart{Head: event.Fields{"status": 100}})
+	out.Input(&event.MessageEnd{})
+	h.Run()
+	require.Equal(t, `MSmap[status:100] ME`, pipelinetest.Dump(h.Take()), "the interim answer passes at once")
+	out.Input(&event.MessageStart{Head: event.Fields{"status": 200}})
+	out.Input(event.FromString("one"))
+	h.Run()
+	require.Equal(t, `MSmap[status:200] D"one"`, pipelinetest.Dump(h.Take()), "the answer streams as it comes")
+	out.Input(event.FromString("two"))
+	out.Input(&event.MessageEnd{})
+	st.Release()
+	h.Run()
+	require.Equal(t, `D"two" ME`, pipelinetest.Dump(h.Take()))
+	h.End()
+	require.True(t, h.Ended())
+}
+
+func TestDemuxPausesAWaitingAnswerPastItsBufferLimit(t *testing.T) {
+	outs := map[string]pipeline.Target{}
+	var valves []*pipeline.Valve
+	handler := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		valves = append(valves, s.Context().ReturnValve())
+		s.Hold()
+		return pipeline.TargetFunc(func(evt event.Event) {
+			if d, ok := evt.(*event.Data); ok {
+				outs[d.String()] = next
+			}
+		})
+	})
+	m := pipeline.NewModule("m")
+	m.Pipeline("handler", handler)
+	m.Pipeline("x", filter.Demux(filter.To("handler"), filter.DemuxOptions{BufferLimit: 10}))
+	h := pipelinetest.New(t, flowBuild(t, m).Find("x"))
+	h.InputMessage(nil, "a").InputMessage(nil, "b")
+	require.Len(t, valves, 2)
+	require.NotSame(t, valves[0], valves[1], "each request has its own return valve")
+	outs["b"].Input(&event.MessageStart{})
+	outs["b"].Input(event.FromString("0123456789"))
+	require.True(t, valves[1].IsOpen(), "at the limit")
+	outs["b"].Input(event.FromString("x"))
+	require.False(t, valves[1].IsOpen(), "past the limit the waiting answer's reading pauses")
+	require.True(t, valves[0].IsOpen())
+	h.Context.ReturnValve().Close()
+	require.False(t, valves[0].IsOpen(), "a slow client pauses the head answer too")
+	h.Context.ReturnValve().Open()
+	pipeline.Emit(outs["a"], event.NewMessage(nil, "A"))
+	require.True(t, valves[1].IsOpen(), "its turn came")
+	outs["b"].Input(&event.MessageEnd{})
+	h.Run()
+	require.Equal(t, []string{"A", "0123456789x"}, flowBodies(h.Output()))
+}
+
+func TestDemuxUpgradeTurnsIntoATunnel(t *testing.T) {
+	var out pipeline.Target
+	var log []string
+	handler := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		out = next
+		return flowRecord(&log).New(s, pipeline.TargetFunc(func(evt event.Event) {
+			if _, ok := evt.(*event.SessionEnd); ok {
+				next.Input(evt) // the far side closes when the near side does
+			}
+		}))
+	})
+	h := pipelinetest.New(t, demuxModule(t, handler).Find("x"))
+	h.InputMessage(event.Fields{"method": "GET", "headers": map[string]any{"upgrade": "websocket"}}, "")
+	require.Equal(t, []string{`MSmap[headers:map[upgrade:websocket] method:GET]`, `ME`}, log, "the request's input stays open")
+	out.Input(&event.MessageStart{Head: event.Fields{"status": 101}})
+	out.Input(&event.MessageEnd{})
+	h.Run()
+	require.Equal(t, `MSmap[status:101] ME`, pipelinetest.Dump(h.Take()))
+	h.InputString("ping")
+	require.Equal(t, `D"ping"`, log[2], "data after the 101 goes to the tunnel")
+	out.Input(event.FromString("pong"))
+	h.Run()
+	require.Equal(t, `D"pong"`, pipelinetest.Dump(h.Take()))
+	h.End()
+	require.True(t, h.Ended())
+	require.Zero(t, h.Worker.Streams())
 }
 
 func TestDemuxEndsAnUnfinishedRequest(t *testing.T) {

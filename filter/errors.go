@@ -29,4 +29,8 @@ var (
 	// reference is a name that was never resolved: the filter is in a
 	// pipeline outside a module, or the module was not built.
 	ErrUnbound = errors.New("filter: pipeline reference not bound")
+	// ErrAnswerCut is the cause of the SessionEnd demux ends its stream
+	// with when an answer that had begun ended, without an error, before
+	// its end.
+	ErrAnswerCut = errors.New("filter: demux: answer cut short")
 )

@@ -28,22 +28,16 @@ func (f flowFunc) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target 
 // it is not passed on: the stream ends by itself after it.
 func flowAnswer(prefix string, delay func(body string) time.Duration) pipeline.Filter {
 	return flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-		var body *event.Data
+		var r event.MessageReader
 		pending, held := 0, false
 		return pipeline.TargetFunc(func(evt event.Event) {
-			switch e := evt.(type) {
-			case *event.MessageStart:
-				body = event.NewData()
-			case *event.Data:
-				if body != nil {
-					body.PushData(e)
-				}
+			msg, _ := r.Read(evt)
+			switch evt.(type) {
 			case *event.MessageEnd:
-				if body == nil {
+				if msg == nil {
 					return
 				}
-				text := body.String()
-				body = nil
+				text := msg.Body.String()
 				answer := func() { pipeline.Emit(next, event.NewMessage(nil, prefix+text)) }
 				var d time.Duration
 				if delay != nil {

@@ -64,6 +64,11 @@ type MuxOptions struct {
 	// MaxInFlight is how many requests may be waiting for their answers in
 	// one shared stream; 0 means DefaultMuxMaxInFlight.
 	MaxInFlight int
+	// MaxBodySize bounds the body of each request gathered, as
+	// MessageOptions.MaxBodySize does: 0 means event.DefaultMaxBodySize
+	// (16 MiB), a negative value no bound; past it the stream fails with a
+	// BufferOverflow SessionEnd.
+	MaxBodySize int64
 }
 
 // Defaults of MuxOptions, as in Pipy.
@@ -74,7 +79,7 @@ const (
 
 var muxInfo = pipeline.Info{
 	Name:     "mux",
-	Synopsis: "(target, selector)",
+	Synopsis: "(target, selector, options)",
 	Summary:  "Sends messages of many streams into one shared stream and routes the answers back",
 }
 
@@ -93,7 +98,7 @@ func (f *mux) Bind(r pipeline.Resolver) error { return f.ref.bind(r) }
 func (f *mux) Targets() []*pipeline.Pipeline { return f.ref.targets() }
 
 func (f *mux) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	u := &muxInst{f: f, s: s, next: next}
+	u := &muxInst{f: f, s: s, next: next, req: event.MessageReader{MaxBodySize: f.opts.MaxBodySize}}
 	s.OnClose(u.leave)
 	return u
 }
@@ -106,9 +111,9 @@ type muxInst struct {
 	started bool
 	key     string
 	sess    *muxSession
-	req     *event.Message    // the request being gathered
-	owed    int               // answers owed; the stream is held once for each
-	end     *event.SessionEnd // input end, passed on once nothing is owed
+	req     event.MessageReader // gathers each request
+	owed    int                 // answers owed; the stream is held once for each
+	end     *event.SessionEnd   // input end, passed on once nothing is owed
 	inEnded bool
 }
 
@@ -122,21 +127,14 @@ func (u *muxInst) Input(evt event.Event) {
 			return
 		}
 	}
+	m, ok := readMessage(u.s, "mux", &u.req, evt)
 	switch e := evt.(type) {
-	case *event.MessageStart:
-		u.req = &event.Message{Head: e.Head, Body: event.NewData()}
-	case *event.Data:
-		if u.req != nil {
-			u.req.Body.PushData(e)
-		}
 	case *event.MessageEnd:
-		if m := u.req; m != nil {
-			u.req = nil
-			m.Tail = e.Tail
+		if ok && m != nil {
 			u.send(m)
 		}
 	case *event.SessionEnd:
-		u.inEnded, u.req = true, nil
+		u.inEnded = true
 		if u.owed == 0 {
 			u.next.Input(e)
 			return

@@ -12,7 +12,9 @@ import (
 // fn gets the message (Body empty, not nil, when there was none), then the
 // MessageEnd is passed on. Data outside messages is passed on and not
 // collected. A SessionEnd in the middle of a message drops the unfinished
-// message without calling fn, and is passed on.
+// message without calling fn, and is passed on. A body larger than
+// MaxBodySize (opts, at most one; see MessageOptions) ends the stream with
+// a BufferOverflow SessionEnd.
 //
 // fn runs on the stream's worker and owns msg: it may keep it or consume its
 // body, but the head and tail are the very values that were passed on, so it
@@ -21,27 +23,28 @@ import (
 // ends the stream with a runtime-error SessionEnd naming onMessage, and the
 // MessageEnd is dropped; once the stream has ended, fn is not called and
 // events are dropped. OnMessage panics if fn is nil.
-func OnMessage(fn func(s *pipeline.Stream, msg *event.Message)) pipeline.Filter {
+func OnMessage(fn func(s *pipeline.Stream, msg *event.Message), opts ...MessageOptions) pipeline.Filter {
 	if fn == nil {
 		panic("filter: onMessage: nil callback")
 	}
-	return &onMessage{fn: fn}
+	return &onMessage{fn: fn, opts: messageOptions(opts)}
 }
 
 var onMessageInfo = pipeline.Info{
 	Name:     "onMessage",
-	Synopsis: "(callback)",
+	Synopsis: "(callback[, options])",
 	Summary:  "Calls a function with each complete message",
 }
 
 type onMessage struct {
-	fn func(*pipeline.Stream, *event.Message)
+	fn   func(*pipeline.Stream, *event.Message)
+	opts MessageOptions
 }
 
 func (*onMessage) Info() pipeline.Info { return onMessageInfo }
 
 func (f *onMessage) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &onMessageInst{s: s, next: next, fn: f.fn}
+	return &onMessageInst{s: s, next: next, fn: f.fn, r: event.MessageReader{MaxBodySize: f.opts.MaxBodySize}}
 }
 
 // onMessageInst is the per-stream instance.
@@ -49,30 +52,16 @@ type onMessageInst struct {
 	s    *pipeline.Stream
 	next pipeline.Target
 	fn   func(*pipeline.Stream, *event.Message)
-	msg  *event.Message // the message so far; nil outside a message
+	r    event.MessageReader
 }
 
 func (f *onMessageInst) Input(evt event.Event) {
 	if f.s.Ended() {
 		return
 	}
-	switch e := evt.(type) {
-	case *event.MessageStart:
-		f.msg = &event.Message{Head: e.Head, Body: event.NewData()}
-	case *event.Data:
-		if f.msg != nil {
-			f.msg.Body.PushData(e)
-		}
-	case *event.MessageEnd:
-		if msg := f.msg; msg != nil {
-			f.msg = nil
-			msg.Tail = e.Tail
-			if !f.call(msg) {
-				return
-			}
-		}
-	case *event.SessionEnd:
-		f.msg = nil
+	msg, ok := readMessage(f.s, "onMessage", &f.r, evt)
+	if !ok || (msg != nil && !f.call(msg)) {
+		return
 	}
 	f.next.Input(evt)
 }

@@ -12,6 +12,8 @@ import (
 // for a bodiless message), then the MessageEnd is passed on. Data outside
 // messages is passed on and not collected. A SessionEnd in the middle of a
 // message drops the unfinished body without calling fn, and is passed on.
+// A body larger than MaxBodySize (opts, at most one; see MessageOptions)
+// ends the stream with a BufferOverflow SessionEnd.
 //
 // fn runs on the stream's worker and owns body: it may keep or consume it.
 // The filter is shared by every stream of its pipeline, so fn may run
@@ -19,27 +21,28 @@ import (
 // stream with a runtime-error SessionEnd naming onMessageBody, and the
 // MessageEnd is dropped; once the stream has ended, fn is not called and
 // events are dropped. OnMessageBody panics if fn is nil.
-func OnMessageBody(fn func(s *pipeline.Stream, body *event.Data)) pipeline.Filter {
+func OnMessageBody(fn func(s *pipeline.Stream, body *event.Data), opts ...MessageOptions) pipeline.Filter {
 	if fn == nil {
 		panic("filter: onMessageBody: nil callback")
 	}
-	return &onMessageBody{fn: fn}
+	return &onMessageBody{fn: fn, opts: messageOptions(opts)}
 }
 
 var onMessageBodyInfo = pipeline.Info{
 	Name:     "onMessageBody",
-	Synopsis: "(callback)",
+	Synopsis: "(callback[, options])",
 	Summary:  "Calls a function with each message's complete body",
 }
 
 type onMessageBody struct {
-	fn func(*pipeline.Stream, *event.Data)
+	fn   func(*pipeline.Stream, *event.Data)
+	opts MessageOptions
 }
 
 func (*onMessageBody) Info() pipeline.Info { return onMessageBodyInfo }
 
 func (f *onMessageBody) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &onMessageBodyInst{s: s, next: next, fn: f.fn}
+	return &onMessageBodyInst{s: s, next: next, fn: f.fn, r: event.MessageReader{MaxBodySize: f.opts.MaxBodySize}}
 }
 
 // onMessageBodyInst is the per-stream instance.
@@ -47,29 +50,16 @@ type onMessageBodyInst struct {
 	s    *pipeline.Stream
 	next pipeline.Target
 	fn   func(*pipeline.Stream, *event.Data)
-	body *event.Data // the body so far; nil outside a message
+	r    event.MessageReader
 }
 
 func (f *onMessageBodyInst) Input(evt event.Event) {
 	if f.s.Ended() {
 		return
 	}
-	switch e := evt.(type) {
-	case *event.MessageStart:
-		f.body = event.NewData()
-	case *event.Data:
-		if f.body != nil {
-			f.body.PushData(e)
-		}
-	case *event.MessageEnd:
-		if body := f.body; body != nil {
-			f.body = nil
-			if !f.call(body) {
-				return
-			}
-		}
-	case *event.SessionEnd:
-		f.body = nil
+	msg, ok := readMessage(f.s, "onMessageBody", &f.r, evt)
+	if !ok || (msg != nil && !f.call(msg.Body)) {
+		return
 	}
 	f.next.Input(evt)
 }

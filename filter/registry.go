@@ -31,6 +31,10 @@ var (
 			Doc: "What replaces " + what + ": an event, a Message, an array of those, nothing (drop it), or a function of " + gets + " returning one of those"}
 	}
 	targetParam = pipeline.Param{Name: "target", Type: "string", Doc: "Name of the pipeline to start streams of"}
+	// messageOptionsParam is the options of the filters that collect whole
+	// messages (a sluice extension).
+	messageOptionsParam = pipeline.Param{Name: "options", Type: "object",
+		Doc: "maxBodySize: the most body bytes collected (\"64m\"; default 16 MiB, -1 for no bound); a larger body ends the stream, and an HTTP server answers 413"}
 )
 
 // params are the parameters of each filter, by name.
@@ -42,11 +46,17 @@ var params = map[string][]pipeline.Param{
 			"tls: {cert, key, serverName, trusted, insecure}. TLS verifies the server's certificate against the system roots " +
 			"(or trusted) and its name by default; insecure: true skips the check, which is what Pipy does"},
 	},
-	"demux": {targetParam},
+	"demux": {
+		targetParam,
+		{Name: "options", Type: "object", Doc: "onFail: a replacement for the answer to a request whose stream failed (a function gets the SessionEnd; " +
+			"default: a 500 naming the cause); bufferLimit: body bytes an answer waiting for its turn holds before its upstream is paused " +
+			"(default \"1m\")"},
+	},
 	"mux": {
 		targetParam,
 		{Name: "selector", Type: "string|function", Doc: "Key of the shared stream to use (a function is called for each stream); default: one per pipeline per worker"},
-		{Name: "options", Type: "object", Doc: "idleTimeout: how long a shared stream nobody uses stays open; maxInFlight: requests sent before their answers"},
+		{Name: "options", Type: "object", Doc: "idleTimeout: how long a shared stream nobody uses stays open; maxInFlight: requests sent before their answers; " +
+			"maxBodySize: the most body bytes of a request gathered (default 16 MiB, -1 for no bound)"},
 	},
 	"fork": {
 		targetParam,
@@ -76,8 +86,8 @@ var params = map[string][]pipeline.Param{
 	"onMessageStart": {callbackParam("each MessageStart event")},
 	"onMessageEnd":   {callbackParam("each MessageEnd event")},
 	"onSessionEnd":   {callbackParam("the SessionEnd event")},
-	"onMessageBody":  {callbackParam("each message's complete body, as Data")},
-	"onMessage":      {callbackParam("each complete Message")},
+	"onMessageBody":  {callbackParam("each message's complete body, as Data"), messageOptionsParam},
+	"onMessage":      {callbackParam("each complete Message"), messageOptionsParam},
 
 	"replaceSessionStart": {replacementParam("the initial event", "it")},
 	"replaceData":         {replacementParam("each Data event", "it")},
@@ -86,8 +96,9 @@ var params = map[string][]pipeline.Param{
 	"replaceSessionEnd":   {replacementParam("the SessionEnd event", "it")},
 	"replaceMessageBody": {
 		{Name: "replacement", Type: "string|Data|function", Doc: "The new body, or a function of the old body (Data) returning it"},
+		messageOptionsParam,
 	},
-	"replaceMessage": {replacementParam("each whole message", "the Message")},
+	"replaceMessage": {replacementParam("each whole message", "the Message"), messageOptionsParam},
 
 	"dump": {{Name: "tag", Type: "string", Doc: "Printed before each event"}},
 }

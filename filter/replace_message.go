@@ -12,7 +12,8 @@ import (
 // replacement: events, whole messages with pipeline.Emit, or nothing to drop
 // the message. Data outside messages and SessionEnd are passed on unchanged; a
 // SessionEnd in the middle of a message drops the unfinished message without
-// calling r.
+// calling r. A body larger than MaxBodySize (opts, at most one; see
+// MessageOptions) ends the stream with a BufferOverflow SessionEnd.
 //
 // r runs on the stream's worker and owns msg. It writes to out only during the
 // call; what it writes is handed over to the next filter, and keeping the
@@ -21,27 +22,28 @@ import (
 // panic in r ends the stream with a runtime-error SessionEnd naming
 // replaceMessage (after anything r wrote first); once the stream has ended, r
 // is not called and events are dropped. ReplaceMessage panics if r is nil.
-func ReplaceMessage(r func(s *pipeline.Stream, msg *event.Message, out pipeline.Target)) pipeline.Filter {
+func ReplaceMessage(r func(s *pipeline.Stream, msg *event.Message, out pipeline.Target), opts ...MessageOptions) pipeline.Filter {
 	if r == nil {
 		panic("filter: replaceMessage: nil callback")
 	}
-	return &replaceMessage{r: r}
+	return &replaceMessage{r: r, opts: messageOptions(opts)}
 }
 
 var replaceMessageInfo = pipeline.Info{
 	Name:     "replaceMessage",
-	Synopsis: "(replacement)",
+	Synopsis: "(replacement[, options])",
 	Summary:  "Replaces each whole message",
 }
 
 type replaceMessage struct {
-	r func(*pipeline.Stream, *event.Message, pipeline.Target)
+	r    func(*pipeline.Stream, *event.Message, pipeline.Target)
+	opts MessageOptions
 }
 
 func (*replaceMessage) Info() pipeline.Info { return replaceMessageInfo }
 
 func (f *replaceMessage) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &replaceMessageInst{s: s, next: next, r: f.r}
+	return &replaceMessageInst{s: s, next: next, r: f.r, rd: event.MessageReader{MaxBodySize: f.opts.MaxBodySize}}
 }
 
 // replaceMessageInst is the per-stream instance.
@@ -49,33 +51,28 @@ type replaceMessageInst struct {
 	s    *pipeline.Stream
 	next pipeline.Target
 	r    func(*pipeline.Stream, *event.Message, pipeline.Target)
-	msg  *event.Message // the message so far; nil outside a message
+	rd   event.MessageReader
 }
 
 func (f *replaceMessageInst) Input(evt event.Event) {
 	if f.s.Ended() {
 		return
 	}
-	switch e := evt.(type) {
+	held := false // the event is part of a message being collected
+	switch evt.(type) {
 	case *event.MessageStart:
-		f.msg = &event.Message{Head: e.Head, Body: event.NewData()}
-		return
-	case *event.Data:
-		if f.msg != nil {
-			f.msg.Body.PushData(e)
-			return
-		}
-	case *event.MessageEnd:
-		if msg := f.msg; msg != nil {
-			f.msg = nil
-			msg.Tail = e.Tail
-			f.call(msg)
-			return
-		}
-	case *event.SessionEnd:
-		f.msg = nil
+		held = true
+	case *event.Data, *event.MessageEnd:
+		held = f.rd.InMessage()
 	}
-	f.next.Input(evt)
+	msg, ok := readMessage(f.s, "replaceMessage", &f.rd, evt)
+	switch {
+	case !ok:
+	case msg != nil:
+		f.call(msg)
+	case !held:
+		f.next.Input(evt)
+	}
 }
 
 func (f *replaceMessageInst) call(msg *event.Message) (ok bool) {

@@ -13,6 +13,8 @@ import (
 // empty for none) is passed on as one Data event, followed by the MessageEnd.
 // Data outside messages is passed on unchanged. A SessionEnd in the middle of
 // a message drops the unfinished body without calling r, and is passed on.
+// A body larger than MaxBodySize (opts, at most one; see MessageOptions)
+// ends the stream with a BufferOverflow SessionEnd.
 //
 // r runs on the stream's worker and owns body: it may change it and return
 // it. The body it returns is handed over to the next filter. The filter is
@@ -21,27 +23,28 @@ import (
 // runtime-error SessionEnd naming replaceMessageBody, and the message's body
 // and end are dropped; once the stream has ended, r is not called and events
 // are dropped. ReplaceMessageBody panics if r is nil.
-func ReplaceMessageBody(r func(s *pipeline.Stream, body *event.Data) *event.Data) pipeline.Filter {
+func ReplaceMessageBody(r func(s *pipeline.Stream, body *event.Data) *event.Data, opts ...MessageOptions) pipeline.Filter {
 	if r == nil {
 		panic("filter: replaceMessageBody: nil callback")
 	}
-	return &replaceMessageBody{r: r}
+	return &replaceMessageBody{r: r, opts: messageOptions(opts)}
 }
 
 var replaceMessageBodyInfo = pipeline.Info{
 	Name:     "replaceMessageBody",
-	Synopsis: "(replacement)",
+	Synopsis: "(replacement[, options])",
 	Summary:  "Replaces each message's whole body",
 }
 
 type replaceMessageBody struct {
-	r func(*pipeline.Stream, *event.Data) *event.Data
+	r    func(*pipeline.Stream, *event.Data) *event.Data
+	opts MessageOptions
 }
 
 func (*replaceMessageBody) Info() pipeline.Info { return replaceMessageBodyInfo }
 
 func (f *replaceMessageBody) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &replaceMessageBodyInst{s: s, next: next, r: f.r}
+	return &replaceMessageBodyInst{s: s, next: next, r: f.r, rd: event.MessageReader{MaxBodySize: f.opts.MaxBodySize}}
 }
 
 // replaceMessageBodyInst is the per-stream instance.
@@ -49,34 +52,27 @@ type replaceMessageBodyInst struct {
 	s    *pipeline.Stream
 	next pipeline.Target
 	r    func(*pipeline.Stream, *event.Data) *event.Data
-	body *event.Data // the body so far; nil outside a message
+	rd   event.MessageReader
 }
 
 func (f *replaceMessageBodyInst) Input(evt event.Event) {
 	if f.s.Ended() {
 		return
 	}
-	switch e := evt.(type) {
-	case *event.MessageStart:
-		f.body = event.NewData()
-	case *event.Data:
-		if f.body != nil {
-			f.body.PushData(e)
+	_, isData := evt.(*event.Data)
+	held := isData && f.rd.InMessage()
+	msg, ok := readMessage(f.s, "replaceMessageBody", &f.rd, evt)
+	switch {
+	case !ok || held:
+		return
+	case msg != nil:
+		repl, ok := f.call(msg.Body)
+		if !ok {
 			return
 		}
-	case *event.MessageEnd:
-		if body := f.body; body != nil {
-			f.body = nil
-			repl, ok := f.call(body)
-			if !ok {
-				return
-			}
-			if repl != nil && repl.Len() > 0 {
-				f.next.Input(repl)
-			}
+		if repl != nil && repl.Len() > 0 {
+			f.next.Input(repl)
 		}
-	case *event.SessionEnd:
-		f.body = nil
 	}
 	f.next.Input(evt)
 }

@@ -29,7 +29,7 @@ type Context struct {
 	values   map[any]any
 	watchers []*watcher     // on the root only
 	valve    *Valve         // on the root only
-	retValve *Valve         // on the root only
+	retValve *Valve         // on the root, or set by SetReturnValve
 	tracker  RequestTracker // on the root only
 	connOpts ConnOptions    // on the root only
 
@@ -205,11 +205,26 @@ func (c *Context) Valve() *Valve {
 // cannot write (an echo server, a pipelining server, cat) cannot stall both
 // directions at once and deadlock the pair.
 func (c *Context) ReturnValve() *Valve {
+	for x := c; x != nil && x != c.root; x = x.parent {
+		if x.retValve != nil {
+			return x.retValve
+		}
+	}
 	r := c.root
 	if r.retValve == nil {
 		r.retValve = NewValve()
 	}
 	return r.retValve
+}
+
+// SetReturnValve gives c, a derived context, a return valve of its own (a
+// Child of the family's, normally): ReturnValve returns it for c and the
+// contexts derived from c, so the outbound connections of their streams
+// read only while it is open. Call it before those streams start.
+func (c *Context) SetReturnValve(v *Valve) {
+	if c != c.root {
+		c.retValve = v
+	}
 }
 
 // RequestTracker is implemented by a protocol layer that knows where the

@@ -12,12 +12,19 @@ type Valve struct {
 	mu     sync.Mutex
 	closed int
 	open   chan struct{} // closed while the valve is open
+	parent *Valve        // a Child's parent: closed, it closes this one too
 }
 
 var openChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // NewValve returns an open valve.
 func NewValve() *Valve { return &Valve{open: openChan} }
+
+// Child returns a new open valve that is also closed while v is: readers
+// waiting on it wait for both. It is how one stream of a connection gets a
+// valve of its own (demux pauses the upstream of an answer that must wait for
+// its turn) while still following the connection's (a slow client).
+func (v *Valve) Child() *Valve { return &Valve{open: openChan, parent: v} }
 
 // Close adds one reason for the valve to be closed.
 func (v *Valve) Close() {
@@ -42,16 +49,31 @@ func (v *Valve) Open() {
 	v.mu.Unlock()
 }
 
-// IsOpen reports whether the valve is open.
+// IsOpen reports whether the valve is open (and its parent, for a Child).
 func (v *Valve) IsOpen() bool {
 	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.closed == 0
+	open := v.closed == 0
+	v.mu.Unlock()
+	return open && (v.parent == nil || v.parent.IsOpen())
 }
 
 // Wait blocks until the valve is open or done is closed; it reports whether
-// the valve is open.
+// the valve is open. A Child waits for its parent too.
 func (v *Valve) Wait(done <-chan struct{}) bool {
+	for {
+		if v.parent != nil && !v.parent.Wait(done) {
+			return false
+		}
+		if !v.waitOwn(done) {
+			return false
+		}
+		if v.parent == nil || v.parent.IsOpen() {
+			return true
+		}
+	}
+}
+
+func (v *Valve) waitOwn(done <-chan struct{}) bool {
 	v.mu.Lock()
 	ch := v.open
 	v.mu.Unlock()

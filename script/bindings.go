@@ -38,7 +38,7 @@ func bindingTable() []binding {
 		{"wait", bindWait},
 		{"tap", bindTap},
 		{"exec", bindExec},
-		{"decodeHttpRequest", func(*runtime, []goja.Value) (pipeline.Filter, error) { return http1.DecodeRequest(), nil }},
+		{"decodeHttpRequest", bindDecodeHTTPRequest},
 		{"decodeHttpResponse", func(*runtime, []goja.Value) (pipeline.Filter, error) { return http1.DecodeResponse(), nil }},
 		{"encodeHttpRequest", bindEncodeHTTPRequest},
 		{"encodeHttpResponse", bindEncodeHTTPResponse},
@@ -158,11 +158,15 @@ func bindOnMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) 
 	if err != nil {
 		return nil, err
 	}
+	opts, err := messageOptionsArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
 	p := rt.p
 	return filter.OnMessageBody(func(s *pipeline.Stream, body *event.Data) {
 		w := p.runtimeOf(s)
 		w.call(s, id, w.NewData(body))
-	}), nil
+	}, opts), nil
 }
 
 func bindOnMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
@@ -170,11 +174,15 @@ func bindOnMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts, err := messageOptionsArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
 	p := rt.p
 	return filter.OnMessage(func(s *pipeline.Stream, msg *event.Message) {
 		w := p.runtimeOf(s)
 		w.call(s, id, w.NewMessage(msg))
-	}), nil
+	}, opts), nil
 }
 
 // --- replacements -----------------------------------------------------------
@@ -269,6 +277,10 @@ func bindReplaceMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error)
 	if err != nil {
 		return nil, err
 	}
+	opts, err := messageOptionsArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
 	return filter.ReplaceMessage(func(s *pipeline.Stream, msg *event.Message, out pipeline.Target) {
 		if r.id < 0 {
 			emitStatic(r.static, out)
@@ -276,13 +288,17 @@ func bindReplaceMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error)
 		}
 		w := r.p.runtimeOf(s)
 		fail(w.emit(w.call(s, r.id, w.NewMessage(msg)), out))
-	}), nil
+	}, opts), nil
 }
 
 // replaceMessageBody(r): r is a function of the body returning Data, a
 // string or nothing, or such a value itself.
 func bindReplaceMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	v := arg(args, 0)
+	opts, err := messageOptionsArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
 	if id, ok := rt.register(v); ok {
 		p := rt.p
 		return filter.ReplaceMessageBody(func(s *pipeline.Stream, body *event.Data) *event.Data {
@@ -296,7 +312,7 @@ func bindReplaceMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, er
 				fail(fmt.Errorf("%w: replaceMessageBody: the callback returned %s, not Data or a string", ErrBadArgument, res.String()))
 			}
 			return d.Clone()
-		}), nil
+		}, opts), nil
 	}
 	var static *event.Data
 	if !isNullish(v) {
@@ -311,7 +327,56 @@ func bindReplaceMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, er
 			return nil
 		}
 		return static.Clone()
-	}), nil
+	}, opts), nil
+}
+
+// messageOptionsArg reads the options a filter that collects whole messages
+// takes after its callback (a sluice extension): {maxBodySize}, a size
+// ("64m", a number of bytes; a negative number for no bound).
+func messageOptionsArg(v goja.Value) (filter.MessageOptions, error) {
+	var opts filter.MessageOptions
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return opts, nil
+	}
+	n, err := bodySizeOption(o, "maxBodySize")
+	opts.MaxBodySize = n
+	return opts, err
+}
+
+// bodySizeOption reads o[key] as a body size: absent gives 0 (the
+// default), a negative number -1 (no bound), else a size as
+// filter.ParseSize reads it.
+func bodySizeOption(o *goja.Object, key string) (int64, error) {
+	x := o.Get(key)
+	if isNullish(x) {
+		return 0, nil
+	}
+	if f, ok := x.Export().(float64); ok && f < 0 {
+		return -1, nil
+	}
+	if i, ok := x.Export().(int64); ok && i < 0 {
+		return -1, nil
+	}
+	n, err := filter.ParseSize(x.Export())
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", key, err)
+	}
+	return int64(n), nil
+}
+
+// decodeHttpRequest(options): options {maxBodySize} (a sluice extension;
+// see http1.Options.MaxBodySize; absent or 0 for no limit).
+func bindDecodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	f := http1.DecodeRequest()
+	if o, ok := arg(args, 0).(*goja.Object); ok {
+		n, err := bodySizeOption(o, "maxBodySize")
+		if err != nil {
+			return nil, err
+		}
+		f.Options.MaxBodySize = n
+	}
+	return f, nil
 }
 
 // --- pipelines ----------------------------------------------------------------
@@ -345,13 +410,33 @@ func bindLink(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	return filter.Link(targets...), nil
 }
 
+// demux(target, options): options {bufferLimit (bytes or "1m"), onFail (a
+// replacement: the answer for a request whose stream failed, given the
+// SessionEnd)}.
 func bindDemux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
 		return nil, err
 	}
 	rt.ref("", name)
-	return filter.Demux(filter.To(name)), nil
+	var opts filter.DemuxOptions
+	if o, ok := arg(args, 1).(*goja.Object); ok {
+		if v := o.Get("bufferLimit"); !isNullish(v) {
+			if opts.BufferLimit, err = filter.ParseSize(v.Export()); err != nil {
+				return nil, fmt.Errorf("bufferLimit: %w", err)
+			}
+		}
+		if v := o.Get("onFail"); !isNullish(v) {
+			r, err := rt.replacementArg(v)
+			if err != nil {
+				return nil, fmt.Errorf("onFail: %w", err)
+			}
+			opts.OnFail = func(s *pipeline.Stream, end *event.SessionEnd, out pipeline.Target) {
+				r.replace(s, end, out)
+			}
+		}
+	}
+	return filter.Demux(filter.To(name), opts), nil
 }
 
 // mux(target, selector, options): selector is a function returning the key
@@ -400,6 +485,9 @@ func bindMux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 			if v := o.Get(k); !isNullish(v) {
 				opts.MaxInFlight = int(v.ToInteger())
 			}
+		}
+		if opts.MaxBodySize, err = bodySizeOption(o, "maxBodySize"); err != nil {
+			return nil, err
 		}
 	}
 	return filter.Mux(filter.To(name), sel, opts), nil

@@ -115,6 +115,35 @@
 // removes the field. Heads built by scripts are exported to map[string]any,
 // which the encoders accept.
 //
+// # Proxying
+//
+// decodeHttpRequest shows each request as a proxy must pass it on: an
+// absolute-form target (GET http://x/admin/secret) in origin form with its
+// authority as Host, its path's dot segments resolved, so a rule on
+// msg.head.path cannot be bypassed by how the target is spelled; and no
+// hop-by-hop fields (Connection and the fields it names, Keep-Alive, TE,
+// Transfer-Encoding, Proxy-Connection, Upgrade unless an upgrade is asked
+// for, which then shows as headers.upgrade and passes on). decodeHttpResponse
+// does the same for answers. See the http1 package for the details.
+// X-Forwarded-For and X-Forwarded-Proto take one line before the request is
+// encoded, appending to a list the client sent (as nginx's
+// $proxy_add_x_forwarded_for):
+//
+//	.onMessageStart(({ head: { headers: h } }) => (
+//	  h['x-forwarded-for'] = (h['x-forwarded-for'] ? h['x-forwarded-for'] + ', ' : '') + __inbound.remoteAddress,
+//	  h['x-forwarded-proto'] = 'http'))
+//
+// Body limits (sluice extensions): decodeHttpRequest({ maxBodySize: '64m' })
+// answers a request whose body is larger with 413 and closes; without it
+// the decoder sets no limit, and a body passing through streams with no
+// growth in memory. The filters that collect whole messages — onMessage,
+// onMessageBody, replaceMessage, replaceMessageBody and mux — hold at most
+// 16 MiB of each body, or what a last options argument says:
+// onMessage(cb, { maxBodySize: '64m' }), replaceMessage(r, { maxBodySize:
+// -1 }) for no bound, mux(target, selector, { maxBodySize }). A body past
+// the bound ends the stream with a BufferOverflow SessionEnd (the callback
+// is not called), and an HTTP server answers the request 413.
+//
 // # Errors
 //
 // A callback that throws ends only its stream, with a runtime-error
@@ -199,6 +228,17 @@
 //   - An HTTP server stream that fails before its answer started (a callback
 //     throws, an encoder refuses a head) answers 500 naming the cause and
 //     closes; Pipy closes without an answer, which leaves the client guessing.
+//     Behind demux, a request whose stream fails gets that 500 in its place
+//     and the connection goes on (the next request gets its own answer);
+//     demux(target, {onFail: replacement}) replaces it (the replacement is
+//     given the SessionEnd; onFail and bufferLimit are not in Pipy). Demux
+//     streams answers as they come (Pipy buffers each whole), passes 100
+//     Continue on and turns a 101 into a tunnel.
+//   - Decoded HTTP heads have no hop-by-hop fields (see Proxying); Pipy
+//     0.x takes out only the framing fields and forwards the others.
+//   - A collecting filter holds at most 16 MiB of a body unless told
+//     otherwise (see Proxying); Pipy 0.x holds any size, so one large
+//     upload can take the whole process's memory.
 //   - encodeDubbo() without an argument encodes each message's own head;
 //     Pipy 0.x ignores the message's head and writes defaults (ids counting
 //     from 0, status 0, a two-way request), against its own description.

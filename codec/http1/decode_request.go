@@ -67,7 +67,8 @@ const DefaultBodyTimeout = 30 * time.Second
 // stream of its pipeline and must not be changed once a stream has started.
 type DecodeRequestFilter struct {
 	// Options are the decoder's limits; the zero value gives the defaults
-	// (8 KiB request line, 64 KiB head, 100 fields).
+	// (8 KiB request line, 64 KiB head, 100 fields, no body limit;
+	// Options.MaxBodySize answers a larger body with 413).
 	Options Options
 	// HeadTimeout bounds the time from the first byte of a head to its
 	// end. Zero means the connection's ConnOptions.HeadTimeout (a listen
@@ -87,7 +88,7 @@ func DecodeRequest() *DecodeRequestFilter { return &DecodeRequestFilter{} }
 
 // Info describes the filter as scripts call it.
 func (f *DecodeRequestFilter) Info() pipeline.Info {
-	return pipeline.Info{Name: "decodeHttpRequest", Synopsis: "()", Summary: "Decodes HTTP/1 requests from bytes into messages"}
+	return pipeline.Info{Name: "decodeHttpRequest", Synopsis: "([options])", Summary: "Decodes HTTP/1 requests from bytes into messages"}
 }
 
 // New returns the filter's instance for stream s.

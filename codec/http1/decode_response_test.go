@@ -226,7 +226,7 @@ func TestInfos(t *testing.T) {
 	for _, i := range Infos() {
 		names = append(names, i.Name+i.Synopsis)
 	}
-	if got := strings.Join(names, " "); got != "decodeHttpRequest() decodeHttpResponse() encodeHttpRequest([head]) encodeHttpResponse([head])" {
+	if got := strings.Join(names, " "); got != "decodeHttpRequest([options]) decodeHttpResponse() encodeHttpRequest([head]) encodeHttpResponse([head])" {
 		t.Fatalf("Infos: %s", got)
 	}
 }

@@ -14,9 +14,9 @@ import (
 // bytes, trailers) and reports the same error.
 //
 // For each message it emits one *event.MessageStart whose Head is a
-// *RequestHead or *ResponseHead (its Headers less the framing fields
-// Content-Length, Transfer-Encoding, Connection and Keep-Alive, as Pipy
-// gives them; what Connection said is the head's Connection), the body as zero or more *event.Data sharing
+// *RequestHead or *ResponseHead (its Headers less the hop-by-hop fields,
+// see stripHopByHop; what Connection said is the head's Connection), the
+// body as zero or more *event.Data sharing
 // the input's chunks (body bytes are never copied), and one
 // *event.MessageEnd whose Tail is the trailer section as Headers, or nil.
 // After a response with status 101, a 2xx response to CONNECT, or a call to
@@ -57,6 +57,7 @@ type Decoder struct {
 	closing     bool              // the connection closes after this message
 	tunnelAfter bool              // the stream becomes a tunnel after this message
 	method      string            // request: last method; response: last RequestMethod result
+	bodyN       int64             // chunked body bytes announced so far, against MaxBodySize
 }
 
 type state uint8
@@ -111,6 +112,9 @@ type facts struct {
 	hosts         int
 	close         bool // a Connection field lists "close"
 	keepAlive     bool // a Connection field lists "keep-alive"
+	connUpgrade   bool // a Connection field lists "upgrade"
+	connNames     bool // a Connection field lists other options: fields to drop
+	upgrade       bool // an Upgrade field is present
 	bodiless      bool // (responses) no body whatever the fields say
 }
 
@@ -626,8 +630,14 @@ func (d *Decoder) fieldLine(ls, ce int) *SyntaxError {
 				d.facts.close = true
 			case equalFoldBytes(t, "keep-alive"):
 				d.facts.keepAlive = true
+			case equalFoldBytes(t, "upgrade"):
+				d.facts.connUpgrade = true
+			default:
+				d.facts.connNames = true
 			}
 		})
+	case "upgrade":
+		d.facts.upgrade = true
 	case "host":
 		if d.facts.hosts++; d.facts.hosts > 1 && !d.response {
 			return d.errAt(ls, ErrBadHost, "repeated host header field")
@@ -712,6 +722,10 @@ func (d *Decoder) finishHead(emit func(event.Event)) {
 		}
 		next = stChunkSize
 	case f.length > 0:
+		if max := d.opts.MaxBodySize; max > 0 && f.length > max && !d.response {
+			d.fail(d.errAtOffset(d.headStart, ErrBodyTooLarge, "content-length exceeds the body size limit"))
+			return
+		}
 		next = stBody
 		d.left = f.length
 	case f.length == 0:
@@ -733,7 +747,7 @@ func (d *Decoder) finishHead(emit func(event.Event)) {
 		d.endMessage(emit)
 	case stChunkSize:
 		d.state = stChunkSize
-		d.left, d.chunkLine, d.chunkDigits = 0, 0, 0
+		d.left, d.chunkLine, d.chunkDigits, d.bodyN = 0, 0, 0, 0
 	default:
 		d.state = next
 	}
@@ -897,7 +911,7 @@ func (d *Decoder) emitRequestHead(emit func(event.Event), endLine int) {
 		h.Path = l.target.path
 	}
 	h.Protocol = l.proto
-	h.Headers = stripFraming(hs)
+	h.Headers = d.stripHopByHop(hs)
 	h.Connection = d.connMode()
 	d.method = h.Method
 	blk.start.Head = h
@@ -915,7 +929,7 @@ func (d *Decoder) emitResponseHead(emit func(event.Event), endLine int) {
 	h.Protocol = l.proto
 	h.Status = l.status
 	h.StatusText = s[l.a0-base : l.a1-base]
-	h.Headers = stripFraming(hs)
+	h.Headers = d.stripHopByHop(hs)
 	h.Connection = d.connMode()
 	blk.start.Head = h
 	d.end = &blk.end
@@ -923,7 +937,7 @@ func (d *Decoder) emitResponseHead(emit func(event.Event), endLine int) {
 }
 
 // connMode is the connection mode the head being emitted says, by its
-// protocol and Connection fields (which stripFraming takes out).
+// protocol and Connection fields (which stripHopByHop takes out).
 func (d *Decoder) connMode() ConnMode {
 	if d.facts.close || (d.line.proto == proto10 && !d.facts.keepAlive) {
 		return ConnClose
@@ -1050,6 +1064,9 @@ func (d *Decoder) readChunkFraming(in *event.Data, emit func(event.Event)) {
 					d.first = 0 // a trailer section has no start line
 				} else {
 					d.state = stChunkData
+					if d.bodyN += d.left; d.opts.MaxBodySize > 0 && d.bodyN > d.opts.MaxBodySize && !d.response {
+						d.fail(d.errAtOffset(pos, ErrBodyTooLarge, "chunked body exceeds the body size limit"))
+					}
 				}
 				return
 			case stChunkDataCR:
@@ -1131,6 +1148,8 @@ func (d *Decoder) errAtOffset(off int64, sentinel error, msg string) *SyntaxErro
 		status = 501
 	case sentinel == ErrUnsupportedVersion:
 		status = 505
+	case sentinel == ErrBodyTooLarge:
+		status = 413
 	}
 	return &SyntaxError{Offset: off, Status: status, Msg: msg, Err: sentinel}
 }

@@ -65,13 +65,44 @@
 // what is missing: a request head is a 200 response with its headers, a
 // response head a "GET /" request.
 //
-// Decoded heads carry their headers less the framing fields
-// (Content-Length, Transfer-Encoding, Connection, Keep-Alive), as Pipy
-// gives them to scripts; whether the connection persists is the head's
-// Connection (a ConnMode). The encoders write the framing from the body they
-// are given, and "connection: close" (or "keep-alive" for HTTP/1.0) from
-// the head's Connection. A header name that is not a token, or a value with
-// CR, LF or NUL, is refused (ErrBadHeader) rather than written.
+// Decoded heads carry their headers less the hop-by-hop fields, which
+// belong to the connection the message came on (RFC 9110 section 7.6.1):
+// the framing fields Content-Length and Transfer-Encoding, Keep-Alive, TE,
+// Proxy-Connection, the fields a Connection field names, and Connection and
+// Upgrade themselves unless the head asks for a protocol upgrade (a request
+// with "Connection: upgrade" and an Upgrade field, or the 101 response
+// granting it): then both stay, so a script sees the upgrade asked for and
+// WebSocket passes through a proxy. Taking them out in the decoders means
+// that scripts never see them and that a decoded head re-encoded by a proxy
+// never forwards them, whatever filters stand between. Host is kept even
+// when a Connection field names it. Proxy-Authorization and
+// Proxy-Authenticate are kept (RFC 9110 section 11.7: they are consumed by
+// the proxy they are addressed to, and that proxy is the script): a script
+// checks them and takes them out (delete head.headers['proxy-authorization'])
+// or passes them on to a parent proxy; taking them out in the decoder would
+// make proxy authentication impossible to write.
+// Whether the connection persists is the head's Connection (a ConnMode).
+// The encoders write the framing from the body they are given, and
+// "connection: close" (or "keep-alive" for HTTP/1.0) from the head's
+// Connection; fields a script or Go code puts in a head are written as
+// given. A header name that is not a token, or a value with CR, LF or NUL,
+// is refused (ErrBadHeader) rather than written.
+//
+// RequestHead.AddForwarded appends the client's address to X-Forwarded-For
+// (as nginx's $proxy_add_x_forwarded_for) and sets X-Forwarded-Proto.
+//
+// # Body limits
+//
+// Options.MaxBodySize bounds each request body: a Content-Length over it is
+// refused as soon as the head is complete (the request never reaches the
+// next filter), a chunked body as soon as its chunk sizes add up to more;
+// either way the stream ends with a *SyntaxError of status 413 wrapping
+// ErrBodyTooLarge, and encodeHttpResponse answers 413 and closes. Without
+// it (the default, as in Pipy) a body is not bounded by the decoder: it
+// streams through as Data, and memory stays bounded by the sockets'
+// backpressure. Filters that collect whole messages bound what they hold
+// themselves (event.MessageReader, 16 MiB by default); a stream they end
+// with event.ErrBodyTooLarge is answered 413 too (see FailureStatus).
 //
 // # Filters
 //
@@ -88,7 +119,7 @@
 // Each pair shares what it must through the stream's context: the request
 // decoder tells the response encoder which requests were HEAD, asked to
 // close or spoke HTTP/1.0, and the status to answer with when the request
-// decoder fails (400, 408 after a head timeout, 414, 431, 501, 505); the
+// decoder fails (400, 408 after a head timeout, 413, 414, 431, 501, 505); the
 // request encoder tells the response decoder which requests were HEAD or
 // CONNECT, and which are still unanswered when the upstream fails (they get
 // synthetic 502, 503, 401 or 500 responses). The encoders send a body with

@@ -17,7 +17,9 @@ const DefaultBufferSize = 16 << 10
 //     when that is set (it replaces the message's head, as in Pipy), else
 //     the message's own; any kind of head is read by field name (see
 //     RequestHeadOf): a response head gives "GET /" with its headers.
-//     Nothing comes out yet.
+//     Nothing comes out yet, except for a request with "Expect:
+//     100-continue", which streams at once (its body waits for the answer
+//     to its head).
 //   - *event.Data inside a request is buffered, sharing its chunks, up to
 //     BufferSize bytes; beyond that the MessageStart comes out with the
 //     head's bytes, with "Transfer-Encoding: chunked", and the body follows
@@ -110,7 +112,9 @@ func (e *encodeRequest) Input(evt event.Event) {
 			}
 		}
 		e.start, e.head, e.body, e.streaming = evt, h, nil, false
-		if e.limit < 0 {
+		if e.limit < 0 || equalFold(h.Headers.Get("expect"), "100-continue") {
+			// The sender of "Expect: 100-continue" waits for the server's
+			// 100 before its body: the head cannot wait for the body.
 			e.startStreaming(nil)
 		}
 	case *event.Data:

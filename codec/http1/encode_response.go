@@ -17,7 +17,8 @@ import (
 //     less the framing fields. A response without a body — 1xx, 204, 304, or
 //     one to a HEAD request — comes out at once; others are held.
 //   - *event.Data inside a response is buffered, sharing its chunks, up to
-//     BufferSize bytes; beyond that the head comes out with
+//     BufferSize bytes, and no longer than the worker's batch: at the end of
+//     the batch, or beyond that size, the head comes out with
 //     "Transfer-Encoding: chunked" (for an HTTP/1.0 client: with no framing
 //     and "Connection: close") and the body follows as it arrives. The body
 //     of a bodiless response is dropped. Data outside a response passes on
@@ -36,7 +37,8 @@ import (
 //     A response still being buffered is dropped. When the SessionEnd
 //     carries another error while a request is owed its response (none of
 //     it written yet), a 500 naming the cause comes out first (see
-//     WriteFailureResponse).
+//     WriteFailureResponse), or a 413 when a filter collecting the request
+//     found its body too large (event.ErrBodyTooLarge).
 //
 // When the stream fails anywhere else (a filter or callback fails, and its
 // SessionEnd goes straight to the stream's output), the same 500 comes out
@@ -106,6 +108,29 @@ type encodeResponse struct {
 	framing  Framing             // how its body goes out, once its head is out
 	headOut  bool                // its head went out
 	closeAft bool                // the stream ends after it
+	flushing bool                // a Flush is asked for the end of the batch
+}
+
+// Flush is called by the worker at the end of the batch in which a response
+// began to be buffered: what the response has so far goes out, so that an
+// answer arriving in pieces (server-sent events) reaches the client live.
+func (e *encodeResponse) Flush() {
+	e.flushing = false
+	if e.done || e.s.Ended() || e.head == nil || e.headOut {
+		return
+	}
+	var ok bool
+	defer e.s.Catch("encodeHttpResponse", &ok)
+	e.writeHead(UnknownLength, nil)
+	ok = true
+}
+
+// flushLater asks for Flush at the end of the batch.
+func (e *encodeResponse) flushLater() {
+	if !e.flushing && e.limit >= 0 {
+		e.flushing = true
+		e.s.Worker().FlushLater(e)
+	}
 }
 
 // Input buffers or streams each response, as described on the filter.
@@ -148,7 +173,7 @@ func (e *encodeResponse) Input(evt event.Event) {
 		} else if e.owesAnswer(evt) {
 			out := new(event.Data)
 			WriteFailureResponse(out, evt)
-			e.emitSynthetic(500, out)
+			e.emitSynthetic(FailureStatus(evt), out)
 		}
 		e.msg, e.head, e.body, e.done = nil, nil, nil, true
 		e.next.Input(evt)
@@ -200,6 +225,8 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 		e.writeHead(0, nil)
 	case e.limit < 0:
 		e.writeHead(UnknownLength, nil)
+	default:
+		e.flushLater()
 	}
 	if tunnel && conn != nil && e.headOut {
 		e.closeAft = false

@@ -46,6 +46,10 @@ var (
 	// ErrBodyTimeout: a request body made no progress in time
 	// (decodeHttpRequest's BodyTimeout); its SyntaxError has status 408.
 	ErrBodyTimeout = errors.New("http1: request body timeout")
+	// ErrBodyTooLarge: a request body declared (Content-Length) or sent
+	// (chunked) is larger than Options.MaxBodySize; its SyntaxError has
+	// status 413.
+	ErrBodyTooLarge = errors.New("http1: request body too large")
 	// ErrEnded is returned by Decode after End has been called.
 	ErrEnded = errors.New("http1: decoder already ended")
 	// ErrInvalidHead: a head given to the encoder or to a conversion
@@ -63,8 +67,8 @@ var (
 // SyntaxError describes why a Decoder rejected its input. Offset is the
 // position in the whole decoded stream (counting every byte given to every
 // Decode call since the decoder was made) of the byte where the error was
-// found. Status is the HTTP status a server answers with: 400, 414, 431, 501
-// or 505 for a request decoder, 502 for every error of a response decoder
+// found. Status is the HTTP status a server answers with: 400, 413, 414, 431,
+// 501 or 505 for a request decoder, 502 for every error of a response decoder
 // (the upstream misbehaved). Err is the sentinel classifying the error.
 //
 // The same input yields the same SyntaxError whatever way it is split

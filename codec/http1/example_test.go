@@ -3,6 +3,7 @@ package http1_test
 import (
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
@@ -67,4 +68,13 @@ func ExampleResponseHeadOf() {
 	fmt.Println(h, err)
 	// Output:
 	// HTTP/1.1 201 Created {location: /items/7} <nil>
+}
+
+// A proxy records who sent a request before passing it on: one line in an
+// onMessageStart after decodeHttpRequest.
+func ExampleRequestHead_AddForwarded() {
+	h := &http1.RequestHead{Method: "GET", Path: "/", Headers: http1.Headers{{Name: "x-forwarded-for", Value: "203.0.113.9"}}}
+	h.AddForwarded(&net.TCPAddr{IP: net.IPv4(10, 0, 0, 7), Port: 40000}, "https")
+	fmt.Println(h.Headers)
+	// Output: {x-forwarded-for: 203.0.113.9, 10.0.0.7, x-forwarded-proto: https}
 }

@@ -1,6 +1,7 @@
 package http1
 
 import (
+	"errors"
 	"strconv"
 
 	"github.com/sluice-go/sluice/event"
@@ -43,7 +44,7 @@ func (e *encodeResponse) answerFailure(end *event.SessionEnd) bool {
 	out := new(event.Data)
 	WriteFailureResponse(out, end)
 	e.msg, e.head, e.body, e.done = nil, nil, nil, true
-	e.emitSynthetic(500, out)
+	e.emitSynthetic(FailureStatus(end), out)
 	e.next.Input(end)
 	return true
 }
@@ -58,10 +59,21 @@ func (e *encodeResponse) emitSynthetic(status int, out *event.Data) {
 	e.next.Input(&event.MessageEnd{})
 }
 
-// WriteFailureResponse appends to out a complete 500 response for a request
-// whose answer was lost because its stream ended with end: "Connection:
-// close" and a short text/plain body naming the cause (the error kind and
-// message, at most 200 bytes of it, control bytes replaced).
+// FailureStatus is the status a request gets when its stream ends with end
+// before its answer: 413 when a filter collecting the request found its body
+// too large (the Cause wraps event.ErrBodyTooLarge), 500 otherwise.
+func FailureStatus(end *event.SessionEnd) int {
+	if errors.Is(end.Cause, event.ErrBodyTooLarge) {
+		return 413
+	}
+	return 500
+}
+
+// WriteFailureResponse appends to out a complete response for a request
+// whose answer was lost because its stream ended with end: the status
+// FailureStatus gives, "Connection: close" and a short text/plain body
+// naming the cause (the error kind and message, at most 200 bytes of it,
+// control bytes replaced).
 func WriteFailureResponse(out *event.Data, end *event.SessionEnd) {
 	cause := end.Err.String()
 	if end.Message != "" {
@@ -70,13 +82,14 @@ func WriteFailureResponse(out *event.Data, end *event.SessionEnd) {
 	if len(cause) > maxCauseLen {
 		cause = cause[:maxCauseLen] + "..."
 	}
-	body := []byte("Internal Server Error: " + cause + "\n")
+	status := FailureStatus(end)
+	body := []byte(StatusText(status) + ": " + cause + "\n")
 	for i, c := range body[:len(body)-1] {
 		if c < 0x20 || c == 0x7f {
 			body[i] = ' '
 		}
 	}
-	out.PushString("HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ")
+	out.PushString("HTTP/1.1 " + strconv.Itoa(status) + " " + StatusText(status) + "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ")
 	out.PushString(strconv.Itoa(len(body)))
 	out.PushString("\r\n\r\n")
 	out.Push(body)

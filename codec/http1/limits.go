@@ -34,6 +34,13 @@ type Options struct {
 	// MaxChunkLineSize limits a chunk-size line (size and extensions, CRLF
 	// not counted). Zero means DefaultMaxChunkLineSize.
 	MaxChunkLineSize int
+	// MaxBodySize limits the body of each request (request decoders only):
+	// a Content-Length above it is refused as soon as the head is complete,
+	// before the request is emitted, and a chunked body as soon as its
+	// chunk sizes add up to more, with a *SyntaxError of status 413
+	// wrapping ErrBodyTooLarge. Zero or negative means no limit: a body
+	// that passes through streams without being held.
+	MaxBodySize int64
 
 	// RequestMethod is used by response decoders only. It is called once
 	// for each final (status 101 excluded, status >= 200) response, in

@@ -18,6 +18,8 @@ func Infos() []pipeline.Info {
 }
 
 var params = map[string][]pipeline.Param{
+	"decodeHttpRequest": {{Name: "options", Type: "object",
+		Doc: "maxBodySize: the largest request body accepted (\"64m\"); a larger one is answered 413 and the connection closes. Default: no limit"}},
 	"encodeHttpRequest": {{Name: "head", Type: "object|function",
 		Doc: "Defaults for fields the message head lacks (method, path, protocol, headers), or a function returning them"}},
 	"encodeHttpResponse": {{Name: "head", Type: "object|function",

@@ -95,12 +95,14 @@ func (h *Harness) cleanup() {
 	}
 }
 
-// Input feeds events to the stream, then runs what they posted to the worker.
+// Input feeds events to the stream, then runs what they posted to the worker:
+// the events given in one call make one batch of the worker, as the bytes of
+// one read do (see pipeline.Worker.FlushLater).
 func (h *Harness) Input(evts ...event.Event) *Harness {
 	for _, e := range evts {
 		h.Stream.Input(e)
-		h.Run()
 	}
+	h.Run()
 	return h
 }
 
@@ -219,25 +221,14 @@ func DataString(evts []event.Event) string {
 	return b.String()
 }
 
-// Messages collects the complete messages in evts, in order; Data outside
-// messages is ignored.
+// Messages collects the complete messages in evts, in order, with an
+// event.MessageReader of no size bound; Data outside messages is ignored.
 func Messages(evts []event.Event) []*event.Message {
 	var out []*event.Message
-	var cur *event.Message
+	r := event.MessageReader{MaxBodySize: -1}
 	for _, e := range evts {
-		switch e := e.(type) {
-		case *event.MessageStart:
-			cur = &event.Message{Head: e.Head, Body: event.NewData()}
-		case *event.Data:
-			if cur != nil {
-				cur.Body.PushData(e)
-			}
-		case *event.MessageEnd:
-			if cur != nil {
-				cur.Tail = e.Tail
-				out = append(out, cur)
-				cur = nil
-			}
+		if msg, _ := r.Read(e); msg != nil {
+			out = append(out, msg)
 		}
 	}
 	return out

@@ -1,0 +1,199 @@
+package filter_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice/codec/http1"
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+)
+
+// heapWatch samples the heap in use, to see how far a transfer makes it
+// grow over where it started.
+type heapWatch struct{ base, peak uint64 }
+
+func newHeapWatch() *heapWatch {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return &heapWatch{base: m.HeapInuse, peak: m.HeapInuse}
+}
+
+func (w *heapWatch) sample() {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	w.peak = max(w.peak, m.HeapInuse)
+}
+
+func (w *heapWatch) growth() uint64 { return w.peak - min(w.base, w.peak) }
+
+// sampledReader yields n zero bytes, sampling the heap every 8 MiB.
+type sampledReader struct {
+	n, sinceSample int64
+	w              *heapWatch
+}
+
+func (r *sampledReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), r.n)
+	clear(p[:k])
+	r.n -= k
+	if r.sinceSample += k; r.sinceSample >= 8<<20 {
+		r.sinceSample = 0
+		r.w.sample()
+	}
+	return int(k), nil
+}
+
+// A body that passes through the HTTP proxy without a collecting filter
+// streams: a 256 MiB upload to an upstream that discards it grows the heap
+// by a small fraction of its size.
+func TestHTTPProxyStreamsLargeUploadInBoundedMemory(t *testing.T) {
+	const size = 256 << 20
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		fmt.Fprintf(w, "%d %v", n, err)
+	}))
+	defer up.Close()
+	p := pipeline.New("proxy",
+		http1.DecodeRequest(), http1.EncodeRequest(nil),
+		filter.Connect(strings.TrimPrefix(up.URL, "http://"), filter.ConnectOptions{}),
+		http1.DecodeResponse(), http1.EncodeResponse(nil))
+	addr, _ := serveListen(t, p, nil)
+
+	watch := newHeapWatch()
+	req, err := http.NewRequest("POST", "http://"+addr+"/upload", &sampledReader{n: size, w: watch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = size
+	client := &http.Client{Timeout: 5 * time.Minute}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	watch.sample()
+	if resp.StatusCode != 200 || string(body) != fmt.Sprintf("%d <nil>", size) {
+		t.Fatalf("status %d, body %q", resp.StatusCode, body)
+	}
+	t.Logf("heap growth %d KiB for a %d MiB upload", watch.growth()>>10, size>>20)
+	if watch.growth() > 64<<20 {
+		t.Fatalf("heap grew by %d MiB for a %d MiB upload", watch.growth()>>20, size>>20)
+	}
+}
+
+// A collecting filter (replaceMessage, answering each request itself) with
+// a 16 MiB bound stops a 256 MiB request there:
+// the client gets a 413, the stream ends with a BufferOverflow, and the heap
+// grows by about the bound, not the body.
+func TestCollectingFilterBoundAnswers413(t *testing.T) {
+	const size, bound = 256 << 20, 16 << 20
+	called := false
+	h := pipelinetest.Of(t, http1.DecodeRequest(),
+		filter.ReplaceMessage(func(_ *pipeline.Stream, _ *event.Message, out pipeline.Target) {
+			called = true
+			pipeline.Emit(out, event.NewMessage(nil, "fine"))
+		}, filter.MessageOptions{MaxBodySize: bound}),
+		http1.EncodeResponse(nil))
+	watch := newHeapWatch()
+	h.InputString(fmt.Sprintf("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size))
+	for sent := 0; sent < size && !h.Ended(); sent += 64 << 10 {
+		h.Input(event.FromBytes(make([]byte, 64<<10)))
+		if sent%(8<<20) == 0 {
+			watch.sample()
+		}
+	}
+	out := h.OutputString()
+	out = out[:min(len(out), 200)]
+	se := h.SessionEnd()
+	if called || !strings.HasPrefix(out, "HTTP/1.1 413 ") || se == nil || se.Err != event.BufferOverflow || !errors.Is(se.Cause, event.ErrBodyTooLarge) {
+		t.Fatalf("called %v, output %q, session end %v", called, out, se)
+	}
+	t.Logf("heap growth %d KiB", watch.growth()>>10)
+	if watch.growth() > 64<<20 {
+		t.Fatalf("heap grew by %d MiB with a %d MiB bound", watch.growth()>>20, bound>>20)
+	}
+}
+
+// An upgrade passes the plain proxy chain although hop-by-hop fields are
+// dropped: the request keeps Connection: upgrade and Upgrade, the 101 keeps
+// them on its way back, and the connection then carries the new protocol's
+// bytes both ways.
+func TestHTTPProxyPassesAnUpgrade(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	gotHead := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(c)
+		var head strings.Builder
+		for !strings.HasSuffix(head.String(), "\r\n\r\n") {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			head.WriteString(line)
+		}
+		gotHead <- head.String()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		io.Copy(c, r) // echo the new protocol
+	}()
+	p := pipeline.New("proxy",
+		http1.DecodeRequest(), http1.EncodeRequest(nil),
+		filter.Connect(ln.Addr().String(), filter.ConnectOptions{}),
+		http1.DecodeResponse(), http1.EncodeResponse(nil))
+	addr, _ := serveListen(t, p, nil)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET /chat HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: echo\r\nKeep-Alive: 5\r\n\r\n")
+	head := <-gotHead
+	lower := strings.ToLower(head)
+	if !strings.Contains(lower, "connection: keep-alive, upgrade\r\n") || !strings.Contains(lower, "upgrade: echo\r\n") || strings.Contains(lower, "keep-alive: 5") {
+		t.Fatalf("upstream got %q", head)
+	}
+	r := bufio.NewReader(c)
+	var resp strings.Builder
+	for !strings.HasSuffix(resp.String(), "\r\n\r\n") {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("response so far %q: %v", resp.String(), err)
+		}
+		resp.WriteString(line)
+	}
+	if lower := strings.ToLower(resp.String()); !strings.HasPrefix(lower, "http/1.1 101 ") || !strings.Contains(lower, "upgrade: echo\r\n") {
+		t.Fatalf("client got %q", resp.String())
+	}
+	io.WriteString(c, "ping")
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(r, buf); err != nil || string(buf) != "ping" {
+		t.Fatalf("tunnel: %q %v", buf, err)
+	}
+}

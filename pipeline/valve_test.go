@@ -1,0 +1,69 @@
+package pipeline_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/stretchr/testify/require"
+)
+
+// waitAsync runs v.Wait in a goroutine and returns where its result comes.
+func waitAsync(v *pipeline.Valve, done chan struct{}) <-chan bool {
+	ch := make(chan bool, 1)
+	go func() { ch <- v.Wait(done) }()
+	return ch
+}
+
+func TestValveChildFollowsItsParent(t *testing.T) {
+	parent := pipeline.NewValve()
+	child := parent.Child()
+	require.True(t, child.IsOpen())
+	parent.Close()
+	require.False(t, child.IsOpen(), "a closed parent closes the child")
+	child.Close()
+	parent.Open()
+	require.False(t, child.IsOpen(), "the child's own reason holds")
+	require.True(t, parent.IsOpen(), "the child never closes its parent")
+
+	parent.Close()
+	got := waitAsync(child, make(chan struct{}))
+	child.Open()
+	select {
+	case <-got:
+		t.Fatal("Wait returned while the parent is closed")
+	default:
+	}
+	parent.Open()
+	select {
+	case open := <-got:
+		require.True(t, open)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait did not return once both were open")
+	}
+
+	child.Close()
+	done := make(chan struct{})
+	got = waitAsync(child, done)
+	close(done)
+	select {
+	case open := <-got:
+		require.False(t, open)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait did not return when done was closed")
+	}
+}
+
+func TestContextReturnValveOfADerivedContext(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	root := pipeline.NewContext(w)
+	d := root.Derive()
+	require.Same(t, root.ReturnValve(), d.ReturnValve(), "shared by default")
+	own := root.ReturnValve().Child()
+	d.SetReturnValve(own)
+	require.Same(t, own, d.ReturnValve())
+	require.Same(t, own, d.Derive().ReturnValve(), "inherited by contexts derived from it")
+	require.NotSame(t, own, root.ReturnValve())
+	root.SetReturnValve(own)
+	require.NotSame(t, own, root.ReturnValve(), "a root keeps the family's")
+}
