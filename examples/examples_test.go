@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"io"
 	"log/slog"
 	"math/big"
@@ -346,13 +347,7 @@ func freePort(t *testing.T) string {
 }
 
 // closedPort returns a loopback address that refuses connections.
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+func closedPort(t *testing.T) string { return testnet.RefusedAddr(t) }
 
 // certificate writes a self-signed certificate for 127.0.0.1 and localhost,
 // good for servers and clients, and its key, as PEM files in a temporary

@@ -175,7 +175,7 @@ func TestConnectRetry(t *testing.T) {
 				}()
 				return a, nil
 			})
-			h := pipelinetest.Of(t, filter.Connect("upstream:1", filter.ConnectOptions{RetryCount: tc.retries, RetryDelay: 2 * time.Second, Dialer: dialer}))
+			h := pipelinetest.Of(t, filter.Connect("upstream:1", filter.ConnectOptions{RetryCount: tc.retries, RetryDelay: 2 * time.Second, Dialer: dialer, ConnectTimeout: -1, AnswerTimeout: -1}))
 			h.InputString("data")
 			for {
 				h.Wait(func() bool { return h.Ended() || h.Clock.Pending() > 0 })
@@ -220,7 +220,7 @@ func TestConnectResetMidResponse(t *testing.T) {
 func TestConnectReadTimeout(t *testing.T) {
 	leaks := netLeakBaseline(t)
 	srv := startNetServer(t, func(c *net.TCPConn) { io.Copy(io.Discard, c) })
-	h := pipelinetest.Of(t, filter.Connect(srv.Addr(), filter.ConnectOptions{ReadTimeout: 5 * time.Second}))
+	h := pipelinetest.Of(t, filter.Connect(srv.Addr(), filter.ConnectOptions{ReadTimeout: 5 * time.Second, ConnectTimeout: -1}))
 	h.InputString("anyone there?")
 	h.Wait(func() bool { return h.Clock.Pending() > 0 }) // connected: the timeout is armed
 	h.Advance(5*time.Second - time.Nanosecond)
@@ -259,7 +259,7 @@ func TestConnectWriteTimeout(t *testing.T) {
 		a, _ := net.Pipe() // nobody reads the other end
 		return a, nil
 	})
-	h := pipelinetest.Of(t, filter.Connect("upstream:1", filter.ConnectOptions{WriteTimeout: 3 * time.Second, Dialer: dialer}))
+	h := pipelinetest.Of(t, filter.Connect("upstream:1", filter.ConnectOptions{WriteTimeout: 3 * time.Second, Dialer: dialer, ConnectTimeout: -1}))
 	h.InputString("stuck")
 	h.Wait(func() bool { return h.Clock.Pending() > 0 })
 	h.Advance(3 * time.Second)

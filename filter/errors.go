@@ -1,6 +1,10 @@
 package filter
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/sluice-go/sluice/pipeline"
+)
 
 // Errors of the filter package.
 var (
@@ -15,10 +19,11 @@ var (
 	// quota) cannot be read.
 	ErrBadOption = errors.New("filter: bad option value")
 	// ErrBufferLimit is wrapped when connect has more bytes to hold before
-	// its connection is up than its BufferLimit allows.
-	ErrBufferLimit = errors.New("filter: buffer limit exceeded")
-	// ErrTimeout is wrapped when one of connect's timeouts expires.
-	ErrTimeout = errors.New("filter: timeout")
+	// its connection is up than its BufferLimit allows (pipeline's).
+	ErrBufferLimit = pipeline.ErrBufferLimit
+	// ErrTimeout is wrapped when one of connect's timeouts expires
+	// (pipeline's).
+	ErrTimeout = pipeline.ErrTimeout
 	// ErrBadCommand is wrapped when exec is given no command to run.
 	ErrBadCommand = errors.New("filter: bad command")
 )

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"sync"
-	"sync/atomic"
 
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/pipeline"
@@ -41,10 +39,11 @@ import (
 // parent-death signal (SIGKILL), so it does not outlive sluice even when
 // sluice is killed with SIGKILL. The kernel kills only that direct child:
 // what it started survives, unless StartExecReaper was called (the sluice
-// command does), which starts a helper that kills the groups. Standard input is written by a goroutine; what waits for it is bounded
-// through the context's Valve, so a process that reads slowly pauses the
-// reading of the connections feeding it, and the process's output is not
-// read while the stream's output is congested.
+// command does), which starts a helper that kills the groups. The process's input and output go through a
+// pipeline.Outbound (PipeConn), as a network connection's do: what waits for
+// its input is bounded through the context's Valve, so a process that reads
+// slowly pauses the reading of the connections feeding it, and its output
+// is not read while the stream's output is congested.
 func Exec(argv ...string) pipeline.Filter {
 	return &execFilter{argv: append([]string(nil), argv...)}
 }
@@ -76,13 +75,6 @@ func (f *execFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Targ
 	return &execInst{f: f, s: s, next: next}
 }
 
-// Bounds of what waits between the worker and the process.
-const (
-	execHighWater = 1 << 20 // bytes queued for stdin before the valve closes
-	execReadAhead = 64 << 10
-	execReadSize  = 16 << 10
-)
-
 // execInst is the per-stream instance.
 type execInst struct {
 	f       *execFilter
@@ -91,18 +83,12 @@ type execInst struct {
 	started bool
 	ended   bool // the output ended, or the stream is closing
 	cleaned bool
+	reaping bool
 
-	name      string
-	cmd       *exec.Cmd
-	proc      *execProc
-	stdout    io.ReadCloser
-	in        *execStdin
-	done      chan struct{} // closed by cleanup: the goroutines stop
-	queued    int           // bytes given to the stdin writer, not yet written
-	congested bool          // we closed the valve
-
-	inflight atomic.Int64 // stdout bytes posted, not yet delivered
-	room     chan struct{}
+	name string
+	cmd  *exec.Cmd
+	proc *execProc
+	o    *pipeline.Outbound // the process's input and output
 }
 
 func (e *execInst) Input(evt event.Event) {
@@ -114,16 +100,9 @@ func (e *execInst) Input(evt event.Event) {
 	}
 	switch evt := evt.(type) {
 	case *event.Data:
-		if evt.Len() > 0 {
-			e.queued += evt.Len()
-			e.in.write(evt.Chunks(), false)
-			if !e.congested && e.queued > execHighWater {
-				e.congested = true
-				e.s.Context().Valve().Close()
-			}
-		}
+		e.o.Write(evt)
 	case *event.SessionEnd:
-		e.in.write(nil, true)
+		e.o.End()
 	}
 }
 
@@ -143,8 +122,9 @@ func (e *execInst) start() bool {
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = execSysProcAttr()
 	stdin, err := cmd.StdinPipe()
+	var stdout io.ReadCloser
 	if err == nil {
-		e.stdout, err = cmd.StdoutPipe()
+		stdout, err = cmd.StdoutPipe()
 	}
 	if err == nil {
 		err = cmd.Start()
@@ -163,14 +143,11 @@ func (e *execInst) start() bool {
 	e.cmd = cmd
 	e.proc = &execProc{p: cmd.Process, exited: make(chan struct{})}
 	reaperTell('+', cmd.Process.Pid)
-	e.done = make(chan struct{})
-	e.room = make(chan struct{}, 1)
-	e.in = &execStdin{w: stdin, kick: make(chan struct{}, 1), done: e.done, ack: e.written, w0: e.s.Worker()}
 	e.s.Hold()
 	e.s.OnClose(e.cleanup)
-	go e.in.run()
 	go e.proc.watch()
-	go e.readStdout(cmd, e.stdout, e.s.Context().ReturnValve(), e.done)
+	e.o = pipeline.NewOutboundConn(e.s, pipeline.PipeConn(stdout, stdin), pipeline.TargetFunc(e.fromProcess),
+		pipeline.OutboundOptions{Name: "exec"})
 	return true
 }
 
@@ -180,49 +157,31 @@ func (e *execInst) callCommand(argv *[]string) (ok bool) {
 	return true
 }
 
-// readStdout runs on its own goroutine: it posts what the process writes,
-// then reaps the process (once its watch allows) and posts its exit.
-func (e *execInst) readStdout(cmd *exec.Cmd, stdout io.Reader, valve *pipeline.Valve, done chan struct{}) {
-	buf := make([]byte, execReadSize)
-read:
-	for valve.Wait(done) {
-		for e.inflight.Load() >= execReadAhead {
-			select {
-			case <-e.room:
-			case <-done:
-				break read
-			}
-		}
-		n, err := stdout.Read(buf)
-		if n > 0 {
-			var d *event.Data
-			if n >= execReadSize/2 {
-				d = event.FromBytes(buf[:n])
-				buf = make([]byte, execReadSize)
-			} else {
-				d = event.FromBytes(append([]byte(nil), buf[:n]...))
-			}
-			e.inflight.Add(int64(n))
-			e.s.Post(func() { e.fromStdout(d) })
-		}
-		if err != nil {
-			break
-		}
+// fromProcess receives what the process writes, as Data, then the end of
+// its output, after which the process is reaped and its exit ends the
+// output.
+func (e *execInst) fromProcess(evt event.Event) {
+	if e.ended {
+		return
 	}
-	err := e.proc.reap(cmd)
-	e.s.Post(func() { e.exited(err) })
+	if _, ok := evt.(*event.SessionEnd); !ok {
+		e.next.Input(evt)
+		return
+	}
+	e.reap()
 }
 
-func (e *execInst) fromStdout(d *event.Data) {
-	if e.inflight.Add(-int64(d.Len())) < execReadAhead {
-		select {
-		case e.room <- struct{}{}:
-		default:
-		}
+// reap waits for the process on a goroutine (once), then posts its exit.
+func (e *execInst) reap() {
+	if e.reaping {
+		return
 	}
-	if !e.ended {
-		e.next.Input(d)
-	}
+	e.reaping = true
+	cmd, proc := e.cmd, e.proc
+	go func() {
+		err := proc.reap(cmd)
+		e.s.Post(func() { e.exited(err) })
+	}()
 }
 
 func (e *execInst) exited(err error) {
@@ -238,30 +197,16 @@ func (e *execInst) exited(err error) {
 	e.s.Release()
 }
 
-// written runs on the worker when the stdin writer has written n bytes (or
-// dropped them after the process closed its input).
-func (e *execInst) written(n int) {
-	e.queued -= n
-	if e.congested && e.queued <= execHighWater/4 {
-		e.congested = false
-		e.s.Context().Valve().Open()
-	}
-}
-
-// cleanup stops the goroutines, and kills the process if it still runs; the
-// stdout goroutine reaps it.
+// cleanup kills the process if it still runs and closes its pipes; it is
+// reaped on a goroutine.
 func (e *execInst) cleanup() {
 	if e.cmd == nil || e.cleaned {
 		return
 	}
 	e.cleaned, e.ended = true, true
-	close(e.done)
-	if e.congested {
-		e.congested = false
-		e.s.Context().Valve().Open()
-	}
 	e.proc.kill()
-	e.stdout.Close()
+	e.o.Close(nil)
+	e.reap()
 }
 
 // execProc is a started process, which leads a process group of its own:
@@ -306,63 +251,4 @@ func (p *execProc) reap(cmd *exec.Cmd) error {
 	p.mu.Unlock()
 	reaperTell('-', p.p.Pid)
 	return cmd.Wait()
-}
-
-// execStdin feeds a process's standard input from its own goroutine. The
-// worker hands it chunks with write; it writes them in order and reports
-// each write back through ack, on the worker.
-type execStdin struct {
-	w    io.WriteCloser
-	kick chan struct{}
-	done <-chan struct{}
-	ack  func(n int)
-	w0   *pipeline.Worker
-
-	mu      sync.Mutex
-	pending net.Buffers
-	closing bool
-}
-
-// write queues chunks (shared, never modified) and, with end, asks for stdin
-// to be closed after them. It never blocks.
-func (in *execStdin) write(chunks [][]byte, end bool) {
-	in.mu.Lock()
-	in.pending = append(in.pending, chunks...)
-	in.closing = in.closing || end
-	in.mu.Unlock()
-	select {
-	case in.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (in *execStdin) run() {
-	defer in.w.Close()
-	broken := false
-	for {
-		select {
-		case <-in.kick:
-		case <-in.done:
-			return
-		}
-		in.mu.Lock()
-		bufs, closing := in.pending, in.closing
-		in.pending = nil
-		in.mu.Unlock()
-		total := 0
-		for _, b := range bufs {
-			total += len(b)
-		}
-		if !broken && total > 0 {
-			if _, err := bufs.WriteTo(in.w); err != nil {
-				broken = true // the process closed its input: drop the rest
-			}
-		}
-		if total > 0 {
-			in.w0.Post(func() { in.ack(total) })
-		}
-		if closing {
-			return
-		}
-	}
 }

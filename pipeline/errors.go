@@ -25,6 +25,15 @@ var (
 	ErrConnsCut = errors.New("pipeline: connections cut at the drain deadline")
 )
 
+// Errors of Outbound.
+var (
+	// ErrBufferLimit is wrapped when an Outbound has more bytes to hold
+	// before its connection is up than its BufferLimit allows.
+	ErrBufferLimit = errors.New("pipeline: buffer limit exceeded")
+	// ErrTimeout is wrapped when one of an Outbound's timeouts expires.
+	ErrTimeout = errors.New("pipeline: timeout")
+)
+
 // ErrRecursivePipeline is wrapped (by a *CycleError) when a module's
 // pipelines start each other in a cycle, which would start streams without
 // end on the first event.

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/sluice-go/sluice/codec/dubbo"
@@ -32,6 +33,7 @@ func bindingTable() []binding {
 		{"connect", bindConnect},
 		{"demux", bindDemux},
 		{"mux", bindMux},
+		{"muxHTTP", bindMuxHTTP},
 		{"fork", bindFork},
 		{"link", bindLink},
 		{"use", bindUse},
@@ -664,11 +666,22 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	if err := readDurations(o, []durationField{
 		{"retryDelay", &opts.RetryDelay},
 		{"connectTimeout", &opts.ConnectTimeout},
+		{"answerTimeout", &opts.AnswerTimeout},
 		{"readTimeout", &opts.ReadTimeout},
 		{"writeTimeout", &opts.WriteTimeout},
 		{"idleTimeout", &opts.IdleTimeout},
 	}); err != nil {
 		return opts, err
+	}
+	// The timeouts with defaults: 0 given in a script turns one off, as
+	// listen's do (in Go 0 means the default, negative none).
+	for _, f := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"connectTimeout", &opts.ConnectTimeout}, {"answerTimeout", &opts.AnswerTimeout}} {
+		if x := o.Get(f.name); !isNullish(x) && *f.dst == 0 {
+			*f.dst = -1
+		}
 	}
 	if t, ok := o.Get("tls").(*goja.Object); ok {
 		cfg := &tls.Config{}

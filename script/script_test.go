@@ -416,14 +416,14 @@ pipy()
 
 func TestFilters(t *testing.T) {
 	infos := script.Filters()
-	require.Len(t, infos, 32)
+	require.Len(t, infos, 33) // Pipy 0.x's 32, and muxHTTP
 	seen := map[string]bool{}
 	for _, i := range infos {
 		assert.NotEmpty(t, i.Synopsis, i.Name)
 		assert.NotEmpty(t, i.Summary, i.Name)
 		seen[i.Name] = true
 	}
-	assert.Len(t, seen, 32)
+	assert.Len(t, seen, 33)
 	for _, n := range []string{"connect", "replaceMessage", "decodeHttpRequest", "encodeDubbo", "dummy"} {
 		assert.True(t, seen[n], n)
 	}

@@ -24,8 +24,9 @@ import (
 // unanswered, and no response body is being passed on, each request
 // encodeHttpRequest wrote in this stream and no response answered gets a
 // made-up response with no body first: 503 for CannotResolve and
-// ConnectionRefused, 502 for ReadError, a malformed or cut response or a
-// close, 401 for Unauthorized, 500 for any other kind. Without
+// ConnectionRefused, 502 for ReadError and WriteError, a malformed or cut
+// response or a close, 504 for Timeout (an upstream timeout: connect or
+// answer), 401 for Unauthorized, 500 for any other kind. Without
 // encodeHttpRequest in the stream the filter cannot tell which requests
 // wait, so it answers once for a failure and not for a close. A malformed
 // response then ends the stream with a ProtocolError SessionEnd whose Cause
@@ -159,8 +160,10 @@ func failureStatus(kind event.ErrorKind) int {
 	switch kind {
 	case event.CannotResolve, event.ConnectionRefused:
 		return 503
-	case event.ReadError:
+	case event.ReadError, event.WriteError:
 		return 502
+	case event.Timeout:
+		return 504
 	case event.Unauthorized:
 		return 401
 	}

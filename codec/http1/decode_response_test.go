@@ -48,7 +48,8 @@ func TestDecodeResponseUpstreamFailure(t *testing.T) {
 		{event.ConnectionRefused, 503},
 		{event.ReadError, 502},
 		{event.Unauthorized, 401},
-		{event.Timeout, 500},
+		{event.Timeout, 504},
+		{event.WriteError, 502},
 		{event.RuntimeError, 500},
 		{event.UnknownError, 500},
 	}
@@ -226,7 +227,7 @@ func TestInfos(t *testing.T) {
 	for _, i := range Infos() {
 		names = append(names, i.Name+i.Synopsis)
 	}
-	if got := strings.Join(names, " "); got != "decodeHttpRequest([options]) decodeHttpResponse() encodeHttpRequest([head]) encodeHttpResponse([head])" {
+	if got := strings.Join(names, " "); got != "decodeHttpRequest([options]) decodeHttpResponse() encodeHttpRequest([head]) encodeHttpResponse([head]) muxHTTP(target, options)" {
 		t.Fatalf("Infos: %s", got)
 	}
 }

@@ -10,6 +10,7 @@ func Infos() []pipeline.Info {
 		(&DecodeResponseFilter{}).Info(),
 		(&EncodeRequestFilter{}).Info(),
 		(&EncodeResponseFilter{}).Info(),
+		muxHTTPInfo,
 	}
 	for i := range infos {
 		infos[i].Params = params[infos[i].Name]
@@ -18,6 +19,14 @@ func Infos() []pipeline.Info {
 }
 
 var params = map[string][]pipeline.Param{
+	"muxHTTP": {
+		{Name: "target", Type: "string|function", Doc: "The upstream, as \"host:port\", or a function of each request's MessageStart returning it"},
+		{Name: "options", Type: "object", Doc: "maxConnections (per upstream and worker, busy and idle; default 64), maxIdle (default maxConnections), " +
+			"poolIdleTimeout (an unused connection is closed after it; default 60s), maxInFlight (requests of one client connection " +
+			"at the upstreams at once; default 8), connectTimeout (default 10s, then 504), answerTimeout (no answer for " +
+			"that long: 504; default 60s), readTimeout, writeTimeout, idleTimeout, tls: as connect's. A refused or unresolved " +
+			"upstream answers 503, a timed-out one 504, a broken one 502"},
+	},
 	"decodeHttpRequest": {{Name: "options", Type: "object",
 		Doc: "maxBodySize: the largest request body accepted (\"64m\"); a larger one is answered 413 and the connection closes. Default: no limit"}},
 	"encodeHttpRequest": {{Name: "head", Type: "object|function",

@@ -1,4 +1,4 @@
-package filter
+package pipeline
 
 import (
 	"context"
@@ -13,9 +13,9 @@ import (
 	"github.com/sluice-go/sluice/event"
 )
 
-// connectTLS runs a client TLS handshake over conn, within ctx. On failure
+// clientTLS runs a client TLS handshake over conn, within ctx. On failure
 // conn is closed.
-func connectTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, target string) (net.Conn, error) {
+func clientTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, target string) (net.Conn, error) {
 	if cfg.ServerName == "" {
 		host, _, _ := net.SplitHostPort(target)
 		cfg = cfg.Clone()
@@ -40,11 +40,11 @@ type tlsAbortConn struct {
 
 func (c tlsAbortConn) Close() error { return c.raw.Close() }
 
-// connectErrorKind classifies a dial or handshake error as Pipy does: a name
+// DialErrorKind classifies a dial or handshake error as Pipy does: a name
 // that does not resolve is CannotResolve, a timeout is Timeout, a rejected
 // certificate is Unauthorized, a reset during a handshake a ReadError, and
 // any other failure to connect is ConnectionRefused.
-func connectErrorKind(err error) event.ErrorKind {
+func DialErrorKind(err error) event.ErrorKind {
 	var dns *net.DNSError
 	var addr *net.AddrError
 	switch {
