@@ -166,7 +166,7 @@ func run(ctx context.Context, cfg *config, r *rand.Rand, action string) string {
 	nc, err := d.DialContext(dctx, "tcp", cfg.addr)
 	cancel()
 	if err != nil {
-		if ctx.Err() != nil {
+		if ended(ctx) {
 			return "cut-at-end"
 		}
 		return "err:dial"
@@ -226,7 +226,7 @@ func run(ctx context.Context, cfg *config, r *rand.Rand, action string) string {
 		var ne net.Error
 		switch {
 		case errors.As(err, &ne) && ne.Timeout():
-			if ctx.Err() != nil {
+			if ended(ctx) {
 				return "cut-at-end"
 			}
 			return "held"
@@ -255,7 +255,7 @@ func run(ctx context.Context, cfg *config, r *rand.Rand, action string) string {
 		var ne net.Error
 		switch {
 		case errors.As(err, &ne) && ne.Timeout():
-			if ctx.Err() != nil {
+			if ended(ctx) {
 				return "cut-at-end"
 			}
 			return "no-close"
@@ -348,10 +348,18 @@ func get(c net.Conn, br *bufio.Reader, path string, close bool) error {
 	return nil
 }
 
+// ended says whether the run is over: its context is done or its deadline
+// has passed (a read deadline set to it can fire a moment before the
+// context's timer, and must count as cut by the end, not as an error).
+func ended(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ctx.Err() != nil || ok && !time.Now().Before(dl)
+}
+
 // outcome names an error: "cut-at-end" when the run's end cut it, else
 // "err:" and its kind.
 func outcome(ctx context.Context, err error) string {
-	if ctx.Err() != nil {
+	if ended(ctx) {
 		return "cut-at-end"
 	}
 	var ne net.Error
