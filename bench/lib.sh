@@ -254,7 +254,8 @@ mem_kb() {
 }
 
 # nginx_conf DIR PORT: writes DIR/nginx.conf for a hello server on
-# 127.0.0.1:PORT (one worker, no access log, return 200).
+# 127.0.0.1:PORT (one worker, no access log, return 200). NGINX_EXTRA, if
+# set, goes into the server block (bench/soak adds a location there).
 nginx_conf() {
 	local dir=$1 port=$2 conns
 	mkdir -p "$dir"
@@ -289,6 +290,7 @@ http {
             default_type text/plain;
             return 200 "Hello, World!\n";
         }
+${NGINX_EXTRA:-}
     }
 }
 EOF

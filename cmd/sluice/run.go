@@ -56,6 +56,8 @@ SIGHUP reloads the script: HTTP keep-alive connections move to the new
 configuration after their current request, other connections keep the old one
 until they end.
 SIGTSTP prints a status table and goes on serving.
+Environment: SLUICE_PPROF=127.0.0.1:PORT serves Go's /debug/pprof/ there
+(loopback addresses only; off when unset).
 `
 
 func parse(args []string, stderr io.Writer) (*options, error) {
@@ -165,6 +167,15 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 	if o.verify {
 		fmt.Fprintf(stdout, "sluice: %s is valid\n", path)
 		return 0
+	}
+	if a := os.Getenv(pprofEnv); a != "" {
+		addr, stop, err := servePprof(a)
+		if err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			return 1
+		}
+		defer stop()
+		log.Info("pprof", "addr", addr.String())
 	}
 	if err := filter.StartExecReaper(); err != nil {
 		log.Warn("exec: processes' children may outlive a killed sluice", "err", err)
