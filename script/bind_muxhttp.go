@@ -17,14 +17,9 @@ import (
 // idleTimeout of a connection in use, tls) plus maxConnections, maxIdle,
 // maxInFlight and poolIdleTimeout (how long an unused connection is kept).
 func bindMuxHTTP(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
-	t := arg(args, 0)
-	id, isFn := rt.register(t)
-	var target string
-	if !isFn {
-		var err error
-		if target, err = stringArg(t, "target"); err != nil {
-			return nil, err
-		}
+	target, id, isFn, err := rt.targetArg(arg(args, 0))
+	if err != nil {
+		return nil, err
 	}
 	copts, err := rt.connectOptions(arg(args, 1))
 	if err != nil {

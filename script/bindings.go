@@ -612,20 +612,25 @@ func bindWait(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 
 // --- I/O ----------------------------------------------------------------------
 
+// targetArg reads an upstream target argument: "host:port", or a function
+// (registered as callback id, isFn true) that returns one.
+func (rt *runtime) targetArg(t goja.Value) (target string, id int, isFn bool, err error) {
+	if id, isFn = rt.register(t); isFn {
+		return "", id, true, nil
+	}
+	target, err = stringArg(t, "target")
+	return target, id, false, err
+}
+
 // connect(target, options): target is "host:port" or a function returning
 // it; options {bufferLimit, retryCount, retryDelay, connectTimeout,
 // readTimeout, writeTimeout, idleTimeout, dialAtStart (a sluice extension),
 // tls: {cert, key, serverName, insecure, trusted}}; trusted (or ca) replaces
 // the system roots.
 func bindConnect(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
-	t := arg(args, 0)
-	id, isFn := rt.register(t)
-	var target string
-	if !isFn {
-		var err error
-		if target, err = stringArg(t, "target"); err != nil {
-			return nil, err
-		}
+	target, id, isFn, err := rt.targetArg(arg(args, 0))
+	if err != nil {
+		return nil, err
 	}
 	opts, err := rt.connectOptions(arg(args, 1))
 	if err != nil {
