@@ -43,10 +43,15 @@ import (
 // every answer is out. Request bodies stream to the upstream once the
 // request has a connection and are held until then.
 //
-// Not yet: an upgrade (101, WebSocket) is not turned into a tunnel, and the
-// upstream's reading does not pause while the client reads slowly (a pooled
-// connection's valves are its own), so a large answer to a slow client is
-// held in memory; the demux layout has both.
+// Flow control: while a connection carries a request, its reading follows
+// the client's return valve (a client that reads slowly pauses the
+// upstream, as in the direct chain) and the client's reading follows the
+// connection's forward valve (an upstream that reads a request body slowly
+// pauses the client); both stop when the answer is complete. An answer that
+// waits for an earlier one is held up to 256 KiB; then its connection
+// pauses until its turn.
+//
+// Not yet: an upgrade (101, WebSocket) is not turned into a tunnel.
 func MuxHTTP(target string, opts MuxHTTPOptions) *MuxHTTPFilter {
 	return newMuxHTTP(target, nil, opts)
 }
@@ -171,9 +176,11 @@ type poolReq struct {
 	reused     bool
 	retries    int
 	dispatched bool
-	complete   bool          // the request is all in
-	out        []event.Event // the answer, held while an earlier one is not out
-	finished   bool          // the answer is complete (or synthetic)
+	complete   bool            // the request is all in
+	out        []event.Event   // the answer, held while an earlier one is not out
+	finished   bool            // the answer is complete (or synthetic)
+	outLen     int             // body bytes in out
+	paused     *pipeline.Valve // the connection's valve, closed while out holds too much
 	sentBuf    [3]event.Event
 }
 
@@ -295,6 +302,26 @@ func (r *poolReq) answer(evt event.Event) {
 		return
 	}
 	r.out = append(r.out, evt)
+	if d, ok := evt.(*event.Data); ok {
+		r.outLen += d.Len()
+		if r.outLen > maxAnswerHold && r.paused == nil && r.conn != nil {
+			r.paused = r.conn.valve
+			r.paused.Close()
+		}
+	}
+}
+
+// maxAnswerHold bounds the body bytes of an answer held while an earlier
+// one is not out; beyond it the connection's reading pauses until the
+// answer's turn comes.
+const maxAnswerHold = 256 << 10
+
+// resume opens the connection's valve if the answer's holding closed it.
+func (r *poolReq) resume() {
+	if v := r.paused; v != nil {
+		r.paused = nil
+		v.Open()
+	}
 }
 
 // finish marks the answer complete and lets held answers come out; its
@@ -345,10 +372,12 @@ func (r *poolReq) cut(end *event.SessionEnd) {
 func (m *muxHTTPInst) flush() {
 	for len(m.queue) > 0 && !m.s.Ended() {
 		r := m.queue[0]
-		for _, e := range r.out {
+		for i, e := range r.out {
+			r.out[i] = nil
 			m.next.Input(e)
 		}
-		r.out = nil
+		r.out, r.outLen = nil, 0
+		r.resume()
 		if !r.finished {
 			break
 		}
@@ -368,6 +397,7 @@ func (m *muxHTTPInst) flush() {
 // and connections carrying one are closed.
 func (m *muxHTTPInst) cancelAll() {
 	for _, r := range m.queue {
+		r.resume()
 		if r.conn != nil {
 			c := r.conn
 			r.conn, c.req = nil, nil

@@ -87,7 +87,9 @@ func (p *poolTarget) open() *poolConn {
 	c := &poolConn{p: p}
 	c.releaseFn = c.released
 	c.dec = NewResponseDecoder(Options{RequestMethod: c.method})
-	c.st = pipeline.NewStream(p.f.connPipeline, pipeline.NewContext(p.w), c)
+	ctx := pipeline.NewContext(p.w)
+	c.valve = ctx.ReturnValve()
+	c.st = pipeline.NewStream(p.f.connPipeline, ctx, c)
 	c.st.SetData(p.target)
 	return c
 }
@@ -168,6 +170,11 @@ type poolConn struct {
 	answered  bool     // the current request's final answer has started
 	closed    bool
 	idleSince time.Time // when it went idle
+	// valve is the return valve the connection's socket reads by; while
+	// it carries a request it follows the client's (follow undoes that),
+	// and the client's forward valve follows the connection's (unfwd).
+	valve         *pipeline.Valve
+	follow, unfwd func()
 	// What the release posted after a final answer takes back.
 	releaseFn    func()
 	releaseReq   *poolReq
@@ -187,10 +194,24 @@ func (c *poolConn) assign(r *poolReq) {
 	c.uses++
 	c.answered = false
 	r.reused = c.uses > 1
+	c.detach()
+	cctx := r.m.s.Context()
+	c.follow = c.valve.Follow(cctx.ReturnValve())
+	c.unfwd = cctx.Valve().Follow(c.st.Context().Valve())
 	for _, e := range r.held {
 		c.st.Input(e)
 	}
 	r.held = nil
+}
+
+// detach stops the connection's flow control following its request's
+// client, both ways.
+func (c *poolConn) detach() {
+	if c.follow != nil {
+		c.follow()
+		c.unfwd()
+		c.follow, c.unfwd = nil, nil
+	}
 }
 
 // released runs after a final answer's output was handled: the connection
@@ -208,6 +229,7 @@ func (c *poolConn) close() {
 		return
 	}
 	c.closed = true
+	c.detach()
 	c.st.Close()
 	c.p.gone(c)
 }
@@ -253,6 +275,8 @@ func (c *poolConn) emit(evt event.Event) {
 		if c.answered {
 			clean := !c.dec.Closing() && !r.close
 			c.req, r.conn = nil, nil
+			c.detach()
+			r.resume()
 			r.answer(evt)
 			r.finish()
 			// The connection is taken back once this output has been
@@ -281,6 +305,7 @@ func (c *poolConn) fail(end *event.SessionEnd) {
 		return
 	}
 	r.conn = nil
+	r.resume()
 	switch {
 	case c.answered || c.dec.InMessage():
 		r.cut(end)
