@@ -51,7 +51,13 @@ import (
 // waits for an earlier one is held up to 256 KiB; then its connection
 // pauses until its turn.
 //
-// Not yet: an upgrade (101, WebSocket) is not turned into a tunnel.
+// Interim answers (1xx but 101) pass on and the request waits for its final
+// answer. A 101 (or a 2xx to CONNECT) takes its connection out of the pool,
+// never to be reused, and joins it to the client both ways: the client's
+// bytes after it go to the upstream, the upstream's come out, the client's
+// end half-closes the connection, and the connection's end (the client's,
+// if it was clean and came first) ends the stream; requests after the
+// upgrade are dropped.
 func MuxHTTP(target string, opts MuxHTTPOptions) *MuxHTTPFilter {
 	return newMuxHTTP(target, nil, opts)
 }
@@ -159,6 +165,7 @@ type muxHTTPInst struct {
 	inflight int        // requests given to a pool
 	end      *event.SessionEnd
 	held     bool
+	tunnel   *poolReq // the request whose connection became a tunnel
 }
 
 // poolReq is one request and its answer.
@@ -186,6 +193,15 @@ type poolReq struct {
 
 func (m *muxHTTPInst) Input(evt event.Event) {
 	if m.s.Ended() || m.end != nil {
+		return
+	}
+	if t := m.tunnel; t != nil {
+		if e, ok := evt.(*event.SessionEnd); ok {
+			m.end = e
+		}
+		if t.conn != nil {
+			t.conn.st.Input(evt)
+		}
 		return
 	}
 	switch e := evt.(type) {
@@ -367,6 +383,27 @@ func (r *poolReq) cut(end *event.SessionEnd) {
 	m.s.Fail(end.Err, fmt.Errorf("muxHTTP: %s", end.Message))
 }
 
+// endTunnel ends the stream with the end of the tunnel's upstream
+// connection (or the client's, when the client ended first), once what came
+// before it is out; requests after the tunnel's are dropped.
+func (m *muxHTTPInst) endTunnel(end *event.SessionEnd) {
+	r := m.tunnel
+	m.tunnel = nil
+	for i, x := range m.queue {
+		if x == r {
+			cancelReqs(m.queue[i+1:])
+			m.queue = m.queue[:i+1]
+			break
+		}
+	}
+	m.cur = nil
+	r.finished = true
+	if end.Err != event.NoError || m.end == nil {
+		m.end = end
+	}
+	m.flush()
+}
+
 // flush sends out the held answers of the oldest requests that are
 // complete, and the input's end once nothing is pending.
 func (m *muxHTTPInst) flush() {
@@ -396,7 +433,13 @@ func (m *muxHTTPInst) flush() {
 // cancelAll forgets every request: those waiting leave their pool's queue,
 // and connections carrying one are closed.
 func (m *muxHTTPInst) cancelAll() {
-	for _, r := range m.queue {
+	cancelReqs(m.queue)
+	m.queue, m.cur, m.tunnel = nil, nil, nil
+}
+
+// cancelReqs forgets the requests rs.
+func cancelReqs(rs []*poolReq) {
+	for _, r := range rs {
 		r.resume()
 		if r.conn != nil {
 			c := r.conn
@@ -406,7 +449,6 @@ func (m *muxHTTPInst) cancelAll() {
 			r.pool.cancel(r)
 		}
 	}
-	m.queue, m.cur = nil, nil
 }
 
 // poolLink is the last filter of a pooled connection's stream: an Outbound
@@ -431,7 +473,11 @@ func (l *poolLinkInst) Input(evt event.Event) {
 			l.o.Dial(l.s.Data().(string))
 		}
 		l.o.Write(e)
-	case *event.SessionEnd:
-		l.o.Close(e)
+	case *event.SessionEnd: // only into a tunnel: the client's end
+		if e.Err == event.NoError {
+			l.o.End()
+		} else {
+			l.o.Close(e)
+		}
 	}
 }

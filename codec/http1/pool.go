@@ -168,6 +168,7 @@ type poolConn struct {
 	req       *poolReq // the request it carries, nil when idle
 	uses      int      // requests assigned so far
 	answered  bool     // the current request's final answer has started
+	tunnel    bool     // a 101 (or a 2xx to CONNECT) made it a tunnel: out of the pool
 	closed    bool
 	idleSince time.Time // when it went idle
 	// valve is the return valve the connection's socket reads by; while
@@ -231,7 +232,9 @@ func (c *poolConn) close() {
 	c.closed = true
 	c.detach()
 	c.st.Close()
-	c.p.gone(c)
+	if !c.tunnel {
+		c.p.gone(c)
+	}
 }
 
 // Input receives the connection stream's output: the upstream's bytes, then
@@ -268,10 +271,20 @@ func (c *poolConn) emit(evt event.Event) {
 	}
 	switch e := evt.(type) {
 	case *event.MessageStart:
-		if h, ok := e.Head.(*ResponseHead); !ok || h.Status >= 200 {
+		if h, ok := e.Head.(*ResponseHead); !ok || h.Status >= 200 || h.Status == 101 {
 			c.answered = true
 		}
 	case *event.MessageEnd:
+		if c.answered && c.dec.state == stTunnel {
+			// The connection is the client's now, both ways: it leaves
+			// the pool (which may open another in its place) and is
+			// never reused.
+			c.tunnel = true
+			c.p.gone(c)
+			r.m.tunnel = r
+			r.answer(evt)
+			return
+		}
 		if c.answered {
 			clean := !c.dec.Closing() && !r.close
 			c.req, r.conn = nil, nil
@@ -302,6 +315,11 @@ func (c *poolConn) fail(end *event.SessionEnd) {
 	c.req = nil
 	c.close()
 	if r == nil {
+		return
+	}
+	if c.tunnel {
+		r.conn = nil
+		r.m.endTunnel(end)
 		return
 	}
 	r.conn = nil
