@@ -458,8 +458,13 @@ type poolLink struct{ opts pipeline.OutboundOptions }
 func (*poolLink) Info() pipeline.Info { return pipeline.Info{Name: "muxHTTP.connection"} }
 
 func (l *poolLink) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &poolLinkInst{s: s, o: pipeline.NewOutbound(s, next, l.opts)}
+	inst := &poolLinkInst{s: s, o: pipeline.NewOutbound(s, next, l.opts)}
+	s.Context().SetValue(poolLinkKey{}, inst) // the connection's own context
+	return inst
 }
+
+// poolLinkKey finds a connection's poolLinkInst in its context.
+type poolLinkKey struct{}
 
 type poolLinkInst struct {
 	s *pipeline.Stream

@@ -12,11 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/codec/http1"
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 )
 
 // echoUpgradeUpstream switches a request with an Upgrade field to a
-// protocol that echoes every byte; other requests get "answer to <path>".
-func echoUpgradeUpstream(t *testing.T) *countingUpstream {
+// protocol that echoes every line but "quiet", which it only reports on
+// quiet (if not nil); other requests get "answer to <path>".
+func echoUpgradeUpstream(t *testing.T, quiet chan<- struct{}) *countingUpstream {
 	return startUpstream(t, func(w http.ResponseWriter, r *http.Request, u *countingUpstream) {
 		if r.Header.Get("Upgrade") == "" {
 			answerPath(w, r, u)
@@ -29,11 +32,12 @@ func echoUpgradeUpstream(t *testing.T) *countingUpstream {
 		defer nc.Close()
 		io.WriteString(rw, "HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n")
 		rw.Flush()
-		buf := make([]byte, 4096)
 		for {
-			n, err := rw.Read(buf)
-			if n > 0 {
-				nc.Write(buf[:n])
+			line, err := rw.ReadString('\n')
+			if line == "quiet\n" && quiet != nil {
+				quiet <- struct{}{}
+			} else if line != "" {
+				nc.Write([]byte(line))
 			}
 			if err != nil {
 				return
@@ -46,7 +50,7 @@ func echoUpgradeUpstream(t *testing.T) *countingUpstream {
 // client both ways; it leaves the pool, so with MaxConns 1 another client
 // is still served while the tunnel is open, and it is never reused.
 func TestMuxHTTPUpgradeIsATunnel(t *testing.T) {
-	up := echoUpgradeUpstream(t)
+	up := echoUpgradeUpstream(t, nil)
 	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{MaxConns: 1}))
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
@@ -72,6 +76,34 @@ func TestMuxHTTPUpgradeIsATunnel(t *testing.T) {
 	require.Empty(t, rest)
 	get(t, addr, 3, 1, func(int) string { return "/after" })
 	require.EqualValues(t, 2, up.accepted.Load(), "the tunnel's connection was never reused")
+}
+
+// TestMuxHTTPTunnelOwesNoAnswer: once a connection is a tunnel, the
+// answer timeout no longer applies: a message the upstream does not answer
+// for longer than it does not cut the tunnel.
+func TestMuxHTTPTunnelOwesNoAnswer(t *testing.T) {
+	quiet := make(chan struct{}, 1)
+	up := echoUpgradeUpstream(t, quiet)
+	clock := pipelinetest.NewClock()
+	addr := serveProxyClock(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{}), clock)
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	require.Equal(t, 101, resp.StatusCode)
+	io.WriteString(c, "quiet\n")
+	<-quiet
+	clock.Advance(pipeline.DefaultAnswerTimeout+time.Second, nil) // less than the client's idle timeout
+	// A request through the same worker runs after the timers that fired.
+	get(t, addr, 1, 1, func(int) string { return "/later" })
+	io.WriteString(c, "still there?\n")
+	line, err := br.ReadString('\n')
+	require.NoError(t, err, "the tunnel was not cut")
+	require.Equal(t, "still there?\n", line)
 }
 
 // TestMuxHTTPInterimAnswersPassThrough: a 100 Continue reaches the client,

@@ -281,6 +281,9 @@ func (c *poolConn) emit(evt event.Event) {
 			// never reused.
 			c.tunnel = true
 			c.p.gone(c)
+			if l, ok := c.st.Context().Value(poolLinkKey{}).(*poolLinkInst); ok {
+				l.o.OweNoAnswer() // a tunnel's bytes owe no answer
+			}
 			r.m.tunnel = r
 			r.answer(evt)
 			return
