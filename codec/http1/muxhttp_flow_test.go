@@ -128,3 +128,47 @@ func TestMuxHTTPWaitingAnswerIsBounded(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(size), n)
 }
+
+// TestMuxHTTPSlowUpstreamPausesTheUpload: an upstream that does not read a
+// 64 MiB request body stops the client's upload once the buffers are full,
+// and the proxy holds little of it.
+func TestMuxHTTPSlowUpstreamPausesTheUpload(t *testing.T) {
+	const size = 64 << 20
+	release := make(chan struct{})
+	up := startUpstream(t, func(w http.ResponseWriter, r *http.Request, _ *countingUpstream) {
+		<-release
+		n, _ := io.Copy(io.Discard, r.Body)
+		fmt.Fprint(w, n)
+	})
+	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{}))
+	before := heapInUse()
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Minute))
+	var sent atomic.Int64
+	go func() {
+		fmt.Fprintf(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
+		buf := make([]byte, 32<<10)
+		for left := int64(size); left > 0; {
+			n, err := c.Write(buf[:min(left, int64(len(buf)))])
+			sent.Add(int64(n))
+			left -= int64(n)
+			if err != nil {
+				return
+			}
+		}
+	}()
+
+	waitStill(&sent, size)
+	growth := heapInUse() - before
+	t.Logf("paused upstream: client sent %d of %d bytes; heap in use grew by %d bytes", sent.Load(), size, growth)
+	assert.Less(t, sent.Load(), int64(size/2), "the upload is paused while the upstream does not read")
+	assert.Less(t, growth, int64(16<<20), "the proxy does not hold the body")
+
+	close(release)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	require.Equal(t, fmt.Sprint(size), string(b))
+}
