@@ -18,7 +18,7 @@ import (
 
 // echoUpgradeUpstream switches a request with an Upgrade field to a
 // protocol that echoes every line but "quiet", which it only reports on
-// quiet (if not nil); other requests get "answer to <path>".
+// quiet (if not nil), and closes after "bye"; other requests get "answer to <path>".
 func echoUpgradeUpstream(t *testing.T, quiet chan<- struct{}) *countingUpstream {
 	return startUpstream(t, func(w http.ResponseWriter, r *http.Request, u *countingUpstream) {
 		if r.Header.Get("Upgrade") == "" {
@@ -39,7 +39,7 @@ func echoUpgradeUpstream(t *testing.T, quiet chan<- struct{}) *countingUpstream 
 			} else if line != "" {
 				nc.Write([]byte(line))
 			}
-			if err != nil {
+			if err != nil || line == "bye\n" {
 				return
 			}
 		}
@@ -76,6 +76,27 @@ func TestMuxHTTPUpgradeIsATunnel(t *testing.T) {
 	require.Empty(t, rest)
 	get(t, addr, 3, 1, func(int) string { return "/after" })
 	require.EqualValues(t, 2, up.accepted.Load(), "the tunnel's connection was never reused")
+}
+
+// TestMuxHTTPTunnelEndsWithTheUpstream: an upstream that closes its side
+// of a tunnel closes the client's connection, and its pool is left free.
+func TestMuxHTTPTunnelEndsWithTheUpstream(t *testing.T) {
+	up := echoUpgradeUpstream(t, nil)
+	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{MaxConns: 1}))
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	require.Equal(t, 101, resp.StatusCode)
+	io.WriteString(c, "bye\n")
+	rest, err := io.ReadAll(br)
+	require.NoError(t, err, "closed, not reset or hung")
+	require.Equal(t, "bye\n", string(rest))
+	get(t, addr, 2, 1, func(int) string { return "/after" })
 }
 
 // TestMuxHTTPTunnelOwesNoAnswer: once a connection is a tunnel, the
