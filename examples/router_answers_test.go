@@ -1,7 +1,7 @@
 package examples_test
 
-// Answers through examples/router (decodeHttpRequest, demux, link, connect,
-// decodeHttpResponse, encodeHttpResponse): every request gets its own
+// Answers through examples/router (decodeHttpRequest, demux, link, muxHTTP,
+// encodeHttpResponse): every request gets its own
 // answer, in order, streamed; 100 Continue and 101 Switching Protocols pass.
 
 import (
@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -377,4 +378,32 @@ type zeroReader struct{}
 func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestRouterReusesUpstreamConnections: requests one after another on a
+// client connection go over one pooled keep-alive upstream connection, not
+// a connection each.
+func TestRouterReusesUpstreamConnections(t *testing.T) {
+	leakCheck(t)
+	var accepted atomic.Int32
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok "+r.URL.Path)
+	}))
+	up.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			accepted.Add(1)
+		}
+	}
+	up.Start()
+	t.Cleanup(up.Close)
+	t.Setenv("UPSTREAM_API", hostOf(up))
+	p := start(t, "router", nil)
+	c := httpClient(t, nil)
+	for i := range 10 {
+		path := fmt.Sprintf("/api/%d", i)
+		resp, body := get(t, c, p.url(path))
+		require.Equal(t, 200, resp.StatusCode)
+		require.Equal(t, "ok "+path, body)
+	}
+	require.EqualValues(t, 1, accepted.Load(), "one upstream connection, kept alive")
 }

@@ -223,6 +223,14 @@ func (o *Outbound) Write(d *event.Data) {
 	}
 }
 
+// OweNoAnswer turns the answer timeout off from now on: the connection has
+// become a plain byte stream (an HTTP upgrade, a tunnel after CONNECT) on
+// which bytes sent owe no answer. The other timeouts stay.
+func (o *Outbound) OweNoAnswer() {
+	o.opts.AnswerTimeout = 0
+	o.owedSince = time.Time{}
+}
+
 // End half-closes the connection (TCP FIN, closing a process's input) once
 // everything is written; what the remote sends still comes out. Before the
 // connection is up, the half-close waits for it.

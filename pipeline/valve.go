@@ -13,6 +13,9 @@ type Valve struct {
 	closed int
 	open   chan struct{} // closed while the valve is open
 	parent *Valve        // a Child's parent: closed, it closes this one too
+	// followers are the valves that Follow v now: each gets one reason to
+	// be closed while v is closed.
+	followers []*Valve
 }
 
 var openChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
@@ -26,12 +29,51 @@ func NewValve() *Valve { return &Valve{open: openChan} }
 // its turn) while still following the connection's (a slow client).
 func (v *Valve) Child() *Valve { return &Valve{open: openChan, parent: v} }
 
+// Follow makes v closed while src (or, for a Child, one of its ancestors) is
+// closed, until the returned function is called; that function opens v for
+// what src's state closed it for, and may be called more than once. It is
+// how a connection that serves many streams over time (an upstream pool's)
+// follows the flow control of the one it serves now, where Child is fixed
+// when the valve is made. Locks are taken from src to v: a valve must not
+// follow, even indirectly, one of its followers.
+func (v *Valve) Follow(src *Valve) (stop func()) {
+	var srcs []*Valve
+	for x := src; x != nil; x = x.parent {
+		x.mu.Lock()
+		x.followers = append(x.followers, v)
+		if x.closed > 0 {
+			v.Close()
+		}
+		x.mu.Unlock()
+		srcs = append(srcs, x)
+	}
+	return func() {
+		for _, x := range srcs {
+			x.mu.Lock()
+			for i, f := range x.followers {
+				if f == v {
+					x.followers = append(x.followers[:i], x.followers[i+1:]...)
+					if x.closed > 0 {
+						v.Open()
+					}
+					break
+				}
+			}
+			x.mu.Unlock()
+		}
+		srcs = nil
+	}
+}
+
 // Close adds one reason for the valve to be closed.
 func (v *Valve) Close() {
 	v.mu.Lock()
 	v.closed++
 	if v.closed == 1 {
 		v.open = make(chan struct{})
+		for _, f := range v.followers {
+			f.Close()
+		}
 	}
 	v.mu.Unlock()
 }
@@ -44,6 +86,9 @@ func (v *Valve) Open() {
 		if v.closed == 0 {
 			close(v.open)
 			v.open = openChan
+			for _, f := range v.followers {
+				f.Open()
+			}
 		}
 	}
 	v.mu.Unlock()

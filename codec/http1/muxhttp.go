@@ -43,10 +43,21 @@ import (
 // every answer is out. Request bodies stream to the upstream once the
 // request has a connection and are held until then.
 //
-// Not yet: an upgrade (101, WebSocket) is not turned into a tunnel, and the
-// upstream's reading does not pause while the client reads slowly (a pooled
-// connection's valves are its own), so a large answer to a slow client is
-// held in memory; the demux layout has both.
+// Flow control: while a connection carries a request, its reading follows
+// the client's return valve (a client that reads slowly pauses the
+// upstream, as in the direct chain) and the client's reading follows the
+// connection's forward valve (an upstream that reads a request body slowly
+// pauses the client); both stop when the answer is complete. An answer that
+// waits for an earlier one is held up to 256 KiB; then its connection
+// pauses until its turn.
+//
+// Interim answers (1xx but 101) pass on and the request waits for its final
+// answer. A 101 (or a 2xx to CONNECT) takes its connection out of the pool,
+// never to be reused, and joins it to the client both ways: the client's
+// bytes after it go to the upstream, the upstream's come out, the client's
+// end half-closes the connection, and the connection's end (the client's,
+// if it was clean and came first) ends the stream; requests after the
+// upgrade are dropped.
 func MuxHTTP(target string, opts MuxHTTPOptions) *MuxHTTPFilter {
 	return newMuxHTTP(target, nil, opts)
 }
@@ -154,6 +165,7 @@ type muxHTTPInst struct {
 	inflight int        // requests given to a pool
 	end      *event.SessionEnd
 	held     bool
+	tunnel   *poolReq // the request whose connection became a tunnel
 }
 
 // poolReq is one request and its answer.
@@ -171,14 +183,25 @@ type poolReq struct {
 	reused     bool
 	retries    int
 	dispatched bool
-	complete   bool          // the request is all in
-	out        []event.Event // the answer, held while an earlier one is not out
-	finished   bool          // the answer is complete (or synthetic)
+	complete   bool            // the request is all in
+	out        []event.Event   // the answer, held while an earlier one is not out
+	finished   bool            // the answer is complete (or synthetic)
+	outLen     int             // body bytes in out
+	paused     *pipeline.Valve // the connection's valve, closed while out holds too much
 	sentBuf    [3]event.Event
 }
 
 func (m *muxHTTPInst) Input(evt event.Event) {
 	if m.s.Ended() || m.end != nil {
+		return
+	}
+	if t := m.tunnel; t != nil {
+		if e, ok := evt.(*event.SessionEnd); ok {
+			m.end = e
+		}
+		if t.conn != nil {
+			t.conn.st.Input(evt)
+		}
 		return
 	}
 	switch e := evt.(type) {
@@ -295,6 +318,26 @@ func (r *poolReq) answer(evt event.Event) {
 		return
 	}
 	r.out = append(r.out, evt)
+	if d, ok := evt.(*event.Data); ok {
+		r.outLen += d.Len()
+		if r.outLen > maxAnswerHold && r.paused == nil && r.conn != nil {
+			r.paused = r.conn.valve
+			r.paused.Close()
+		}
+	}
+}
+
+// maxAnswerHold bounds the body bytes of an answer held while an earlier
+// one is not out; beyond it the connection's reading pauses until the
+// answer's turn comes.
+const maxAnswerHold = 256 << 10
+
+// resume opens the connection's valve if the answer's holding closed it.
+func (r *poolReq) resume() {
+	if v := r.paused; v != nil {
+		r.paused = nil
+		v.Open()
+	}
 }
 
 // finish marks the answer complete and lets held answers come out; its
@@ -340,15 +383,38 @@ func (r *poolReq) cut(end *event.SessionEnd) {
 	m.s.Fail(end.Err, fmt.Errorf("muxHTTP: %s", end.Message))
 }
 
+// endTunnel ends the stream with the end of the tunnel's upstream
+// connection (or the client's, when the client ended first), once what came
+// before it is out; requests after the tunnel's are dropped.
+func (m *muxHTTPInst) endTunnel(end *event.SessionEnd) {
+	r := m.tunnel
+	m.tunnel = nil
+	for i, x := range m.queue {
+		if x == r {
+			cancelReqs(m.queue[i+1:])
+			m.queue = m.queue[:i+1]
+			break
+		}
+	}
+	m.cur = nil
+	r.finished = true
+	if end.Err != event.NoError || m.end == nil {
+		m.end = end
+	}
+	m.flush()
+}
+
 // flush sends out the held answers of the oldest requests that are
 // complete, and the input's end once nothing is pending.
 func (m *muxHTTPInst) flush() {
 	for len(m.queue) > 0 && !m.s.Ended() {
 		r := m.queue[0]
-		for _, e := range r.out {
+		for i, e := range r.out {
+			r.out[i] = nil
 			m.next.Input(e)
 		}
-		r.out = nil
+		r.out, r.outLen = nil, 0
+		r.resume()
 		if !r.finished {
 			break
 		}
@@ -367,7 +433,14 @@ func (m *muxHTTPInst) flush() {
 // cancelAll forgets every request: those waiting leave their pool's queue,
 // and connections carrying one are closed.
 func (m *muxHTTPInst) cancelAll() {
-	for _, r := range m.queue {
+	cancelReqs(m.queue)
+	m.queue, m.cur, m.tunnel = nil, nil, nil
+}
+
+// cancelReqs forgets the requests rs.
+func cancelReqs(rs []*poolReq) {
+	for _, r := range rs {
+		r.resume()
 		if r.conn != nil {
 			c := r.conn
 			r.conn, c.req = nil, nil
@@ -376,7 +449,6 @@ func (m *muxHTTPInst) cancelAll() {
 			r.pool.cancel(r)
 		}
 	}
-	m.queue, m.cur = nil, nil
 }
 
 // poolLink is the last filter of a pooled connection's stream: an Outbound
@@ -386,8 +458,13 @@ type poolLink struct{ opts pipeline.OutboundOptions }
 func (*poolLink) Info() pipeline.Info { return pipeline.Info{Name: "muxHTTP.connection"} }
 
 func (l *poolLink) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &poolLinkInst{s: s, o: pipeline.NewOutbound(s, next, l.opts)}
+	inst := &poolLinkInst{s: s, o: pipeline.NewOutbound(s, next, l.opts)}
+	s.Context().SetValue(poolLinkKey{}, inst) // the connection's own context
+	return inst
 }
+
+// poolLinkKey finds a connection's poolLinkInst in its context.
+type poolLinkKey struct{}
 
 type poolLinkInst struct {
 	s *pipeline.Stream
@@ -401,7 +478,11 @@ func (l *poolLinkInst) Input(evt event.Event) {
 			l.o.Dial(l.s.Data().(string))
 		}
 		l.o.Write(e)
-	case *event.SessionEnd:
-		l.o.Close(e)
+	case *event.SessionEnd: // only into a tunnel: the client's end
+		if e.Err == event.NoError {
+			l.o.End()
+		} else {
+			l.o.Close(e)
+		}
 	}
 }

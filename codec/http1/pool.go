@@ -87,7 +87,9 @@ func (p *poolTarget) open() *poolConn {
 	c := &poolConn{p: p}
 	c.releaseFn = c.released
 	c.dec = NewResponseDecoder(Options{RequestMethod: c.method})
-	c.st = pipeline.NewStream(p.f.connPipeline, pipeline.NewContext(p.w), c)
+	ctx := pipeline.NewContext(p.w)
+	c.valve = ctx.ReturnValve()
+	c.st = pipeline.NewStream(p.f.connPipeline, ctx, c)
 	c.st.SetData(p.target)
 	return c
 }
@@ -166,8 +168,14 @@ type poolConn struct {
 	req       *poolReq // the request it carries, nil when idle
 	uses      int      // requests assigned so far
 	answered  bool     // the current request's final answer has started
+	tunnel    bool     // a 101 (or a 2xx to CONNECT) made it a tunnel: out of the pool
 	closed    bool
 	idleSince time.Time // when it went idle
+	// valve is the return valve the connection's socket reads by; while
+	// it carries a request it follows the client's (follow undoes that),
+	// and the client's forward valve follows the connection's (unfwd).
+	valve         *pipeline.Valve
+	follow, unfwd func()
 	// What the release posted after a final answer takes back.
 	releaseFn    func()
 	releaseReq   *poolReq
@@ -187,10 +195,24 @@ func (c *poolConn) assign(r *poolReq) {
 	c.uses++
 	c.answered = false
 	r.reused = c.uses > 1
+	c.detach()
+	cctx := r.m.s.Context()
+	c.follow = c.valve.Follow(cctx.ReturnValve())
+	c.unfwd = cctx.Valve().Follow(c.st.Context().Valve())
 	for _, e := range r.held {
 		c.st.Input(e)
 	}
 	r.held = nil
+}
+
+// detach stops the connection's flow control following its request's
+// client, both ways.
+func (c *poolConn) detach() {
+	if c.follow != nil {
+		c.follow()
+		c.unfwd()
+		c.follow, c.unfwd = nil, nil
+	}
 }
 
 // released runs after a final answer's output was handled: the connection
@@ -208,8 +230,11 @@ func (c *poolConn) close() {
 		return
 	}
 	c.closed = true
+	c.detach()
 	c.st.Close()
-	c.p.gone(c)
+	if !c.tunnel {
+		c.p.gone(c)
+	}
 }
 
 // Input receives the connection stream's output: the upstream's bytes, then
@@ -246,13 +271,28 @@ func (c *poolConn) emit(evt event.Event) {
 	}
 	switch e := evt.(type) {
 	case *event.MessageStart:
-		if h, ok := e.Head.(*ResponseHead); !ok || h.Status >= 200 {
+		if h, ok := e.Head.(*ResponseHead); !ok || h.Status >= 200 || h.Status == 101 {
 			c.answered = true
 		}
 	case *event.MessageEnd:
+		if c.answered && c.dec.state == stTunnel {
+			// The connection is the client's now, both ways: it leaves
+			// the pool (which may open another in its place) and is
+			// never reused.
+			c.tunnel = true
+			c.p.gone(c)
+			if l, ok := c.st.Context().Value(poolLinkKey{}).(*poolLinkInst); ok {
+				l.o.OweNoAnswer() // a tunnel's bytes owe no answer
+			}
+			r.m.tunnel = r
+			r.answer(evt)
+			return
+		}
 		if c.answered {
 			clean := !c.dec.Closing() && !r.close
 			c.req, r.conn = nil, nil
+			c.detach()
+			r.resume()
 			r.answer(evt)
 			r.finish()
 			// The connection is taken back once this output has been
@@ -280,7 +320,13 @@ func (c *poolConn) fail(end *event.SessionEnd) {
 	if r == nil {
 		return
 	}
+	if c.tunnel {
+		r.conn = nil
+		r.m.endTunnel(end)
+		return
+	}
 	r.conn = nil
+	r.resume()
 	switch {
 	case c.answered || c.dec.InMessage():
 		r.cut(end)

@@ -35,9 +35,7 @@ pipy({
   )
 
 .pipeline('proxy')
-  .encodeHttpRequest()
-  .connect(() => _target)
-  .decodeHttpResponse() // a refused connection comes out as a 503 response
+  .muxHTTP(() => _target) // keep-alive connections pooled per upstream; refused comes out as 503
 
 .pipeline('not-found')
   .replaceMessage(
