@@ -14,8 +14,10 @@ type Valve struct {
 	open   chan struct{} // closed while the valve is open
 	parent *Valve        // a Child's parent: closed, it closes this one too
 	// followers are the valves that Follow v now: each gets one reason to
-	// be closed while v is closed.
+	// be closed while v is closed. The first lives in follower1, so that a
+	// valve followed by one other at a time allocates nothing for it.
 	followers []*Valve
+	follower1 [1]*Valve
 }
 
 var openChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
@@ -30,38 +32,47 @@ func NewValve() *Valve { return &Valve{open: openChan} }
 func (v *Valve) Child() *Valve { return &Valve{open: openChan, parent: v} }
 
 // Follow makes v closed while src (or, for a Child, one of its ancestors) is
-// closed, until the returned function is called; that function opens v for
+// closed, until the returned Following's Stop is called; Stop opens v for
 // what src's state closed it for, and may be called more than once. It is
 // how a connection that serves many streams over time (an upstream pool's)
 // follows the flow control of the one it serves now, where Child is fixed
 // when the valve is made. Locks are taken from src to v: a valve must not
 // follow, even indirectly, one of its followers.
-func (v *Valve) Follow(src *Valve) (stop func()) {
-	var srcs []*Valve
+func (v *Valve) Follow(src *Valve) Following {
 	for x := src; x != nil; x = x.parent {
 		x.mu.Lock()
+		if x.followers == nil {
+			x.followers = x.follower1[:0]
+		}
 		x.followers = append(x.followers, v)
 		if x.closed > 0 {
 			v.Close()
 		}
 		x.mu.Unlock()
-		srcs = append(srcs, x)
 	}
-	return func() {
-		for _, x := range srcs {
-			x.mu.Lock()
-			for i, f := range x.followers {
-				if f == v {
-					x.followers = append(x.followers[:i], x.followers[i+1:]...)
-					if x.closed > 0 {
-						v.Open()
-					}
-					break
+	return Following{v: v, src: src}
+}
+
+// Following is what Valve.Follow returns: the link from a valve to the one
+// it follows. The zero Following is not a link; its Stop does nothing.
+type Following struct{ v, src *Valve }
+
+// Stop ends the link: the valve no longer follows its source, and the
+// reasons the source's state gave it are taken back. A second Stop does
+// nothing.
+func (f Following) Stop() {
+	for x := f.src; x != nil; x = x.parent {
+		x.mu.Lock()
+		for i, y := range x.followers {
+			if y == f.v {
+				x.followers = append(x.followers[:i], x.followers[i+1:]...)
+				if x.closed > 0 {
+					f.v.Open()
 				}
+				break
 			}
-			x.mu.Unlock()
 		}
-		srcs = nil
+		x.mu.Unlock()
 	}
 }
 

@@ -175,7 +175,7 @@ type poolConn struct {
 	// it carries a request it follows the client's (follow undoes that),
 	// and the client's forward valve follows the connection's (unfwd).
 	valve         *pipeline.Valve
-	follow, unfwd func()
+	follow, unfwd pipeline.Following
 	// What the release posted after a final answer takes back.
 	releaseFn    func()
 	releaseReq   *poolReq
@@ -208,11 +208,9 @@ func (c *poolConn) assign(r *poolReq) {
 // detach stops the connection's flow control following its request's
 // client, both ways.
 func (c *poolConn) detach() {
-	if c.follow != nil {
-		c.follow()
-		c.unfwd()
-		c.follow, c.unfwd = nil, nil
-	}
+	c.follow.Stop()
+	c.unfwd.Stop()
+	c.follow, c.unfwd = pipeline.Following{}, pipeline.Following{}
 }
 
 // released runs after a final answer's output was handled: the connection
