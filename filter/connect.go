@@ -128,6 +128,10 @@ func (f *connect) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target 
 		opts.AnswerTimeout = pipeline.DefaultAnswerTimeout // a request stream: an answer is owed
 	}
 	c.o = pipeline.NewOutbound(s, next, opts)
+	if opts.AnswerTimeout > 0 {
+		// An upgrade (101) or CONNECT seen by a decoder: a tunnel owes none.
+		s.Context().OnTunnel(c.o.OweNoAnswer)
+	}
 	if f.opts.DialAtStart {
 		s.Post(c.startEarly)
 	}

@@ -157,8 +157,78 @@ func TestConnectAnswerTimeoutDefaults(t *testing.T) {
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	<-got
-	clock.Advance(pipeline.DefaultAnswerTimeout, nil)
+	clock.Advance(pipeline.DefaultAnswerTimeout+5*time.Second, nil) // below the inbound idle timeout (75 s)
 	answer, err := bufio.NewReader(c).ReadString('\n')
 	require.NoError(t, err)
 	require.Equal(t, "HTTP/1.1 504 Gateway Timeout\r\n", answer)
+}
+
+// TestConnectTunnelOwesNoAnswer: through demux → (encodeHttpRequest →
+// connect → decodeHttpResponse), once the upstream answers 101 the stream is
+// a tunnel (decodeHttpResponse tells the context, connect turns its answer
+// timeout off): bytes the client sends and the upstream leaves unanswered
+// for longer than the answer timeout do not cut it, and it passes bytes both
+// ways afterwards.
+func TestConnectTunnelOwesNoAnswer(t *testing.T) {
+	got := make(chan string, 4)
+	reply := make(chan struct{})
+	srv := startNetServer(t, func(c *net.TCPConn) {
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil || line == "\r\n" {
+				break
+			}
+		}
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+		b := make([]byte, 5)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return
+		}
+		got <- string(b) // read, never answered
+		<-reply
+		io.WriteString(c, "pong!")
+		if _, err := io.ReadFull(r, b); err == nil {
+			got <- string(b)
+		}
+		io.Copy(io.Discard, c)
+	})
+	m := pipeline.NewModule("proxy")
+	m.Pipeline("req", http1.EncodeRequest(nil), filter.Connect(srv.Addr(), filter.ConnectOptions{}), http1.DecodeResponse())
+	m.Pipeline("front", http1.DecodeRequest(), filter.Demux(filter.To("req")), http1.EncodeResponse(nil))
+	flowBuild(t, m)
+	clock := pipelinetest.NewClock()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Clock: clock})
+	server := pipeline.NewServer(m.Find("front"), g)
+	go server.Serve(ln)
+	defer func() { server.Close(); g.Close() }()
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+	r := bufio.NewReader(c)
+	status, err := r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "HTTP/1.1 101 Switching Protocols\r\n", status)
+	for {
+		line, err := r.ReadString('\n')
+		require.NoError(t, err)
+		if line == "\r\n" {
+			break
+		}
+	}
+	io.WriteString(c, "ping!")
+	require.Equal(t, "ping!", <-got)
+	clock.Advance(pipeline.DefaultAnswerTimeout+5*time.Second, nil) // below the inbound idle timeout (75 s)
+	close(reply)
+	b := make([]byte, 5)
+	_, err = io.ReadFull(r, b)
+	require.NoError(t, err, "the tunnel was cut")
+	require.Equal(t, "pong!", string(b))
+	io.WriteString(c, "more!")
+	require.Equal(t, "more!", <-got)
 }

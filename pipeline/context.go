@@ -32,6 +32,8 @@ type Context struct {
 	retValve *Valve         // on the root, or set by SetReturnValve
 	tracker  RequestTracker // on the root only
 	connOpts ConnOptions    // on the root only
+	tunnel   []func()       // OnTunnel's callbacks, until Tunnel runs them
+	tunneled bool           // Tunnel was called
 
 	notifying, again bool
 	scratch          []*watcher
@@ -261,3 +263,31 @@ func (c *Context) SetRequestTracker(t RequestTracker) { c.root.tracker = t }
 
 // RequestTracker returns the request tracker of c's connection, or nil.
 func (c *Context) RequestTracker() RequestTracker { return c.root.tracker }
+
+// Tunnel says that the byte stream of c (its own, not its parent's or
+// root's) has become a tunnel that owes no answers: a protocol decoder saw
+// an HTTP 101 or a 2xx answer to CONNECT. It runs, once, the callbacks given
+// to OnTunnel; later calls do nothing. It must be called on c's worker.
+func (c *Context) Tunnel() {
+	if c.tunneled {
+		return
+	}
+	c.tunneled = true
+	fns := c.tunnel
+	c.tunnel = nil
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// OnTunnel registers fn to run when Tunnel is called on c (at once if it
+// was): how a filter that owes answers on c's stream (connect's answer
+// timeout) learns, without knowing the protocol, that it owes none any more.
+// It must be called on c's worker.
+func (c *Context) OnTunnel(fn func()) {
+	if c.tunneled {
+		fn()
+		return
+	}
+	c.tunnel = append(c.tunnel, fn)
+}

@@ -105,3 +105,18 @@ func TestContextCopyIsANewRootWithCopiedValues(t *testing.T) {
 	assert.NotSame(t, c.Value(key{"vars"}), d.Value(key{"vars"}))
 	assert.Nil(t, d.Value(key{"plain"}), "only Inheritor values are copied")
 }
+
+// TestContextTunnel: Tunnel runs the OnTunnel callbacks of its own context
+// once, not its parent's; OnTunnel after Tunnel runs at once.
+func TestContextTunnel(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	root := pipeline.NewContext(w)
+	c := root.Derive()
+	var calls []string
+	root.OnTunnel(func() { calls = append(calls, "root") })
+	c.OnTunnel(func() { calls = append(calls, "c1") })
+	c.Tunnel()
+	c.Tunnel()
+	c.OnTunnel(func() { calls = append(calls, "c2") })
+	assert.Equal(t, []string{"c1", "c2"}, calls)
+}

@@ -112,6 +112,7 @@ type decodeRequest struct {
 	conn    *serverConn
 	timeout time.Duration
 	timer   pipeline.Timer // running while a head is incomplete
+	headAt  time.Time      // when the head timeout started counting
 	heads   int            // heads completed, to restart the timer for each
 	done    bool           // a SessionEnd went out: drop everything
 
@@ -136,6 +137,7 @@ func (d *decodeRequest) Input(evt event.Event) {
 			d.stopTimer()
 		}
 		if d.dec.InHead() && d.timer == nil && d.timeout > 0 {
+			d.headAt = d.s.Worker().Now()
 			d.timer = d.s.AfterFunc(d.timeout, d.expire)
 		} else if !d.dec.InHead() && d.timer != nil {
 			d.timer.Stop()
@@ -172,10 +174,14 @@ func (d *decodeRequest) emit(evt event.Event) {
 	}
 }
 
-// expire ends the stream with a 408 when the head is still incomplete.
+// expire ends the stream with a 408 when the head is still incomplete
+// after HeadTimeout during which the pipeline was reading.
 func (d *decodeRequest) expire() {
 	d.timer = nil
 	if d.done || !d.dec.InHead() {
+		return
+	}
+	if d.timer = d.rearm(&d.headAt, d.timeout, d.expire); d.timer != nil {
 		return
 	}
 	d.fail(event.Timeout, &SyntaxError{
@@ -251,18 +257,30 @@ func (d *decodeRequest) bodyExpire() {
 	if d.done || !d.dec.InMessage() {
 		return
 	}
-	now := d.s.Worker().Now()
-	if !d.s.Context().Valve().IsOpen() {
-		d.lastBody = now // not reading: the client is not to blame
-	}
-	if left := d.bodyTimeout - now.Sub(d.lastBody); left > 0 {
-		d.bodyTimer = d.s.AfterFunc(left, d.bodyExpire)
+	if d.bodyTimer = d.rearm(&d.lastBody, d.bodyTimeout, d.bodyExpire); d.bodyTimer != nil {
 		return
 	}
 	d.fail(event.Timeout, &SyntaxError{
 		Offset: d.dec.Offset(), Status: 408, Err: ErrBodyTimeout,
 		Msg: "request body made no progress for " + d.bodyTimeout.String(),
 	})
+}
+
+// rearm is what the head and body timers do when they fire: a timer of
+// limit counting from *since waits on while the limit is not reached, and
+// time during which sluice itself paused reading (the context's valve is
+// closed: a writer is over its high-water mark) does not count against the
+// client, so *since moves to now. It returns the timer re-armed for what is
+// left, or nil when the client is to blame.
+func (d *decodeRequest) rearm(since *time.Time, limit time.Duration, fire func()) pipeline.Timer {
+	now := d.s.Worker().Now()
+	if !d.s.Context().Valve().IsOpen() {
+		*since = now
+	}
+	if left := limit - now.Sub(*since); left > 0 {
+		return d.s.AfterFunc(left, fire)
+	}
+	return nil
 }
 
 // Busy reports whether a request is in flight (pipeline.RequestTracker).

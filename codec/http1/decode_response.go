@@ -73,6 +73,9 @@ type decodeResponse struct {
 	dec  *Decoder
 	conn *clientConn // nil when the methods come from Options
 	done bool        // a SessionEnd went out
+	// tunnel is set once the stream became a tunnel and the context was
+	// told (pipeline.Context.Tunnel), so that connect owes no answers.
+	tunnel bool
 	// unanswered is set when a final status line took a request's method
 	// and its head has not come out yet.
 	unanswered bool
@@ -89,6 +92,11 @@ func (d *decodeResponse) Input(evt event.Event) {
 		if err := d.dec.Decode(evt, d.emit); err != nil {
 			d.answer(502, true)
 			d.end(event.End(event.ProtocolError, err))
+			return
+		}
+		if !d.tunnel && d.dec.Tunneled() {
+			d.tunnel = true
+			d.s.Context().Tunnel()
 		}
 	case *event.MessageStart, *event.MessageEnd:
 	case *event.SessionEnd:

@@ -245,6 +245,10 @@ func (d *Decoder) Offset() int64 { return d.off }
 // Err returns the error that stopped the decoder, or nil.
 func (d *Decoder) Err() error { return d.err }
 
+// Tunneled reports whether the decoder is in tunnel mode: every later byte
+// passes on as Data.
+func (d *Decoder) Tunneled() bool { return d.state == stTunnel }
+
 // Tunnel switches the decoder to tunnel mode: every later byte is emitted as
 // Data outside any message. It is for a request decoder whose connection was
 // switched to another protocol by the response (101, or 2xx to CONNECT). It

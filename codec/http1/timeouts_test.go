@@ -161,3 +161,35 @@ func TestServerDrainOfAFreshConnection(t *testing.T) {
 		t.Fatalf("a shutdown kept a fresh connection: %s", pipelinetest.Dump(h.Output()))
 	}
 }
+
+// The head timer does not count time during which sluice itself paused
+// reading (a pipelining client that does not read its answers closes the
+// valve): the partial head then completes without a 408.
+func TestServerHeadTimeoutSparesPausedReading(t *testing.T) {
+	h := server(t, DecodeRequest(), nil)
+	h.InputString("GET /1 HT")
+	h.Advance(time.Second)
+	valve := h.Stream.Context().Valve()
+	valve.Close()
+	h.Advance(3 * DefaultHeadTimeout)
+	if h.Ended() {
+		t.Fatal("timed out while sluice was not reading")
+	}
+	valve.Open()
+	h.Advance(DefaultHeadTimeout / 2)
+	h.InputString("TP/1.1\r\nHost: x\r\n\r\n")
+	if h.Ended() || !strings.HasPrefix(h.OutputString(), "HTTP/1.1 200 OK\r\n") {
+		t.Fatalf("ended %v, output %q", h.Ended(), h.OutputString())
+	}
+}
+
+// A head left incomplete while sluice reads (slowloris) still gets its 408.
+func TestServerHeadTimeoutWhileReading(t *testing.T) {
+	h := server(t, DecodeRequest(), nil)
+	h.InputString("GET /1 HTTP/1.1\r\nHost: x\r\n")
+	h.Advance(DefaultHeadTimeout)
+	se := h.SessionEnd()
+	if se == nil || syntaxStatus(se) != 408 || !errors.Is(se.Cause, ErrHeadTimeout) {
+		t.Fatalf("session end %v", se)
+	}
+}
