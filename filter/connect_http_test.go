@@ -223,7 +223,9 @@ func TestConnectTunnelOwesNoAnswer(t *testing.T) {
 	}
 	io.WriteString(c, "ping!")
 	require.Equal(t, "ping!", <-got)
-	clock.Advance(pipeline.DefaultAnswerTimeout+5*time.Second, nil) // below the inbound idle timeout (75 s)
+	// Past the answer timeout and past HTTP's keep-alive idle timeout (75 s):
+	// a tunnel idles as a byte stream (10 min).
+	clock.Advance(5*time.Minute, nil)
 	close(reply)
 	b := make([]byte, 5)
 	_, err = io.ReadFull(r, b)

@@ -248,7 +248,8 @@ type RequestTracker interface {
 	// request yet closes now when stopping is set (Shutdown); otherwise (a
 	// reload) it answers its first request and closes after it, since a
 	// client does not retry a request lost on a fresh connection as it does
-	// on a reused one. A connection switched to a tunnel ignores it.
+	// on a reused one. A connection switched to a tunnel ignores it (the
+	// HTTP/1 encoder removes its tracker then: a tunnel is a byte stream).
 	Drain(stopping bool)
 }
 

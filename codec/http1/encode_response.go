@@ -231,6 +231,10 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 	if tunnel && conn != nil && e.headOut {
 		e.closeAft = false
 		conn.dec.Tunnel()
+		// The connection is a byte stream now: no requests to track, so
+		// it idles, and drains, as one (a quiet WebSocket is not cut at
+		// the keep-alive idle timeout).
+		e.s.Context().SetRequestTracker(nil)
 	}
 }
 
