@@ -5,9 +5,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/script"
 	"github.com/stretchr/testify/require"
@@ -67,6 +70,54 @@ pipy()
 			require.Equal(t, "200 ok:/ok", got[0])
 			require.Contains(t, got[1], c.want)
 			require.Equal(t, "200 ok:/ok2", got[2])
+		})
+	}
+}
+
+// TestDemuxUpstreamFailuresAnswerInPlace: the same order through a proxy
+// script, when a request's upstream refuses (503) or does not answer within
+// its answer timeout (504): the failed request gets its synthetic answer in
+// its place and the next request its own answer.
+func TestDemuxUpstreamFailuresAnswerInPlace(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok:"+r.URL.Path)
+	}))
+	defer ok.Close()
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer silent.Close()
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			go io.Copy(io.Discard, c) // reads, never answers
+		}
+	}()
+	m := load(t, `
+pipy({ _path: '' })
+.listen(0)
+  .decodeHttpRequest()
+  .demux('forward')
+  .encodeHttpResponse()
+.pipeline('forward')
+  .onMessageStart(e => _path = e.head.path)
+  .encodeHttpRequest()
+  .connect(() => _path === '/refused' ? '`+testnet.RefusedAddr(t)+`' : _path === '/slow' ? '`+silent.Addr().String()+`' : '`+ok.Listener.Addr().String()+`',
+    { answerTimeout: '300ms' })
+  .decodeHttpResponse()
+`, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
+	require.NoError(t, err)
+	defer pr.Close()
+	for _, c := range []struct{ path, want string }{{"/refused", "503 "}, {"/slow", "504 "}} {
+		t.Run(c.path[1:], func(t *testing.T) {
+			got := pipelined(t, pr.Addrs()[0].String(), "/first", c.path, "/ok")
+			require.Equal(t, "200 ok:/first", got[0])
+			require.True(t, strings.HasPrefix(got[1], c.want), "%q", got[1])
+			require.Equal(t, "200 ok:/ok", got[2])
 		})
 	}
 }
