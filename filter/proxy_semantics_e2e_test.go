@@ -197,3 +197,40 @@ func TestHTTPProxyPassesAnUpgrade(t *testing.T) {
 		t.Fatalf("tunnel: %q %v", buf, err)
 	}
 }
+
+// TestHTTPProxyPassesTheLengthOfAHeadAnswer: an answer to HEAD has no body,
+// and its Content-Length tells the size of the representation: the proxy
+// passes it on, as nginx does, instead of dropping it as framing (a 304's is
+// kept the same way: TestDifferentialResponses).
+func TestHTTPProxyPassesTheLengthOfAHeadAnswer(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello world")
+	}))
+	defer up.Close()
+	p := pipeline.New("proxy",
+		http1.DecodeRequest(), http1.EncodeRequest(nil),
+		filter.Connect(up.Listener.Addr().String(), filter.ConnectOptions{}),
+		http1.DecodeResponse(), http1.EncodeResponse(nil))
+	addr, _ := serveListen(t, p, nil)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+
+	resp, err := client.Head("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Length") != "11" {
+		t.Fatalf("HEAD: %d, Content-Length %q, want 200 and 11", resp.StatusCode, resp.Header.Get("Content-Length"))
+	}
+	resp, err = client.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "hello world" {
+		t.Fatalf("GET after them: %q", body)
+	}
+}

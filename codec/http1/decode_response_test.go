@@ -113,7 +113,7 @@ func TestClientHeadAndConnect(t *testing.T) {
 	h.InputMessage(&RequestHead{Method: "HEAD", Path: "/h", Headers: Headers{{"host", "u"}}}, "")
 	h.InputMessage(map[string]any{"method": "POST", "path": "/p", "headers": map[string]any{"host": "u"}}, "data")
 	h.InputMessage(&RequestHead{Method: "CONNECT", Path: "u:443", Headers: Headers{{"host", "u:443"}}}, "")
-	want := "HTTP/1.1 200 OK {} | HTTP/1.1 100 Continue {} | HTTP/1.1 200 OK {} hello | HTTP/1.1 200 Connection Established {}"
+	want := "HTTP/1.1 200 OK {content-length: 5} | HTTP/1.1 100 Continue {} | HTTP/1.1 200 OK {} hello | HTTP/1.1 200 Connection Established {}"
 	if got := responseSummary(h); got != want {
 		t.Fatalf("got %s\nwant %s", got, want)
 	}

@@ -123,12 +123,17 @@ func (g genMessage) request() (raw string, want RequestHead, body string) {
 }
 
 // compareHeaders checks that h has, for every name of want (framing fields
-// aside), the same values in the same order.
-func compareHeaders(t *testing.T, what string, h Headers, want http.Header) {
+// aside), the same values in the same order. keepLength is set for an answer
+// to HEAD and a 304, whose Content-Length the decoder keeps.
+func compareHeaders(t *testing.T, what string, h Headers, want http.Header, keepLength bool) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, f := range h {
 		key := textproto.CanonicalMIMEHeaderKey(f.Name)
+		if keepLength && key == "Content-Length" {
+			seen[key] = true
+			continue
+		}
 		if framingOnly(&f) {
 			t.Fatalf("%s: framing field %s: %s left in the head", what, f.Name, f.Value)
 		}
@@ -196,7 +201,7 @@ func TestDifferentialRequests(t *testing.T) {
 			if m.Req.Headers.Get("host") != req.Host {
 				t.Fatalf("%s: host %q, net/http has %q", what, m.Req.Headers.Get("host"), req.Host)
 			}
-			compareHeaders(t, what, m.Req.Headers, req.Header)
+			compareHeaders(t, what, m.Req.Headers, req.Header, false)
 			if m.Body != string(body) {
 				t.Fatalf("%s: body %q, net/http has %q", what, m.Body, body)
 			}
@@ -295,7 +300,7 @@ func TestDifferentialResponses(t *testing.T) {
 				strings.TrimSpace(strconv.Itoa(m.Resp.Status)+" "+m.Resp.StatusText) != strings.TrimSpace(resp.Status) {
 				t.Fatalf("%s: %s, net/http has %s %s", what, m.Head, resp.Proto, resp.Status)
 			}
-			compareHeaders(t, what, m.Resp.Headers, resp.Header)
+			compareHeaders(t, what, m.Resp.Headers, resp.Header, method == "HEAD" || m.Resp.Status == 304)
 			if m.Body != string(body) {
 				t.Fatalf("%s: body %q, net/http has %q", what, m.Body, body)
 			}

@@ -74,8 +74,10 @@
 // granting it): then both stay, so a script sees the upgrade asked for and
 // WebSocket passes through a proxy. Taking them out in the decoders means
 // that scripts never see them and that a decoded head re-encoded by a proxy
-// never forwards them, whatever filters stand between. Host is kept even
-// when a Connection field names it. Proxy-Authorization and
+// never forwards them, whatever filters stand between. The Content-Length
+// of an answer to HEAD or of a 304 is kept: it tells the size of the
+// representation, not how this bodiless message is framed, and a proxy
+// passes it on. Host is kept even when a Connection field names it. Proxy-Authorization and
 // Proxy-Authenticate are kept (RFC 9110 section 11.7: they are consumed by
 // the proxy they are addressed to, and that proxy is the script): a script
 // checks them and takes them out (delete head.headers['proxy-authorization'])

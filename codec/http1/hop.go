@@ -9,7 +9,9 @@ package http1
 // connection the head arrived on, and returns the shortened slice:
 //
 //   - the framing fields Content-Length and Transfer-Encoding (the decoder
-//     frames the body; the encoders write their own);
+//     frames the body; the encoders write their own), except the
+//     Content-Length of an answer to HEAD or of a 304, which tells the size
+//     of the representation and goes on, as nginx passes it;
 //   - Keep-Alive, TE and Proxy-Connection;
 //   - the fields the Connection fields name (other than the options close,
 //     keep-alive and upgrade); Host is kept whatever they say, so a client
@@ -60,7 +62,10 @@ func (d *Decoder) hopByHop(hs Headers, h *Header, upgrading bool) bool {
 		}
 	case 14:
 		if h.Name == "content-length" {
-			return true
+			// In an answer to HEAD and in a 304 it gives the length of the
+			// representation, not of this message: it is passed on.
+			st := d.line.status
+			return !d.response || st < 200 || !(st == 304 || d.method == "HEAD")
 		}
 	case 16:
 		if h.Name == "proxy-connection" {
