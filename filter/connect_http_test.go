@@ -128,6 +128,29 @@ func TestDemuxConnectDoesNotCancelUpstream(t *testing.T) {
 	require.Zero(t, up.cancelled.Load(), "the upstream saw a request cancelled")
 }
 
+// demuxProxyOnClock serves decodeHttpRequest → demux(encodeHttpRequest →
+// connect to upstream → decodeHttpResponse) → encodeHttpResponse on a worker
+// with a manual clock, and returns a client connection to it (closed, with
+// the server, at the test's end) and the clock.
+func demuxProxyOnClock(t *testing.T, upstream string) (net.Conn, *pipelinetest.Clock) {
+	t.Helper()
+	m := pipeline.NewModule("proxy")
+	m.Pipeline("req", http1.EncodeRequest(nil), filter.Connect(upstream, filter.ConnectOptions{}), http1.DecodeResponse())
+	m.Pipeline("front", http1.DecodeRequest(), filter.Demux(filter.To("req")), http1.EncodeResponse(nil))
+	flowBuild(t, m)
+	clock := pipelinetest.NewClock()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Clock: clock})
+	server := pipeline.NewServer(m.Find("front"), g)
+	go server.Serve(ln)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close(); server.Close(); g.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c, clock
+}
+
 // TestConnectAnswerTimeoutDefaults: a demux request stream's connect gives
 // up on an upstream that took the request and never answers after 60 s on
 // the worker's clock, and decodeHttpResponse answers 504.
@@ -139,22 +162,7 @@ func TestConnectAnswerTimeoutDefaults(t *testing.T) {
 		got <- struct{}{}
 		io.Copy(io.Discard, c) // never answers
 	})
-	m := pipeline.NewModule("proxy")
-	m.Pipeline("req", http1.EncodeRequest(nil), filter.Connect(srv.Addr(), filter.ConnectOptions{}), http1.DecodeResponse())
-	m.Pipeline("front", http1.DecodeRequest(), filter.Demux(filter.To("req")), http1.EncodeResponse(nil))
-	flowBuild(t, m)
-	clock := pipelinetest.NewClock()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Clock: clock})
-	server := pipeline.NewServer(m.Find("front"), g)
-	go server.Serve(ln)
-	defer func() { server.Close(); g.Close() }()
-
-	c, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c, clock := demuxProxyOnClock(t, srv.Addr())
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	<-got
 	clock.Advance(pipeline.DefaultAnswerTimeout+5*time.Second, nil) // below the inbound idle timeout (75 s)
@@ -193,22 +201,7 @@ func TestConnectTunnelOwesNoAnswer(t *testing.T) {
 		}
 		io.Copy(io.Discard, c)
 	})
-	m := pipeline.NewModule("proxy")
-	m.Pipeline("req", http1.EncodeRequest(nil), filter.Connect(srv.Addr(), filter.ConnectOptions{}), http1.DecodeResponse())
-	m.Pipeline("front", http1.DecodeRequest(), filter.Demux(filter.To("req")), http1.EncodeResponse(nil))
-	flowBuild(t, m)
-	clock := pipelinetest.NewClock()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Clock: clock})
-	server := pipeline.NewServer(m.Find("front"), g)
-	go server.Serve(ln)
-	defer func() { server.Close(); g.Close() }()
-
-	c, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c, clock := demuxProxyOnClock(t, srv.Addr())
 	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 	r := bufio.NewReader(c)
 	status, err := r.ReadString('\n')

@@ -46,21 +46,29 @@ func echoUpgradeUpstream(t *testing.T, quiet chan<- struct{}) *countingUpstream 
 	})
 }
 
-// TestMuxHTTPUpgradeIsATunnel: a 101 joins its upstream connection to the
-// client both ways; it leaves the pool, so with MaxConns 1 another client
-// is still served while the tunnel is open, and it is never reused.
-func TestMuxHTTPUpgradeIsATunnel(t *testing.T) {
-	up := echoUpgradeUpstream(t, nil)
-	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{MaxConns: 1}))
+// upgrade connects to the proxy at addr and asks for the "echo" protocol;
+// it returns the connection (closed at the test's end) once the 101 is read.
+func upgrade(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n")
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, nil)
 	require.NoError(t, err)
 	require.Equal(t, 101, resp.StatusCode)
+	return c, br
+}
+
+// TestMuxHTTPUpgradeIsATunnel: a 101 joins its upstream connection to the
+// client both ways; it leaves the pool, so with MaxConns 1 another client
+// is still served while the tunnel is open, and it is never reused.
+func TestMuxHTTPUpgradeIsATunnel(t *testing.T) {
+	up := echoUpgradeUpstream(t, nil)
+	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{MaxConns: 1}))
+	c, br := upgrade(t, addr)
 	for _, msg := range []string{"ping\n", "pong, twice\n"} {
 		io.WriteString(c, msg)
 		line, err := br.ReadString('\n')
@@ -83,15 +91,7 @@ func TestMuxHTTPUpgradeIsATunnel(t *testing.T) {
 func TestMuxHTTPTunnelEndsWithTheUpstream(t *testing.T) {
 	up := echoUpgradeUpstream(t, nil)
 	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{MaxConns: 1}))
-	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err)
-	require.Equal(t, 101, resp.StatusCode)
+	c, br := upgrade(t, addr)
 	io.WriteString(c, "bye\n")
 	rest, err := io.ReadAll(br)
 	require.NoError(t, err, "closed, not reset or hung")
@@ -107,15 +107,7 @@ func TestMuxHTTPTunnelOwesNoAnswer(t *testing.T) {
 	up := echoUpgradeUpstream(t, quiet)
 	clock := pipelinetest.NewClock()
 	addr := serveProxyClock(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{}), clock)
-	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err)
-	require.Equal(t, 101, resp.StatusCode)
+	c, br := upgrade(t, addr)
 	io.WriteString(c, "quiet\n")
 	<-quiet
 	clock.Advance(pipeline.DefaultAnswerTimeout+time.Second, nil) // less than the client's idle timeout
