@@ -9,7 +9,6 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/sluice-go/sluice/algo"
-	"github.com/sluice-go/sluice/filter"
 )
 
 // The global `algo` of Pipy 0.x: routing, caching, load balancing and
@@ -159,7 +158,7 @@ func (m *modEnv) cacheClass() (ctor, proto *goja.Object) {
 				size = int(min(f, math.MaxInt32))
 			}
 			if v := opts.Get("ttl"); !jsNullish(v) {
-				d, err := filter.ParseDuration(v.Export())
+				d, err := parseDuration(v.Export())
 				if err != nil {
 					m.typeError("%s: options.ttl: %v", name, err)
 				}

@@ -348,7 +348,7 @@ func messageOptionsArg(v goja.Value) (filter.MessageOptions, error) {
 
 // bodySizeOption reads o[key] as a body size: absent gives 0 (the
 // default), a negative number -1 (no bound), else a size as
-// filter.ParseSize reads it.
+// parseSize reads it.
 func bodySizeOption(o *goja.Object, key string) (int64, error) {
 	x := o.Get(key)
 	if isNullish(x) {
@@ -360,7 +360,7 @@ func bodySizeOption(o *goja.Object, key string) (int64, error) {
 	if i, ok := x.Export().(int64); ok && i < 0 {
 		return -1, nil
 	}
-	n, err := filter.ParseSize(x.Export())
+	n, err := parseSize(x.Export())
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", key, err)
 	}
@@ -424,7 +424,7 @@ func bindDemux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	var opts filter.DemuxOptions
 	if o, ok := arg(args, 1).(*goja.Object); ok {
 		if v := o.Get("bufferLimit"); !isNullish(v) {
-			if opts.BufferLimit, err = filter.ParseSize(v.Export()); err != nil {
+			if opts.BufferLimit, err = parseSize(v.Export()); err != nil {
 				return nil, fmt.Errorf("bufferLimit: %w", err)
 			}
 		}
@@ -478,7 +478,7 @@ func bindMux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	if o, ok := optArg.(*goja.Object); ok {
 		for _, k := range []string{"maxIdle", "idleTimeout"} {
 			if v := o.Get(k); !isNullish(v) {
-				if opts.IdleTimeout, err = filter.ParseDuration(v.Export()); err != nil {
+				if opts.IdleTimeout, err = parseDuration(v.Export()); err != nil {
 					return nil, fmt.Errorf("%s: %w", k, err)
 				}
 			}
@@ -658,7 +658,7 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	}
 	var err error
 	if x := o.Get("bufferLimit"); !isNullish(x) {
-		if opts.BufferLimit, err = filter.ParseSize(x.Export()); err != nil {
+		if opts.BufferLimit, err = parseSize(x.Export()); err != nil {
 			return opts, fmt.Errorf("bufferLimit: %w", err)
 		}
 	}
@@ -711,7 +711,7 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	return opts, nil
 }
 
-// tap(quota, account): quota as filter.ParseQuota reads it (a number is
+// tap(quota, account): quota as parseQuota reads it (a number is
 // messages, a string bytes a second), account a name; either may be a
 // function, called at each stream's first event. As in Pipy, the account is
 // a string (no account is "undefined"), so streams of one tap without an
@@ -726,13 +726,13 @@ func bindTap(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	if id, ok := rt.register(q); ok {
 		opts.QuotaFunc = func(s *pipeline.Stream) filter.Quota {
 			w := p.runtimeOf(s)
-			quota, err := filter.ParseQuota(w.call(s, id).Export())
+			quota, err := parseQuota(w.call(s, id).Export())
 			fail(err)
 			return quota
 		}
 	} else {
 		var err error
-		if opts.Quota, err = filter.ParseQuota(q.Export()); err != nil {
+		if opts.Quota, err = parseQuota(q.Export()); err != nil {
 			return nil, err
 		}
 	}
@@ -782,7 +782,7 @@ func argvOf(v goja.Value) ([]string, error) {
 	}
 	switch x := v.Export().(type) {
 	case string:
-		argv := filter.SplitCommand(x)
+		argv := splitCommand(x)
 		if len(argv) == 0 {
 			return nil, fmt.Errorf("%w: empty command", ErrBadArgument)
 		}
