@@ -26,7 +26,7 @@ func ExampleURLRouter() {
 		"/api/health",
 		"shop.example:8080/cart",
 		"cdn.example/static",
-		algo.JoinURL([]string{"other.example", "/api/x"}),
+		algo.JoinURL("other.example", "/api/x"),
 	} {
 		service, _ := r.Find(url)
 		fmt.Println(url, "→", service)

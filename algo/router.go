@@ -161,7 +161,7 @@ func findRoutePrefix[V any](n *routeNode[V], rest string) *routeNode[V] {
 // JoinURL joins URL parts (host, path, ...) into the argument of Find as
 // Pipy's URLRouter.find does with its arguments: empty leading parts are
 // skipped and the rest are joined with exactly one slash between them.
-func JoinURL(parts []string) string {
+func JoinURL(parts ...string) string {
 	var b strings.Builder
 	for i, p := range parts {
 		if i == 0 || b.Len() == 0 {

@@ -88,7 +88,7 @@ func TestJoinRouteURL(t *testing.T) {
 		{[]string{"h.com", "p"}, "h.com/p"},
 		{[]string{"h.com", "/a", "b"}, "h.com/a/b"},
 	} {
-		assert.Equal(t, c.want, JoinURL(c.parts), "%q", c.parts)
+		assert.Equal(t, c.want, JoinURL(c.parts...), "%q", c.parts)
 	}
 }
 

@@ -93,7 +93,7 @@ func (m *modEnv) urlRouterClass() *goja.Object {
 				parts = append(parts, a.String())
 			}
 		}
-		if v, ok := r.Find(algo.JoinURL(parts)); ok {
+		if v, ok := r.Find(algo.JoinURL(parts...)); ok {
 			return v
 		}
 		return goja.Undefined()
