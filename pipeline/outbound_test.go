@@ -235,19 +235,6 @@ func TestDialErrorKind(t *testing.T) {
 	require.Equal(t, event.ConnectionRefused, pipeline.DialErrorKind(errors.New("other")))
 }
 
-// relayFilter is obFilter that also takes a whole client connection over.
-type relayFilter struct{ obFilter }
-
-func (f *relayFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &relayInst{obInst{f: &f.obFilter, o: pipeline.NewOutbound(s, next, f.opts)}}
-}
-
-type relayInst struct{ obInst }
-
-func (i *relayInst) Relay(c net.Conn, done func()) bool {
-	return i.o.Relay(c, done, false, func() { i.o.Dial(i.f.target) })
-}
-
 func TestOutboundRelay(t *testing.T) {
 	upstream := echoServer(t, func(c net.Conn) { io.Copy(c, c) })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
