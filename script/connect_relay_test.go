@@ -18,18 +18,7 @@ import (
 // script writes it, is carried in the kernel (the bytes never become
 // events); with a second filter it is not.
 func TestScriptConnectAloneRelays(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); io.Copy(c, c) }()
-		}
-	}()
+	up := tcpServer(t, echo)
 	for _, tc := range []struct {
 		src     string
 		relayed int64
@@ -38,7 +27,7 @@ func TestScriptConnectAloneRelays(t *testing.T) {
 		{"pipy().listen(0).onData(() => {}).connect('%s')", 0},
 	} {
 		t.Run(tc.src, func(t *testing.T) {
-			m := load(t, fmt.Sprintf(tc.src, ln.Addr()), script.Options{ListenHost: "127.0.0.1"})
+			m := load(t, fmt.Sprintf(tc.src, up), script.Options{ListenHost: "127.0.0.1"})
 			pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)}})
 			require.NoError(t, err)
 			defer pr.Close()
