@@ -247,6 +247,9 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 		h, client, done := startRelay(t, filter.Connect("upstream:1", filter.ConnectOptions{RetryCount: 2, RetryDelay: time.Second, Dialer: dialer}))
 		_, err := client.Write([]byte("data"))
 		require.NoError(t, err)
+		// Read and relayed: from now on the only timers are the dial's (the
+		// client socket's idle timer stopped when it handed its connection).
+		h.Wait(func() bool { accepted, _ := counts(); return accepted == 1 })
 		for !h.Ended() {
 			h.Wait(func() bool { return h.Ended() || h.Clock.Pending() > 0 })
 			h.Advance(time.Second)
