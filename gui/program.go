@@ -60,6 +60,25 @@ func (s *Server) Running() string {
 	return s.running
 }
 
+// programStatus is the answer of /api/program: the running script's path
+// ("" when none runs) and the addresses it listens on.
+type programStatus struct {
+	Path  string   `json:"path"`
+	Addrs []string `json:"addrs"`
+}
+
+func (s *Server) status() programStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := programStatus{Path: s.running, Addrs: []string{}}
+	if s.prog != nil {
+		for _, a := range s.prog.Addrs() {
+			st.Addrs = append(st.Addrs, a.String())
+		}
+	}
+	return st
+}
+
 // stop stops the running program, if any.
 func (s *Server) stop() error {
 	s.mu.Lock()
@@ -120,7 +139,7 @@ func failLoad(w http.ResponseWriter, err error) {
 func (s *Server) program(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
-		reply(w, http.StatusOK, map[string]string{"path": s.Running()})
+		reply(w, http.StatusOK, s.status())
 	case http.MethodPost:
 		p, err := programPath(r)
 		if err != nil {
@@ -131,15 +150,7 @@ func (s *Server) program(w http.ResponseWriter, r *http.Request) {
 			failLoad(w, err)
 			return
 		}
-		var addrs []string
-		s.mu.Lock()
-		if s.prog != nil {
-			for _, a := range s.prog.Addrs() {
-				addrs = append(addrs, a.String())
-			}
-		}
-		s.mu.Unlock()
-		reply(w, http.StatusCreated, map[string]any{"path": s.Running(), "addrs": addrs})
+		reply(w, http.StatusCreated, s.status())
 	case http.MethodDelete:
 		if err := s.stop(); err != nil {
 			fail(w, fmt.Errorf("gui: stop: %w", err))
