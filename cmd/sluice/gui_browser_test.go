@@ -23,6 +23,9 @@ import (
 func chromium(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("SLUICE_CHROMIUM"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("SLUICE_CHROMIUM: %v", err) // CI sets it: do not skip there
+		}
 		return p
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
