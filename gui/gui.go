@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +48,11 @@ type Options struct {
 	Drain time.Duration
 	// Log is the log GET /api/log serves; nil makes an empty one.
 	Log *Log
+	// Hosts are the host names, besides "localhost" and IP addresses, that
+	// requests may name in their Host header; any other is refused, so
+	// that a web page whose domain is made to resolve to this machine
+	// (DNS rebinding) cannot read or write through the GUI.
+	Hosts []string
 	// Logger receives the GUI's own messages (programs started and
 	// stopped); nil means slog.Default().
 	Logger *slog.Logger
@@ -74,6 +81,7 @@ type Server struct {
 	root *os.Root
 	real string // Dir with its symbolic links resolved
 	log  *Log
+	csrf *http.CrossOriginProtection
 
 	mu      sync.Mutex // serialises program changes
 	prog    *pipeline.Program
@@ -104,7 +112,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("gui: %w", err)
 	}
 	opts.Dir = abs
-	return &Server{opts: opts, root: root, real: real, log: opts.Log}, nil
+	return &Server{opts: opts, root: root, real: real, log: opts.Log, csrf: http.NewCrossOriginProtection()}, nil
 }
 
 // Close stops the running program, letting its connections finish for up
@@ -117,7 +125,18 @@ func (s *Server) Close() error {
 
 // ServeHTTP routes a request. It does not use http.ServeMux, which would
 // redirect a path with ".." in it before the file routes could refuse it.
+//
+// Requests that name an unknown host, and browser requests from another
+// site that would change something, are refused (403) first.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkHost(r.Host); err != nil {
+		fail(w, err)
+		return
+	}
+	if err := s.csrf.Check(r); err != nil {
+		fail(w, fmt.Errorf("%w: %v", ErrCrossOrigin, err))
+		return
+	}
 	p := r.URL.Path
 	switch {
 	case p == "/api/files" || p == "/api/files/":
@@ -139,6 +158,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		serveAsset(w, r)
 	}
+}
+
+// checkHost accepts a Host header naming localhost, an IP address or one of
+// Options.Hosts, with or without a port.
+func (s *Server) checkHost(hostport string) error {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") || net.ParseIP(host) != nil || slices.Contains(s.opts.Hosts, host) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q (see --gui-listen)", ErrHost, hostport)
 }
 
 func (s *Server) only(w http.ResponseWriter, r *http.Request, method string, h http.HandlerFunc) {
@@ -185,7 +218,7 @@ func fail(w http.ResponseWriter, err error) {
 
 func statusOf(err error) int {
 	switch {
-	case errors.Is(err, ErrForbidden):
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrCrossOrigin), errors.Is(err, ErrHost):
 		return http.StatusForbidden
 	case errors.Is(err, ErrNotFound):
 		return http.StatusNotFound

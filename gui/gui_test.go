@@ -510,3 +510,46 @@ func TestAssetsAreGzippedAndCached(t *testing.T) {
 	code, _, _ = f.do(t, "GET", "/nothing.css", "")
 	assert.Equal(t, 404, code)
 }
+
+func TestOtherSitesAndHostNamesAreRefused(t *testing.T) {
+	f := newFixture(t, map[string]string{"main.js": "pipy()\n"})
+	send := func(method, path string, hdr map[string]string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, f.web.URL+path, strings.NewReader("pwned"))
+		require.NoError(t, err)
+		for k, v := range hdr {
+			if k == "Host" {
+				req.Host = v
+			} else {
+				req.Header.Set(k, v)
+			}
+		}
+		resp, err := f.web.Client().Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// A page of another site posting to the GUI (no preflight for a
+	// text/plain body) must not write a file nor start a program.
+	code, body := send("POST", "/api/files/main.js", map[string]string{"Sec-Fetch-Site": "cross-site"})
+	assert.Equal(t, 403, code)
+	assert.Contains(t, body, "cross-origin request refused")
+	code, _ = send("POST", "/api/program", map[string]string{"Origin": "http://evil.example"})
+	assert.Equal(t, 403, code)
+	code, _ = send("DELETE", "/api/files/main.js", map[string]string{"Origin": "http://evil.example"})
+	assert.Equal(t, 403, code)
+	b, _ := os.ReadFile(filepath.Join(f.dir, "main.js"))
+	assert.Equal(t, "pipy()\n", string(b))
+
+	// A domain made to resolve to this machine (DNS rebinding) reads nothing.
+	code, body = send("GET", "/api/files/main.js", map[string]string{"Host": "evil.example:6060"})
+	assert.Equal(t, 403, code)
+	assert.Contains(t, body, "unknown host name")
+
+	// The page itself, by IP or localhost, same-origin, works.
+	for _, host := range []string{"127.0.0.1:6060", "localhost:6060", "[::1]:6060", "localhost"} {
+		code, _ = send("POST", "/api/files/ok.js", map[string]string{"Host": host, "Sec-Fetch-Site": "same-origin", "Origin": "http://" + host})
+		assert.Equal(t, 201, code, host)
+	}
+}

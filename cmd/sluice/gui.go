@@ -54,14 +54,17 @@ func runGUI(o *options, stderr io.Writer, sig <-chan os.Signal) int {
 	srv, err := gui.New(gui.Options{
 		Dir:  dir,
 		Load: func(path string) (*pipeline.Module, error) { return loadScript(o, log, path) },
+		// Drawing runs the script's top-level code as it is typed: always
+		// within a budget, even with --script-timeout=0.
 		Check: func(path, src string) (*pipeline.Module, error) {
-			return script.LoadSource(path, src, script.Options{Logger: slog.New(slog.DiscardHandler), Timeout: o.timeout()})
+			return script.LoadSource(path, src, script.Options{Logger: slog.New(slog.DiscardHandler)})
 		},
 		Start: func(m *pipeline.Module) (*pipeline.Program, error) {
 			return pipeline.Start(m, pipeline.StartOptions{Workers: o.workers, WorkerOptions: pipeline.WorkerOptions{Logger: log}})
 		},
 		Drain:  o.drain,
 		Log:    logs,
+		Hosts:  hostNames(o.guiListen),
 		Logger: log,
 	})
 	if err != nil {
@@ -77,7 +80,11 @@ func runGUI(o *options, stderr io.Writer, sig <-chan os.Signal) int {
 	if !loopback(o.guiListen) {
 		log.Warn("the GUI listens beyond this machine: whoever reaches it can write files in its folder and start programs", "addr", ln.Addr().String())
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	// Requests' contexts end when the GUI stops, so that log streams do
+	// not hold up the server's shutdown.
+	base, stopRequests := context.WithCancel(context.Background())
+	defer stopRequests()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return base }}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	if first != "" {
@@ -108,8 +115,8 @@ loop:
 		}
 	}
 	log.Info("shutting down", "drain", o.drain.String())
-	// Log streams never go idle: give requests a moment, then close.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	stopRequests()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(ctx); err != nil {
 		hs.Close()
@@ -120,6 +127,15 @@ loop:
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// hostNames returns the host names, besides localhost and IP addresses, that
+// the GUI answers to: the --gui-listen address when it is a name.
+func hostNames(listen string) []string {
+	if listen == "" || net.ParseIP(listen) != nil {
+		return nil
+	}
+	return []string{listen}
 }
 
 // loopback reports whether host is a loopback address or name.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/gui"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -125,7 +127,7 @@ func TestGUIRunsAFileGivenAtOnce(t *testing.T) {
 	assert.Contains(t, strings.Join(lines, "\n"), "gui: started")
 }
 
-func TestGUIListenWarnsBeyondLoopback(t *testing.T) {
+func TestGUIPortIsCheckedAndLoopbackIsKnown(t *testing.T) {
 	code, _, errOut := runArgs("--gui-port=-5", "x")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--gui-port must be a port number")
@@ -134,4 +136,31 @@ func TestGUIListenWarnsBeyondLoopback(t *testing.T) {
 	assert.True(t, loopback("localhost"))
 	assert.False(t, loopback("0.0.0.0"))
 	assert.False(t, loopback(""))
+}
+
+func TestCapturedOutputReachesTheLogAndStillGoesOut(t *testing.T) {
+	logs := gui.NewLog()
+	origOut, origErr := os.Stdout, os.Stderr
+	outFile, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	require.NoError(t, err)
+	os.Stdout = outFile // what capture passes the output on to
+	restore := captureOutput(logs)
+	fmt.Fprint(os.Stdout, "printed by print\npart")
+	fmt.Fprint(os.Stdout, "ial\n")
+	fmt.Fprintln(os.Stderr, "dumped by dump")
+	restore()
+	restoredOut := os.Stdout
+	os.Stdout, os.Stderr = origOut, origErr
+	assert.Same(t, outFile, restoredOut, "restore puts the file back")
+	outFile.Close()
+
+	lines, _ := logs.Since(0)
+	got := map[string]string{}
+	for _, l := range lines {
+		got[l.Text] = l.Level
+	}
+	assert.Equal(t, map[string]string{"printed by print": "print", "partial": "print", "dumped by dump": "dump"}, got)
+	b, err := os.ReadFile(outFile.Name())
+	require.NoError(t, err)
+	assert.Equal(t, "printed by print\npartial\n", string(b))
 }
