@@ -283,6 +283,9 @@ func flat(nodes []*pipeline.GraphNode) string {
 		if n.Recursive {
 			b.WriteString(" (recursive)")
 		}
+		if n.Missing {
+			b.WriteString(" (missing)")
+		}
 		b.WriteString("\n")
 		for _, k := range n.Nodes {
 			walk(k, depth+1)
@@ -375,10 +378,30 @@ func TestGraphMarksARecursivePipelineAndPlacesSyntaxErrors(t *testing.T) {
 	assert.Equal(t, "/x.js", e.File)
 	assert.Equal(t, 4, e.Line)
 	assert.Contains(t, e.Error, "/x.js:4:")
-	f.json(t, "POST", "/api/graph?path=/x.js", "pipy()\n.listen(8080)\n  .demux('nowhere')\n", 400, &e)
-	assert.Equal(t, 3, e.Line)
-	assert.Contains(t, e.Error, `unknown pipeline "nowhere"`)
+	f.json(t, "POST", "/api/graph?path=/x.js", "pipy()\n.listen(8080)\n  .dummy()\nthrow new Error('boom')\n", 400, &e)
+	assert.Equal(t, 4, e.Line)
+	assert.Contains(t, e.Error, "boom")
 	f.json(t, "GET", "/api/graph", "", 405, &e)
+}
+
+func TestGraphMarksPipelinesNobodyDefines(t *testing.T) {
+	f := newFixture(t, nil)
+	var g graphAnswer
+	src := "// names two pipelines it lacks\nconst x = 1;\npipy()\n.listen(8080)\n  .demux('nowhere')\n  .link('gone', () => true, 'there')\n.pipeline('there')\n  .fork('gone')\n  .dummy();\nconsole.log(x)\n"
+	f.json(t, "POST", "/api/graph?path=/x.js", src, 200, &g)
+	assert.Equal(t, `listen Listen on :8080
+  filter demux
+    pipeline nowhere (missing)
+  filter link
+    pipeline gone (missing)
+    pipeline there
+      filter fork
+        pipeline gone (missing)
+      filter dummy
+`, flat(g.Graph))
+	require.NotNil(t, g.Problem, "the first unknown name is the problem to mark")
+	assert.Equal(t, 5, g.Problem.Line)
+	assert.Contains(t, g.Problem.Error, `demux: unknown pipeline "nowhere"`)
 }
 
 func TestConfigIsTheRunningProgramsGraph(t *testing.T) {

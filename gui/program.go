@@ -193,7 +193,7 @@ type graphBody struct {
 	// Graph is one tree per root pipeline (never null).
 	Graph []*pipeline.GraphNode `json:"graph"`
 	// Problem is an error that still let the graph be drawn (a recursive
-	// pipeline, drawn as a marked node), with its position.
+	// or an unknown pipeline, drawn as a marked node), with its position.
 	Problem *errorBody `json:"problem,omitempty"`
 }
 
@@ -228,13 +228,29 @@ func (s *Server) postGraph(w http.ResponseWriter, r *http.Request) {
 	}
 	abs := filepath.Join(s.opts.Dir, rel)
 	g := graphBody{Path: apiPath(rel), Graph: []*pipeline.GraphNode{}}
-	m, err := s.opts.Check(abs, string(src))
-	if err != nil {
+	text := string(src)
+	missing := map[string]bool{}
+	var m *pipeline.Module
+	for {
+		m, err = s.opts.Check(abs, text)
+		if err == nil {
+			break
+		}
+		if g.Problem == nil {
+			b := (&loadError{err: err, srv: s}).body()
+			g.Problem = &b
+		}
+		// A name no pipeline has: draw it as a marked stand-in.
+		if patched, name, ok := stubMissing(abs, text, err); ok && len(missing) < maxStubs {
+			missing[name] = true
+			text = patched
+			continue
+		}
 		// A cycle is found once every name is bound: draw the module it
 		// is in, with the recursive pipeline marked.
 		var ce *pipeline.CycleError
 		if !errors.As(err, &ce) {
-			failLoad(w, &loadError{err: err, srv: s})
+			reply(w, http.StatusBadRequest, *g.Problem)
 			return
 		}
 		m = ce.Path[0].Module
@@ -243,11 +259,9 @@ func (s *Server) postGraph(w http.ResponseWriter, r *http.Request) {
 				m = q.Module
 			}
 		}
-		b := (&loadError{err: err, srv: s}).body()
-		g.Problem = &b
+		break
 	}
-	if m != nil {
-		g.Graph = append(g.Graph, m.GraphTree()...)
-	}
+	g.Graph = append(g.Graph, m.GraphTree()...)
+	markMissing(g.Graph, missing)
 	reply(w, http.StatusOK, g)
 }

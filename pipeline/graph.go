@@ -61,6 +61,11 @@ type GraphNode struct {
 	// Recursive marks a started pipeline that is already on the way down
 	// from its root: it is not unfolded again.
 	Recursive bool `json:"recursive,omitempty"`
+	// Missing marks a pipeline that a filter names but nobody defines.
+	// GraphTree never sets it, as a built module has no such name; a
+	// program that draws a script whose unknown names it bound to empty
+	// stand-ins marks them with it.
+	Missing bool `json:"missing,omitempty"`
 	// Nodes are a pipeline's filters, or the pipelines a filter starts.
 	Nodes []*GraphNode `json:"nodes,omitempty"`
 }

@@ -321,11 +321,13 @@ function drawGraph() {
 // pipe draws a pipeline: a card with its filters in a column, each filter
 // that starts pipelines followed by them, indented.
 function pipe(n) {
-  const kind = n.recursive ? 'recursive' : n.kind;
-  const title = n.recursive ? `↻ ${n.name} (recursive)` : n.kind === 'pipeline' ? `[${n.name}]` : n.name;
+  const kind = n.recursive ? 'recursive' : n.missing ? 'missing' : n.kind;
+  const title = n.recursive ? `↻ ${n.name} (recursive)`
+    : n.missing ? `✗ ${n.name} (not defined)`
+    : n.kind === 'pipeline' ? `[${n.name}]` : n.name;
   const card = el('div', { className: 'pipe ' + kind }, el('div', { className: 'pipe-title', textContent: title }));
   card.dataset.name = n.name;
-  if (n.recursive) return card;
+  if (n.recursive || n.missing) return card;
   const list = el('ul', { className: 'filters' });
   for (const f of n.nodes || []) {
     const item = el('li', { className: 'filter' + (f.nodes ? (f.fork ? ' fork' : ' links') : '') },
