@@ -6,7 +6,8 @@
 // The page talks to a JSON API under /api (see Server); its assets, built
 // from web/ with ./web/build, are embedded in the binary. Only cmd/sluice
 // uses this package: how a script is loaded and run is given to it in
-// Options, so it depends on nothing but the pipeline package's public API.
+// Options; it uses the public API of pipeline (graphs, programs) and of
+// script (error positions) only.
 package gui
 
 import (
