@@ -182,6 +182,18 @@ func TestGUIInABrowser(t *testing.T) {
 	)
 	_, err = http.Get("http://" + p.Addrs[0] + "/")
 	assert.Error(t, err, "the program's port is closed")
+
+	// With the keyboard alone: a new file in a new folder, opened at once.
+	step("make a new file with the keyboard",
+		chromedp.Focus(chromedp.CSS(`#new-file`)),
+		chromedp.KeyEvent(kb.Enter),
+		waitJS(`document.activeElement === document.querySelector('#new-name')`),
+		chromedp.KeyEvent("sub/k.js"),
+		chromedp.KeyEvent(kb.Enter),
+		waitJS(`document.querySelector('#file-name').innerText === '/sub/k.js'`),
+		chromedp.WaitVisible(chromedp.CSS(`#tree button[data-path="/sub/k.js"]`)),
+	)
+	assert.FileExists(t, filepath.Join(filepath.Dir(path), "sub", "k.js"))
 }
 
 // TestGUIScreenshot writes the screenshot the README shows, of the GUI with

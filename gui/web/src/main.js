@@ -266,17 +266,22 @@ $('stop').addEventListener('click', async () => {
   await refreshProgram();
 });
 
-async function refreshProgram() {
+// refreshProgram asks what runs; it redraws the running graph only when it
+// changed (or when asked to), so that polling keeps the reader's place.
+let runningJSON = '';
+async function refreshProgram(redraw) {
   try {
     const p = await api('GET', '/api/program');
     state.running = p.path;
     state.addrs = p.addrs || [];
     const c = await api('GET', '/api/config');
+    const j = JSON.stringify(c);
+    if (j !== runningJSON) { runningJSON = j; redraw = true; }
     state.runningGraph = c;
   } catch (e) { /* the server went: keep what is shown */ }
   buttons();
   markTree();
-  if (state.tab === 'running') drawGraph();
+  if (state.tab === 'running' && redraw) drawGraph();
 }
 
 document.addEventListener('keydown', (ev) => {
@@ -345,7 +350,8 @@ function tab(which) {
   state.tab = which;
   $('tab-script').setAttribute('aria-selected', String(which === 'script'));
   $('tab-running').setAttribute('aria-selected', String(which === 'running'));
-  if (which === 'running') refreshProgram(); else drawGraph();
+  drawGraph();
+  if (which === 'running') refreshProgram(true);
 }
 $('tab-script').addEventListener('click', () => tab('script'));
 $('tab-running').addEventListener('click', () => tab('running'));
@@ -417,5 +423,5 @@ function follow() {
   drawGraph();
   const want = new URLSearchParams(location.search).get('open') || state.running;
   if (want) await open(want);
-  setInterval(refreshProgram, 5000);
+  setInterval(() => refreshProgram(false), 5000);
 })();
