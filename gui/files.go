@@ -94,15 +94,26 @@ func apiPath(rel string) string { return path.Clean("/" + filepath.ToSlash(rel))
 
 func (s *Server) getTree(w http.ResponseWriter, r *http.Request) {
 	top := &Entry{Path: "/", Dir: true}
-	if err := s.fill(top, "."); err != nil {
+	if err := s.fill(top, ".", nil); err != nil {
 		fail(w, err)
 		return
 	}
 	reply(w, http.StatusOK, top)
 }
 
-// fill adds the entries of folder rel to e, folders first.
-func (s *Server) fill(e *Entry, rel string) error {
+// fill adds the entries of folder rel to e, folders first. A folder that is
+// one of its own ancestors (through a link) is listed but not entered again.
+func (s *Server) fill(e *Entry, rel string, ancestors []os.FileInfo) error {
+	self, err := s.root.Stat(rel)
+	if err != nil {
+		return fmt.Errorf("gui: %w", err)
+	}
+	for _, a := range ancestors {
+		if os.SameFile(a, self) {
+			return nil
+		}
+	}
+	ancestors = append(ancestors, self)
 	f, err := s.root.Open(rel)
 	if err != nil {
 		return fmt.Errorf("gui: %w", err)
@@ -128,7 +139,7 @@ func (s *Server) fill(e *Entry, rel string) error {
 		}
 		c := &Entry{Name: name, Path: apiPath(cr), Dir: fi.IsDir()}
 		if c.Dir {
-			if err := s.fill(c, cr); err != nil {
+			if err := s.fill(c, cr, ancestors); err != nil {
 				return err
 			}
 			dirs = append(dirs, c)

@@ -120,6 +120,12 @@ func TestFilesTreeIsSortedWithoutDotFiles(t *testing.T) {
 	}
 	assert.Equal(t, []string{"/", "/sub", "/sub/a", "/sub/a/y.js", "/sub/x.js", "/a.txt", "/b.js", "/main.js"}, walk(&top))
 	assert.True(t, top.Children[0].Dir)
+
+	// A link to a folder above it is listed, not followed round and round.
+	require.NoError(t, os.Symlink("..", filepath.Join(f.dir, "sub", "up")))
+	top = gui.Entry{}
+	f.json(t, "GET", "/api/files", "", 200, &top)
+	assert.Equal(t, []string{"/", "/sub", "/sub/a", "/sub/a/y.js", "/sub/up", "/sub/x.js", "/a.txt", "/b.js", "/main.js"}, walk(&top))
 }
 
 func TestFilesReadWriteDelete(t *testing.T) {
