@@ -49,7 +49,7 @@ func (s *Server) Run(p string) error {
 		}
 	}
 	s.running = apiPath(rel)
-	s.opts.Logger.Info("gui: started", "script", abs)
+	s.opts.Logger.Info("gui: started", "script", apiPath(rel))
 	return nil
 }
 
