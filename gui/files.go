@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -235,11 +237,42 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request, rel string) {
 			return
 		}
 	}
-	if err := s.root.WriteFile(rel, b, 0o644); err != nil {
+	if err := s.writeAtomic(rel, b); err != nil {
 		fail(w, fileError(rel, err))
 		return
 	}
 	reply(w, http.StatusCreated, map[string]any{"path": apiPath(rel), "size": len(b)})
+}
+
+// writeAtomic writes b to rel through a temporary file beside it, renamed
+// over it, so that a reader (the running program, another save) never sees
+// it half written. A file being replaced keeps its permissions.
+func (s *Server) writeAtomic(rel string, b []byte) error {
+	mode := os.FileMode(0o644)
+	if fi, err := s.root.Stat(rel); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	var suffix [6]byte
+	rand.Read(suffix[:])
+	tmp := filepath.Join(filepath.Dir(rel), "."+filepath.Base(rel)+".sluice-"+hex.EncodeToString(suffix[:]))
+	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = s.root.Chmod(tmp, mode) // past the umask
+	}
+	if err == nil {
+		err = s.root.Rename(tmp, rel)
+	}
+	if err != nil {
+		s.root.Remove(tmp)
+	}
+	return err
 }
 
 func (s *Server) deleteFile(w http.ResponseWriter, rel string) {

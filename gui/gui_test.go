@@ -149,6 +149,15 @@ func TestFilesReadWriteDelete(t *testing.T) {
 	_, _, body = f.do(t, "GET", "/api/files/new/deep/n.js", "")
 	assert.Equal(t, "again", body)
 	f.json(t, "POST", "/api/files/sub", "x", 409, &e)
+	// A replaced file keeps its mode, and no temporary file is left.
+	require.NoError(t, os.Chmod(filepath.Join(f.dir, "sub", "x.js"), 0o600))
+	f.json(t, "POST", "/api/files/sub/x.js", "y", 201, nil)
+	fi, err := os.Stat(filepath.Join(f.dir, "sub", "x.js"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	des, err := os.ReadDir(filepath.Join(f.dir, "sub"))
+	require.NoError(t, err)
+	require.Len(t, des, 1, "only x.js")
 
 	code, ct, _ = f.do(t, "DELETE", "/api/files/new/deep/n.js", "")
 	assert.Equal(t, 204, code)

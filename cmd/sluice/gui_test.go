@@ -143,7 +143,10 @@ func TestCapturedOutputReachesTheLogAndStillGoesOut(t *testing.T) {
 	origOut, origErr := os.Stdout, os.Stderr
 	outFile, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
 	require.NoError(t, err)
-	os.Stdout = outFile // what capture passes the output on to
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	require.NoError(t, err)
+	defer errFile.Close()
+	os.Stdout, os.Stderr = outFile, errFile // what capture passes the output on to
 	restore := captureOutput(logs)
 	fmt.Fprint(os.Stdout, "printed by print\npart")
 	fmt.Fprint(os.Stdout, "ial\n")
@@ -163,4 +166,7 @@ func TestCapturedOutputReachesTheLogAndStillGoesOut(t *testing.T) {
 	b, err := os.ReadFile(outFile.Name())
 	require.NoError(t, err)
 	assert.Equal(t, "printed by print\npartial\n", string(b))
+	b, err = os.ReadFile(errFile.Name())
+	require.NoError(t, err)
+	assert.Equal(t, "dumped by dump\n", string(b))
 }

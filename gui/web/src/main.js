@@ -177,14 +177,22 @@ async function open(path) {
   }
 }
 
-async function save() {
+// save writes the open file; saves run one after another, never two at once.
+let saving = Promise.resolve(true);
+function save() {
+  saving = saving.then(saveNow, saveNow);
+  return saving;
+}
+async function saveNow() {
   if (!state.path) return true;
+  const path = state.path;
   const body = text();
+  if (body === state.saved) return true;
   try {
-    await api('POST', '/api/files' + enc(state.path), body);
-    state.saved = body;
+    await api('POST', '/api/files' + enc(path), body);
+    if (path === state.path) state.saved = body;
     showDirty();
-    say(`saved ${state.path}`);
+    say(`saved ${path}`);
     return true;
   } catch (e) {
     say(e.message, true);
@@ -285,7 +293,8 @@ async function refreshProgram(redraw) {
 }
 
 document.addEventListener('keydown', (ev) => {
-  if ((ev.ctrlKey || ev.metaKey) && ev.key === 's') { ev.preventDefault(); save(); }
+  // Outside the editor (whose own Mod-s has already saved and said so).
+  if ((ev.ctrlKey || ev.metaKey) && ev.key === 's' && !ev.defaultPrevented) { ev.preventDefault(); save(); }
 });
 window.addEventListener('beforeunload', (ev) => { if (dirty()) ev.preventDefault(); });
 
