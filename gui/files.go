@@ -246,8 +246,14 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request, rel string) {
 
 // writeAtomic writes b to rel through a temporary file beside it, renamed
 // over it, so that a reader (the running program, another save) never sees
-// it half written. A file being replaced keeps its permissions.
+// it half written. A file being replaced keeps its permissions; a symbolic
+// link is written through.
 func (s *Server) writeAtomic(rel string, b []byte) error {
+	if li, err := s.root.Lstat(rel); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		// A link (rel has checked it stays in the folder) is written
+		// through, not replaced by a file.
+		return s.root.WriteFile(rel, b, 0o644)
+	}
 	mode := os.FileMode(0o644)
 	if fi, err := s.root.Stat(rel); err == nil {
 		mode = fi.Mode().Perm()

@@ -205,6 +205,14 @@ func TestFilesStayInTheFolder(t *testing.T) {
 	code, _, body := f.do(t, "GET", "/api/files/alias/x.js", "")
 	assert.Equal(t, 200, code)
 	assert.Equal(t, "x", body)
+	// Saving through a link inside the folder writes its target.
+	require.NoError(t, os.Symlink("in/x.js", filepath.Join(f.dir, "x-link.js")))
+	f.json(t, "POST", "/api/files/x-link.js", "via the link", 201, nil)
+	b, _ = os.ReadFile(filepath.Join(f.dir, "in", "x.js"))
+	assert.Equal(t, "via the link", string(b))
+	li, err := os.Lstat(filepath.Join(f.dir, "x-link.js"))
+	require.NoError(t, err)
+	assert.NotZero(t, li.Mode()&os.ModeSymlink, "still a link")
 	var top gui.Entry
 	f.json(t, "GET", "/api/files", "", 200, &top)
 	for _, c := range top.Children {
