@@ -17,10 +17,6 @@ import (
 	"github.com/sluice-go/sluice/codec/http1"
 )
 
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
-
 // bigUpstream answers /big with size zero bytes, counting what it wrote,
 // and /slow once release is closed.
 func bigUpstream(t *testing.T, size int64, written *atomic.Int64, release chan struct{}) *countingUpstream {
