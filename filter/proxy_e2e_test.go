@@ -25,6 +25,7 @@ import (
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/require"
@@ -105,7 +106,7 @@ func TestTCPProxy100MB(t *testing.T) {
 			const size = 100 << 20
 			leaks := netLeakBaseline(t)
 			counts := relayCounts()
-			up := startNetServer(t, echoHandler)
+			up := testnet.Serve(t, testnet.Echo)
 			addr, stop := serveListen(t, pipeline.New("proxy", filter.Connect(up.Addr(), tc.opts)), nil)
 
 			c, err := net.Dial("tcp", addr)

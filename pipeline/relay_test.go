@@ -2,20 +2,15 @@ package pipeline_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
-	"math/big"
 	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
@@ -84,7 +79,7 @@ func TestRelayerThatDeclinesGetsEvents(t *testing.T) {
 }
 
 func TestRelayerIsNotOfferedWhatItCannotCarry(t *testing.T) {
-	cert := selfSigned(t)
+	cert := testnet.NewCert(t, "sluice test").TLS
 	for _, tc := range []struct {
 		name  string
 		setup func(f *relayEcho) *pipeline.Server
@@ -197,21 +192,4 @@ func TestShutdownWaitsForRelayedConnections(t *testing.T) {
 		t.Fatal("Shutdown did not return after the relayed connection ended")
 	}
 	check()
-}
-
-// selfSigned returns a certificate for 127.0.0.1, signed by itself.
-func selfSigned(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "sluice test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

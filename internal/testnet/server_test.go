@@ -1,0 +1,98 @@
+package testnet
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+)
+
+func TestServeEchoes(t *testing.T) {
+	s := Serve(t, Echo)
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "hello")
+	c.(*net.TCPConn).CloseWrite()
+	b, err := io.ReadAll(c)
+	if err != nil || string(b) != "hello" {
+		t.Fatalf("read %q, %v; want %q", b, err, "hello")
+	}
+	if n := s.Accepted(); n != 1 {
+		t.Fatalf("Accepted() = %d, want 1", n)
+	}
+}
+
+func TestCloseEndsConnections(t *testing.T) {
+	started := make(chan struct{})
+	s := Serve(t, func(c *net.TCPConn) { close(started); io.Copy(io.Discard, c) })
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not start")
+	}
+	s.Close()
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("read after Close: got data, want the connection closed")
+	}
+	if c2, err := net.Dial("tcp", s.Addr()); err == nil {
+		c2.Close()
+		t.Fatal("dial after Close: connected")
+	}
+}
+
+func TestServeTLSVerifiesWithThePool(t *testing.T) {
+	cert := NewCert(t, "server")
+	s := ServeTLS(t, cert.TLS, Echo)
+	c, err := tls.Dial("tcp", s.Addr(), &tls.Config{RootCAs: cert.Pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "secret")
+	c.CloseWrite()
+	if b, err := io.ReadAll(c); err != nil || string(b) != "secret" {
+		t.Fatalf("read %q, %v; want %q", b, err, "secret")
+	}
+
+	// Another certificate's pool does not trust this one; the server sees
+	// the failed handshake.
+	_, err = tls.Dial("tcp", s.Addr(), &tls.Config{RootCAs: NewCert(t, "other").Pool, ServerName: "localhost"})
+	var unknown *tls.CertificateVerificationError
+	if !errors.As(err, &unknown) {
+		t.Fatalf("dial with another pool: %v, want an unknown-authority error", err)
+	}
+	select {
+	case <-s.HandshakeErrs:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no handshake error reported")
+	}
+}
+
+func TestCertFiles(t *testing.T) {
+	cert := NewCert(t, "files")
+	certFile, keyFile := cert.Files(t)
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(pair.Certificate[0]) != string(cert.TLS.Certificate[0]) {
+		t.Fatal("the certificate file holds another certificate")
+	}
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, %v; want mode 0600", fi, err)
+	}
+}
