@@ -35,21 +35,6 @@ func relayCounts() func() (accepted, spliced int64) {
 	}
 }
 
-// tcpPair returns both ends of a new TCP connection on 127.0.0.1: the one
-// that dialed and the one that was accepted. Both are closed at cleanup.
-func tcpPair(t *testing.T) (client, accepted *net.TCPConn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	a, err := ln.Accept()
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close(); a.Close() })
-	return c.(*net.TCPConn), a.(*net.TCPConn)
-}
-
 // grab wraps a filter to keep the instance New made.
 type grab struct {
 	pipeline.Filter
@@ -68,7 +53,7 @@ func startRelay(t *testing.T, f pipeline.Filter) (h *pipelinetest.Harness, clien
 	t.Helper()
 	var inst pipeline.Target
 	h = pipelinetest.Of(t, grab{f, &inst})
-	client, accepted := tcpPair(t)
+	client, accepted := testnet.Pair(t)
 	d := make(chan struct{})
 	r, ok := inst.(pipeline.Relayer)
 	require.True(t, ok, "connect's instance is a Relayer")
@@ -286,7 +271,7 @@ func TestConnectRelayDeclines(t *testing.T) {
 			return a
 		}},
 		{"wrapped TCP", filter.ConnectOptions{}, func(t *testing.T) net.Conn {
-			_, a := tcpPair(t)
+			_, a := testnet.Pair(t)
 			return struct{ net.Conn }{a}
 		}},
 	} {
@@ -297,7 +282,7 @@ func TestConnectRelayDeclines(t *testing.T) {
 			if tc.conn != nil {
 				c = tc.conn(t)
 			} else {
-				_, c = tcpPair(t)
+				_, c = testnet.Pair(t)
 			}
 			require.False(t, inst.(pipeline.Relayer).Relay(c, func() { t.Error("done called") }))
 			if tc.opts.TLS != nil {
@@ -313,7 +298,7 @@ func TestConnectRelayDeclines(t *testing.T) {
 		var inst pipeline.Target
 		h := pipelinetest.Of(t, grab{filter.Connect(up.Addr(), filter.ConnectOptions{}), &inst})
 		h.InputString("x")
-		_, c := tcpPair(t)
+		_, c := testnet.Pair(t)
 		require.False(t, inst.(pipeline.Relayer).Relay(c, func() { t.Error("done called") }))
 		h.End()
 		h.WaitEnd()

@@ -111,3 +111,25 @@ func Echo[C interface {
 	io.CopyBuffer(struct{ io.Writer }{c}, struct{ io.Reader }{c}, make([]byte, 64<<10))
 	c.CloseWrite()
 }
+
+// Pair returns the two ends of a TCP connection on loopback: the one that
+// dialed and the one that was accepted. Both are closed when the test ends.
+func Pair(t testing.TB) (dialed, accepted *net.TCPConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testnet: listen: %v", err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatalf("testnet: dial: %v", err)
+	}
+	a, err := ln.Accept()
+	if err != nil {
+		c.Close()
+		t.Fatalf("testnet: accept: %v", err)
+	}
+	t.Cleanup(func() { c.Close(); a.Close() })
+	return c.(*net.TCPConn), a.(*net.TCPConn)
+}

@@ -96,3 +96,17 @@ func TestCertFiles(t *testing.T) {
 		t.Fatalf("key file: %v, %v; want mode 0600", fi, err)
 	}
 }
+
+func TestPairIsConnected(t *testing.T) {
+	d, a := Pair(t)
+	d.SetDeadline(time.Now().Add(10 * time.Second))
+	a.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(d, "ping")
+	d.CloseWrite()
+	if b, err := io.ReadAll(a); err != nil || string(b) != "ping" {
+		t.Fatalf("accepted end read %q, %v; want %q", b, err, "ping")
+	}
+	if a.LocalAddr().String() != d.RemoteAddr().String() {
+		t.Fatalf("the ends are not of one connection: %v, %v", a.LocalAddr(), d.RemoteAddr())
+	}
+}
