@@ -308,28 +308,11 @@ func hostOf(srv *httptest.Server) string {
 // with name + ":" followed by an echo of what it receives, and closes it when
 // the client has finished sending. It is stopped when the test ends.
 func tcpUpstream(t *testing.T, name string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(ioTimeout))
-				io.WriteString(c, name+":")
-				io.Copy(c, c)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return testnet.Serve(t, func(c *net.TCPConn) {
+		c.SetDeadline(time.Now().Add(ioTimeout))
+		io.WriteString(c, name+":")
+		io.Copy(c, c)
+	}).Addr()
 }
 
 // freePort returns a port on loopback that nothing listens on, for an

@@ -16,6 +16,7 @@ import (
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 )
@@ -136,18 +137,8 @@ func TestCollectingFilterBoundAnswers413(t *testing.T) {
 // them on its way back, and the connection then carries the new protocol's
 // bytes both ways.
 func TestHTTPProxyPassesAnUpgrade(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	gotHead := make(chan string, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	up := testnet.Serve(t, func(c *net.TCPConn) {
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		r := bufio.NewReader(c)
 		var head strings.Builder
@@ -161,10 +152,10 @@ func TestHTTPProxyPassesAnUpgrade(t *testing.T) {
 		gotHead <- head.String()
 		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
 		io.Copy(c, r) // echo the new protocol
-	}()
+	})
 	p := pipeline.New("proxy",
 		http1.DecodeRequest(), http1.EncodeRequest(nil),
-		filter.Connect(ln.Addr().String(), filter.ConnectOptions{}),
+		filter.Connect(up.Addr(), filter.ConnectOptions{}),
 		http1.DecodeResponse(), http1.EncodeResponse(nil))
 	addr, _ := serveListen(t, p, nil)
 	c, err := net.Dial("tcp", addr)

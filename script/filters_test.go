@@ -1,13 +1,13 @@
 package script_test
 
 import (
-	"io"
 	"net"
 	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/sluice-go/sluice/script"
@@ -60,27 +60,13 @@ pipy({ _go: false })
 }
 
 func TestConnectAndExec(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				io.Copy(c, c)
-			}()
-		}
-	}()
+	up := testnet.Serve(t, testnet.Echo)
 	m := load(t, `
-pipy({ _target: '`+ln.Addr().String()+`' })
+pipy({ _target: '`+up.Addr()+`' })
 .pipeline('remote')
   .connect(() => _target, { bufferLimit: '64k', connectTimeout: '5s', retryCount: 1 })
 .pipeline('static')
-  .connect('`+ln.Addr().String()+`')
+  .connect('`+up.Addr()+`')
 .pipeline('cat')
   .exec('cat')
 .pipeline('fn')

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/sluice-go/sluice/script"
 	"github.com/stretchr/testify/require"
@@ -44,19 +45,11 @@ pipy()
 	}
 }
 
-// rawUpstream accepts one connection, hands the request head it reads to
-// heads and answers with resp.
+// rawUpstream hands the request head it reads on a connection to heads
+// and answers with resp; a test makes one connection.
 func rawUpstream(t *testing.T, resp string) (addr string, heads chan string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
 	heads = make(chan string, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	up := testnet.Serve(t, func(c *net.TCPConn) {
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		r := bufio.NewReader(c)
 		var head strings.Builder
@@ -72,8 +65,8 @@ func rawUpstream(t *testing.T, resp string) (addr string, heads chan string) {
 		}
 		heads <- head.String()
 		io.WriteString(c, resp)
-	}()
-	return ln.Addr().String(), heads
+	})
+	return up.Addr(), heads
 }
 
 // Through a script proxy, hop-by-hop fields go neither up nor down, and

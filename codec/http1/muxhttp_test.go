@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/codec/http1"
@@ -153,33 +154,20 @@ func TestMuxHTTPSlowAnswerDelaysNobodyElse(t *testing.T) {
 // rawUpstream answers each request it reads (head only, GET) with a fixed
 // answer, closing after each answer when closeAfter; it counts requests.
 func rawUpstream(t *testing.T, answer string, closeAfter bool, seen *atomic.Int32) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return testnet.Serve(t, func(c *net.TCPConn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					seen.Add(1)
-					if _, err := io.WriteString(c, answer); err != nil || closeAfter {
-						return
-					}
-				}
-			}()
+			io.Copy(io.Discard, req.Body)
+			seen.Add(1)
+			if _, err := io.WriteString(c, answer); err != nil || closeAfter {
+				return
+			}
 		}
-	}()
-	return ln.Addr().String()
+	}).Addr()
 }
 
 func TestMuxHTTPUpstreamClosesAfterEachAnswer(t *testing.T) {
