@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -28,6 +27,7 @@ import (
 	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -46,9 +46,7 @@ func serveListen(t *testing.T, p *pipeline.Pipeline, cfg *tls.Config) (addr stri
 	go func() { done <- srv.Serve(ln) }()
 	stop = sync.OnceFunc(func() {
 		srv.Close()
-		if err := <-done; !errors.Is(err, pipeline.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
+		assert.ErrorIs(t, <-done, pipeline.ErrServerClosed, "Serve")
 		g.Close()
 	})
 	t.Cleanup(stop)

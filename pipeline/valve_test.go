@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/pipeline"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -239,9 +240,7 @@ func TestValveConcurrentUse(t *testing.T) {
 				src.Open()
 				link.Stop()
 			}
-			if !v.IsOpen() {
-				t.Error("a follower stayed closed")
-			}
+			assert.True(t, v.IsOpen(), "a follower stayed closed")
 		})
 	}
 	wg.Wait()
