@@ -40,12 +40,13 @@ type sockRig struct {
 // inbound socket, or with outbound an outbound one. The socket is started.
 func newSockRig(t *testing.T, pipe, outbound bool, opts pipeline.ConnOptions) *sockRig {
 	t.Helper()
-	return newSockRigWrap(t, pipe, outbound, opts, nil)
+	return newSockRigWith(t, pipe, outbound, opts, nil, nil)
 }
 
-// newSockRigWrap is newSockRig with the socket's end of the connection
-// wrapped by wrap, when not nil.
-func newSockRigWrap(t *testing.T, pipe, outbound bool, opts pipeline.ConnOptions, wrap func(net.Conn) net.Conn) *sockRig {
+// newSockRigWith is newSockRig with the socket's end of the connection
+// wrapped by wrap, and setup run on the worker before the socket starts,
+// when they are not nil.
+func newSockRigWith(t *testing.T, pipe, outbound bool, opts pipeline.ConnOptions, wrap func(net.Conn) net.Conn, setup func(*pipeline.Stream)) *sockRig {
 	t.Helper()
 	check := pipelinetest.LeakCheck(t)
 	r := &sockRig{t: t, clock: pipelinetest.NewClock(), ends: make(chan *event.SessionEnd, 4), arrived: make(chan struct{}, 64), readDone: make(chan struct{})}
@@ -78,6 +79,9 @@ func newSockRigWrap(t *testing.T, pipe, outbound bool, opts pipeline.ConnOptions
 			r.k = pipeline.NewOutboundSocket(r.st, mine, opts)
 		} else {
 			r.k = pipeline.NewSocket(r.st, mine, opts)
+		}
+		if setup != nil {
+			setup(r.st)
 		}
 		r.k.Start(r.st, func() { close(r.readDone) })
 	})
@@ -315,10 +319,81 @@ var errBroken = errors.New("broken pipe, as a test says")
 // TestSocketWriteErrorEndsTheStream: a write that fails closes the socket
 // and ends the stream with a WriteError SessionEnd carrying the error.
 func TestSocketWriteErrorEndsTheStream(t *testing.T) {
-	r := newSockRigWrap(t, true, false, pipeline.ConnOptions{}, func(c net.Conn) net.Conn { return brokenWriter{c} })
+	r := newSockRigWith(t, true, false, pipeline.ConnOptions{}, func(c net.Conn) net.Conn { return brokenWriter{c} }, nil)
 	r.on(func() { r.k.Write(event.FromString("into the void")) })
 	e := r.waitEnd()
 	assert.Equal(t, event.WriteError, e.Err, "%v", e)
 	assert.ErrorIs(t, e.Cause, errBroken)
 	assert.True(t, r.peerEOF(), "the connection is closed")
+}
+
+// TestSocketReadsWhileItsValveIsOpen: an inbound socket does not read while
+// its context's Valve is closed, an outbound one while its ReturnValve is;
+// each ignores the other valve.
+func TestSocketReadsWhileItsValveIsOpen(t *testing.T) {
+	for _, outbound := range []bool{false, true} {
+		t.Run(map[bool]string{false: "inbound", true: "outbound"}[outbound], func(t *testing.T) {
+			waiting := make(chan struct{}, 1)
+			defer pipeline.SetTestHookValveWait(func() {
+				select {
+				case waiting <- struct{}{}:
+				default:
+				}
+			})()
+			valves := func(s *pipeline.Stream) (own, other *pipeline.Valve) {
+				if outbound {
+					return s.Context().ReturnValve(), s.Context().Valve()
+				}
+				return s.Context().Valve(), s.Context().ReturnValve()
+			}
+			r := newSockRigWith(t, true, outbound, pipeline.ConnOptions{}, nil, func(s *pipeline.Stream) {
+				own, other := valves(s)
+				own.Close()
+				other.Close()
+			})
+			select {
+			case <-waiting:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the reader did not wait")
+			}
+			sent := make(chan error, 1)
+			go func() { _, err := io.WriteString(r.peer, "a"); sent <- err }() // net.Pipe: returns once read
+			own, other := valves(r.st)
+			select {
+			case <-sent:
+				t.Fatal("read while the valve is closed")
+			default:
+			}
+			assert.Empty(t, r.data())
+			own.Open() // the other stays closed
+			select {
+			case <-r.arrived:
+			case <-time.After(10 * time.Second):
+				t.Fatal("reading did not resume: it waits on the wrong valve")
+			}
+			require.NoError(t, <-sent)
+			assert.Equal(t, "a", r.data())
+			other.Open()
+		})
+	}
+}
+
+// TestOutboundSocketCongestionClosesOnlyTheValve: an outbound socket past
+// its high mark pauses the client's side (Valve) but not the reading of its
+// own upstream (ReturnValve), so an upstream that waits to write is drained.
+func TestOutboundSocketCongestionClosesOnlyTheValve(t *testing.T) {
+	r := newSockRig(t, true, true, pipeline.ConnOptions{WriteHighWater: 10, WriteLowWater: 1})
+	ctx := r.st.Context()
+	var open, returnOpen bool
+	r.on(func() {
+		r.k.Write(event.FromString("more than ten bytes"))
+		open, returnOpen = ctx.Valve().IsOpen(), ctx.ReturnValve().IsOpen()
+	})
+	assert.False(t, open)
+	assert.True(t, returnOpen)
+	r.readPeer(len("more than ten bytes"))
+	timeout := make(chan struct{})
+	timer := time.AfterFunc(10*time.Second, func() { close(timeout) })
+	defer timer.Stop()
+	require.True(t, ctx.Valve().Wait(timeout), "the valve opens once the queue drained")
 }
