@@ -45,21 +45,9 @@ func startFlowUpstream(t *testing.T, answer func(line string) (bool, func())) *t
 // flowServe serves pipeline p on 127.0.0.1 with a group of n workers, and
 // returns its address.
 func flowServe(t *testing.T, p *pipeline.Pipeline, n int) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	g := pipeline.NewGroup(n, pipeline.WorkerOptions{})
-	srv := pipeline.NewServer(p, g)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-		g.Close()
-	})
-	return ln.Addr().String()
+	t.Cleanup(g.Close) // after the server has closed
+	return testnet.ServeOn(t, pipeline.NewServer(p, g), pipeline.ErrServerClosed)
 }
 
 // flowClient sends lines to addr all at once, then reads as many lines

@@ -56,16 +56,10 @@ func serveProxy(t *testing.T, f pipeline.Filter) string {
 }
 
 func serveProxyClock(t *testing.T, f pipeline.Filter, clock pipeline.Clock) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Clock: clock})
+	t.Cleanup(g.Close) // after the server has closed
 	srv := pipeline.NewServer(pipeline.New("proxy", http1.DecodeRequest(), f, http1.EncodeResponse(nil)), g)
-	done := make(chan struct{})
-	go func() { defer close(done); srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close(); <-done; g.Close() })
-	return ln.Addr().String()
+	return testnet.ServeOn(t, srv, pipeline.ErrServerClosed)
 }
 
 // get sends n GETs over conns client connections at once; each answer must

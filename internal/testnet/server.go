@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -132,4 +133,34 @@ func Pair(t testing.TB) (dialed, accepted *net.TCPConn) {
 	}
 	t.Cleanup(func() { c.Close(); a.Close() })
 	return c.(*net.TCPConn), a.(*net.TCPConn)
+}
+
+// Servable is a server that serves the connections of a listener until it
+// is closed, as pipeline.Server does.
+type Servable interface {
+	Serve(ln net.Listener) error
+	Close() error
+}
+
+// ServeOn runs srv.Serve on a new listener on 127.0.0.1:0 and returns the
+// listener's address. When the test ends it closes srv, waits for Serve to
+// return, and fails the test unless Serve returned closed (matched with
+// errors.Is): the error Serve returns once the server is closed.
+func ServeOn(t testing.TB, srv Servable, closed error) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testnet: listen: %v", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("testnet: Close: %v", err)
+		}
+		if err := <-served; !errors.Is(err, closed) {
+			t.Errorf("testnet: Serve returned %v, want %v", err, closed)
+		}
+	})
+	return ln.Addr().String()
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 )
@@ -108,5 +109,56 @@ func TestPairIsConnected(t *testing.T) {
 	}
 	if a.LocalAddr().String() != d.RemoteAddr().String() {
 		t.Fatalf("the ends are not of one connection: %v, %v", a.LocalAddr(), d.RemoteAddr())
+	}
+}
+
+// echoServable is a Servable that echoes each connection, as a sluice
+// server running an empty pipeline would.
+type echoServable struct {
+	mu     sync.Mutex
+	ln     net.Listener
+	closed bool
+}
+
+var errEchoClosed = errors.New("echo: closed")
+
+func (e *echoServable) Serve(ln net.Listener) error {
+	e.mu.Lock()
+	e.ln = ln
+	e.mu.Unlock()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if e.closed {
+				return errEchoClosed
+			}
+			return err
+		}
+		go func() { defer c.Close(); Echo(c.(*net.TCPConn)) }()
+	}
+}
+
+func (e *echoServable) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
+	return e.ln.Close()
+}
+
+func TestServeOn(t *testing.T) {
+	srv := &echoServable{}
+	addr := ServeOn(t, srv, errEchoClosed)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "served")
+	c.(*net.TCPConn).CloseWrite()
+	if b, err := io.ReadAll(c); err != nil || string(b) != "served" {
+		t.Fatalf("read %q, %v; want %q", b, err, "served")
 	}
 }
