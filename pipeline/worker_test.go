@@ -237,3 +237,48 @@ func TestGroupCloseRunsWhatIsQueuedAndNextRoundRobins(t *testing.T) {
 	g.Close()
 	assert.True(t, ran, "a task queued before Close runs")
 }
+
+// TestWorkerCloseStreamsClosesWhatIsOpen: the worker counts its open
+// streams, and CloseStreams closes those still open, running their OnClose.
+func TestWorkerCloseStreamsClosesWhatIsOpen(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	var closed []string
+	var first *pipeline.Stream
+	w.Post(func() {
+		for _, name := range []string{"a", "b", "c"} {
+			s := pipeline.NewStream(pipeline.New(name), pipeline.NewContext(w), nil)
+			s.OnClose(func() { closed = append(closed, name) })
+			if first == nil {
+				first = s
+			}
+		}
+	})
+	w.RunPending()
+	var open, n int
+	w.Post(func() {
+		first.Close()
+		open = w.Streams()
+		n = w.CloseStreams()
+	})
+	w.RunPending()
+	assert.Equal(t, 2, open, "three opened, one closed")
+	assert.Equal(t, 2, n, "CloseStreams closed the other two")
+	assert.Zero(t, w.Streams())
+	assert.ElementsMatch(t, []string{"a", "b", "c"}, closed, "each OnClose ran once")
+}
+
+// TestWorkerInterruptRunsEachRegistration: Interrupt runs every function
+// registered with OnInterrupt, each time, on the interrupting goroutine.
+func TestWorkerInterruptRunsEachRegistration(t *testing.T) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	var mu sync.Mutex
+	calls := map[string]int{}
+	for _, name := range []string{"one", "two"} {
+		w.OnInterrupt(func() { mu.Lock(); calls[name]++; mu.Unlock() })
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); w.Interrupt() }()
+	<-done
+	w.Interrupt()
+	assert.Equal(t, map[string]int{"one": 2, "two": 2}, calls)
+}
