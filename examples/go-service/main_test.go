@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
@@ -94,7 +94,7 @@ func TestSlowCallDoesNotBlockTheWorker(t *testing.T) {
 		res.Body.Close()
 		slow <- res.StatusCode
 	}()
-	<-entered // the slow call is running
+	<-entered                                                                       // the slow call is running
 	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second} // fails, not hangs, if the worker is blocked
 	defer client.CloseIdleConnections()
 	res, err := client.Post(url+"/users", "application/json", strings.NewReader(`{"name":"fast"}`))
