@@ -15,8 +15,9 @@ import (
 // Harness runs one stream of a pipeline in-process, the way Netty's
 // EmbeddedChannel runs a channel: the test pushes events in, reads the events
 // that come out, and moves a manual clock. The harness goroutine is the
-// worker: tasks posted by goroutines the filters start (dials, processes) run
-// when the test calls Run or Wait. Nothing sleeps.
+// worker: tasks posted by goroutines the filters start (dials, processes,
+// Async handlers) run when the test calls Input, Run, Advance or Wait. Nothing
+// sleeps.
 //
 // At cleanup the harness closes the stream and fails the test if the output
 // broke the event grammar (see CheckGrammar).
