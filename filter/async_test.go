@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -169,4 +174,37 @@ func TestAsyncConcurrencyBound(t *testing.T) {
 	assert.Equal(t, int32(2), most.Load())
 	h.End()
 	h.WaitEnd()
+}
+
+// Over a real connection: a client that resets its connection while its
+// request is being handled cancels the handler's ctx.
+func TestAsyncClientResetCancelsOverASocket(t *testing.T) {
+	check := pipelinetest.LeakCheck(t)
+	defer check()
+	running := make(chan struct{})
+	cancelled := make(chan struct{})
+	p := pipeline.New("svc", http1.DecodeRequest(), filter.Async(func(ctx context.Context, r *event.Message) (*event.Message, error) {
+		close(running)
+		<-ctx.Done()
+		close(cancelled)
+		return nil, ctx.Err()
+	}), http1.EncodeResponse(nil))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- pipeline.Serve(ctx, ln, p) }()
+	defer func() { stop(); <-done }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	_, err = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	<-running
+	c.(*net.TCPConn).SetLinger(0) // close with a reset
+	c.Close()
+	select {
+	case <-cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler's ctx was not cancelled when its client left")
+	}
 }
