@@ -64,3 +64,18 @@ func TestServeAcceptsBoundReference(t *testing.T) {
 	require.NoError(t, m.Build())
 	require.NoError(t, pipeline.CheckBound(front))
 }
+
+// A module's pipeline may start a pipeline given directly, from outside the
+// module; if that one names a pipeline never resolved, Start fails with the
+// name instead of every request failing.
+func TestStartRejectsUnboundReferenceOutsideTheModule(t *testing.T) {
+	outside := pipeline.New("outside", filter.Link(filter.LinkTarget{Ref: filter.To("backend")}))
+	m := pipeline.NewModule("m")
+	m.Listen("127.0.0.1:0", pipeline.ListenOptions{}, filter.Link(filter.LinkTarget{Ref: filter.ToPipeline(outside)}))
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1})
+	if err == nil {
+		pr.Close()
+	}
+	assert.ErrorIs(t, err, pipeline.ErrUnbound)
+	assert.ErrorContains(t, err, `"backend"`)
+}
