@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
 )
 
 // benchRequest is a typical browser request: a request line and ten fields.
@@ -146,5 +147,123 @@ func BenchmarkEncodeResponseHead(b *testing.B) {
 		if _, err := WriteResponseHead(out, h, 13); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// benchWrkRequest and benchUpstreamAnswer are what bench/run's proxy case
+// carries: wrk's request and nginx's hello answer.
+const (
+	benchWrkRequest     = "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
+	benchUpstreamAnswer = "HTTP/1.1 200 OK\r\n" +
+		"Server: nginx/1.22.1\r\n" +
+		"Date: Sun, 06 Dec 2026 07:00:00 GMT\r\n" +
+		"Content-Type: text/plain\r\n" +
+		"Content-Length: 14\r\n" +
+		"Connection: keep-alive\r\n" +
+		"\r\n" +
+		"Hello, World!\n"
+	// benchWrkAnswer is benchUpstreamAnswer as the proxy encodes it.
+	benchWrkAnswer = "HTTP/1.1 200 OK\r\n" +
+		"server: nginx/1.22.1\r\n" +
+		"date: Sun, 06 Dec 2026 07:00:00 GMT\r\n" +
+		"content-type: text/plain\r\n" +
+		"content-length: 14\r\n" +
+		"\r\n" +
+		"Hello, World!\n"
+)
+
+// socketRead returns s as a socket read hands it over: fresh bytes in a
+// fresh Data.
+func socketRead(s string) *event.Data { return event.FromBytes([]byte(s)) }
+
+// fakeUpstream stands for the pooled connection's Outbound in
+// BenchmarkMuxHTTPPooledProxy: for each request head it gets, it answers
+// benchUpstreamAnswer in a task of its own, as bytes read from a socket.
+type fakeUpstream struct{}
+
+func (fakeUpstream) Info() pipeline.Info { return pipeline.Info{Name: "fakeUpstream"} }
+
+func (fakeUpstream) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	u := &fakeUpstreamInst{s: s, next: next}
+	u.replyFn = u.reply
+	return u
+}
+
+type fakeUpstreamInst struct {
+	s       *pipeline.Stream
+	next    pipeline.Target
+	owed    int
+	replyFn func()
+}
+
+func (u *fakeUpstreamInst) Input(evt event.Event) {
+	d, ok := evt.(*event.Data)
+	if !ok {
+		return
+	}
+	n := 0
+	for _, c := range d.Chunks() { // a head's end is never split here
+		n += bytes.Count(c, []byte("\r\n\r\n"))
+	}
+	if n > 0 && u.owed == 0 {
+		u.s.Post(u.replyFn)
+	}
+	u.owed += n
+}
+
+func (u *fakeUpstreamInst) reply() {
+	for ; u.owed > 0; u.owed-- {
+		u.next.Input(socketRead(benchUpstreamAnswer))
+	}
+}
+
+// countingSink counts the bytes a stream outputs, and keeps them while keep
+// is set.
+type countingSink struct {
+	n    int
+	keep bool
+	kept []byte
+}
+
+func (c *countingSink) Input(evt event.Event) {
+	if d, ok := evt.(*event.Data); ok {
+		c.n += d.Len()
+		if c.keep {
+			c.kept = append(c.kept, d.Bytes()...)
+		}
+	}
+}
+
+// BenchmarkMuxHTTPPooledProxy runs bench/scripts/proxy-pool.js's pipeline
+// (decodeHttpRequest → muxHTTP → encodeHttpResponse) in process, one
+// keep-alive client connection, one request per iteration, the pooled
+// connection's socket replaced by fakeUpstream. Only the sockets' own work
+// is left out: allocations per op are those of a proxied request.
+func BenchmarkMuxHTTPPooledProxy(b *testing.B) {
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	mux := MuxHTTP("upstream:80", MuxHTTPOptions{})
+	mux.connPipeline = pipeline.New("muxHTTP", EncodeRequest(nil), fakeUpstream{})
+	p := pipeline.New("proxy", DecodeRequest(), mux, EncodeResponse(nil))
+	sink := &countingSink{keep: true}
+	st := pipeline.NewStream(p, pipeline.NewContext(w), sink)
+	for range 2 { // the second runs on the pooled connection
+		st.Input(socketRead(benchWrkRequest))
+		w.RunPending()
+	}
+	if got := string(sink.kept); got != benchWrkAnswer+benchWrkAnswer {
+		b.Fatalf("the client got %q, want %q twice", got, benchWrkAnswer)
+	}
+	sink.keep = false
+	b.ReportAllocs()
+	for b.Loop() {
+		before := sink.n
+		st.Input(socketRead(benchWrkRequest))
+		w.RunPending()
+		if sink.n == before {
+			b.Fatal("no answer")
+		}
+	}
+	if got := sink.n % len(benchWrkAnswer); got != 0 {
+		b.Fatalf("the client got %d bytes, not a whole number of %q", sink.n, benchWrkAnswer)
 	}
 }
