@@ -419,7 +419,11 @@ func (m *muxHTTPInst) flush() {
 			break
 		}
 		m.queue[0] = nil
-		m.queue = m.queue[1:]
+		if len(m.queue) == 1 {
+			m.queue = m.queue[:0] // the array is kept for the next request
+		} else {
+			m.queue = m.queue[1:]
+		}
 	}
 	if len(m.queue) == 0 && m.held {
 		if m.end != nil && !m.s.Ended() {
