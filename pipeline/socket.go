@@ -570,10 +570,9 @@ func takeBuffer(bp *[]byte, n int) *event.Data {
 	if n >= readBufferSize/2 {
 		return event.FromBytes((*bp)[:n])
 	}
-	b := make([]byte, n)
-	copy(b, *bp)
+	d := event.FromCopy((*bp)[:n]) // with the Data: one allocation
 	readBuffers.Put(bp)
-	return event.FromBytes(b)
+	return d
 }
 
 func readEnd(err error) *event.SessionEnd {

@@ -172,9 +172,14 @@ const (
 		"Hello, World!\n"
 )
 
-// socketRead returns s as a socket read hands it over: fresh bytes in a
-// fresh Data.
-func socketRead(s string) *event.Data { return event.FromBytes([]byte(s)) }
+// socketRead returns b as a socket's small read hands it over: a copy in a
+// new Data (pipeline's takeBuffer).
+func socketRead(b []byte) *event.Data { return event.FromCopy(b) }
+
+var (
+	benchWrkRequestBytes     = []byte(benchWrkRequest)
+	benchUpstreamAnswerBytes = []byte(benchUpstreamAnswer)
+)
 
 // fakeUpstream stands for the pooled connection's Outbound in
 // BenchmarkMuxHTTPPooledProxy: for each request head it gets, it answers
@@ -213,7 +218,7 @@ func (u *fakeUpstreamInst) Input(evt event.Event) {
 
 func (u *fakeUpstreamInst) reply() {
 	for ; u.owed > 0; u.owed-- {
-		u.next.Input(socketRead(benchUpstreamAnswer))
+		u.next.Input(socketRead(benchUpstreamAnswerBytes))
 	}
 }
 
@@ -247,7 +252,7 @@ func BenchmarkMuxHTTPPooledProxy(b *testing.B) {
 	sink := &countingSink{keep: true}
 	st := pipeline.NewStream(p, pipeline.NewContext(w), sink)
 	for range 2 { // the second runs on the pooled connection
-		st.Input(socketRead(benchWrkRequest))
+		st.Input(socketRead(benchWrkRequestBytes))
 		w.RunPending()
 	}
 	if got := string(sink.kept); got != benchWrkAnswer+benchWrkAnswer {
@@ -257,7 +262,7 @@ func BenchmarkMuxHTTPPooledProxy(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		before := sink.n
-		st.Input(socketRead(benchWrkRequest))
+		st.Input(socketRead(benchWrkRequestBytes))
 		w.RunPending()
 		if sink.n == before {
 			b.Fatal("no answer")
