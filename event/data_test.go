@@ -766,3 +766,43 @@ func TestFromCopyAllocatesOnce(t *testing.T) {
 		assert.Equal(t, 1.0, allocs, "%d bytes", n)
 	}
 }
+
+func TestDataShiftTo(t *testing.T) {
+	for _, src := range dataSetups {
+		for _, dst := range dataSetups {
+			size := src.build().Len()
+			for _, n := range []int{0, 1, size / 2, size - 1, size, size + 1} {
+				if n < 0 {
+					continue
+				}
+				d, out := src.build(), dst.build()
+				before, rest := d.String(), ""
+				k := min(n, len(before))
+				rest = before[k:]
+				want := out.String() + before[:k]
+				d.ShiftTo(n, out)
+				name := fmt.Sprintf("%s into %s, %d", src.name, dst.name, n)
+				requireConsistent(t, d)
+				requireConsistent(t, out)
+				require.Equal(t, want, out.String(), name)
+				require.Equal(t, rest, d.String(), name)
+				// Each goes on alone: pushes to one never show in the other.
+				d.PushString("D")
+				out.PushString("O")
+				assert.Equal(t, want+"O", out.String(), name)
+				assert.Equal(t, rest+"D", d.String(), name)
+			}
+		}
+	}
+}
+
+func TestDataShiftToAllocatesNothing(t *testing.T) {
+	src, out, hello := NewData(), NewData(), FromString("hello")
+	allocs := testing.AllocsPerRun(100, func() {
+		src.PushData(hello)
+		src.ShiftTo(2, out)
+		src.ShiftTo(10, out)
+		out.Reset()
+	})
+	assert.Zero(t, allocs)
+}
