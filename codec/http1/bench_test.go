@@ -239,36 +239,61 @@ func (c *countingSink) Input(evt event.Event) {
 	}
 }
 
-// BenchmarkMuxHTTPPooledProxy runs bench/scripts/proxy-pool.js's pipeline
-// (decodeHttpRequest → muxHTTP → encodeHttpResponse) in process, one
-// keep-alive client connection, one request per iteration, the pooled
-// connection's socket replaced by fakeUpstream. Only the sockets' own work
-// is left out: allocations per op are those of a proxied request.
-func BenchmarkMuxHTTPPooledProxy(b *testing.B) {
+// pooledProxy is bench/scripts/proxy-pool.js's pipeline (decodeHttpRequest
+// → muxHTTP → encodeHttpResponse) in process, one keep-alive client
+// connection, the pooled connection's socket replaced by fakeUpstream:
+// request runs one request through it. Only the sockets' own work is left
+// out: its allocations are those of a proxied request.
+type pooledProxy struct {
+	w    *pipeline.Worker
+	st   *pipeline.Stream
+	sink *countingSink
+}
+
+func newPooledProxy(tb testing.TB) *pooledProxy {
+	tb.Helper()
 	w := pipeline.NewWorker(pipeline.WorkerOptions{})
 	mux := MuxHTTP("upstream:80", MuxHTTPOptions{})
 	mux.connPipeline = pipeline.New("muxHTTP", EncodeRequest(nil), fakeUpstream{})
 	p := pipeline.New("proxy", DecodeRequest(), mux, EncodeResponse(nil))
-	sink := &countingSink{keep: true}
-	st := pipeline.NewStream(p, pipeline.NewContext(w), sink)
+	x := &pooledProxy{w: w, sink: &countingSink{keep: true}}
+	x.st = pipeline.NewStream(p, pipeline.NewContext(w), x.sink)
 	for range 2 { // the second runs on the pooled connection
-		st.Input(socketRead(benchWrkRequestBytes))
-		w.RunPending()
+		x.request(tb)
 	}
-	if got := string(sink.kept); got != benchWrkAnswer+benchWrkAnswer {
-		b.Fatalf("the client got %q, want %q twice", got, benchWrkAnswer)
+	if got := string(x.sink.kept); got != benchWrkAnswer+benchWrkAnswer {
+		tb.Fatalf("the client got %q, want %q twice", got, benchWrkAnswer)
 	}
-	sink.keep = false
+	x.sink.keep = false
+	return x
+}
+
+func (x *pooledProxy) request(tb testing.TB) {
+	before := x.sink.n
+	x.st.Input(socketRead(benchWrkRequestBytes))
+	x.w.RunPending()
+	if x.sink.n-before != len(benchWrkAnswer) {
+		tb.Fatalf("the client got %d bytes, not the %d of the answer", x.sink.n-before, len(benchWrkAnswer))
+	}
+}
+
+// BenchmarkMuxHTTPPooledProxy runs one proxied request per iteration through
+// pooledProxy.
+func BenchmarkMuxHTTPPooledProxy(b *testing.B) {
+	x := newPooledProxy(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		before := sink.n
-		st.Input(socketRead(benchWrkRequestBytes))
-		w.RunPending()
-		if sink.n == before {
-			b.Fatal("no answer")
-		}
+		x.request(b)
 	}
-	if got := sink.n % len(benchWrkAnswer); got != 0 {
-		b.Fatalf("the client got %d bytes, not a whole number of %q", sink.n, benchWrkAnswer)
+}
+
+// The pooled proxy's allocations per request, counted in process (they are
+// deterministic, unlike its time): a guard against regressions of its CPU
+// cost. 16 before the work of 2026-12-06 on it.
+func TestMuxHTTPPooledProxyAllocations(t *testing.T) {
+	const budget = 8 // two reads, two heads and their strings, two encoded heads
+	x := newPooledProxy(t)
+	if got := testing.AllocsPerRun(200, func() { x.request(t) }); got > budget {
+		t.Errorf("a pooled proxied request allocates %v times, more than %d", got, budget)
 	}
 }
