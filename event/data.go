@@ -132,15 +132,31 @@ func (d *Data) Clone() *Data {
 // them as a new Data that shares d's chunks.
 func (d *Data) Shift(n int) *Data {
 	out := &Data{}
-	if n >= d.size {
-		out.chunks, out.size, out.own = d.chunks, d.size, d.own
-		if len(d.chunks) <= len(d.inline) {
-			out.chunks = append(out.inline[:0], d.chunks...)
-		}
-		d.Reset()
-		return out
+	d.ShiftTo(n, out)
+	return out
+}
+
+// ShiftTo removes the first n bytes of d (all of them if n > Len) and
+// appends them to out, sharing d's chunks: out.PushData(d.Shift(n)) without
+// the Data in between. out must not be d.
+func (d *Data) ShiftTo(n int, out *Data) {
+	if n <= 0 || d.size == 0 {
+		return
 	}
 	out.init()
+	if n >= d.size {
+		// d's last chunk, and its spare capacity if d owned it, go to out.
+		if out.size == 0 && len(d.chunks) > len(d.inline) {
+			out.chunks = d.chunks // d lets go of its array
+		} else {
+			out.chunks = append(out.chunks, d.chunks...)
+		}
+		out.size += d.size
+		out.own = d.own
+		d.Reset()
+		return
+	}
+	out.own = false
 	for n > 0 {
 		c := d.chunks[0]
 		if len(c) <= n {
@@ -156,7 +172,6 @@ func (d *Data) Shift(n int) *Data {
 		d.size -= n
 		n = 0
 	}
-	return out
 }
 
 // Skip discards the first n bytes of d (all of them if n > Len).

@@ -286,6 +286,7 @@ var dataSetups = []struct {
 		o.PushString("MORE")
 		return d
 	}},
+	{"copy with room", func() *Data { return FromCopy([]byte("hello")) }},
 	{"after reset", func() *Data {
 		d := FromString("gone")
 		d.Reset()
@@ -740,4 +741,68 @@ func TestDataReset(t *testing.T) {
 		assert.Equal(t, "again", d.String(), s.name)
 		assert.True(t, bytes.Equal(before, c.Bytes()), "%s: Reset and push changed a clone", s.name)
 	}
+}
+
+func TestFromCopy(t *testing.T) {
+	for _, n := range []int{0, 1, 40, 41, 104, 105, 168, 169, 424, 928, 1952, 4000, 4001, MaxCopyTogether, MaxCopyTogether + 1, ChunkSize + 1} {
+		b := pattern(n, 5)
+		want := bytes.Clone(b)
+		d := FromCopy(b)
+		requireConsistent(t, d)
+		require.Equal(t, want, d.Bytes(), "%d bytes", n)
+		clear(b)
+		assert.Equal(t, want, d.Bytes(), "%d bytes: FromCopy kept the caller's bytes", n)
+		// Its room is its own: pushes go on after the copy.
+		d.PushString("more")
+		requireConsistent(t, d)
+		assert.Equal(t, string(want)+"more", d.String())
+	}
+}
+
+func TestFromCopyAllocatesOnce(t *testing.T) {
+	for _, n := range []int{1, 30, 100, 160, 400, 900, 1900, 3000, MaxCopyTogether} {
+		b := pattern(n, 6)
+		allocs := testing.AllocsPerRun(100, func() { FromCopy(b) })
+		assert.Equal(t, 1.0, allocs, "%d bytes", n)
+	}
+}
+
+func TestDataShiftTo(t *testing.T) {
+	for _, src := range dataSetups {
+		for _, dst := range dataSetups {
+			size := src.build().Len()
+			for _, n := range []int{0, 1, size / 2, size - 1, size, size + 1} {
+				if n < 0 {
+					continue
+				}
+				d, out := src.build(), dst.build()
+				before, rest := d.String(), ""
+				k := min(n, len(before))
+				rest = before[k:]
+				want := out.String() + before[:k]
+				d.ShiftTo(n, out)
+				name := fmt.Sprintf("%s into %s, %d", src.name, dst.name, n)
+				requireConsistent(t, d)
+				requireConsistent(t, out)
+				require.Equal(t, want, out.String(), name)
+				require.Equal(t, rest, d.String(), name)
+				// Each goes on alone: pushes to one never show in the other.
+				d.PushString("D")
+				out.PushString("O")
+				assert.Equal(t, want+"O", out.String(), name)
+				assert.Equal(t, rest+"D", d.String(), name)
+			}
+		}
+	}
+}
+
+func TestDataShiftToAllocatesNothing(t *testing.T) {
+	src, out, hello := NewData(), NewData(), FromString("hello")
+	allocs := testing.AllocsPerRun(100, func() {
+		src.PushData(hello)
+		src.ShiftTo(2, out)
+		src.ShiftTo(10, out)
+		out.Reset()
+	})
+	assert.Zero(t, allocs)
 }

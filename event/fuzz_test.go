@@ -71,7 +71,8 @@ const (
 // step that each Data still holds its slice's bytes.
 func FuzzData(f *testing.F) {
 	// A program byte is entry<<4 | op, followed by op's arguments. The ops:
-	// 0 Push, 1 PushString, 2 FromBytes (size), 3 Shift, 4 Skip (offset),
+	// 0 Push, 1 PushString, 2 FromBytes (size; FromCopy when odd), 3 Shift
+	// (ShiftTo the next entry when the offset is odd), 4 Skip (offset),
 	// 5 Clone, 6 PushData (entry), 7 Read, 8 WriteTo (size), 9 Reset,
 	// 10 IndexByte and At, 11 Equal (entry), 12-15 Push 1-4 bytes.
 	f.Add([]byte{0x00, 5, 0x05, 0x0E, 0x1E})                                // push, clone, push to both
@@ -138,11 +139,24 @@ func FuzzData(f *testing.F) {
 				if total()+len(b) > fuzzMaxBytes {
 					continue
 				}
+				if len(b)%2 == 1 { // odd sizes: FromCopy, which must copy
+					add(&fuzzEntry{d: FromCopy(b), model: slices.Clone(b)}, step)
+					clear(b)
+					trace = append(trace, fmt.Sprintf("FromCopy(%d)", len(b)))
+					break
+				}
 				add(&fuzzEntry{d: FromBytes(b), model: slices.Clone(b)}, step)
 				trace = append(trace, fmt.Sprintf("FromBytes(%d)", len(b)))
 			case 3: // Shift
 				n := r.offset(e.d)
 				cut := min(max(n, 0), len(e.model))
+				if o := pool[(step+1)%len(pool)]; n%2 == 1 && o != e { // odd: ShiftTo another entry
+					o.model = append(o.model, e.model[:cut]...)
+					e.model = slices.Clone(e.model[cut:])
+					e.d.ShiftTo(n, o.d)
+					trace = append(trace, fmt.Sprintf("ShiftTo(%d)", n))
+					break
+				}
 				p := e.d.Shift(n)
 				prefix := slices.Clone(e.model[:cut])
 				e.model = slices.Clone(e.model[cut:])

@@ -210,7 +210,7 @@ func (o *Outbound) Write(d *event.Data) {
 			return
 		}
 		if o.watching() {
-			now := o.s.Worker().Now()
+			now := o.s.Worker().BatchNow()
 			o.lastSend = now
 			if o.owedSince.IsZero() {
 				o.owedSince = now
@@ -379,7 +379,7 @@ func (o *Outbound) fromRemote(evt event.Event) {
 	switch e := evt.(type) {
 	case *event.Data:
 		if o.watch != nil {
-			o.lastRead = o.s.Worker().Now()
+			o.lastRead = o.s.Worker().BatchNow()
 			o.owedSince = time.Time{}
 		}
 		o.out.Input(e)

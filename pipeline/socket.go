@@ -570,10 +570,9 @@ func takeBuffer(bp *[]byte, n int) *event.Data {
 	if n >= readBufferSize/2 {
 		return event.FromBytes((*bp)[:n])
 	}
-	b := make([]byte, n)
-	copy(b, *bp)
+	d := event.FromCopy((*bp)[:n]) // with the Data: one allocation
 	readBuffers.Put(bp)
-	return event.FromBytes(b)
+	return d
 }
 
 func readEnd(err error) *event.SessionEnd {
@@ -594,7 +593,7 @@ func (k *Socket) Write(d *event.Data) {
 		return
 	}
 	if k.queued == 0 && k.timer != nil {
-		k.lastWrite = k.w.Now() // the write clock starts
+		k.lastWrite = k.w.BatchNow() // the write clock starts
 	}
 	k.pending = append(k.pending, d.Chunks()...)
 	k.queued += d.Len()
@@ -680,7 +679,7 @@ func (k *Socket) Flush() {
 
 func (k *Socket) wrote(n int) {
 	if n > 0 && k.timer != nil {
-		k.lastWrite = k.w.Now()
+		k.lastWrite = k.w.BatchNow()
 		k.lastActive = k.lastWrite
 	}
 	k.written += int64(n)
@@ -734,7 +733,7 @@ func (k *Socket) writeLoop(bufs net.Buffers) {
 	k.w.Post(func() {
 		k.writing = false
 		if n > 0 && k.timer != nil {
-			k.lastWrite = k.w.Now()
+			k.lastWrite = k.w.BatchNow()
 			k.lastActive = k.lastWrite
 		}
 		k.queued -= int(n)
@@ -788,7 +787,7 @@ const writeGroup = 64 << 10
 // active notes that a byte was read, for the idle timeout.
 func (k *Socket) active() {
 	if k.timer != nil {
-		k.lastActive = k.w.Now()
+		k.lastActive = k.w.BatchNow()
 	}
 }
 

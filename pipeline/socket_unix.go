@@ -7,13 +7,19 @@ import (
 	"os"
 	"sync"
 	"syscall"
-	"unsafe"
 )
 
 // haveRaw is true where reads and writes can go straight to the descriptor.
 const haveRaw = true
 
-func rawRead(fd uintptr, b []byte) (int, error) { return syscall.Read(int(fd), b) }
+// rawRead reads from fd into b once; the error is a syscall.Errno.
+func rawRead(fd uintptr, b []byte) (int, error) {
+	n, e := readCall(fd, b)
+	if e != 0 {
+		return 0, e
+	}
+	return n, nil
+}
 
 // writeNow writes as much of bufs as the kernel takes right now, with one
 // writev, without waiting for the socket to be writable.
@@ -64,14 +70,14 @@ var writevs = sync.Pool{New: func() any {
 
 func (v *writev) write(fd uintptr) bool {
 	for {
-		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&v.vs[0])), uintptr(len(v.vs)))
+		r, e := writevCall(fd, v.vs)
 		switch e {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
 			return true
 		case 0:
-			v.n = int(r)
+			v.n = r
 		default:
 			v.err = os.NewSyscallError("writev", e)
 		}

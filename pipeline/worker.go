@@ -88,6 +88,11 @@ type Worker struct {
 
 	imu         sync.Mutex
 	onInterrupt []func() // see OnInterrupt
+
+	// The batch clock (BatchNow), on the goroutine running the worker:
+	// inBatch while runBatch runs, batchAt read at the batch's first call.
+	sysClock, inBatch, batchSet bool
+	batchAt                     time.Time
 }
 
 // NewWorker returns a worker that runs nothing until Run or RunPending is
@@ -102,6 +107,7 @@ func NewWorker(opts WorkerOptions) *Worker {
 	if w.clock == nil {
 		w.clock = SystemClock{}
 	}
+	_, w.sysClock = w.clock.(SystemClock)
 	if w.logger == nil {
 		w.logger = slog.Default()
 	}
@@ -117,6 +123,23 @@ func (w *Worker) Clock() Clock { return w.clock }
 
 // Now returns the worker clock's time.
 func (w *Worker) Now() time.Time { return w.clock.Now() }
+
+// BatchNow is Now read once per batch of tasks: during a batch every call
+// returns the reading of its first call, so that bookkeeping done at each
+// event (when a socket was last active, when a request began) costs one
+// clock reading per batch rather than one per event; such a time is at most
+// a batch's duration early. It must be called on the worker. Outside a
+// batch, and with a clock other than the wall clock (a test's manual clock),
+// it is Now.
+func (w *Worker) BatchNow() time.Time {
+	if !w.inBatch || !w.sysClock {
+		return w.clock.Now()
+	}
+	if !w.batchSet {
+		w.batchAt, w.batchSet = time.Now(), true
+	}
+	return w.batchAt
+}
 
 // Logger returns the worker's logger.
 func (w *Worker) Logger() *slog.Logger { return w.logger }
@@ -363,6 +386,8 @@ func (w *Worker) RunBatch() int { return w.runBatch(false) }
 // poller the batch read from is polled here, for what is ready to be read in
 // the next batch; without, the watcher goroutine is left to report it.
 func (w *Worker) runBatch(selfPoll bool) int {
+	w.inBatch, w.batchSet = true, false
+	defer func() { w.inBatch, w.batchSet = false, false }()
 	w.mu.Lock()
 	w.batch, w.queue = w.queue, w.batch[:0]
 	w.mu.Unlock()

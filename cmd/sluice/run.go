@@ -14,9 +14,16 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/gcfloor"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/script"
 )
+
+// defaultGCFloor is --gc-floor's default, in MiB: with it the pooled proxy
+// collects about twice a second at 20,000 requests a second instead of about
+// fifteen times (with 4 MiB, Go's own floor), which cost it about a tenth of
+// its CPU per request. The price is up to that much more heap under load.
+const defaultGCFloor = 16
 
 // Version is the program's version, set at build time with
 // -ldflags "-X main.Version=…".
@@ -25,7 +32,7 @@ var Version = "0.1.0-dev"
 type options struct {
 	help, version, listFilters, helpFilters, verify, reusePort bool
 	logLevel, guiListen                                        string
-	workers                                                    int
+	workers, gcFloor                                           int
 	guiPort                                                    int
 	drain, scriptTimeout                                       time.Duration
 	script                                                     string
@@ -46,6 +53,8 @@ Options:
       --reuse-port        listen with SO_REUSEPORT, so that several processes can share the ports
       --workers=N         worker threads (default 1, Pipy's single-threaded semantics)
       --drain=DURATION    how long requests in flight may take to finish on exit (default 10s)
+      --gc-floor=MIB      let the heap grow this much past its live size before a garbage
+                          collection, however small it is (default 16; 0 = Go's own pacing)
       --script-timeout=DURATION
                           time budget of each script callback (default 1s, 0 = none)
       --gui-port=PORT     serve the development GUI on PORT: edit, run, watch and draw the
@@ -77,6 +86,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.reusePort, "reuse-port", false, "")
 	fs.StringVar(&o.logLevel, "log-level", "info", "")
 	fs.IntVar(&o.workers, "workers", 1, "")
+	fs.IntVar(&o.gcFloor, "gc-floor", defaultGCFloor, "")
 	fs.IntVar(&o.guiPort, "gui-port", -1, "") // 0: any free port
 	fs.StringVar(&o.guiListen, "gui-listen", "127.0.0.1", "")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "")
@@ -97,6 +107,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.workers < 1 {
 		return nil, fmt.Errorf("--workers must be at least 1, not %d", o.workers)
+	}
+	if o.gcFloor < 0 {
+		return nil, fmt.Errorf("--gc-floor must be at least 0, not %d", o.gcFloor)
 	}
 	if o.guiPort < -1 || o.guiPort > 65535 {
 		return nil, fmt.Errorf("--gui-port must be a port number, not %d", o.guiPort)
@@ -165,6 +178,7 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		defer stop()
 		log.Info("pprof", "addr", addr.String())
 	}
+	gcfloor.Start(int64(o.gcFloor) << 20)
 	if err := filter.StartExecReaper(); err != nil {
 		log.Warn("exec: processes' children may outlive a killed sluice", "err", err)
 	}

@@ -50,6 +50,18 @@ func TestBadUsageExitsTwoWithAMessage(t *testing.T) {
 	code, _, errOut = runArgs("--log-level=loud", "x.js")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--log-level")
+	code, _, errOut = runArgs("--gc-floor=-1", "x.js")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--gc-floor")
+}
+
+func TestGCFloorOption(t *testing.T) {
+	o, err := parse([]string{"x.js"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, defaultGCFloor, o.gcFloor)
+	o, err = parse([]string{"--gc-floor=0", "x.js"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 0, o.gcFloor)
 }
 
 func writeScript(t *testing.T, src string) string {

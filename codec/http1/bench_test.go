@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
 )
 
 // benchRequest is a typical browser request: a request line and ten fields.
@@ -146,5 +147,153 @@ func BenchmarkEncodeResponseHead(b *testing.B) {
 		if _, err := WriteResponseHead(out, h, 13); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// benchWrkRequest and benchUpstreamAnswer are what bench/run's proxy case
+// carries: wrk's request and nginx's hello answer.
+const (
+	benchWrkRequest     = "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
+	benchUpstreamAnswer = "HTTP/1.1 200 OK\r\n" +
+		"Server: nginx/1.22.1\r\n" +
+		"Date: Sun, 06 Dec 2026 07:00:00 GMT\r\n" +
+		"Content-Type: text/plain\r\n" +
+		"Content-Length: 14\r\n" +
+		"Connection: keep-alive\r\n" +
+		"\r\n" +
+		"Hello, World!\n"
+	// benchWrkAnswer is benchUpstreamAnswer as the proxy encodes it.
+	benchWrkAnswer = "HTTP/1.1 200 OK\r\n" +
+		"server: nginx/1.22.1\r\n" +
+		"date: Sun, 06 Dec 2026 07:00:00 GMT\r\n" +
+		"content-type: text/plain\r\n" +
+		"content-length: 14\r\n" +
+		"\r\n" +
+		"Hello, World!\n"
+)
+
+// socketRead returns b as a socket's small read hands it over: a copy in a
+// new Data (pipeline's takeBuffer).
+func socketRead(b []byte) *event.Data { return event.FromCopy(b) }
+
+var (
+	benchWrkRequestBytes     = []byte(benchWrkRequest)
+	benchUpstreamAnswerBytes = []byte(benchUpstreamAnswer)
+)
+
+// fakeUpstream stands for the pooled connection's Outbound in
+// BenchmarkMuxHTTPPooledProxy: for each request head it gets, it answers
+// benchUpstreamAnswer in a task of its own, as bytes read from a socket.
+type fakeUpstream struct{}
+
+func (fakeUpstream) Info() pipeline.Info { return pipeline.Info{Name: "fakeUpstream"} }
+
+func (fakeUpstream) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	u := &fakeUpstreamInst{s: s, next: next}
+	u.replyFn = u.reply
+	return u
+}
+
+type fakeUpstreamInst struct {
+	s       *pipeline.Stream
+	next    pipeline.Target
+	owed    int
+	replyFn func()
+}
+
+func (u *fakeUpstreamInst) Input(evt event.Event) {
+	d, ok := evt.(*event.Data)
+	if !ok {
+		return
+	}
+	n := 0
+	for _, c := range d.Chunks() { // a head's end is never split here
+		n += bytes.Count(c, []byte("\r\n\r\n"))
+	}
+	if n > 0 && u.owed == 0 {
+		u.s.Post(u.replyFn)
+	}
+	u.owed += n
+}
+
+func (u *fakeUpstreamInst) reply() {
+	for ; u.owed > 0; u.owed-- {
+		u.next.Input(socketRead(benchUpstreamAnswerBytes))
+	}
+}
+
+// countingSink counts the bytes a stream outputs, and keeps them while keep
+// is set.
+type countingSink struct {
+	n    int
+	keep bool
+	kept []byte
+}
+
+func (c *countingSink) Input(evt event.Event) {
+	if d, ok := evt.(*event.Data); ok {
+		c.n += d.Len()
+		if c.keep {
+			c.kept = append(c.kept, d.Bytes()...)
+		}
+	}
+}
+
+// pooledProxy is bench/scripts/proxy-pool.js's pipeline (decodeHttpRequest
+// → muxHTTP → encodeHttpResponse) in process, one keep-alive client
+// connection, the pooled connection's socket replaced by fakeUpstream:
+// request runs one request through it. Only the sockets' own work is left
+// out: its allocations are those of a proxied request.
+type pooledProxy struct {
+	w    *pipeline.Worker
+	st   *pipeline.Stream
+	sink *countingSink
+}
+
+func newPooledProxy(tb testing.TB) *pooledProxy {
+	tb.Helper()
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	mux := MuxHTTP("upstream:80", MuxHTTPOptions{})
+	mux.connPipeline = pipeline.New("muxHTTP", EncodeRequest(nil), fakeUpstream{})
+	p := pipeline.New("proxy", DecodeRequest(), mux, EncodeResponse(nil))
+	x := &pooledProxy{w: w, sink: &countingSink{keep: true}}
+	x.st = pipeline.NewStream(p, pipeline.NewContext(w), x.sink)
+	for range 2 { // the second runs on the pooled connection
+		x.request(tb)
+	}
+	if got := string(x.sink.kept); got != benchWrkAnswer+benchWrkAnswer {
+		tb.Fatalf("the client got %q, want %q twice", got, benchWrkAnswer)
+	}
+	x.sink.keep = false
+	return x
+}
+
+func (x *pooledProxy) request(tb testing.TB) {
+	before := x.sink.n
+	x.st.Input(socketRead(benchWrkRequestBytes))
+	x.w.RunPending()
+	if x.sink.n-before != len(benchWrkAnswer) {
+		tb.Fatalf("the client got %d bytes, not the %d of the answer", x.sink.n-before, len(benchWrkAnswer))
+	}
+}
+
+// BenchmarkMuxHTTPPooledProxy runs one proxied request per iteration through
+// pooledProxy.
+func BenchmarkMuxHTTPPooledProxy(b *testing.B) {
+	x := newPooledProxy(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		x.request(b)
+	}
+}
+
+// The pooled proxy's allocations per request, counted in process (they are
+// deterministic, unlike its time): a guard against regressions of its CPU
+// cost. 16 before the work of 2026-12-06 on it.
+func TestMuxHTTPPooledProxyAllocations(t *testing.T) {
+	const budget = 8 // two reads, two heads and their strings, two encoded heads
+	x := newPooledProxy(t)
+	if got := testing.AllocsPerRun(200, func() { x.request(t) }); got > budget {
+		t.Errorf("a pooled proxied request allocates %v times, more than %d", got, budget)
 	}
 }

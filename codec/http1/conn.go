@@ -78,9 +78,10 @@ func (c *serverConn) pop() reqInfo {
 		return reqInfo{}
 	}
 	r := c.pending[0]
-	c.pending = c.pending[1:]
-	if len(c.pending) == 0 {
-		c.pending = c.pending[:0:0]
+	if len(c.pending) == 1 {
+		c.pending = c.pending[:0] // the array is kept for the next request
+	} else {
+		c.pending = c.pending[1:]
 	}
 	return r
 }

@@ -137,7 +137,7 @@ func (d *decodeRequest) Input(evt event.Event) {
 			d.stopTimer()
 		}
 		if d.dec.InHead() && d.timer == nil && d.timeout > 0 {
-			d.headAt = d.s.Worker().Now()
+			d.headAt = d.s.Worker().BatchNow()
 			d.timer = d.s.AfterFunc(d.timeout, d.expire)
 		} else if !d.dec.InHead() && d.timer != nil {
 			d.timer.Stop()
@@ -240,7 +240,7 @@ func (d *decodeRequest) bodyProgress() {
 	switch {
 	case d.bodyTimeout <= 0:
 	case d.dec.InMessage():
-		d.lastBody = d.s.Worker().Now()
+		d.lastBody = d.s.Worker().BatchNow()
 		if d.bodyTimer == nil {
 			d.bodyTimer = d.s.AfterFunc(d.bodyTimeout, d.bodyExpire)
 		}

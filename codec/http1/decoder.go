@@ -53,6 +53,7 @@ type Decoder struct {
 	chunkDigits int   // hex digits of the chunk size so far
 	ext         extState
 	body        *event.Data
+	bodyRoom    *event.Data       // an empty Data allocated with the head, for its body's first piece
 	end         *event.MessageEnd // non-nil between MessageStart and MessageEnd
 	closing     bool              // the connection closes after this message
 	tunnelAfter bool              // the stream becomes a tunnel after this message
@@ -264,13 +265,14 @@ func (d *Decoder) Tunnel() bool {
 
 // take moves the first n bytes of in to the pending body.
 func (d *Decoder) take(in *event.Data, n int) {
-	p := in.Shift(n)
 	d.off += int64(n)
 	if d.body == nil {
-		d.body = p
-	} else {
-		d.body.PushData(p)
+		d.body, d.bodyRoom = d.bodyRoom, nil
+		if d.body == nil {
+			d.body = new(event.Data)
+		}
 	}
+	in.ShiftTo(n, d.body)
 }
 
 // flushBody emits the pending body bytes, if any.
@@ -775,7 +777,7 @@ func (d *Decoder) resetHead() {
 func (d *Decoder) endMessage(emit func(event.Event)) {
 	d.flushBody(emit)
 	e := d.end
-	d.end = nil
+	d.end, d.bodyRoom = nil, nil
 	switch {
 	case d.tunnelAfter:
 		d.state = stTunnel
@@ -789,7 +791,8 @@ func (d *Decoder) endMessage(emit func(event.Event)) {
 
 // The head, its MessageStart and its MessageEnd are allocated together, with
 // room for a few fields, so that a decoded head costs two allocations: this
-// block and the string holding the head's bytes.
+// block and the string holding the head's bytes. A response's block also
+// holds the Data of its body's first piece.
 type requestBlock struct {
 	head  RequestHead
 	start event.MessageStart
@@ -820,6 +823,7 @@ type responseBlock struct {
 	head  ResponseHead
 	start event.MessageStart
 	end   event.MessageEnd
+	body  event.Data // the body's first piece (responses usually have one)
 }
 
 type responseBlock4 struct {
@@ -936,7 +940,7 @@ func (d *Decoder) emitResponseHead(emit func(event.Event), endLine int) {
 	h.Headers = d.stripHopByHop(hs)
 	h.Connection = d.connMode()
 	blk.start.Head = h
-	d.end = &blk.end
+	d.end, d.bodyRoom = &blk.end, &blk.body
 	emit(&blk.start)
 }
 

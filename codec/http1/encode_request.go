@@ -144,13 +144,14 @@ func (e *encodeRequest) Input(evt event.Event) {
 		if !e.streaming && len(tail) > 0 {
 			e.startStreaming(nil) // only chunked coding carries trailers
 		}
-		out := new(event.Data)
+		var out *event.Data
 		if e.streaming {
+			out = new(event.Data)
 			if err := WriteLastChunk(out, tail); err != nil {
 				failIn(e.s, "encodeHttpRequest", err)
 				return
 			}
-		} else if !e.writeHead(out, int64(dataLen(e.body))) {
+		} else if out = e.writeHead(int64(dataLen(e.body))); out == nil {
 			return
 		} else if e.body != nil {
 			out.PushData(e.body)
@@ -171,8 +172,8 @@ func (e *encodeRequest) Input(evt event.Event) {
 // startStreaming writes the head for a chunked body, then the buffered body
 // and more as a chunk.
 func (e *encodeRequest) startStreaming(more *event.Data) {
-	out := new(event.Data)
-	if !e.writeHead(out, UnknownLength) {
+	out := e.writeHead(UnknownLength)
+	if out == nil {
 		return
 	}
 	e.streaming = true
@@ -182,21 +183,28 @@ func (e *encodeRequest) startStreaming(more *event.Data) {
 	e.next.Input(out)
 }
 
-// writeHead writes the head into out, passes the MessageStart on and
-// records the method; on failure it ends the stream and reports false.
-func (e *encodeRequest) writeHead(out *event.Data, length int64) bool {
-	if _, err := WriteRequestHead(out, e.head, length); err != nil {
+// writeHead writes the head into a new Data, passes the MessageStart on,
+// records the method and returns the Data; on failure, or when the stream
+// ended meanwhile, it returns nil (having ended the stream on failure).
+func (e *encodeRequest) writeHead(length int64) *event.Data {
+	var buf [headBuffer]byte
+	b, _, err := appendRequestHead(buf[:0], e.head, length)
+	if err != nil {
 		e.start, e.head, e.body = nil, nil, nil
 		failIn(e.s, "encodeHttpRequest", err)
-		return false
+		return nil
 	}
+	out := event.FromCopy(b) // one allocation with its bytes
 	e.conn.pushMethod(e.head.Method)
 	e.start.Head = e.head
 	if e.head == defaultRequestHead {
 		e.start.Head = cloneRequestHead(e.head) // never hand the shared one on
 	}
 	e.next.Input(e.start)
-	return !e.s.Ended()
+	if e.s.Ended() {
+		return nil
+	}
+	return out
 }
 
 // dataLen is d.Len(), 0 for nil.

@@ -288,8 +288,8 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 		c.Protocol = proto10 // no chunked coding for this client: close-delimited
 		h = &c
 	}
-	out := new(event.Data)
-	framing, err := WriteResponseHead(out, h, length)
+	var buf [headBuffer]byte
+	b, framing, err := appendResponseHead(buf[:0], h, length)
 	if err != nil {
 		// The response stays owed (its head is not out), so the failure
 		// handler answers its request with a 500 instead.
@@ -297,6 +297,7 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 		failIn(e.s, "encodeHttpResponse", err)
 		return
 	}
+	out := event.FromCopy(b) // one allocation with its bytes
 	e.framing, e.headOut = framing, true
 	e.msg.Head = e.head
 	if e.head == defaultResponseHead {

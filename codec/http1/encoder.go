@@ -50,6 +50,18 @@ const (
 // control bytes, a field name that is not a token, a value with CR, LF or
 // another control byte).
 func WriteRequestHead(out *event.Data, h *RequestHead, length int64) (Framing, error) {
+	var buf [headBuffer]byte
+	b, framing, err := appendRequestHead(buf[:0], h, length)
+	out.Push(b)
+	return framing, err
+}
+
+// headBuffer is the room on the stack the head writers start with; a larger
+// head grows onto the heap.
+const headBuffer = 512
+
+// appendRequestHead is WriteRequestHead appending to b.
+func appendRequestHead(b []byte, h *RequestHead, length int64) ([]byte, Framing, error) {
 	method, path, proto := h.Method, h.Path, h.Protocol
 	if method == "" {
 		method = "GET"
@@ -61,18 +73,18 @@ func WriteRequestHead(out *event.Data, h *RequestHead, length int64) (Framing, e
 		proto = proto11
 	}
 	if !isToken(method) {
-		return 0, fmt.Errorf("%w: method %q", ErrInvalidHead, method)
+		return b, 0, fmt.Errorf("%w: method %q", ErrInvalidHead, method)
 	}
 	for i := 0; i < len(path); i++ {
 		if !targetOK[path[i]] {
-			return 0, fmt.Errorf("%w: path %q", ErrInvalidHead, path)
+			return b, 0, fmt.Errorf("%w: path %q", ErrInvalidHead, path)
 		}
 	}
 	if proto != proto11 && proto != proto10 {
-		return 0, fmt.Errorf("%w: protocol %q", ErrInvalidHead, proto)
+		return b, 0, fmt.Errorf("%w: protocol %q", ErrInvalidHead, proto)
 	}
 	if err := checkHeaders(h.Headers); err != nil {
-		return 0, err
+		return b, 0, err
 	}
 	framing := FramingNone
 	switch {
@@ -83,26 +95,26 @@ func WriteRequestHead(out *event.Data, h *RequestHead, length int64) (Framing, e
 		framing = FramingChunked
 		proto = proto11
 	}
-	out.PushString(method)
-	out.PushString(" ")
-	out.PushString(path)
-	out.PushString(" ")
-	out.PushString(proto)
-	out.PushString("\r\n")
-	writeHeaders(out, h.Headers, true, false)
-	writeConnection(out, h.Headers, h.Connection, proto)
+	b = append(b, method...)
+	b = append(b, ' ')
+	b = append(b, path...)
+	b = append(b, ' ')
+	b = append(b, proto...)
+	b = append(b, "\r\n"...)
+	b = appendHeaders(b, h.Headers, true, false)
+	b = appendConnection(b, h.Headers, h.Connection, proto)
 	switch framing {
 	case FramingLength:
-		writeContentLength(out, length)
+		b = appendContentLength(b, length)
 	case FramingChunked:
-		out.PushString("transfer-encoding: chunked\r\n")
+		b = append(b, "transfer-encoding: chunked\r\n"...)
 	default:
 		if !bodilessMethod(method) {
-			out.PushString("content-length: 0\r\n")
+			b = append(b, "content-length: 0\r\n"...)
 		}
 	}
-	out.PushString("\r\n")
-	return framing, nil
+	b = append(b, "\r\n"...)
+	return b, framing, nil
 }
 
 // bodilessMethod reports whether requests of the method normally carry no
@@ -127,6 +139,14 @@ func bodilessMethod(m string) bool {
 // "HTTP/1.1". It returns how the body must be written, or an error wrapping
 // ErrInvalidHead, having written nothing, when h cannot be encoded safely.
 func WriteResponseHead(out *event.Data, h *ResponseHead, length int64) (Framing, error) {
+	var buf [headBuffer]byte
+	b, framing, err := appendResponseHead(buf[:0], h, length)
+	out.Push(b)
+	return framing, err
+}
+
+// appendResponseHead is WriteResponseHead appending to b.
+func appendResponseHead(b []byte, h *ResponseHead, length int64) ([]byte, Framing, error) {
 	status, text, proto := h.Status, h.StatusText, h.Protocol
 	if status == 0 {
 		status = 200
@@ -138,18 +158,18 @@ func WriteResponseHead(out *event.Data, h *ResponseHead, length int64) (Framing,
 		proto = proto11
 	}
 	if status < 100 || status > 999 {
-		return 0, fmt.Errorf("%w: status %d", ErrInvalidHead, status)
+		return b, 0, fmt.Errorf("%w: status %d", ErrInvalidHead, status)
 	}
 	for i := 0; i < len(text); i++ {
 		if !valueOK[text[i]] {
-			return 0, fmt.Errorf("%w: status text %q", ErrInvalidHead, text)
+			return b, 0, fmt.Errorf("%w: status text %q", ErrInvalidHead, text)
 		}
 	}
 	if proto != proto11 && proto != proto10 {
-		return 0, fmt.Errorf("%w: protocol %q", ErrInvalidHead, proto)
+		return b, 0, fmt.Errorf("%w: protocol %q", ErrInvalidHead, proto)
 	}
 	if err := checkHeaders(h.Headers); err != nil {
-		return 0, err
+		return b, 0, err
 	}
 	framing := FramingNone
 	noFraming, stripConnection := true, false
@@ -166,38 +186,36 @@ func WriteResponseHead(out *event.Data, h *ResponseHead, length int64) (Framing,
 	default:
 		framing = FramingChunked
 	}
-	var nb [3]byte
-	out.PushString(proto)
-	out.PushString(" ")
-	out.Push(strconv.AppendInt(nb[:0], int64(status), 10))
-	out.PushString(" ")
-	out.PushString(text)
-	out.PushString("\r\n")
-	writeHeaders(out, h.Headers, noFraming, stripConnection)
+	b = append(b, proto...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, ' ')
+	b = append(b, text...)
+	b = append(b, "\r\n"...)
+	b = appendHeaders(b, h.Headers, noFraming, stripConnection)
 	if !stripConnection {
-		writeConnection(out, h.Headers, h.Connection, proto)
+		b = appendConnection(b, h.Headers, h.Connection, proto)
 	}
 	switch framing {
 	case FramingLength:
-		writeContentLength(out, length)
+		b = appendContentLength(b, length)
 	case FramingChunked:
-		out.PushString("transfer-encoding: chunked\r\n")
+		b = append(b, "transfer-encoding: chunked\r\n"...)
 	case FramingClose:
-		out.PushString("connection: close\r\n")
+		b = append(b, "connection: close\r\n"...)
 	default:
 		if length == 0 && status >= 200 && status != 204 && status != 304 {
-			out.PushString("content-length: 0\r\n")
+			b = append(b, "content-length: 0\r\n"...)
 		}
 	}
-	out.PushString("\r\n")
-	return framing, nil
+	b = append(b, "\r\n"...)
+	return b, framing, nil
 }
 
-func writeContentLength(out *event.Data, n int64) {
-	var nb [20]byte
-	out.PushString("content-length: ")
-	out.Push(strconv.AppendInt(nb[:0], n, 10))
-	out.PushString("\r\n")
+func appendContentLength(b []byte, n int64) []byte {
+	b = append(b, "content-length: "...)
+	b = strconv.AppendInt(b, n, 10)
+	return append(b, "\r\n"...)
 }
 
 // checkHeaders returns an error wrapping ErrInvalidHead and ErrBadHeader,
@@ -218,21 +236,22 @@ func checkHeaders(hs Headers) error {
 	return nil
 }
 
-// writeConnection writes the Connection field mode calls for when hs does
+// appendConnection appends the Connection field mode calls for when hs does
 // not already say it: "close" for ConnClose, and "keep-alive" for
 // ConnKeepAlive on HTTP/1.0, whose default is to close.
-func writeConnection(out *event.Data, hs Headers, mode ConnMode, proto string) {
+func appendConnection(b []byte, hs Headers, mode ConnMode, proto string) []byte {
 	switch {
 	case mode == ConnClose && connModeOf(hs) != ConnClose:
-		out.PushString("connection: close\r\n")
+		b = append(b, "connection: close\r\n"...)
 	case mode == ConnKeepAlive && proto == proto10 && connModeOf(hs) == ConnDefault:
-		out.PushString("connection: keep-alive\r\n")
+		b = append(b, "connection: keep-alive\r\n"...)
 	}
+	return b
 }
 
-// writeHeaders writes the fields, leaving out the framing fields when
+// appendHeaders appends the fields, leaving out the framing fields when
 // stripFraming and the Connection fields when stripConnection.
-func writeHeaders(out *event.Data, hs Headers, stripFraming, stripConnection bool) {
+func appendHeaders(b []byte, hs Headers, stripFraming, stripConnection bool) []byte {
 	for _, f := range hs {
 		if stripFraming && (equalFold(f.Name, "content-length") || equalFold(f.Name, "transfer-encoding")) {
 			continue
@@ -240,11 +259,12 @@ func writeHeaders(out *event.Data, hs Headers, stripFraming, stripConnection boo
 		if stripConnection && equalFold(f.Name, "connection") {
 			continue
 		}
-		out.PushString(f.Name)
-		out.PushString(": ")
-		out.PushString(f.Value)
-		out.PushString("\r\n")
+		b = append(b, f.Name...)
+		b = append(b, ": "...)
+		b = append(b, f.Value...)
+		b = append(b, "\r\n"...)
 	}
+	return b
 }
 
 // WriteChunk appends body to out as one chunk of a chunked body: its size

@@ -166,6 +166,7 @@ type muxHTTPInst struct {
 	end      *event.SessionEnd
 	held     bool
 	tunnel   *poolReq // the request whose connection became a tunnel
+	spare    *poolReq // a request done with, for the next one (see recycle)
 }
 
 // poolReq is one request and its answer.
@@ -189,6 +190,8 @@ type poolReq struct {
 	outLen     int             // body bytes in out
 	paused     *pipeline.Valve // the connection's valve, closed while out holds too much
 	sentBuf    [3]event.Event
+	popped     bool // its answer is out and it left the queue
+	gaveBack   bool // done has run: its place in flight was given back
 }
 
 func (m *muxHTTPInst) Input(evt event.Event) {
@@ -237,7 +240,13 @@ func (m *muxHTTPInst) start(e *event.MessageStart) {
 	if m.f.fn != nil && !m.callTarget(e.Head, &target) {
 		return
 	}
-	r := &poolReq{m: m, target: target, method: "GET"}
+	r := m.spare
+	if r != nil {
+		m.spare = nil
+		*r = poolReq{m: m, target: target, method: "GET"}
+	} else {
+		r = &poolReq{m: m, target: target, method: "GET"}
+	}
 	if h, err := RequestHeadOf(e.Head); err == nil {
 		r.method = h.Method
 		r.close = !h.KeepAlive()
@@ -352,8 +361,25 @@ func (r *poolReq) done() {
 	if !r.finished {
 		r.finish()
 	}
-	r.m.inflight--
-	r.m.dispatch()
+	m := r.m
+	m.inflight--
+	m.dispatch()
+	r.gaveBack = true
+	if r.popped {
+		m.recycle(r)
+	}
+}
+
+// recycle keeps r, whose answer is out and whose place in flight was given
+// back, for the stream's next request: nothing refers to it any more (its
+// connection, pool and queue let go of it) unless its body is still coming
+// in. On the keep-alive path that is one allocation less per request.
+func (m *muxHTTPInst) recycle(r *poolReq) {
+	if m.cur == r || r.conn != nil {
+		return
+	}
+	*r = poolReq{}
+	m.spare = r
 }
 
 // synthetic answers the request with status and a short body naming the
@@ -419,7 +445,15 @@ func (m *muxHTTPInst) flush() {
 			break
 		}
 		m.queue[0] = nil
-		m.queue = m.queue[1:]
+		if len(m.queue) == 1 {
+			m.queue = m.queue[:0] // the array is kept for the next request
+		} else {
+			m.queue = m.queue[1:]
+		}
+		r.popped = true
+		if r.gaveBack {
+			m.recycle(r)
+		}
 	}
 	if len(m.queue) == 0 && m.held {
 		if m.end != nil && !m.s.Ended() {

@@ -119,7 +119,7 @@ func (p *poolTarget) release(c *poolConn, clean bool) {
 		c.close()
 		return
 	}
-	c.idleSince = p.w.Now()
+	c.idleSince = p.w.BatchNow()
 	p.idle = append(p.idle, c)
 	if p.sweeper == nil {
 		p.sweeper = p.w.AfterFunc(p.f.opts.IdleTimeout, p.sweep)

@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/sluice-go/sluice/bench/internal/peer"
+	"github.com/sluice-go/sluice/internal/gcfloor"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/script"
 )
@@ -23,6 +24,7 @@ func main() {
 		log.Fatal("usage: sluice-js [flags] script.js")
 	}
 	prof.Start()
+	gcfloor.Start(16 << 20) // as cmd/sluice's default --gc-floor
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	m, err := script.Load(flag.Arg(0), script.Options{Logger: logger})
 	if err != nil {
