@@ -194,7 +194,7 @@ pipy()
 // that once the interrupts stop every callback succeeds: no interrupt is
 // left over for a later callback. Run it with -race.
 func TestInterruptsLeaveNoStaleState(t *testing.T) {
-	m := load(t, spinScript, script.Options{Timeout: 5 * time.Millisecond})
+	m := load(t, spinScript, script.Options{Timeout: time.Minute})
 	w := newWorker(t)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
