@@ -111,6 +111,14 @@ var connectInfo = pipeline.Info{
 	Name:     "connect",
 	Synopsis: "(target, options)",
 	Summary:  "Sends Data to a TCP target and outputs what it sends back",
+	Params: []pipeline.Param{
+		{Name: "target", Type: "string|function", Doc: "Where to connect, as \"host:port\", or a function returning it, called on the first event"},
+		{Name: "options", Type: "object", Doc: "bufferLimit (bytes held until connected, e.g. \"64k\"), retryCount (-1: forever), retryDelay, " +
+			"connectTimeout (default 10s), answerTimeout (bytes sent and nothing back for that long: 504; default 60s in a demux request stream, none elsewhere), " +
+			"readTimeout, writeTimeout, idleTimeout (durations such as \"5s\"; 0 turns one off), " +
+			"tls: {cert, key, serverName, trusted, insecure}. TLS verifies the server's certificate against the system roots " +
+			"(or trusted) and its name by default; insecure: true skips the check, which is what Pipy does"},
+	},
 }
 
 type connect struct {

@@ -88,6 +88,12 @@ var demuxInfo = pipeline.Info{
 	Name:     "demux",
 	Synopsis: "(target[, options])",
 	Summary:  "Sends each message to its own stream of a pipeline and outputs the answers in order",
+	Params: []pipeline.Param{
+		targetParam,
+		{Name: "options", Type: "object", Doc: "onFail: a replacement for the answer to a request whose stream failed (a function gets the SessionEnd; " +
+			"default: a 500 naming the cause); bufferLimit: body bytes an answer waiting for its turn holds before its upstream is paused " +
+			"(default \"1m\")"},
+	},
 }
 
 type demux struct {

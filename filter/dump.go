@@ -56,6 +56,7 @@ var dumpInfo = pipeline.Info{
 	Name:     "dump",
 	Synopsis: "(tag)",
 	Summary:  "Writes each event, readably, to the log output",
+	Params:   []pipeline.Param{{Name: "tag", Type: "string", Doc: "Printed before each event"}},
 }
 
 type dump struct {

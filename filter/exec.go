@@ -62,6 +62,9 @@ var execInfo = pipeline.Info{
 	Name:     "exec",
 	Synopsis: "(command)",
 	Summary:  "Runs a process: Data to its stdin, its stdout out as Data",
+	Params: []pipeline.Param{
+		{Name: "command", Type: "string|array|function", Doc: "Command line, argv array, or a function returning one of those"},
+	},
 }
 
 type execFilter struct {

@@ -30,6 +30,10 @@ var forkInfo = pipeline.Info{
 	Name:     "fork",
 	Synopsis: "(target, sessionData)",
 	Summary:  "Sends a copy of every event to new streams of a pipeline and passes the original on",
+	Params: []pipeline.Param{
+		targetParam,
+		{Name: "sessionData", Type: "object|array|function", Doc: "`this` in the forked stream; an array starts one fork per element; a function returns one of those"},
+	},
 }
 
 type fork struct {

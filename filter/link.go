@@ -45,6 +45,10 @@ var linkInfo = pipeline.Info{
 	Name:     "link",
 	Synopsis: "(target, when, target2, when2, ...)",
 	Summary:  "Sends events to a pipeline chosen by condition and outputs what it outputs",
+	Params: []pipeline.Param{
+		{Name: "target", Type: "string", Doc: "Name of a pipeline to send events to"},
+		{Name: "when", Type: "function", Doc: "Returns true when the target before it is to be chosen; the last target may go without, as the fallback"},
+	},
 }
 
 type link struct {

@@ -81,6 +81,12 @@ var muxInfo = pipeline.Info{
 	Name:     "mux",
 	Synopsis: "(target, selector, options)",
 	Summary:  "Sends messages of many streams into one shared stream and routes the answers back",
+	Params: []pipeline.Param{
+		targetParam,
+		{Name: "selector", Type: "string|function", Doc: "Key of the shared stream to use (a function is called for each stream); default: one per pipeline per worker"},
+		{Name: "options", Type: "object", Doc: "idleTimeout: how long a shared stream nobody uses stays open; maxInFlight: requests sent before their answers; " +
+			"maxBodySize: the most body bytes of a request gathered (default 16 MiB, -1 for no bound)"},
+	},
 }
 
 type mux struct {

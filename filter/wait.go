@@ -31,6 +31,9 @@ var waitInfo = pipeline.Info{
 	Name:     "wait",
 	Synopsis: "(condition)",
 	Summary:  "Holds events back until a condition is true",
+	Params: []pipeline.Param{
+		{Name: "condition", Type: "function", Doc: "Returns true when events may go on; checked on every event and when the context is notified"},
+	},
 }
 
 type wait struct {
