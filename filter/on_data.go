@@ -9,7 +9,7 @@ import (
 // message or not, then passes every event on. fn borrows d: it reads it and
 // keeps a d.Clone() to hold on to the bytes.
 func OnData(fn func(s *pipeline.Stream, d *event.Data)) pipeline.Filter {
-	return on(onDataInfo, eachEvent[*event.Data], fn)
+	return on(onDataInfo, eachData, fn)
 }
 
 var onDataInfo = pipeline.Info{

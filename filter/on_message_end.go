@@ -9,7 +9,7 @@ import (
 // then passes every event on. fn borrows me: it reads the tail and does not
 // change it.
 func OnMessageEnd(fn func(s *pipeline.Stream, me *event.MessageEnd)) pipeline.Filter {
-	return on(onMessageEndInfo, eachEvent[*event.MessageEnd], fn)
+	return on(onMessageEndInfo, eachMessageEnd, fn)
 }
 
 var onMessageEndInfo = pipeline.Info{

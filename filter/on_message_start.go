@@ -9,7 +9,7 @@ import (
 // event, then passes every event on. fn borrows ms: it reads the head and
 // does not change it.
 func OnMessageStart(fn func(s *pipeline.Stream, ms *event.MessageStart)) pipeline.Filter {
-	return on(onMessageStartInfo, eachEvent[*event.MessageStart], fn)
+	return on(onMessageStartInfo, eachMessageStart, fn)
 }
 
 var onMessageStartInfo = pipeline.Info{

@@ -9,7 +9,7 @@ import (
 // (one per stream, unless a filter before this one makes more), then passes
 // every event on. fn borrows se: it reads it and does not change it.
 func OnSessionEnd(fn func(s *pipeline.Stream, se *event.SessionEnd)) pipeline.Filter {
-	return on(onSessionEndInfo, eachEvent[*event.SessionEnd], fn)
+	return on(onSessionEndInfo, eachSessionEnd, fn)
 }
 
 var onSessionEndInfo = pipeline.Info{

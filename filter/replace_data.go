@@ -10,7 +10,7 @@ import (
 // nothing to drop it. Inside a message, r keeps the stream's grammar by
 // writing only Data.
 func ReplaceData(r func(s *pipeline.Stream, d *event.Data, out pipeline.Target)) pipeline.Filter {
-	return replace(replaceDataInfo, eachEvent[*event.Data], r)
+	return replace(replaceDataInfo, eachData, r)
 }
 
 var replaceDataInfo = pipeline.Info{

@@ -9,7 +9,7 @@ import (
 // what r writes to out: for example a last Data then me, or a MessageEnd
 // with a new tail. Writing nothing leaves the message open.
 func ReplaceMessageEnd(r func(s *pipeline.Stream, me *event.MessageEnd, out pipeline.Target)) pipeline.Filter {
-	return replace(replaceMessageEndInfo, eachEvent[*event.MessageEnd], r)
+	return replace(replaceMessageEndInfo, eachMessageEnd, r)
 }
 
 var replaceMessageEndInfo = pipeline.Info{

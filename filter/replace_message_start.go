@@ -10,7 +10,7 @@ import (
 // itself after changing its head. Writing nothing leaves the message's Data
 // and MessageEnd without their start.
 func ReplaceMessageStart(r func(s *pipeline.Stream, ms *event.MessageStart, out pipeline.Target)) pipeline.Filter {
-	return replace(replaceMessageStartInfo, eachEvent[*event.MessageStart], r)
+	return replace(replaceMessageStartInfo, eachMessageStart, r)
 }
 
 var replaceMessageStartInfo = pipeline.Info{

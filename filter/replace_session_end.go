@@ -11,7 +11,7 @@ import (
 // once nothing holds the one that came in (a SessionEnd made by a filter
 // before this one ends nothing when dropped).
 func ReplaceSessionEnd(r func(s *pipeline.Stream, se *event.SessionEnd, out pipeline.Target)) pipeline.Filter {
-	return replace(replaceSessionEndInfo, eachEvent[*event.SessionEnd], r)
+	return replace(replaceSessionEndInfo, eachSessionEnd, r)
 }
 
 var replaceSessionEndInfo = pipeline.Info{
