@@ -18,9 +18,7 @@ import (
 //
 // A SessionEnd reaches the forks like any other event, but the stream does
 // not wait for them: when it ends, the forks still running are closed.
-// sessionData runs on the stream's worker, possibly concurrently for streams
-// on different workers; a panic in it ends the stream with a runtime-error
-// SessionEnd naming fork. A reference by name is resolved when the module is
+// A reference by name is resolved when the module is
 // built (see pipeline.Binder).
 func Fork(ref Ref, sessionData func(s *pipeline.Stream) []any) pipeline.Filter {
 	return &fork{ref: ref, data: sessionData}

@@ -22,9 +22,7 @@ import (
 // SessionEnd is passed on.
 //
 // The stream is held while the sub-stream runs, and the sub-stream is closed
-// when the stream ends. Conditions run on the stream's worker, possibly
-// concurrently for streams on different workers; a panic in one ends the
-// stream with a runtime-error SessionEnd naming link. Targets given by name
+// when the stream ends. Targets given by name
 // are resolved when their module is built (see pipeline.Binder): an unknown
 // name fails the build. Link panics when given no target.
 func Link(targets ...LinkTarget) pipeline.Filter {

@@ -37,10 +37,9 @@ import (
 // stream.
 //
 // opts, at most one, sets the options; a shared stream has the options of the
-// filter that started it. selector runs on the stream's worker, possibly
-// concurrently for streams on different workers; a panic in it ends the
-// stream with a runtime-error SessionEnd naming mux, as does a panic in a
-// filter downstream while an answer is delivered. A reference by name is
+// filter that started it. A panic in a
+// filter downstream while an answer is delivered ends the stream as a
+// panic in selector does. A reference by name is
 // resolved when the module is built (see pipeline.Binder).
 func Mux(ref Ref, selector func(s *pipeline.Stream) string, opts ...MuxOptions) pipeline.Filter {
 	var o MuxOptions

@@ -134,21 +134,13 @@ var pollersMade, parkedPolls atomic.Int64
 
 var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize); return &b }}
 
-// Socket joins a net.Conn to a stream on a worker. What arrives becomes Data
-// events, and the end of input one SessionEnd, run through the stream on its
-// worker: read by the worker's epoll set on Linux (a TCP connection without a
-// read timeout), by a reader goroutine of the socket's own otherwise. Write
-// queues bytes; the worker writes everything queued during one batch with
-// one vectored write when it flushes, without blocking: only a remainder the
-// kernel does not take goes to a goroutine that waits for the connection to
-// be writable. What is queued is bounded by the write water marks, through
-// the stream context's valves. An inbound socket reads while Context.Valve
-// is open; an outbound one while Context.ReturnValve is. A congested
-// outbound socket closes Valve (the client's side stops being read, while
-// the upstream's side goes on being read, so an upstream that stops reading
-// until it can write is drained); a congested inbound socket closes both
-// (the pipeline may be answering the client from what it reads from the
-// client itself).
+// Socket joins a net.Conn to a stream on a worker: what arrives goes
+// through the stream as Data, then one SessionEnd; Write queues bytes that
+// the worker writes in one vectored write per batch, without blocking. An
+// inbound socket reads while the context's Valve is open, an outbound one
+// while its ReturnValve is. Past the high water mark, an outbound socket
+// closes Valve (the client waits, the upstream is still drained) and an
+// inbound one both (the pipeline may answer the client from what it reads).
 //
 // Start, Write, End and Close are called on the stream's worker.
 type Socket struct {

@@ -25,8 +25,7 @@ type binding struct {
 	bind func(rt *runtime, args []goja.Value) (pipeline.Filter, error)
 }
 
-// bindingTable returns the table of filter methods, in Pipy's names
-// (DESIGN §4). It is a function, not a variable, only because the bindings
+// bindingTable returns the table of filter methods, in Pipy's names. It is a function, not a variable, only because the bindings
 // refer back (through the runtime) to the builder that uses the table.
 func bindingTable() []binding {
 	return []binding{
@@ -383,7 +382,7 @@ func bindDecodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, err
 
 // --- pipelines ----------------------------------------------------------------
 
-// linkTargets reads (target, when, target2, when2, …): each target is a
+// bindLink reads (target, when, target2, when2, …): each target is a
 // pipeline name, optionally followed by its condition.
 func bindLink(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	var targets []filter.LinkTarget

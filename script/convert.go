@@ -301,7 +301,7 @@ func emitStatic(evts []event.Event, out pipeline.Target) {
 // event), delete one (an own field is reset to its zero value, which the
 // encoders read as their default), spread and list them.
 
-// extraGet, extraSet, extraDelete and extraKeys handle the added properties
+// extraGet, extraSet and extraKeys handle the added properties
 // of a head view.
 func (rt *runtime) extraGet(x event.Fields, k string) goja.Value {
 	v, ok := x[k]

@@ -243,7 +243,7 @@ func kindOf(v any) (event.ErrorKind, bool) {
 	return event.UnknownError, false
 }
 
-// newEventObject wraps an event as its JS object. borrowed Data is cloned,
+// eventToJS wraps an event as its JS object. borrowed Data is cloned,
 // so a script that shifts it does not take bytes from the event passed on.
 func (rt *runtime) eventToJS(evt event.Event) goja.Value {
 	switch e := evt.(type) {

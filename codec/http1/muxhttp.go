@@ -124,8 +124,7 @@ func PoolCounts() (opened, retried int64) { return poolStats.opened.Load(), pool
 // larger request is not retried.
 const maxRetryHold = 64 << 10
 
-// MuxHTTPFilter is the filter MuxHTTP returns. It is shared by every stream
-// of its pipeline and must not be changed once a stream has started.
+// MuxHTTPFilter is the filter MuxHTTP returns.
 type MuxHTTPFilter struct {
 	target       string
 	fn           func(*pipeline.Stream, any) string
