@@ -172,7 +172,7 @@ func (d *demuxInst) Input(evt event.Event) {
 		ctx.SetReturnValve(c.valve)
 		d.queue = append(d.queue, c)
 		c.st = pipeline.NewStream(p, ctx, c)
-		c.st.SetData(d.s.Data())
+		c.st.SetValue(d.s.Value())
 		d.cur = c
 		c.st.Input(e)
 	case *event.Data:

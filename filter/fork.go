@@ -85,7 +85,7 @@ func (k *forkInst) start() bool {
 	if p == nil {
 		return false
 	}
-	elems := []any{k.s.Data()}
+	elems := []any{k.s.Value()}
 	if k.f.data != nil {
 		var ok bool
 		if elems, ok = k.call(); !ok {
@@ -98,7 +98,7 @@ func (k *forkInst) start() bool {
 	k.forks = make([]*pipeline.Stream, len(elems))
 	for i, v := range elems {
 		st := pipeline.NewStream(p, k.s.Context(), nil)
-		st.SetData(v)
+		st.SetValue(v)
 		k.forks[i] = st
 	}
 	k.s.OnClose(k.close)

@@ -110,7 +110,7 @@ func (l *linkInst) Input(evt event.Event) {
 	}
 	buf := l.buf
 	l.buf = nil
-	l.sub = startSub(l.s, "link", p, l.next, l.s.Data())
+	l.sub = startSub(l.s, "link", p, l.next, l.s.Value())
 	for _, e := range buf {
 		l.sub.Input(e)
 	}
@@ -157,7 +157,7 @@ func resolved(s *pipeline.Stream, filter string, r Ref) *pipeline.Pipeline {
 func startSub(parent *pipeline.Stream, filter string, p *pipeline.Pipeline, next pipeline.Target, data any) *pipeline.Stream {
 	parent.Hold()
 	st := pipeline.NewStream(p, parent.Context(), &subOutput{parent: parent, filter: filter, next: next})
-	st.SetData(data)
+	st.SetValue(data)
 	parent.OnClose(st.Close)
 	return st
 }

@@ -51,7 +51,7 @@ func (rt *runtime) installCore() error {
 		if rt.cur == nil {
 			return goja.Null()
 		}
-		if argv, ok := rt.cur.Data().([]any); ok && argv != nil {
+		if argv, ok := rt.cur.Value().([]any); ok && argv != nil {
 			return rt.argvToJS(argv)
 		}
 		return goja.Null()

@@ -191,7 +191,7 @@ func (rt *runtime) callValue(s *pipeline.Stream, fn goja.Callable, args ...goja.
 		rt.cur, rt.curVars = prev, prevVars
 	}()
 	this := goja.Undefined()
-	if d := s.Data(); d != nil {
+	if d := s.Value(); d != nil {
 		if _, argv := d.([]any); !argv { // use's argv is __argv, not this
 			this = rt.toJS(d)
 		}

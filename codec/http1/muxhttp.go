@@ -474,7 +474,7 @@ func (l *poolLinkInst) Input(evt event.Event) {
 	switch e := evt.(type) {
 	case *event.Data:
 		if !l.o.Connected() && !l.o.Done() && l.o.Target() == "" {
-			l.o.Dial(l.s.Data().(string))
+			l.o.Dial(l.s.Value().(string))
 		}
 		l.o.Write(e)
 	case *event.SessionEnd: // only into a tunnel: the client's end

@@ -90,7 +90,7 @@ func (p *poolTarget) open() *poolConn {
 	ctx := pipeline.NewContext(p.w)
 	c.valve = ctx.ReturnValve()
 	c.st = pipeline.NewStream(p.f.connPipeline, ctx, c)
-	c.st.SetData(p.target)
+	c.st.SetValue(p.target)
 	return c
 }
 
