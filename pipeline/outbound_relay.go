@@ -107,7 +107,7 @@ func (o *Outbound) spawn(fn func()) {
 	}
 	r.refs.Add(1)
 	go func() {
-		defer r.release()
+		defer r.unref()
 		fn()
 	}()
 }
@@ -236,10 +236,11 @@ func (r *relay) stop() {
 		r.up.Close()
 		r.uncount()
 	}
-	r.release()
+	r.unref()
 }
 
-func (r *relay) release() {
+// unref drops one reference to the relay; the last one runs done.
+func (r *relay) unref() {
 	if r.refs.Add(-1) == 0 {
 		r.done()
 	}

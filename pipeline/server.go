@@ -395,7 +395,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		s.release()
+		s.closeOwnGroup()
 		return nil
 	case <-ctx.Done():
 		s.mu.Lock()
@@ -432,7 +432,7 @@ func (s *Server) Close() error {
 	}
 	// A worker stuck in a script callback could not run the aborts.
 	waitInterrupting(s.active.Wait, workers)
-	s.release()
+	s.closeOwnGroup()
 	return nil
 }
 
@@ -449,7 +449,8 @@ func (s *Server) closeListeners() {
 	}
 }
 
-func (s *Server) release() {
+// closeOwnGroup closes the worker group the server made for itself, if any.
+func (s *Server) closeOwnGroup() {
 	s.mu.Lock()
 	own := s.ownGroup
 	s.ownGroup = false

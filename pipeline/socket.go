@@ -255,7 +255,7 @@ func (k *Socket) Conn() net.Conn { return k.nc }
 func (k *Socket) Start(t Target, onDone func()) {
 	k.onDone = onDone
 	k.target = t
-	k.hold()
+	k.ref()
 	if k.opts.IdleTimeout >= 0 || k.opts.WriteTimeout > 0 {
 		now := k.w.Now()
 		k.lastActive, k.lastWrite = now, now
@@ -347,9 +347,9 @@ func (k *Socket) input() {
 func (k *Socket) park() {
 	k.parked = true
 	k.poll.arm(k, false)
-	k.hold()
+	k.ref()
 	go func() {
-		defer k.release()
+		defer k.unref()
 		if !k.rv.Wait(k.done) {
 			return
 		}
@@ -370,7 +370,7 @@ func (k *Socket) pollEnd() {
 	}
 	k.poll = nil
 	p.remove(k)
-	k.release()
+	k.unref()
 	if k.onDone != nil {
 		k.onDone()
 	}
@@ -378,7 +378,7 @@ func (k *Socket) pollEnd() {
 
 func (k *Socket) readLoop(t Target) {
 	defer func() {
-		k.release()
+		k.unref()
 		if k.onDone != nil {
 			k.onDone()
 		}
@@ -643,7 +643,7 @@ func (k *Socket) Flush() {
 		bufs := k.pending
 		k.pending = nil
 		k.writing = true
-		k.hold()
+		k.ref()
 		go k.writeLoop(bufs)
 		return
 	}
@@ -682,7 +682,7 @@ func (k *Socket) wrote(n int) {
 }
 
 func (k *Socket) writeLoop(bufs net.Buffers) {
-	defer k.release()
+	defer k.unref()
 	total := 0
 	for _, b := range bufs {
 		total += len(b)
@@ -861,28 +861,28 @@ func (k *Socket) Close() {
 		// tls.Conn.Close writes a close_notify alert, which may wait up to
 		// 5 s for a peer that stopped reading: not on the worker. Wait
 		// covers it.
-		k.hold()
+		k.ref()
 		close(k.done)
 		go func() {
-			defer k.release()
+			defer k.unref()
 			tc.Close()
 		}()
 	} else {
 		close(k.done)
 		k.nc.Close()
 	}
-	k.release() // the count held until Close
+	k.unref() // the count held until Close
 }
 
 // Wait blocks until the socket is closed and its goroutines have exited.
 // Call it off the worker.
 func (k *Socket) Wait() { <-k.gone }
 
-// hold counts a goroutine of the socket's, or its place in the poller;
-// release uncounts it.
-func (k *Socket) hold() { k.live.Add(1) }
+// ref counts a goroutine of the socket's, or its place in the poller;
+// unref uncounts it.
+func (k *Socket) ref() { k.live.Add(1) }
 
-func (k *Socket) release() {
+func (k *Socket) unref() {
 	if k.live.Add(-1) == 0 {
 		close(k.gone)
 		if k.uncount != nil {

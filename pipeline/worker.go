@@ -266,7 +266,7 @@ func (w *Worker) unlink(s *Stream) {
 }
 
 // CloseStreams closes every stream of the worker that is still open, as
-// Stream.Close does (their OnClose functions release sockets, processes and
+// Stream.Close does (their OnClose functions close sockets, stop processes and
 // timers), including streams that no connection owns: mux's shared streams,
 // a script's sessions, the children of those. It returns how many it
 // closed. A Group's workers do it when the group closes. Call it on the
