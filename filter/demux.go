@@ -288,7 +288,7 @@ func (c *demuxChan) push(evt event.Event) {
 	c.buf = append(c.buf, evt)
 	if !c.paused && c.bufLen > c.d.f.opts.BufferLimit && (len(c.d.queue) == 0 || c.d.queue[0] != c) {
 		c.paused = true
-		c.valve.Close()
+		c.valve.Pause()
 	}
 }
 
@@ -378,7 +378,7 @@ func (d *demuxInst) flush() {
 		c := d.queue[0]
 		if c.paused {
 			c.paused = false
-			c.valve.Open()
+			c.valve.Resume()
 		}
 		for len(c.buf) > 0 && !d.s.Ended() {
 			e := c.buf[0]
@@ -436,7 +436,7 @@ func (d *demuxInst) close() {
 		}
 		if c.paused {
 			c.paused = false
-			c.valve.Open()
+			c.valve.Resume()
 		}
 	}
 	d.queue, d.cur, d.tunnel = nil, nil, nil

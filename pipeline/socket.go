@@ -139,7 +139,7 @@ var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize);
 // the worker writes in one vectored write per batch, without blocking. An
 // inbound socket reads while the context's Valve is open, an outbound one
 // while its ReturnValve is. Past the high water mark, an outbound socket
-// closes Valve (the client waits, the upstream is still drained) and an
+// pauses Valve (the client waits, the upstream is still drained) and an
 // inbound one both (the pipeline may answer the client from what it reads).
 //
 // Start, Write, End and Close are called on the stream's worker.
@@ -593,13 +593,13 @@ func (k *Socket) flushLater() {
 
 func (k *Socket) closeValves() {
 	for _, v := range k.wv {
-		v.Close()
+		v.Pause()
 	}
 }
 
 func (k *Socket) openValves() {
 	for _, v := range k.wv {
-		v.Open()
+		v.Resume()
 	}
 }
 

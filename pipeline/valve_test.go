@@ -19,22 +19,22 @@ func TestValveChildFollowsItsParent(t *testing.T) {
 	parent := pipeline.NewValve()
 	child := parent.Child()
 	require.True(t, child.IsOpen())
-	parent.Close()
+	parent.Pause()
 	require.False(t, child.IsOpen(), "a closed parent closes the child")
-	child.Close()
-	parent.Open()
+	child.Pause()
+	parent.Resume()
 	require.False(t, child.IsOpen(), "the child's own reason holds")
 	require.True(t, parent.IsOpen(), "the child never closes its parent")
 
-	parent.Close()
+	parent.Pause()
 	got := waitAsync(child, make(chan struct{}))
-	child.Open()
+	child.Resume()
 	select {
 	case <-got:
 		t.Fatal("Wait returned while the parent is closed")
 	default:
 	}
-	parent.Open()
+	parent.Resume()
 	select {
 	case open := <-got:
 		require.True(t, open)
@@ -42,7 +42,7 @@ func TestValveChildFollowsItsParent(t *testing.T) {
 		t.Fatal("Wait did not return once both were open")
 	}
 
-	child.Close()
+	child.Pause()
 	done := make(chan struct{})
 	got = waitAsync(child, done)
 	close(done)
@@ -71,30 +71,30 @@ func TestContextReturnValveOfADerivedContext(t *testing.T) {
 func TestValveFollowsASourceUntilStopped(t *testing.T) {
 	a := pipeline.NewValve()
 	v := pipeline.NewValve()
-	a.Close()
+	a.Pause()
 	stopA := v.Follow(a)
 	require.False(t, v.IsOpen(), "following a closed source closes v")
 	got := waitAsync(v, make(chan struct{}))
-	a.Open()
+	a.Resume()
 	require.True(t, <-got, "the source's opening wakes v's readers")
-	a.Close()
+	a.Pause()
 	require.False(t, v.IsOpen())
 	stopA.Stop()
 	stopA.Stop()
 	require.True(t, v.IsOpen(), "stopping gives back the source's reason")
-	a.Open()
-	a.Close()
+	a.Resume()
+	a.Pause()
 	require.True(t, v.IsOpen(), "a source no longer followed does nothing")
 
 	parent := pipeline.NewValve()
 	child := parent.Child()
 	stopB := v.Follow(child)
-	parent.Close()
+	parent.Pause()
 	require.False(t, v.IsOpen(), "a Child's parent counts")
-	parent.Open()
-	v.Close()
+	parent.Resume()
+	v.Pause()
 	stopB.Stop()
 	require.False(t, v.IsOpen(), "v's own reasons stay")
-	v.Open()
+	v.Resume()
 	require.True(t, v.IsOpen())
 }

@@ -321,7 +321,7 @@ func (r *poolReq) answer(evt event.Event) {
 		r.outLen += d.Len()
 		if r.outLen > maxAnswerHold && r.paused == nil && r.conn != nil {
 			r.paused = r.conn.valve
-			r.paused.Close()
+			r.paused.Pause()
 		}
 	}
 }
@@ -335,7 +335,7 @@ const maxAnswerHold = 256 << 10
 func (r *poolReq) resume() {
 	if v := r.paused; v != nil {
 		r.paused = nil
-		v.Open()
+		v.Resume()
 	}
 }
 
