@@ -22,7 +22,7 @@ import (
 // callback numbers, never a value of the runtime they were made in.
 type binding struct {
 	name string
-	bind func(rt *runtime, args []goja.Value) (pipeline.Filter, error)
+	bind func(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error)
 }
 
 // bindingTable returns the table of filter methods, in Pipy's names. It is a function, not a variable, only because the bindings
@@ -40,10 +40,10 @@ func bindingTable() []binding {
 		{"tap", bindTap},
 		{"exec", bindExec},
 		{"decodeHttpRequest", bindDecodeHTTPRequest},
-		{"decodeHttpResponse", func(*runtime, []goja.Value) (pipeline.Filter, error) { return http1.DecodeResponse(), nil }},
+		{"decodeHttpResponse", func(*jsRuntime, []goja.Value) (pipeline.Filter, error) { return http1.DecodeResponse(), nil }},
 		{"encodeHttpRequest", bindEncodeHTTPRequest},
 		{"encodeHttpResponse", bindEncodeHTTPResponse},
-		{"decodeDubbo", func(*runtime, []goja.Value) (pipeline.Filter, error) { return dubbo.Decode(), nil }},
+		{"decodeDubbo", func(*jsRuntime, []goja.Value) (pipeline.Filter, error) { return dubbo.Decode(), nil }},
 		{"encodeDubbo", bindEncodeDubbo},
 		{"onSessionStart", bindOnSessionStart},
 		{"onData", bindOnData},
@@ -60,13 +60,13 @@ func bindingTable() []binding {
 		{"replaceMessageBody", bindReplaceMessageBody},
 		{"replaceMessage", bindReplaceMessage},
 		{"dump", bindDump},
-		{"print", func(*runtime, []goja.Value) (pipeline.Filter, error) { return filter.Print(), nil }},
-		{"dummy", func(*runtime, []goja.Value) (pipeline.Filter, error) { return filter.Dummy(), nil }},
+		{"print", func(*jsRuntime, []goja.Value) (pipeline.Filter, error) { return filter.Print(), nil }},
+		{"dummy", func(*jsRuntime, []goja.Value) (pipeline.Filter, error) { return filter.Dummy(), nil }},
 	}
 }
 
 // callbackArg registers v, which must be a function, as the next callback.
-func (rt *runtime) callbackArg(v goja.Value, what string) (int, error) {
+func (rt *jsRuntime) callbackArg(v goja.Value, what string) (int, error) {
 	id, ok := rt.register(v)
 	if !ok {
 		return 0, fmt.Errorf("%w: %s must be a function", ErrBadArgument, what)
@@ -94,7 +94,7 @@ func fail(err error) {
 
 // --- observers --------------------------------------------------------------
 
-func bindOnSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnSessionStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func bindOnSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, error)
 	}), nil
 }
 
-func bindOnData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnData(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func bindOnData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}), nil
 }
 
-func bindOnMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnMessageStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -130,7 +130,7 @@ func bindOnMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, error)
 	}), nil
 }
 
-func bindOnMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnMessageEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func bindOnMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}), nil
 }
 
-func bindOnSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnSessionEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func bindOnSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}), nil
 }
 
-func bindOnMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnMessageBody(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func bindOnMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) 
 	}, opts), nil
 }
 
-func bindOnMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnMessage(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -197,7 +197,7 @@ type replacer struct {
 	static []event.Event
 }
 
-func (rt *runtime) replacementArg(v goja.Value) (replacer, error) {
+func (rt *jsRuntime) replacementArg(v goja.Value) (replacer, error) {
 	if id, ok := rt.register(v); ok {
 		return replacer{p: rt.p, id: id}, nil
 	}
@@ -218,7 +218,7 @@ func (r *replacer) replace(s *pipeline.Stream, evt event.Event, out pipeline.Tar
 	fail(w.emit(w.call(s, r.id, w.eventToJS(evt)), out))
 }
 
-func bindReplaceSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceSessionStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -228,7 +228,7 @@ func bindReplaceSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, e
 	}), nil
 }
 
-func bindReplaceData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceData(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -243,7 +243,7 @@ func bindReplaceData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}), nil
 }
 
-func bindReplaceMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceMessageStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -253,7 +253,7 @@ func bindReplaceMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, e
 	}), nil
 }
 
-func bindReplaceMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceMessageEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -263,7 +263,7 @@ func bindReplaceMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, err
 	}), nil
 }
 
-func bindReplaceSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceSessionEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -273,7 +273,7 @@ func bindReplaceSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, err
 	}), nil
 }
 
-func bindReplaceMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceMessage(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -294,7 +294,7 @@ func bindReplaceMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error)
 
 // replaceMessageBody(r): r is a function of the body returning Data, a
 // string or nothing, or such a value itself.
-func bindReplaceMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceMessageBody(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	v := arg(args, 0)
 	opts, err := messageOptionsArg(arg(args, 1))
 	if err != nil {
@@ -368,7 +368,7 @@ func bodySizeOption(o *goja.Object, key string) (int64, error) {
 
 // decodeHttpRequest(options): options {maxBodySize} (a sluice extension;
 // see http1.Options.MaxBodySize; absent or 0 for no limit).
-func bindDecodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindDecodeHTTPRequest(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	f := http1.DecodeRequest()
 	if o, ok := arg(args, 0).(*goja.Object); ok {
 		n, err := bodySizeOption(o, "maxBodySize")
@@ -384,7 +384,7 @@ func bindDecodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, err
 
 // bindLink reads (target, when, target2, when2, …): each target is a
 // pipeline name, optionally followed by its condition.
-func bindLink(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindLink(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	var targets []filter.LinkTarget
 	p := rt.p
 	for i, a := range args {
@@ -414,7 +414,7 @@ func bindLink(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 // demux(target, options): options {bufferLimit (bytes or "1m"), onFail (a
 // replacement: the answer for a request whose stream failed, given the
 // SessionEnd)}.
-func bindDemux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindDemux(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
 		return nil, err
@@ -443,7 +443,7 @@ func bindDemux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 // mux(target, selector, options): selector is a function returning the key
 // (as a string), or a fixed key; options {idleTimeout (or maxIdle),
 // maxInFlight}.
-func bindMux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindMux(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
 		return nil, err
@@ -497,7 +497,7 @@ func bindMux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 // fork(target, sessionData): sessionData is nothing (one fork sharing the
 // stream's data), an array (one fork per element, the element as `this`),
 // any other value (one fork), or a function returning one of those.
-func bindFork(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindFork(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
 		return nil, err
@@ -531,7 +531,7 @@ func bindFork(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 
 // sessionData turns what a fork's session-data function returned into the
 // forks' Data, kept as values of this runtime.
-func (rt *runtime) sessionData(v goja.Value) []any {
+func (rt *jsRuntime) sessionData(v goja.Value) []any {
 	if o, ok := v.(*goja.Object); ok && o.ClassName() == "Array" {
 		n := int(o.Get("length").ToInteger())
 		out := make([]any, n)
@@ -552,7 +552,7 @@ func (rt *runtime) sessionData(v goja.Value) []any {
 // several values are the argv. Plain values are exported at load and each
 // stream gets a copy; functions among them stay functions (see argv.go). The
 // used pipeline reads the argv as __argv.
-func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindUse(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	module, err := stringArg(arg(args, 0), "module")
 	if err != nil {
 		return nil, err
@@ -597,7 +597,7 @@ func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	return filter.Use(ref, argv...), nil
 }
 
-func bindWait(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindWait(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the condition")
 	if err != nil {
 		return nil, err
@@ -613,7 +613,7 @@ func bindWait(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 
 // targetArg reads an upstream target argument: "host:port", or a function
 // (registered as callback id, isFn true) that returns one.
-func (rt *runtime) targetArg(t goja.Value) (target string, id int, isFn bool, err error) {
+func (rt *jsRuntime) targetArg(t goja.Value) (target string, id int, isFn bool, err error) {
 	if id, isFn = rt.register(t); isFn {
 		return "", id, true, nil
 	}
@@ -626,7 +626,7 @@ func (rt *runtime) targetArg(t goja.Value) (target string, id int, isFn bool, er
 // readTimeout, writeTimeout, idleTimeout, dialAtStart (a sluice extension),
 // tls: {cert, key, serverName, insecure, trusted}}; trusted (or ca) replaces
 // the system roots.
-func bindConnect(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindConnect(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	target, id, isFn, err := rt.targetArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -649,7 +649,7 @@ func bindConnect(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}, opts), nil
 }
 
-func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
+func (rt *jsRuntime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	var opts filter.ConnectOptions
 	o, ok := v.(*goja.Object)
 	if !ok {
@@ -715,7 +715,7 @@ func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 // function, called at each stream's first event. As in Pipy, the account is
 // a string (no account is "undefined"), so streams of one tap without an
 // account share one budget per worker.
-func bindTap(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindTap(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	q := arg(args, 0)
 	if isNullish(q) {
 		return nil, fmt.Errorf("%w: no quota", ErrBadArgument)
@@ -757,7 +757,7 @@ func jsString(v goja.Value) string {
 
 // exec(command): a command line (split like a shell's words, no
 // expansion), an argv array, or a function returning one of those.
-func bindExec(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindExec(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	v := arg(args, 0)
 	if id, ok := rt.register(v); ok {
 		p := rt.p
@@ -804,7 +804,7 @@ func argvOf(v goja.Value) ([]string, error) {
 // headArg reads an encoder's head argument, which replaces each message's
 // head as in Pipy: nothing, an object (exported at load; the filter copies
 // it for each message) or a function returning one, called at each message.
-func (rt *runtime) headArg(v goja.Value) (static any, fn func(*pipeline.Stream) any, err error) {
+func (rt *jsRuntime) headArg(v goja.Value) (static any, fn func(*pipeline.Stream) any, err error) {
 	if isNullish(v) {
 		return nil, nil, nil
 	}
@@ -821,7 +821,7 @@ func (rt *runtime) headArg(v goja.Value) (static any, fn func(*pipeline.Stream) 
 	return h, nil, err
 }
 
-func bindEncodeDubbo(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindEncodeDubbo(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	static, fn, err := rt.headArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -834,7 +834,7 @@ func bindEncodeDubbo(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 
 // dump(tag): tag is a string, or a function called at each event, whose
 // result is the tag.
-func bindDump(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindDump(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	v := arg(args, 0)
 	if id, ok := rt.register(v); ok {
 		p := rt.p
@@ -854,7 +854,7 @@ func bindDump(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	return filter.Dump(tag), nil
 }
 
-func bindEncodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindEncodeHTTPRequest(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	static, fn, err := rt.headArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -865,7 +865,7 @@ func bindEncodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, err
 	return http1.EncodeRequest(static), nil
 }
 
-func bindEncodeHTTPResponse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindEncodeHTTPResponse(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	static, fn, err := rt.headArg(arg(args, 0))
 	if err != nil {
 		return nil, err
