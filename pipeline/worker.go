@@ -168,17 +168,17 @@ func (t *workerTimer) Stop() bool {
 	return true
 }
 
-// Local returns the worker's value for key, calling make to create it on
+// Local returns the worker's value for key, calling newValue to create it on
 // first use. Filters keep per-worker state this way (shared tap budgets, mux
 // sessions, a script runtime). Call it on the worker only.
-func (w *Worker) Local(key any, make func() any) any {
+func (w *Worker) Local(key any, newValue func() any) any {
 	if v, ok := w.locals[key]; ok {
 		return v
 	}
 	if w.locals == nil {
 		w.locals = map[any]any{}
 	}
-	v := make()
+	v := newValue()
 	w.locals[key] = v
 	return v
 }
