@@ -73,8 +73,8 @@ type Resolver interface {
 	Pipeline(module, name string) (*Pipeline, error)
 }
 
-// Emit sends a whole message to t as events: MessageStart, its body (if not
-// empty) and MessageEnd.
+// Emit sends a whole message to t as events: MessageStart, its body as one
+// Data (handed over, not cloned; omitted when empty) and MessageEnd.
 func Emit(t Target, m *event.Message) {
 	t.Input(&event.MessageStart{Head: m.Head})
 	if m.Body != nil && m.Body.Len() > 0 {
