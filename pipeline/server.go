@@ -231,10 +231,10 @@ func (s *Server) start(c net.Conn) *serverConn {
 	s.conns[sc] = struct{}{}
 	s.mu.Unlock()
 	sc.w.Post(func() {
-		ctx := NewContext(sc.w)
-		ctx.LocalAddr, ctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
-		ctx.connOpts = opts
-		sc.st = NewStream(p, ctx, sc)
+		pctx := NewContext(sc.w) // the stream's pipeline.Context; ctx is a context.Context in this file
+		pctx.LocalAddr, pctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
+		pctx.connOpts = opts
+		sc.st = NewStream(p, pctx, sc)
 		if sc.st.Ended() { // a filter failed to start: nothing to serve
 			c.Close()
 			sc.finish()
@@ -472,9 +472,9 @@ func Serve(ctx context.Context, ln net.Listener, p *Pipeline) error {
 		s.Close()
 		return err
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		s.Shutdown(sctx)
+		s.Shutdown(shutdownCtx)
 		<-errc
 		return ctx.Err()
 	}
