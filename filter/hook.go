@@ -80,7 +80,7 @@ func nilCallback(info pipeline.Info) string { return "filter: " + info.Name + ":
 func (h *hook) Info() pipeline.Info { return h.info }
 
 func (h *hook) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	i := &hookInst{h: h, s: s, next: next}
+	i := &hookInst{h: h, s: s, next: next, pick: h.pick, observe: h.observe}
 	i.rd.MaxBodySize = h.maxBody
 	return i
 }
@@ -90,8 +90,10 @@ type hookInst struct {
 	h       *hook
 	s       *pipeline.Stream
 	next    pipeline.Target
-	started bool                // firstEvent has fired
-	rd      event.MessageReader // the message being collected
+	pick    pick                                  // h's, copied: read on every event
+	observe func(*pipeline.Stream, any) (ok bool) // h's, copied
+	started bool                                  // firstEvent has fired
+	rd      event.MessageReader                   // the message being collected
 }
 
 func (i *hookInst) Input(evt event.Event) {
@@ -99,7 +101,7 @@ func (i *hookInst) Input(evt event.Event) {
 		return
 	}
 	fired := false
-	switch i.h.pick {
+	switch i.pick {
 	case eachData:
 		_, fired = evt.(*event.Data)
 	case eachMessageStart:
@@ -117,8 +119,8 @@ func (i *hookInst) Input(evt event.Event) {
 	}
 	if !fired {
 		i.next.Input(evt)
-	} else if i.h.observe != nil {
-		if i.h.observe(i.s, evt) {
+	} else if i.observe != nil {
+		if i.observe(i.s, evt) {
 			i.next.Input(evt)
 		}
 	} else {
