@@ -80,7 +80,7 @@ func nilCallback(info pipeline.Info) string { return "filter: " + info.Name + ":
 func (h *hook) Info() pipeline.Info { return h.info }
 
 func (h *hook) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	i := &hookInst{h: h, s: s, next: next, pick: h.pick, observe: h.observe}
+	i := &hookInst{h: h, s: s, next: next, pick: h.pick, observe: h.observe, replace: h.replace}
 	i.rd.MaxBodySize = h.maxBody
 	return i
 }
@@ -90,10 +90,11 @@ type hookInst struct {
 	h       *hook
 	s       *pipeline.Stream
 	next    pipeline.Target
-	pick    pick                                  // h's, copied: read on every event
-	observe func(*pipeline.Stream, any) (ok bool) // h's, copied
-	started bool                                  // firstEvent has fired
-	rd      event.MessageReader                   // the message being collected
+	pick    pick                                                   // h's, copied: read on every event
+	observe func(*pipeline.Stream, any) (ok bool)                  // h's, copied
+	replace func(*pipeline.Stream, any, pipeline.Target) (ok bool) // h's, copied
+	started bool                                                   // firstEvent has fired
+	rd      event.MessageReader                                    // the message being collected
 }
 
 func (i *hookInst) Input(evt event.Event) {
@@ -124,14 +125,14 @@ func (i *hookInst) Input(evt event.Event) {
 			i.next.Input(evt)
 		}
 	} else {
-		i.h.replace(i.s, evt, i.next)
+		i.replace(i.s, evt, i.next)
 	}
 }
 
 // inputMessage is Input for the hooks that collect messages.
 func (i *hookInst) inputMessage(evt event.Event) {
 	held := false
-	if i.h.replace != nil {
+	if i.replace != nil {
 		switch evt.(type) {
 		case *event.MessageStart:
 			held = i.h.hold == holdMessage
@@ -151,7 +152,7 @@ func (i *hookInst) inputMessage(evt event.Event) {
 		if i.h.pick == eachBody {
 			v = msg.Body
 		}
-		if i.h.observe != nil && !i.h.observe(i.s, v) || i.h.replace != nil && !i.h.replace(i.s, v, i.next) {
+		if i.observe != nil && !i.observe(i.s, v) || i.replace != nil && !i.replace(i.s, v, i.next) {
 			return
 		}
 	}
