@@ -466,9 +466,9 @@ func (o *Outbound) pauseInput(on bool) {
 	}
 	o.paused = on
 	if on {
-		o.s.Context().Valve().Close()
+		o.s.Context().Valve().Pause()
 	} else {
-		o.s.Context().Valve().Open()
+		o.s.Context().Valve().Resume()
 	}
 }
 

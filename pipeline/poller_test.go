@@ -139,7 +139,7 @@ func TestParkedSocketIsNotReportedWhenReset(t *testing.T) {
 	// Echo; the first Data closes the connection's valve for good.
 	pause := fn{"pause", func(s *pipeline.Stream, evt event.Event, next pipeline.Target) {
 		if _, ok := evt.(*event.Data); ok && s.Context().Valve().IsOpen() {
-			s.Context().Valve().Close()
+			s.Context().Valve().Pause()
 		}
 		next.Input(evt)
 	}}
