@@ -32,6 +32,7 @@ type Context struct {
 	retValve *Valve         // on the root, or set by SetReturnValve
 	tracker  RequestTracker // on the root only
 	connOpts ConnOptions    // on the root only
+	upstream string         // on the root only: see Upstream
 	tunnel   []func()       // OnTunnel's callbacks, until Tunnel runs them
 	tunneled bool           // Tunnel was called
 
@@ -292,3 +293,7 @@ func (c *Context) OnTunnel(fn func()) {
 	}
 	c.tunnel = append(c.tunnel, fn)
 }
+
+// Upstream returns the target ("host:port") an outbound of this connection
+// last dialed (connect), for access logs; "" when none did.
+func (c *Context) Upstream() string { return c.root.upstream }

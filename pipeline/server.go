@@ -53,6 +53,7 @@ type Server struct {
 	freed     chan struct{} // closed when a connection goes, if made
 	quit      chan struct{} // closed when the server stops accepting
 	pipeline  atomic.Pointer[Pipeline]
+	counts    serverCounts // see Program.Listeners
 }
 
 // testHookSlotWait, when set, runs when Serve starts waiting for a
@@ -186,6 +187,7 @@ func (s *Server) waitForSlot() bool {
 		}
 		freed := s.freed
 		s.mu.Unlock()
+		s.counts.limited.Add(1)
 		if testHookSlotWait != nil {
 			testHookSlotWait()
 		}
@@ -226,6 +228,7 @@ func (s *Server) start(c net.Conn) *serverConn {
 		opts = p.ListenOptions.Conn
 	}
 	sc := &serverConn{srv: s, p: p, w: s.Group.Next(), done: make(chan struct{})}
+	s.counts.accepted.Add(1)
 	s.active.Add(1)
 	s.mu.Lock()
 	s.conns[sc] = struct{}{}
@@ -329,6 +332,10 @@ func (sc *serverConn) abort() {
 func (sc *serverConn) finish() {
 	sc.w.Post(func() { sc.st.Close() })
 	s := sc.srv
+	if k := sc.sock; k != nil { // closed, and none of its goroutines runs
+		s.counts.bytesIn.Add(k.readN)
+		s.counts.bytesOut.Add(k.written)
+	}
 	s.mu.Lock()
 	delete(s.conns, sc)
 	if s.freed != nil {

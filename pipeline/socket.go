@@ -210,6 +210,7 @@ type Socket struct {
 	closed    bool
 	written   int64
 	peak      int
+	readN     int64 // bytes read, counted on the worker
 }
 
 // NewSocket joins nc, an inbound connection (one the stream serves), to
@@ -308,6 +309,7 @@ func (k *Socket) pollRead() {
 		full := d != nil && d.Len() == readBufferSize
 		if d != nil {
 			k.active()
+			k.readN += int64(d.Len())
 			k.in = d
 			k.s.runTask(k.inFn)
 		}
@@ -415,6 +417,7 @@ func (k *Socket) readLoop(t Target) {
 			k.inflight.Add(n)
 			fn := func() {
 				k.active()
+				k.readN += n
 				if k.inflight.Add(-n) < int64(k.opts.ReadAhead) {
 					select {
 					case k.room <- struct{}{}:

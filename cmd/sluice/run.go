@@ -29,6 +29,7 @@ type options struct {
 	guiPort                                                    int
 	drain, scriptTimeout                                       time.Duration
 	script                                                     string
+	ops                                                        opsOptions
 }
 
 const usage = `Usage: sluice [options] <script file or directory>
@@ -49,7 +50,7 @@ Options:
       --script-timeout=DURATION
                           time budget of each script callback (default 1s, 0 = none)
       --gui-port=PORT     serve the development GUI on PORT (not available yet)
-
+` + opsUsage + `
 Signals: SIGINT/SIGTERM stop accepting, close idle keep-alive connections, let
 requests in flight finish (up to --drain; a second signal stops waiting) and exit;
 SIGHUP reloads the script: HTTP keep-alive connections move to the new
@@ -77,6 +78,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.guiPort, "gui-port", 0, "")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "")
 	fs.DurationVar(&o.scriptTimeout, "script-timeout", script.DefaultTimeout, "")
+	o.ops.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -100,12 +102,16 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+func newLogger(w io.Writer, level string, o *opsOptions) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	h, err := o.handler(w, l)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(h), nil
 }
 
 // run is the whole program; it returns the exit status.
@@ -129,7 +135,7 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		helpFilters(stdout)
 		return 0
 	}
-	log, err := newLogger(stderr, o.logLevel)
+	log, err := newLogger(stderr, o.logLevel, &o.ops)
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice: %v\n", err)
 		return 2
@@ -188,25 +194,62 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 	for _, a := range pr.Addrs() {
 		log.Info("listening", "addr", a.String(), "script", path)
 	}
-	for s := range sig {
-		if isStatusSignal(s) {
-			printStatus(stdout, log, pr)
-			continue
+	x, err := startOps(&o.ops, log, stderr, pr)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		pr.Close()
+		return 1
+	}
+	defer x.stop()
+	var changed <-chan struct{}
+	var sw *scriptWatcher
+	if o.ops.watch {
+		if sw, err = newScriptWatcher(log, path, m); err != nil {
+			log.Error("--watch", "err", err)
+			pr.Close()
+			return 1
 		}
-		if s == syscall.SIGHUP {
-			nm, err := load()
-			if err != nil {
-				log.Error("reload failed; keeping the running configuration", "script", path, "err", err)
-				continue
-			}
-			if err := pr.Reload(context.Background(), nm); err != nil {
-				log.Error("reload", "script", path, "err", err)
-				continue
-			}
-			log.Info("reloaded", "script", path)
-			continue
+		defer sw.close()
+		changed = sw.changed
+	}
+	reload := func() {
+		nm, err := load()
+		if err == nil {
+			err = pr.Reload(context.Background(), nm)
 		}
-		break
+		x.reloaded(err)
+		if sw != nil && nm != nil {
+			sw.track(path, nm)
+		}
+		if err != nil {
+			log.Error("reload failed; keeping the running configuration", "script", path, "err", err)
+			return
+		}
+		log.Info("reloaded", "script", path)
+	}
+wait:
+	for {
+		select {
+		case <-changed:
+			reload()
+		case s := <-sig:
+			switch {
+			case isStatusSignal(s):
+				printStatus(stdout, log, pr)
+			case s == syscall.SIGHUP:
+				reload()
+			default:
+				break wait
+			}
+		}
+	}
+	x.drain()
+	if d := o.ops.drainDelay; d > 0 {
+		log.Info("draining: not ready, still listening", "for", d.String())
+		select {
+		case <-time.After(d):
+		case <-sig:
+		}
 	}
 	log.Info("shutting down", "drain", o.drain.String())
 	ctx, cancel := context.WithTimeout(context.Background(), o.drain)

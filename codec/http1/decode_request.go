@@ -197,6 +197,9 @@ func (d *decodeRequest) fail(kind event.ErrorKind, err error) {
 	var se *SyntaxError
 	if errors.As(err, &se) {
 		d.conn.failStatus = se.Status
+		if o := observed(); o != nil {
+			o.Refused(se.Status)
+		}
 	}
 	d.logRefusal(se, err)
 	d.done = true

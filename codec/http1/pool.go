@@ -31,7 +31,7 @@ type poolTarget struct {
 }
 
 func poolOf(s *pipeline.Stream, f *MuxHTTPFilter, target string) *poolTarget {
-	table := s.Worker().Local(poolKey{f}, func() any { return map[string]*poolTarget{} }).(map[string]*poolTarget)
+	table := s.Worker().Local(poolKey{f}, func() any { return registerPools(s.Worker(), map[string]*poolTarget{}) }).(map[string]*poolTarget)
 	p := table[target]
 	if p == nil {
 		p = &poolTarget{table: table, f: f, w: s.Worker(), target: target}
