@@ -211,6 +211,7 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		}
 		defer sw.close()
 		changed = sw.changed
+		log.Info("watching", "files", strings.Join(sw.watched(), " "))
 	}
 	reload := func() {
 		nm, err := load()

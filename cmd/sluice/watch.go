@@ -142,3 +142,10 @@ func (w *scriptWatcher) close() {
 	}
 	w.mu.Unlock()
 }
+
+// watched returns the files watched.
+func (w *scriptWatcher) watched() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.files)
+}
