@@ -294,6 +294,10 @@ func (c *Context) OnTunnel(fn func()) {
 	c.tunnel = append(c.tunnel, fn)
 }
 
-// Upstream returns the target ("host:port") an outbound of this connection
-// last dialed (connect), for access logs; "" when none did.
+// Upstream returns the target ("host:port") this connection's requests
+// last went to (connect's, or a pool's), for access logs; "" when none.
 func (c *Context) Upstream() string { return c.root.upstream }
+
+// SetUpstream records target as the connection's upstream (see Upstream):
+// Outbound does it as it dials, a pool as it gives a request a connection.
+func (c *Context) SetUpstream(target string) { c.root.upstream = target }

@@ -183,7 +183,7 @@ func (o *Outbound) Dial(target string) {
 	}
 	o.state = outboundDialing
 	o.target = target
-	o.s.Context().root.upstream = target
+	o.s.Context().SetUpstream(target)
 	o.s.Hold()
 	o.s.OnClose(o.cleanup)
 	o.dial()

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -167,7 +168,8 @@ func TestTermFailsReadinessAtOnceLetsRequestsFinishAndRefusesNewConnections(t *t
 	}()
 	path := writeScript(t, "pipy()\n.listen('127.0.0.1:0')\n  .decodeHttpRequest()\n  .encodeHttpRequest()\n"+
 		"  .connect('"+up.Listener.Addr().String()+"')\n  .decodeHttpResponse()\n  .encodeHttpResponse()\n")
-	r := startOpsRun(t, "--metrics=127.0.0.1:0", "--drain=1h", path)
+	accessPath := filepath.Join(t.TempDir(), "access.log")
+	r := startOpsRun(t, "--metrics=127.0.0.1:0", "--drain=1h", "--access-log="+accessPath, path)
 	addr := r.waitFor(`msg=listening addr=(\S+)`)[1]
 	metricsAddr := r.waitFor(`msg=metrics addr=(\S+)`)[1]
 	code, _, err := fetch("http://" + metricsAddr + "/readyz")
@@ -211,6 +213,9 @@ func TestTermFailsReadinessAtOnceLetsRequestsFinishAndRefusesNewConnections(t *t
 	assert.Equal(t, 200, res.code)
 	assert.Equal(t, "late", res.body, "the request in flight finished")
 	assert.Equal(t, 0, r.exited())
+	b, err := os.ReadFile(accessPath)
+	require.NoError(t, err)
+	assert.Regexp(t, `msg=access client=127\.0\.0\.1:\d+ method=GET path=/ status=200 bytes=4 duration=\S+ upstream=`+regexp.QuoteMeta(up.Listener.Addr().String())+`\n$`, string(b))
 }
 
 func TestStatusIsJSONAndLogsCanBeJSON(t *testing.T) {

@@ -197,6 +197,7 @@ func (c *poolConn) assign(r *poolReq) {
 	r.reused = c.uses > 1
 	c.detach()
 	cctx := r.m.s.Context()
+	cctx.SetUpstream(r.target)
 	c.follow = c.valve.Follow(cctx.ReturnValve())
 	c.unfwd = cctx.Valve().Follow(c.st.Context().Valve())
 	for _, e := range r.held {
