@@ -65,10 +65,13 @@ func statusOf(pr *pipeline.Program) status {
 		add(old, true)
 	}
 	slices.SortStableFunc(st.Pipelines, func(a, b pipelineStatus) int {
-		if a.Stale != b.Stale {
-			return map[bool]int{false: -1, true: 1}[a.Stale]
+		stale := func(p pipelineStatus) int { // current ones first
+			if p.Stale {
+				return 1
+			}
+			return 0
 		}
-		return cmp.Or(cmp.Compare(a.Module, b.Module), cmp.Compare(a.Pipeline, b.Pipeline))
+		return cmp.Or(cmp.Compare(stale(a), stale(b)), cmp.Compare(a.Module, b.Module), cmp.Compare(a.Pipeline, b.Pipeline))
 	})
 	for _, c := range pr.Inbounds() {
 		st.Inbound = append(st.Inbound, connectionsCount{c.Addr, int64(c.Open)})
