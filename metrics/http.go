@@ -3,7 +3,6 @@ package metrics
 import (
 	"strconv"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sluice-go/sluice/codec/http1"
@@ -49,7 +48,7 @@ func (h *HTTP) Answered(x *http1.Exchange) {
 	if c := x.Status/100 - 1; c >= 0 && c < len(classes) {
 		h.requests[methodIndex(x.Method)][c].Add(1)
 	}
-	h.duration.Observe(time.Since(x.Start).Seconds())
+	h.duration.Observe(x.Duration.Seconds())
 	if h.next != nil {
 		h.next.Answered(x)
 	}

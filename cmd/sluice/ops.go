@@ -182,7 +182,7 @@ func (a accessLog) Answered(x *http1.Exchange) {
 		slog.String("path", x.Path),
 		slog.Int("status", x.Status),
 		slog.Int64("bytes", x.Bytes),
-		slog.Duration("duration", time.Since(x.Start)),
+		slog.Duration("duration", x.Duration),
 		slog.String("upstream", ctx.Upstream()))
 }
 

@@ -65,8 +65,8 @@ type reqInfo struct {
 // the partner filter (a pipeline without one): the oldest are forgotten.
 const maxPending = 256
 
-// push records a decoded request.
-func (c *serverConn) push(h *RequestHead) {
+// push records a decoded request, decoded on worker w.
+func (c *serverConn) push(h *RequestHead, w *pipeline.Worker) {
 	if len(c.pending) >= maxPending {
 		c.pending = c.pending[1:]
 	}
@@ -77,7 +77,7 @@ func (c *serverConn) push(h *RequestHead) {
 		connect: h.Method == "CONNECT",
 	}
 	if observer.Load() != nil {
-		r.method, r.path, r.start = h.Method, h.Path, time.Now()
+		r.method, r.path, r.start = h.Method, h.Path, w.BatchNow()
 	}
 	c.pending = append(c.pending, r)
 }

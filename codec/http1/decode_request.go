@@ -166,7 +166,7 @@ func (d *decodeRequest) emit(evt event.Event) {
 	if ms, ok := evt.(*event.MessageStart); ok {
 		d.heads++
 		if h, ok := ms.Head.(*RequestHead); ok {
-			d.conn.push(h)
+			d.conn.push(h, d.s.Worker())
 		}
 	}
 	if !d.done && !d.s.Ended() {

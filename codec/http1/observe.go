@@ -19,8 +19,12 @@ type Exchange struct {
 	// Status is the final response's status (a synthetic 5xx when the
 	// pipeline failed to answer).
 	Status int
-	// Start is when the request's head was decoded (wall clock).
-	Start time.Time
+	// Start is when the request's head was decoded, and Duration the time
+	// from then to the end of the response, both as the worker's clock read
+	// once per batch of tasks (pipeline.Worker.BatchNow): a request answered
+	// in the batch that read it takes 0.
+	Start    time.Time
+	Duration time.Duration
 	// Bytes is the size of the response body passed on.
 	Bytes int64
 }
@@ -68,7 +72,8 @@ func (e *encodeResponse) observe(info reqInfo, status int, bytes int64) {
 	if e.x == nil {
 		e.x = new(Exchange)
 	}
-	*e.x = Exchange{Stream: e.s, Method: info.method, Path: info.path, Status: status, Start: info.start, Bytes: bytes}
+	*e.x = Exchange{Stream: e.s, Method: info.method, Path: info.path, Status: status, Start: info.start,
+		Duration: e.s.Worker().BatchNow().Sub(info.start), Bytes: bytes}
 	o.Answered(e.x)
 	*e.x = Exchange{}
 }
