@@ -23,9 +23,11 @@
 // Package pipeline holds the engine (Pipeline, Stream, Worker, Server,
 // Module); package filter the protocol-neutral filters (connect, link, fork,
 // demux, mux, wait, tap, exec and the callback filters); codec/http1 and
-// codec/dubbo the protocol codecs; package script loads JavaScript
-// configurations written for Pipy; pipeline/pipelinetest runs pipelines
-// in-process for tests.
+// codec/dubbo the protocol codecs; codec/hessian the Hessian 2.0
+// serialization and algo the URL router, cache, load balancers and resource
+// pool that scripts use, both importable from Go; package script loads
+// JavaScript configurations written for Pipy; pipeline/pipelinetest runs
+// pipelines in-process for tests.
 //
 // # Typical use
 //

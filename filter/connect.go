@@ -38,12 +38,12 @@ import (
 // net/http) cancel the request it answers, so the connection is left as it
 // is until the stream is closed or the remote closes.
 //
-// Relay: when connect is the only filter of a listen pipeline, a
-// pipeline.Server hands it the client's connection (see pipeline.Relayer) and
-// the Outbound copies between the client and the target in the kernel
-// (pipeline.Outbound.Relay), unless TLS or a read, write or idle timeout is
-// set. The dial then waits for the client's first byte unless DialAtStart
-// is set.
+// Relay: when connect is the only filter of a stream fed by a client's
+// connection (a listen pipeline: pipeline.Stream.Inbound), it asks its
+// Outbound, as it dials, to take that connection over (pipeline.Outbound.Relay):
+// the first bytes are sent, then the Outbound copies between the client and
+// the target in the kernel, unless TLS or a read, write or idle timeout is
+// set on either side.
 func Connect(target string, opts ConnectOptions) pipeline.Filter {
 	return &connect{target: target, opts: opts}
 }
@@ -145,7 +145,6 @@ type connectInst struct {
 	next    pipeline.Target
 	o       *pipeline.Outbound
 	started bool
-	relayed bool
 }
 
 // startEarly dials at the start of the stream (DialAtStart), unless an event
@@ -157,7 +156,7 @@ func (c *connectInst) startEarly() {
 }
 
 func (c *connectInst) Input(evt event.Event) {
-	if c.o.Done() || c.s.Ended() || c.relayed {
+	if c.o.Done() || c.s.Ended() {
 		return
 	}
 	if e, ok := evt.(*event.SessionEnd); ok {
@@ -181,7 +180,8 @@ func (c *connectInst) Input(evt event.Event) {
 	}
 }
 
-// start resolves the target and dials; false if it failed.
+// start resolves the target and dials, relaying the client's connection if
+// it can; false if it failed.
 func (c *connectInst) start() bool {
 	c.started = true
 	target := c.f.target
@@ -193,6 +193,7 @@ func (c *connectInst) start() bool {
 		return false
 	}
 	c.o.Dial(target)
+	c.o.Relay(c.s.Inbound(c))
 	return !c.o.Done()
 }
 
@@ -200,19 +201,4 @@ func (c *connectInst) callTarget(target *string) (ok bool) {
 	defer c.s.Catch("connect", &ok)
 	*target = c.f.fn(c.s)
 	return true
-}
-
-// Relay takes the client's connection over (pipeline.Relayer) when nothing
-// but connect is in the pipeline: the Outbound copies in the kernel.
-func (c *connectInst) Relay(nc net.Conn, done func()) bool {
-	if c.started {
-		return false
-	}
-	ok := c.o.Relay(nc, done, c.f.opts.DialAtStart, func() {
-		if !c.started {
-			c.start()
-		}
-	})
-	c.relayed = ok
-	return ok
 }

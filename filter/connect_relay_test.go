@@ -49,30 +49,31 @@ func tcpPair(t *testing.T) (client, accepted *net.TCPConn) {
 	return c.(*net.TCPConn), a.(*net.TCPConn)
 }
 
-// grab wraps a filter to keep the instance New made.
-type grab struct {
-	pipeline.Filter
-	inst *pipeline.Target
-}
-
-func (g grab) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	*g.inst = g.Filter.New(s, next)
-	return *g.inst
-}
-
-// startRelay runs f in a harness and offers its instance, as a Server
-// would, the accepted end of a new TCP connection, whose other end it
-// returns; done is closed when the instance says it is done.
-func startRelay(t *testing.T, f pipeline.Filter) (h *pipelinetest.Harness, client *net.TCPConn, done <-chan struct{}) {
+// startRelay runs f in a harness whose stream is fed, as a Server's is, by
+// an inbound pipeline.Socket over the accepted end of a new TCP connection,
+// whose other end it returns. The socket closes when the stream does (a
+// Server ends it at the stream's SessionEnd); done is closed once the socket
+// and the relay that may have its connection are finished.
+func startRelay(t *testing.T, f pipeline.Filter, opts ...pipeline.ConnOptions) (h *pipelinetest.Harness, client *net.TCPConn, done <-chan struct{}) {
 	t.Helper()
-	var inst pipeline.Target
-	h = pipelinetest.Of(t, grab{f, &inst})
+	h = pipelinetest.Of(t, f)
 	client, accepted := tcpPair(t)
+	return h, client, inbound(h, accepted, opts...)
+}
+
+// inbound starts an inbound socket over nc feeding h's stream, closed with
+// the stream; the channel is closed once the socket is finished.
+func inbound(h *pipelinetest.Harness, nc net.Conn, opts ...pipeline.ConnOptions) <-chan struct{} {
+	var o pipeline.ConnOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	k := pipeline.NewSocket(h.Stream, nc, o)
+	k.Start(h.Stream, nil)
+	h.Stream.OnClose(k.Close)
 	d := make(chan struct{})
-	r, ok := inst.(pipeline.Relayer)
-	require.True(t, ok, "connect's instance is a Relayer")
-	require.True(t, r.Relay(accepted, func() { close(d) }), "the relay is taken")
-	return h, client, d
+	go func() { k.Wait(); close(d) }()
+	return d
 }
 
 // waitDone waits for the relay's done function to be called.
@@ -246,6 +247,9 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 		h, client, done := startRelay(t, filter.Connect("upstream:1", filter.ConnectOptions{RetryCount: 2, RetryDelay: time.Second, Dialer: dialer}))
 		_, err := client.Write([]byte("data"))
 		require.NoError(t, err)
+		// Read and relayed: from now on the only timers are the dial's (the
+		// client socket's idle timer stopped when it handed its connection).
+		h.Wait(func() bool { accepted, _ := counts(); return accepted == 1 })
 		for !h.Ended() {
 			h.Wait(func() bool { return h.Ended() || h.Clock.Pending() > 0 })
 			h.Advance(time.Second)
@@ -265,57 +269,56 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 	})
 }
 
-// TestConnectRelayDeclines checks that the instance refuses what the relay
-// cannot carry, and that it then works on the event path.
+// TestConnectRelayDeclines checks that the bytes stay on the event path
+// where the relay cannot carry them, and that everything works there.
 func TestConnectRelayDeclines(t *testing.T) {
 	up := startNetServer(t, echoHandler)
+	pass := filter.OnData(func(*pipeline.Stream, *event.Data) {})
 	for _, tc := range []struct {
-		name string
-		opts filter.ConnectOptions
-		conn func(t *testing.T) net.Conn
+		name   string
+		filter []pipeline.Filter
+		opts   filter.ConnectOptions
+		conn   func(t *testing.T) net.Conn
+		in     pipeline.ConnOptions
 	}{
-		{"TLS", filter.ConnectOptions{TLS: &tls.Config{}}, nil},
-		{"read timeout", filter.ConnectOptions{ReadTimeout: time.Hour}, nil},
-		{"write timeout", filter.ConnectOptions{WriteTimeout: time.Hour}, nil},
-		{"idle timeout", filter.ConnectOptions{IdleTimeout: time.Hour}, nil},
-		{"not TCP", filter.ConnectOptions{}, func(t *testing.T) net.Conn {
+		{name: "TLS", opts: filter.ConnectOptions{TLS: &tls.Config{}}},
+		{name: "read timeout", opts: filter.ConnectOptions{ReadTimeout: time.Hour}},
+		{name: "write timeout", opts: filter.ConnectOptions{WriteTimeout: time.Hour}},
+		{name: "idle timeout", opts: filter.ConnectOptions{IdleTimeout: time.Hour}},
+		{name: "client idle timeout", in: pipeline.ConnOptions{IdleTimeout: time.Hour}},
+		{name: "not TCP", conn: func(t *testing.T) net.Conn {
 			a, b := net.Pipe()
 			t.Cleanup(func() { a.Close(); b.Close() })
 			return a
 		}},
-		{"wrapped TCP", filter.ConnectOptions{}, func(t *testing.T) net.Conn {
+		{name: "wrapped TCP", conn: func(t *testing.T) net.Conn {
 			_, a := tcpPair(t)
 			return struct{ net.Conn }{a}
 		}},
+		{name: "not the only filter", filter: []pipeline.Filter{pass}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var inst pipeline.Target
-			h := pipelinetest.Of(t, grab{filter.Connect(up.Addr(), tc.opts), &inst})
+			counts := relayCounts()
+			h := pipelinetest.Of(t, append([]pipeline.Filter{filter.Connect(up.Addr(), tc.opts)}, tc.filter...)...)
 			var c net.Conn
 			if tc.conn != nil {
 				c = tc.conn(t)
 			} else {
 				_, c = tcpPair(t)
 			}
-			require.False(t, inst.(pipeline.Relayer).Relay(c, func() { t.Error("done called") }))
+			inbound(h, c, tc.in)
 			if tc.opts.TLS != nil {
-				return // the upstream speaks no TLS
+				h.InputString("x") // the upstream speaks no TLS
+			} else {
+				h.InputString("still works").End()
+				se := h.WaitEnd()
+				require.Equal(t, event.NoError, se.Err, se.Message)
+				require.Equal(t, "still works", h.OutputString())
 			}
-			h.InputString("still works").End()
-			se := h.WaitEnd()
-			require.Equal(t, event.NoError, se.Err, se.Message)
-			require.Equal(t, "still works", h.OutputString())
+			accepted, _ := counts()
+			require.Zero(t, accepted)
 		})
 	}
-	t.Run("after the first event", func(t *testing.T) {
-		var inst pipeline.Target
-		h := pipelinetest.Of(t, grab{filter.Connect(up.Addr(), filter.ConnectOptions{}), &inst})
-		h.InputString("x")
-		_, c := tcpPair(t)
-		require.False(t, inst.(pipeline.Relayer).Relay(c, func() { t.Error("done called") }))
-		h.End()
-		h.WaitEnd()
-	})
 }
 
 // serveRelay serves p with a pipeline.Server on 127.0.0.1:0 on a group of

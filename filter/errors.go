@@ -13,11 +13,8 @@ var (
 	ErrBadTarget = errors.New("filter: bad target")
 )
 
-// Errors of connect, exec and tap.
+// Errors of connect and exec.
 var (
-	// ErrBadOption is wrapped when an option value (a size, a duration, a
-	// quota) cannot be read.
-	ErrBadOption = errors.New("filter: bad option value")
 	// ErrBufferLimit is wrapped when connect has more bytes to hold before
 	// its connection is up than its BufferLimit allows (pipeline's).
 	ErrBufferLimit = pipeline.ErrBufferLimit

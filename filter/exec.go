@@ -14,8 +14,7 @@ import (
 )
 
 // Exec returns a filter that runs a process for each stream: argv[0] is the
-// program (looked up in PATH), the rest its arguments; no shell is involved
-// (SplitCommand splits a command line for it).
+// program (looked up in PATH), the rest its arguments; no shell is involved.
 //
 // The process starts on the stream's first event, whatever its kind. Data
 // goes to its standard input; MessageStart and MessageEnd are dropped; an

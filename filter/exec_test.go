@@ -43,7 +43,7 @@ func TestExecCatLarge(t *testing.T) {
 func TestExecExitStatus(t *testing.T) {
 	leaks := netLeakBaseline(t)
 	h := pipelinetest.Of(t, filter.ExecFunc(func(*pipeline.Stream) []string {
-		return filter.SplitCommand(`sh -c 'echo out; exit 3'`)
+		return []string{"sh", "-c", "echo out; exit 3"}
 	}))
 	h.InputString("ignored")
 	se := h.WaitEnd()

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/sluice-go/sluice/event"
@@ -27,8 +28,7 @@ func Tap(opts TapOptions) pipeline.Filter { return &tap{opts: opts} }
 
 // TapOptions configure Tap. The zero value passes everything at once.
 type TapOptions struct {
-	// Quota is the rate; the zero value means no limit. ParseQuota reads it
-	// as scripts write it (2 is messages, "100k" bytes a second).
+	// Quota is the rate; the zero value means no limit.
 	Quota Quota
 	// QuotaFunc, when set, is called at each stream's first event and its
 	// result is that stream's quota instead of Quota (Pipy's quota
@@ -225,4 +225,23 @@ func (t *tapInst) stop() {
 		t.timer = nil
 	}
 	t.queue = nil
+}
+
+// Quota is a rate limit for tap: PerSecond messages a second, or PerSecond
+// bytes a second when Bytes is set. The zero value means no limit.
+type Quota struct {
+	PerSecond float64
+	Bytes     bool
+}
+
+// String describes the quota for logs: "2/s" for messages, "102400B/s" for
+// bytes, "unlimited" for the zero value.
+func (q Quota) String() string {
+	if q.PerSecond == 0 {
+		return "unlimited"
+	}
+	if q.Bytes {
+		return strconv.FormatFloat(q.PerSecond, 'g', -1, 64) + "B/s"
+	}
+	return strconv.FormatFloat(q.PerSecond, 'g', -1, 64) + "/s"
 }

@@ -44,8 +44,7 @@ func TestTapRefillsUpToOneSecond(t *testing.T) {
 }
 
 func TestTapBytesPerSecond(t *testing.T) {
-	q, err := filter.ParseQuota("1k")
-	require.NoError(t, err)
+	q := filter.Quota{PerSecond: 1024, Bytes: true}
 	h := pipelinetest.Of(t, filter.Tap(filter.TapOptions{Quota: q}))
 	h.InputString(strings.Repeat("x", 2500)).InputMessage("m", "yy").End()
 	out := h.Take()
@@ -164,4 +163,10 @@ func TestPipyTapQuotaFunctionZeroPassesEverything(t *testing.T) {
 		h.InputMessage(nil, "x")
 	}
 	require.Len(t, h.Messages(), 10)
+}
+
+func TestQuotaString(t *testing.T) {
+	require.Equal(t, "2/s", filter.Quota{PerSecond: 2}.String())
+	require.Equal(t, "1024B/s", filter.Quota{PerSecond: 1024, Bytes: true}.String())
+	require.Equal(t, "unlimited", filter.Quota{}.String())
 }

@@ -13,29 +13,94 @@ import (
 // module's Build found, so call it after Build. It returns one string per
 // line.
 func (m *Module) Graph() []string {
+	var d drawing
+	for _, p := range m.graphRoots() {
+		d.add("["+graphTitle(p)+"]", nil)
+		d.node(treeOf(p))
+		d.add("", nil)
+	}
+	return d.lines
+}
+
+// graphRoots returns the pipelines a graph of m starts from: each listen and
+// task pipeline, then each named pipeline that no other pipeline of m starts.
+func (m *Module) graphRoots() []*Pipeline {
 	started := map[*Pipeline]bool{}
 	for _, p := range m.Pipelines {
 		for _, l := range links(p) {
 			started[l.p] = true
 		}
 	}
-	var d drawing
-	draw := func(p *Pipeline) {
-		d.add("["+graphTitle(p)+"]", nil)
-		d.node(treeOf(p))
-		d.add("", nil)
-	}
+	var out []*Pipeline
 	for _, p := range m.Pipelines {
 		if p.Kind != Named {
-			draw(p)
+			out = append(out, p)
 		}
 	}
 	for _, p := range m.Pipelines {
 		if p.Kind == Named && !started[p] {
-			draw(p)
+			out = append(out, p)
 		}
 	}
-	return d.lines
+	return out
+}
+
+// GraphNode is a node of the tree GraphTree returns: a pipeline (a root, or
+// one started by the filter above it) with its filters as Nodes, or a filter
+// with the pipelines it starts as Nodes.
+type GraphNode struct {
+	// Kind is "listen", "task" or "pipeline" for a root, "pipeline" for a
+	// started pipeline, "filter" for a filter.
+	Kind string `json:"kind"`
+	// Name is a root's title ("Listen on :8080", "Task (once)", a named
+	// pipeline's name), a started pipeline's name ("module:name" when it is
+	// in another module), or a filter's name.
+	Name string `json:"name"`
+	// Fork marks a filter whose pipelines' output is dropped (fork).
+	Fork bool `json:"fork,omitempty"`
+	// Recursive marks a started pipeline that is already on the way down
+	// from its root: it is not unfolded again.
+	Recursive bool `json:"recursive,omitempty"`
+	// Missing marks a pipeline that a filter names but nobody defines.
+	// GraphTree never sets it, as a built module has no such name; a
+	// program that draws a script whose unknown names it bound to empty
+	// stand-ins marks them with it.
+	Missing bool `json:"missing,omitempty"`
+	// Nodes are a pipeline's filters, or the pipelines a filter starts.
+	Nodes []*GraphNode `json:"nodes,omitempty"`
+}
+
+// GraphTree returns the graph Graph draws as data, for a program that draws
+// it itself: one tree per root, in Graph's order.
+func (m *Module) GraphTree() []*GraphNode {
+	var out []*GraphNode
+	for _, p := range m.graphRoots() {
+		root := exportNode(treeOf(p))
+		root.Name = graphTitle(p)
+		switch p.Kind {
+		case Listen:
+			root.Kind = "listen"
+		case Task:
+			root.Kind = "task"
+		}
+		out = append(out, root)
+	}
+	return out
+}
+
+func exportNode(n *gnode) *GraphNode {
+	g := &GraphNode{Kind: "filter", Name: n.name, Fork: n.kind == gFork}
+	switch {
+	case n.kind == gRoot || n.kind == gPipe:
+		g.Kind = "pipeline"
+	}
+	if n.recursive != "" {
+		g.Name, g.Recursive = n.recursive, true
+	}
+	for _, k := range n.kids {
+		g.Nodes = append(g.Nodes, exportNode(k))
+	}
+	return g
 }
 
 // graphTitle names a root pipeline as Pipy does.
@@ -65,10 +130,11 @@ const (
 // gnode is a node of the drawn tree: a root pipeline, a filter, or a
 // pipeline started by the filter above it.
 type gnode struct {
-	kind   gkind
-	name   string
-	parent *gnode
-	kids   []*gnode
+	kind      gkind
+	name      string
+	recursive string // the pipeline's name, when it is a "recursive pipeline" note
+	parent    *gnode
+	kids      []*gnode
 }
 
 func (n *gnode) add(kind gkind, name string) *gnode {
@@ -110,7 +176,7 @@ func treeOf(p *Pipeline) *gnode {
 					label = t.Module.Name + ":" + t.Name
 				}
 				if inPath(path, t) {
-					fn.add(gPipe, "recursive pipeline: "+label)
+					fn.add(gPipe, "recursive pipeline: "+label).recursive = label
 					continue
 				}
 				fill(t, fn.add(gPipe, label), path)

@@ -16,10 +16,17 @@ import (
 // dial is the event path's (same target, retries, timeouts, failures); only
 // what happens once it is up differs.
 //
+// It is an engine operation between two sockets that a filter asks for: the
+// client's Socket hands its connection over (Socket.handOver) once the
+// filter, the only one of its stream (Stream.Inbound), has had its first
+// bytes; the Outbound writes those to the remote first. A Server knows
+// nothing of it: it keeps the Socket, which ends, as closed, when the relay
+// is done with the connection.
+//
 // Ownership: the client's connection and the upstream's belong to the
 // Outbound, on the worker; its cleanup (end or close of the stream) closes
-// both, which ends every goroutine of the relay. The done function runs once
-// the worker has let go (stop) and every goroutine the Outbound started
+// both, which ends every goroutine of the relay. The Socket's release runs
+// once the worker has let go (stop) and every goroutine the Outbound started
 // (spawn) has returned.
 
 // relayStats counts relays: connections taken over, and those whose bytes
@@ -39,61 +46,49 @@ type relay struct {
 	client  *net.TCPConn
 	rc      syscall.RawConn // the client's
 	up      net.Conn        // once dialed
-	done    func()
+	done    func()          // the client Socket's release
 	refs    atomic.Int32
-	sending bool   // on the worker: the client has sent its first byte, or the dial started
 	stopped bool   // on the worker: the connections are closed
 	uncount func() // ends the count of the upstream connection
 }
 
 type closeWriter interface{ CloseWrite() error }
 
-// Relay makes the Outbound carry client, a whole inbound connection, by
-// itself: once dialed, it copies between client and the remote in the
-// kernel, and what either side sends never becomes events. It is an engine
-// operation between two sockets, for a user that would only pass bytes both
-// ways (connect alone in a listen pipeline).
+// Relay makes the Outbound carry in, the inbound Socket of its stream (see
+// Stream.Inbound; nil declines), by itself: once dialed, it writes what it
+// holds (what the user wrote before, such as the client's first bytes),
+// then copies between the client's connection and the remote in the
+// kernel, and what either side sends never becomes events. It is for a
+// user that would only pass bytes both ways (connect alone in a listen
+// pipeline), and is called before the connection is up, typically right
+// after Dial on the first Data.
 //
-// Before Dial, Relay only takes client over; onFirst (if not nil) runs on the
-// worker once the client has sent its first byte, which it leaves in the
-// kernel, and is where the user dials (a client that closes without
-// sending ends the Outbound without a dial). With dialNow, the client is not
-// waited for. It reports false, having changed nothing, when the bytes must
-// go through the process: TLS, an answer, read, write or idle timeout
-// set explicitly, a client that is not a plain *net.TCPConn, a system where the
-// first byte cannot be waited for without reading it. The client's FIN
-// half-closes the remote; the remote's close ends the Outbound (SessionEnd
-// with no error) once what it sent has been passed on and the client's
-// connection half-closed; a reset ends it with ReadError, a write to a peer
-// that is gone (EPIPE) with WriteError. done runs exactly once when both
-// connections are closed and no goroutine of the relay runs any more.
-func (o *Outbound) Relay(client net.Conn, done func(), dialNow bool, onFirst func()) bool {
+// It reports false, having changed nothing, when the bytes must go through
+// the process: TLS, an answer, read, write or idle timeout set on the
+// Outbound, or a client Socket that cannot hand its connection over (a TLS
+// or non-TCP connection, its own timeouts, a system without the worker's
+// poller; see Socket.handOver). The client's FIN half-closes the remote;
+// the remote's close ends the Outbound (SessionEnd with no error) once what
+// it sent has been passed on and the client's connection half-closed; a
+// reset ends it with ReadError, a write to a peer that is gone (EPIPE) with
+// WriteError. The client Socket ends once both connections are closed and
+// no goroutine of the relay runs any more.
+func (o *Outbound) Relay(in *Socket) bool {
 	p := &o.opts
-	if o.state != outboundIdle || o.relay != nil || o.s.Ended() || !relaySupported ||
-		p.TLS != nil || p.AnswerTimeout > 0 || p.ReadTimeout > 0 || p.WriteTimeout > 0 || p.IdleTimeout > 0 {
+	if in == nil || in.s != o.s || (o.state != outboundIdle && o.state != outboundDialing) || o.relay != nil ||
+		o.s.Ended() || !relaySupported || p.TLS != nil || p.AnswerTimeout > 0 || p.ReadTimeout > 0 ||
+		p.WriteTimeout > 0 || p.IdleTimeout > 0 {
 		return false
 	}
-	tc, ok := client.(*net.TCPConn)
+	tc, rc, ok := in.handOver()
 	if !ok {
 		return false
 	}
-	rc, err := tc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	r := &relay{o: o, client: tc, rc: rc, done: done}
+	r := &relay{o: o, client: tc, rc: rc, done: in.release}
 	r.refs.Store(1) // the worker's, given back by stop
 	o.relay = r
 	relayStats.accepted.Add(1)
 	o.s.OnClose(r.stop)
-	if dialNow {
-		r.sending = true
-		return true
-	}
-	o.spawn(func() {
-		data := relayWaitData(rc)
-		o.s.Post(func() { r.readable(data, onFirst) })
-	})
 	return true
 }
 
@@ -112,25 +107,6 @@ func (o *Outbound) spawn(fn func()) {
 	}()
 }
 
-// readable runs on the worker once the client has sent its first byte
-// (data), or closed or failed without sending any.
-func (r *relay) readable(data bool, onFirst func()) {
-	o := r.o
-	if o.state != outboundIdle {
-		return
-	}
-	if !data {
-		o.state = outboundDialing // so that end sends the SessionEnd
-		o.s.Hold()
-		o.end(&event.SessionEnd{})
-		return
-	}
-	r.sending = true
-	if onFirst != nil {
-		onFirst()
-	}
-}
-
 // connected runs on the worker when the dial succeeded: it starts copying
 // both ways.
 func (r *relay) connected(up net.Conn) {
@@ -142,11 +118,15 @@ func (r *relay) connected(up net.Conn) {
 		relayStats.spliced.Add(1)
 	}
 	client := r.client
-	o.spawn(func() { // client → upstream
-		var err error
-		if spliced {
+	held := net.Buffers(o.buf.Shift(o.buf.Len()).Chunks())
+	o.pauseInput(false)
+	o.spawn(func() { // client → upstream: what was held, then the rest
+		_, err := held.WriteTo(up)
+		switch {
+		case err != nil:
+		case spliced:
 			_, err = upTCP.ReadFrom(client)
-		} else {
+		default:
 			_, err = io.Copy(up, client)
 		}
 		half := false
@@ -217,18 +197,16 @@ func (r *relay) failed(err error, toUpstream bool) {
 }
 
 // stop closes both connections and gives back the worker's reference. It
-// runs on the worker, from cleanup and when the stream is closed. Between
-// the first byte and the copy, what the client sent is still in the kernel:
-// it is dropped first (as much as the event path would have held), so that
-// the client sees its connection closed rather than reset. (Not before the
-// first byte: the wait for it holds the connection's read lock until the
-// connection is closed.)
+// runs on the worker, from cleanup and when the stream is closed. Before
+// the copy, what the client sent after its first bytes is still in the
+// kernel: it is dropped first (as much as the event path would have held),
+// so that the client sees its connection closed rather than reset.
 func (r *relay) stop() {
 	if r.stopped {
 		return
 	}
 	r.stopped = true
-	if r.sending && r.up == nil {
+	if r.up == nil {
 		relayDiscard(r.rc, r.o.opts.BufferLimit)
 	}
 	r.client.Close()

@@ -4,10 +4,8 @@ package pipeline
 
 import "syscall"
 
-// relaySupported reports whether relayWaitData works here: without a way to
-// wait for a byte without reading it, connect never relays.
+// relaySupported reports whether a relay can drop what a client sent
+// before closing it (relayDiscard): not here, so Outbound.Relay declines.
 const relaySupported = false
-
-func relayWaitData(syscall.RawConn) bool { return false }
 
 func relayDiscard(syscall.RawConn, int) {}

@@ -4,26 +4,9 @@ package pipeline
 
 import "syscall"
 
-// relaySupported reports whether relayWaitData works here.
+// relaySupported reports whether a relay can drop what a client sent
+// before closing it (relayDiscard).
 const relaySupported = true
-
-// relayWaitData blocks until the connection has a byte to read, and reports
-// true, without reading it; false when the peer closed or reset before
-// sending anything, or when the connection is closed meanwhile.
-func relayWaitData(rc syscall.RawConn) bool {
-	var b [1]byte
-	var n int
-	var err error
-	rerr := rc.Read(func(fd uintptr) bool {
-		for {
-			n, _, err = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK)
-			if err != syscall.EINTR {
-				return err != syscall.EAGAIN
-			}
-		}
-	})
-	return rerr == nil && err == nil && n > 0
-}
 
 // relayDiscard reads and drops what the connection has already received, up
 // to limit bytes, without waiting: closing it then sends a FIN rather than a

@@ -118,6 +118,30 @@ func TestOutboundRetry(t *testing.T) {
 	require.Nil(t, h.SessionEnd())
 }
 
+// TestOutboundRetryGivesUp: RetryCount retries, each after RetryDelay on
+// the worker's clock, then the last dial's failure ends the output.
+func TestOutboundRetryGivesUp(t *testing.T) {
+	var tries atomic.Int32
+	dialer := dialFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		tries.Add(1)
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	})
+	opts := pipeline.OutboundOptions{RetryCount: 3, RetryDelay: 2 * time.Second, Dialer: dialer}
+	h := pipelinetest.Of(t, &obFilter{target: "x:1", opts: opts})
+	h.InputString("data")
+	for n := int32(1); n <= 3; n++ {
+		h.Wait(func() bool { return tries.Load() == n && h.Clock.Pending() > 0 })
+		h.Advance(2*time.Second - time.Nanosecond)
+		require.Equal(t, n, tries.Load(), "no retry before the delay")
+		require.Nil(t, h.SessionEnd())
+		h.Advance(time.Nanosecond)
+	}
+	se := h.WaitEnd()
+	require.Equal(t, event.ConnectionRefused, se.Err, se.Message)
+	require.EqualValues(t, 4, tries.Load(), "one dial and RetryCount retries")
+	require.Zero(t, h.Clock.Pending(), "no timer left")
+}
+
 func TestOutboundConnectTimeout(t *testing.T) {
 	dialer := dialFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		<-ctx.Done()
@@ -191,6 +215,37 @@ func TestOutboundReadIdleWriteTimeouts(t *testing.T) {
 	}
 }
 
+// TestOutboundIdleAndReadTimeoutsDiffer: bytes sent keep a connection
+// from being idle, but not from the read timeout (nothing comes back).
+func TestOutboundIdleAndReadTimeoutsDiffer(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  pipeline.OutboundOptions
+		times bool
+	}{
+		{"idle", pipeline.OutboundOptions{IdleTimeout: 5 * time.Second}, false},
+		{"read", pipeline.OutboundOptions{ReadTimeout: 5 * time.Second}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.ConnectTimeout = -1
+			target := echoServer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+			h := pipelinetest.Of(t, &obFilter{target: target, opts: tc.opts})
+			h.InputString("x")
+			h.Wait(func() bool { return h.Clock.Pending() > 0 })
+			h.Advance(3 * time.Second)
+			h.InputString("more")
+			h.Advance(3 * time.Second)
+			if !tc.times {
+				require.Nil(t, h.SessionEnd(), "sent 3 s ago: not idle")
+				h.Advance(2 * time.Second)
+			}
+			se := h.WaitEnd()
+			require.Equal(t, event.Timeout, se.Err, se.Message)
+			require.ErrorIs(t, se.Cause, pipeline.ErrTimeout)
+		})
+	}
+}
+
 func TestOutboundBufferLimit(t *testing.T) {
 	dialer := dialFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		<-ctx.Done()
@@ -233,19 +288,6 @@ func TestDialErrorKind(t *testing.T) {
 	require.Equal(t, event.Timeout, pipeline.DialErrorKind(context.DeadlineExceeded))
 	require.Equal(t, event.ReadError, pipeline.DialErrorKind(&net.OpError{Op: "read", Err: syscall.ECONNRESET}))
 	require.Equal(t, event.ConnectionRefused, pipeline.DialErrorKind(errors.New("other")))
-}
-
-// relayFilter is obFilter that also takes a whole client connection over.
-type relayFilter struct{ obFilter }
-
-func (f *relayFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &relayInst{obInst{f: &f.obFilter, o: pipeline.NewOutbound(s, next, f.opts)}}
-}
-
-type relayInst struct{ obInst }
-
-func (i *relayInst) Relay(c net.Conn, done func()) bool {
-	return i.o.Relay(c, done, false, func() { i.o.Dial(i.f.target) })
 }
 
 func TestOutboundRelay(t *testing.T) {

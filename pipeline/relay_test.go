@@ -11,7 +11,6 @@ import (
 	"io"
 	"math/big"
 	"net"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,96 +21,105 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// relayEcho is a test filter whose instance is a Relayer. Offered a
-// connection, it takes it (accept) and echoes what arrives unchanged, on a
-// goroutine; on the event path it echoes in upper case, like upper. So what
-// comes back tells which path served the connection.
-type relayEcho struct {
-	accept  bool
-	offered atomic.Int32
+// relayFilter is obFilter that, on the first Data, as connect does, asks its Outbound to relay the stream's inbound
+// connection (which it declines where that cannot be): so it echoes through
+// an echo upstream on either path, and RelayCounts tells which path served.
+type relayFilter struct{ obFilter }
+
+func (f *relayFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	i := &relayInst{obInst: obInst{f: &f.obFilter, o: pipeline.NewOutbound(s, next, f.opts)}, s: s}
+	return i
 }
 
-func (*relayEcho) Info() pipeline.Info { return pipeline.Info{Name: "relayEcho"} }
-
-func (f *relayEcho) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &relayEchoInst{f: f, s: s, next: next}
+type relayInst struct {
+	obInst
+	s *pipeline.Stream
 }
 
-type relayEchoInst struct {
-	f    *relayEcho
-	s    *pipeline.Stream
-	next pipeline.Target
-}
-
-func (r *relayEchoInst) Input(evt event.Event) { upper.New(r.s, r.next).Input(evt) }
-
-func (r *relayEchoInst) Relay(c net.Conn, done func()) bool {
-	r.f.offered.Add(1)
-	if !r.f.accept {
-		return false
+func (i *relayInst) Input(evt event.Event) {
+	if _, ok := evt.(*event.Data); ok && !i.o.Connected() && !i.o.Done() {
+		i.o.Dial(i.f.target)
+		i.o.Relay(i.s.Inbound(i))
 	}
-	r.s.OnClose(func() { c.Close() })
-	go func() {
-		io.CopyBuffer(struct{ io.Writer }{c}, struct{ io.Reader }{c}, make([]byte, 4096))
-		c.Close()
-		r.s.Post(func() { r.next.Input(&event.SessionEnd{}) })
-		done()
-	}()
-	return true
+	i.obInst.Input(evt)
 }
 
-func TestRelayerTakesTheConnection(t *testing.T) {
+// relayed returns a function that reports how many connections were relayed,
+// and how many spliced, since relayed was called.
+func relayed() func() (accepted, spliced int64) {
+	a0, s0 := pipeline.RelayCounts()
+	return func() (int64, int64) {
+		a, s := pipeline.RelayCounts()
+		return a - a0, s - s0
+	}
+}
+
+func echoUpstream(t *testing.T) string { return echoServer(t, func(c net.Conn) { io.Copy(c, c) }) }
+
+// TestRelayTakesTheConnection: a Server knows nothing of relays, yet the
+// sole filter of its stream takes the connection to the kernel.
+func TestRelayTakesTheConnection(t *testing.T) {
+	up := echoUpstream(t)
 	check := pipelinetest.LeakCheck(t)
-	f := &relayEcho{accept: true}
-	srv := pipeline.NewServer(pipeline.New("relay", f), nil)
+	counts := relayed()
+	srv := pipeline.NewServer(pipeline.New("relay", &relayFilter{obFilter{target: up}}), nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	assert.Equal(t, "hello", roundTrip(t, ln.Addr().String(), "hello"), "the relay echoed, not the event path")
+	assert.Equal(t, "hello", roundTrip(t, ln.Addr().String(), "hello"))
 	assert.Equal(t, "again", roundTrip(t, ln.Addr().String(), "again"))
-	assert.EqualValues(t, 2, f.offered.Load())
+	accepted, spliced := counts()
+	assert.EqualValues(t, 2, accepted)
+	assert.EqualValues(t, 2, spliced)
 	require.NoError(t, srv.Shutdown(context.Background()))
 	require.ErrorIs(t, <-errc, pipeline.ErrServerClosed)
+	assert.Zero(t, srv.Stats().Conns, "the relayed connections ended")
 	check()
 }
 
-func TestRelayerThatDeclinesGetsEvents(t *testing.T) {
-	f := &relayEcho{}
-	addr := serve(t, pipeline.NewServer(pipeline.New("relay", f), nil))
-	assert.Equal(t, "HELLO", roundTrip(t, addr, "hello"))
-	assert.EqualValues(t, 1, f.offered.Load())
-}
-
-func TestRelayerIsNotOfferedWhatItCannotCarry(t *testing.T) {
+// TestRelayIsNotTakenWhereBytesMustBeSeen: a second filter, the socket's
+// own timeouts, TLS on either side keep the bytes on the event path.
+func TestRelayIsNotTakenWhereBytesMustBeSeen(t *testing.T) {
 	cert := selfSigned(t)
+	up := echoUpstream(t)
+	pass := fn{"pass", func(_ *pipeline.Stream, e event.Event, next pipeline.Target) { next.Input(e) }}
 	for _, tc := range []struct {
 		name  string
-		setup func(f *relayEcho) *pipeline.Server
+		setup func(f *relayFilter) *pipeline.Server
 		tls   bool
 	}{
-		{"two filters", func(f *relayEcho) *pipeline.Server {
-			return pipeline.NewServer(pipeline.New("relay", f, fn{"pass", func(_ *pipeline.Stream, e event.Event, next pipeline.Target) { next.Input(e) }}), nil)
+		{"two filters", func(f *relayFilter) *pipeline.Server {
+			return pipeline.NewServer(pipeline.New("relay", f, pass), nil)
 		}, false},
-		{"read timeout", func(f *relayEcho) *pipeline.Server {
+		{"read timeout", func(f *relayFilter) *pipeline.Server {
 			srv := pipeline.NewServer(pipeline.New("relay", f), nil)
 			srv.Conn = pipeline.ConnOptions{ReadTimeout: time.Hour}
 			return srv
 		}, false},
-		{"listen write timeout", func(f *relayEcho) *pipeline.Server {
+		{"listen write timeout", func(f *relayFilter) *pipeline.Server {
 			p := pipeline.New("relay", f)
 			p.ListenOptions.Conn.WriteTimeout = time.Hour
 			return pipeline.NewServer(p, nil)
 		}, false},
-		{"TLS", func(f *relayEcho) *pipeline.Server {
+		{"listen idle timeout", func(f *relayFilter) *pipeline.Server {
+			p := pipeline.New("relay", f)
+			p.ListenOptions.Conn.IdleTimeout = time.Hour
+			return pipeline.NewServer(p, nil)
+		}, false},
+		{"outbound idle timeout", func(f *relayFilter) *pipeline.Server {
+			f.opts.IdleTimeout = time.Hour
+			return pipeline.NewServer(pipeline.New("relay", f), nil)
+		}, false},
+		{"TLS", func(f *relayFilter) *pipeline.Server {
 			srv := pipeline.NewServer(pipeline.New("relay", f), nil)
 			srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 			return srv
 		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &relayEcho{accept: true}
-			addr := serve(t, tc.setup(f))
+			counts := relayed()
+			addr := serve(t, tc.setup(&relayFilter{obFilter{target: up}}))
 			if tc.tls {
 				c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
 				require.NoError(t, err)
@@ -121,20 +129,22 @@ func TestRelayerIsNotOfferedWhatItCannotCarry(t *testing.T) {
 				require.NoError(t, c.CloseWrite())
 				b, err := io.ReadAll(c)
 				require.NoError(t, err)
-				assert.Equal(t, "HELLO", string(b))
+				assert.Equal(t, "hello", string(b))
 			} else {
-				assert.Equal(t, "HELLO", roundTrip(t, addr, "hello"))
+				assert.Equal(t, "hello", roundTrip(t, addr, "hello"))
 			}
-			assert.Zero(t, f.offered.Load())
+			accepted, _ := counts()
+			assert.Zero(t, accepted, "carried on the event path")
 		})
 	}
 }
 
 func TestServerCloseEndsRelayedConnections(t *testing.T) {
+	up := echoUpstream(t)
 	check := pipelinetest.LeakCheck(t)
-	f := &relayEcho{accept: true}
+	counts := relayed()
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
-	srv := pipeline.NewServer(pipeline.New("relay", f), g)
+	srv := pipeline.NewServer(pipeline.New("relay", &relayFilter{obFilter{target: up}}), g)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	errc := make(chan error, 1)
@@ -150,6 +160,8 @@ func TestServerCloseEndsRelayedConnections(t *testing.T) {
 		require.Equal(t, "y", string(b))
 		open = append(open, c)
 	}
+	accepted, _ := counts()
+	require.EqualValues(t, 5, accepted)
 	require.NoError(t, srv.Close())
 	require.ErrorIs(t, <-errc, pipeline.ErrServerClosed)
 	for _, c := range open {
@@ -162,9 +174,10 @@ func TestServerCloseEndsRelayedConnections(t *testing.T) {
 }
 
 func TestShutdownWaitsForRelayedConnections(t *testing.T) {
+	up := echoUpstream(t)
 	check := pipelinetest.LeakCheck(t)
-	f := &relayEcho{accept: true}
-	srv := pipeline.NewServer(pipeline.New("relay", f), nil)
+	counts := relayed()
+	srv := pipeline.NewServer(pipeline.New("relay", &relayFilter{obFilter{target: up}}), nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	errc := make(chan error, 1)
@@ -175,6 +188,8 @@ func TestShutdownWaitsForRelayedConnections(t *testing.T) {
 	io.WriteString(c, "a")
 	_, err = io.ReadFull(c, b)
 	require.NoError(t, err)
+	accepted, _ := counts()
+	require.EqualValues(t, 1, accepted)
 	done := make(chan error, 1)
 	go func() { done <- srv.Shutdown(context.Background()) }()
 	require.ErrorIs(t, <-errc, pipeline.ErrServerClosed)

@@ -19,9 +19,9 @@ import (
 // (TCP, TLS, unix socket, an in-memory listener), ServeConn takes a single
 // connection. Each connection is bound to one worker of Group for life; the
 // bytes it sends go into a stream of Pipeline as Data events, and the Data
-// that comes out of the stream is written back. When the pipeline is a single
-// filter whose instance is a Relayer, that filter may take the connection
-// over instead (connect alone copies in the kernel).
+// that comes out of the stream is written back. (The stream's filters may
+// hand the connection to the kernel: see Stream.Inbound and Outbound.Relay.
+// The server does not see it: the connection's Socket ends as usual.)
 //
 // A Server is safe for concurrent use. Its fields must not change once it
 // serves.
@@ -62,32 +62,11 @@ var testHookSlotWait func()
 
 type serverConn struct {
 	srv  *Server
-	sock *Socket // nil when relayed, or when the stream ended as it started
+	sock *Socket // nil when the stream ended as it started
 	st   *Stream
 	p    *Pipeline // what it runs
 	w    *Worker
 	done chan struct{} // closed by finish
-}
-
-// Relayer may be implemented by a filter instance (the Target that
-// Filter.New returns) that can carry a whole inbound connection by itself,
-// without the connection's bytes going through the stream as events: connect
-// alone in a listen pipeline copies between the client and the upstream in
-// the kernel.
-//
-// A Server calls Relay on the head instance of a new stream, on the stream's
-// worker, before anything is read from c, when the pipeline has exactly one
-// filter (so nothing else could observe the bytes), the server does not
-// terminate TLS, and the connection has no read or write timeout
-// (ConnOptions). Relay reports false to decline, having changed nothing: the
-// server then reads c as usual. When it reports true, the instance owns c: it
-// must close c and call done exactly once when it has finished with c, its
-// goroutines included, and it must close c promptly when the stream is
-// closed (Server.Close closes the stream). The stream must still end with
-// exactly one SessionEnd, which the server ignores. Server.Shutdown waits
-// for done.
-type Relayer interface {
-	Relay(c net.Conn, done func()) bool
 }
 
 // NewServer returns a server running p on group g (nil: its own group).
@@ -243,11 +222,6 @@ func (s *Server) start(c net.Conn) *serverConn {
 			sc.finish()
 			return
 		}
-		if s.TLS == nil && opts.ReadTimeout == 0 && opts.WriteTimeout <= 0 && opts.IdleTimeout <= 0 && len(p.Filters) == 1 {
-			if r, ok := sc.st.head.(Relayer); ok && r.Relay(c, sync.OnceFunc(sc.finish)) {
-				return
-			}
-		}
 		sc.sock = NewSocket(sc.st, c, opts)
 		sc.sock.finished = sc.finish
 		sc.sock.lingerOff = &s.shutdown // no lingering close once shutting down
@@ -300,8 +274,7 @@ func (s *Server) drainConns(keep *Pipeline, wait bool) {
 }
 
 // Input receives the stream's output: Data is written to the connection; a
-// SessionEnd closes it once everything is written. A relayed connection
-// belongs to the relaying filter: its output is dropped.
+// SessionEnd closes it once everything is written.
 func (sc *serverConn) Input(evt event.Event) {
 	if sc.sock == nil {
 		return
@@ -318,7 +291,7 @@ func (sc *serverConn) Input(evt event.Event) {
 func (sc *serverConn) abort() {
 	sc.w.Post(func() {
 		if sc.st != nil {
-			sc.st.Close() // a relaying filter closes the connection
+			sc.st.Close()
 			if sc.sock != nil {
 				sc.sock.Close()
 			}
@@ -327,8 +300,8 @@ func (sc *serverConn) abort() {
 }
 
 // finish forgets the connection once it is finished with: its socket is
-// closed and none of the socket's goroutines runs any more, or the relay is
-// done, or the stream ended as it started. It runs once, on any goroutine.
+// closed and none of the socket's goroutines runs any more (nor a relay's
+// that has its connection), or the stream ended as it started. It runs once, on any goroutine.
 func (sc *serverConn) finish() {
 	sc.w.Post(func() { sc.st.Close() })
 	s := sc.srv

@@ -55,8 +55,9 @@ type ConnOptions struct {
 	// long-lived connections sit idle between queries for minutes); a
 	// negative value means no limit. It is timed on the
 	// worker's clock. Outbound sockets ignore it, and so does a connection
-	// a Relayer carries (connect alone): set IdleTimeout or WriteTimeout
-	// explicitly to keep such a connection on the event path, timed.
+	// handed to a relay (Outbound.Relay: connect alone): set IdleTimeout or
+	// WriteTimeout explicitly to keep such a connection on the event path,
+	// timed.
 	IdleTimeout time.Duration
 	// HeadTimeout and BodyTimeout are for the request decoder of the
 	// connection's pipeline (decodeHttpRequest), which reads them from
@@ -177,6 +178,10 @@ type Socket struct {
 	// lingerOff, if set and true, stops the socket from lingering (a
 	// server shutting down).
 	lingerOff *atomic.Bool
+	// relayable: an inbound socket whose options leave its connection free
+	// to be handed to a relay (no read, write or idle timeout set); handed:
+	// it was (see handOver).
+	relayable, handed bool
 
 	// Read by the worker's poller instead of a goroutine (on the worker).
 	poll   *poller
@@ -216,7 +221,9 @@ type Socket struct {
 // NewSocket joins nc, an inbound connection (one the stream serves), to
 // stream s. Nothing is read until Start.
 func NewSocket(s *Stream, nc net.Conn, opts ConnOptions) *Socket {
-	return newSocket(s, nc, opts, s.ctx.Valve(), s.ctx.Valve(), s.ctx.ReturnValve())
+	k := newSocket(s, nc, opts, s.ctx.Valve(), s.ctx.Valve(), s.ctx.ReturnValve())
+	k.relayable = opts.ReadTimeout == 0 && opts.WriteTimeout <= 0 && opts.IdleTimeout <= 0
+	return k
 }
 
 // NewOutboundSocket joins nc, an outbound connection (one the stream opened
@@ -261,9 +268,15 @@ func (k *Socket) Conn() net.Conn { return k.nc }
 //
 // On Linux, a socket with a file descriptor and no ReadTimeout is read by
 // its worker's epoll set (see poller); any other runs a reader goroutine.
+//
+// An inbound socket started with its own stream as t becomes the stream's
+// inbound socket (Stream.Inbound).
 func (k *Socket) Start(t Target, onDone func()) {
 	k.onDone = onDone
 	k.target = t
+	if k.relayable && t == Target(k.s) {
+		k.s.inbound = k
+	}
 	k.hold()
 	if k.opts.IdleTimeout >= 0 || k.opts.WriteTimeout > 0 {
 		now := k.w.Now()
@@ -577,9 +590,10 @@ func readEnd(err error) *event.SessionEnd {
 }
 
 // Write queues d's bytes (d is handed over). They are written when the
-// worker flushes. Writes after End or Close are dropped.
+// worker flushes. Writes after End or Close, or once the connection is
+// handed to a relay, are dropped.
 func (k *Socket) Write(d *event.Data) {
-	if k.ending || k.closed || d.Len() == 0 {
+	if k.ending || k.closed || k.handed || d.Len() == 0 {
 		return
 	}
 	if k.queued == 0 && k.timer != nil {
@@ -629,6 +643,10 @@ func (k *Socket) Written() int64 { return k.written }
 // (see ConnOptions.LingerTimeout).
 func (k *Socket) End(half bool) {
 	if k.ending || k.closed {
+		return
+	}
+	if k.handed {
+		k.Close() // the relay has closed the connection, or will
 		return
 	}
 	k.ending, k.halfClose = true, half
@@ -880,7 +898,9 @@ func (k *Socket) Close() {
 		}()
 	} else {
 		close(k.done)
-		k.nc.Close()
+		if !k.handed { // else the relay closes it
+			k.nc.Close()
+		}
 	}
 	k.release() // the count held until Close
 }
@@ -903,4 +923,30 @@ func (k *Socket) release() {
 			k.finished()
 		}
 	}
+}
+
+// handOver gives the socket's connection to a relay (Outbound.Relay) and
+// returns it, with its raw descriptor: the socket stops reading (what it
+// read is already in the stream) and timing, drops what is written to it
+// from now on, and leaves closing the connection to the relay. It stays
+// open (Wait, a server's count of connections) until both Close and the
+// relay's release have been called. ok is false, and nothing changes, when
+// the connection cannot be handed over as is: not an inbound socket read
+// by the worker's poller (a TLS connection, a read timeout, a system
+// without one), a read, write or idle timeout set, bytes still queued or
+// being written, reading paused, lingering, ended or closed. On the worker.
+func (k *Socket) handOver() (tc *net.TCPConn, rc syscall.RawConn, ok bool) {
+	tc, isTCP := k.nc.(*net.TCPConn)
+	if !isTCP || !k.relayable || k.handed || k.closed || k.ending || k.poll == nil || k.parked ||
+		k.lg != nil || k.queued > 0 || k.writing {
+		return nil, nil, false
+	}
+	k.handed = true
+	if k.timer != nil {
+		k.timer.Stop()
+		k.timer = nil
+	}
+	k.pollEnd()
+	k.hold() // given back by the relay's release
+	return tc, k.rc, true
 }

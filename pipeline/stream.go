@@ -32,6 +32,8 @@ type Stream struct {
 	head Target
 	out  Target
 	tail tail
+	// inbound is the socket whose reads feed the stream (Socket.Start).
+	inbound *Socket
 
 	data     any
 	cleanups []func()
@@ -92,6 +94,21 @@ func (s *Stream) newInstance(f Filter, next Target) (t Target) {
 		}
 	}()
 	return f.New(s, next)
+}
+
+// Inbound returns the inbound Socket that feeds s (one started with s as
+// its target, as a Server's connections are) when t, a filter instance of
+// s, is the only filter of s: what the socket reads then reaches t
+// unchanged, and what t outputs is the stream's output, which a Server
+// writes back unchanged. Otherwise, and when the socket's options keep its
+// connection on the event path (a read, write or idle timeout), it returns
+// nil. A filter that only passes bytes both ways (connect) hands the
+// connection to the kernel from there with Outbound.Relay.
+func (s *Stream) Inbound(t Target) *Socket {
+	if s.inbound == nil || s.head != t || len(s.p.Filters) != 1 {
+		return nil
+	}
+	return s.inbound
 }
 
 // Data returns the value the stream's starter attached with SetData (fork's

@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/dop251/goja"
-	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/algo"
 )
 
 // The global `algo` of Pipy 0.x: routing, caching, load balancing and
-// resource pooling for scripts. The logic is plain Go (algo_router.go,
-// algo_cache.go, algo_balancer.go, algo_pool.go); this file binds it.
+// resource pooling for scripts. The logic is plain Go in package algo; this
+// file binds it.
 //
 //	new algo.URLRouter({ pattern: value, ... })
 //	  .add(pattern, value)
@@ -45,25 +46,31 @@ import (
 // several workers each has its own balancers and caches, as each Pipy thread
 // has.
 func (m *modEnv) installAlgo() {
-	algo := m.global("algo")
-	m.must(algo.Set("URLRouter", m.urlRouterClass()))
+	g := m.global("algo")
+	m.must(g.Set("URLRouter", m.urlRouterClass()))
 	cache, _ := m.cacheClass()
-	m.must(algo.Set("Cache", cache))
-	m.must(algo.Set("RoundRobinLoadBalancer", m.balancerClass("algo.RoundRobinLoadBalancer", func() balancer { return newRoundRobin() })))
-	m.must(algo.Set("LeastWorkLoadBalancer", m.balancerClass("algo.LeastWorkLoadBalancer", func() balancer { return newLeastWork() })))
-	m.must(algo.Set("HashingLoadBalancer", m.balancerClass("algo.HashingLoadBalancer", func() balancer { return &hashing{} })))
-	m.must(algo.Set("ResourcePool", m.resourcePoolClass()))
+	m.must(g.Set("Cache", cache))
+	m.must(g.Set("RoundRobinLoadBalancer", m.balancerClass("algo.RoundRobinLoadBalancer", func() algo.Balancer { return algo.NewRoundRobin() })))
+	m.must(g.Set("LeastWorkLoadBalancer", m.balancerClass("algo.LeastWorkLoadBalancer", func() algo.Balancer { return algo.NewLeastWork() })))
+	m.must(g.Set("HashingLoadBalancer", m.balancerClass("algo.HashingLoadBalancer", func() algo.Balancer { return &algo.Hashing{} })))
+	m.must(g.Set("ResourcePool", m.resourcePoolClass()))
 }
 
-// urlRouterClass makes algo.URLRouter (see urlRouter for the matching rules).
+// routeError is what scripts see when URLRouter.Add refuses pattern: the
+// message without the Go package's prefix, as Pipy words it.
+func routeError(err error, pattern string) error {
+	return fmt.Errorf("%s: %q", strings.TrimPrefix(err.Error(), "algo: "), pattern)
+}
+
+// urlRouterClass makes algo.URLRouter (see algo.URLRouter for the matching rules).
 func (m *modEnv) urlRouterClass() *goja.Object {
 	const name = "algo.URLRouter"
 	ctor, proto := m.class(name, func(args []goja.Value) any {
-		r := &urlRouter[goja.Value]{}
+		r := &algo.URLRouter[goja.Value]{}
 		if rules := m.argObject(args, 0, name, "rules", true); rules != nil {
 			for _, k := range rules.Keys() {
-				if err := r.add(k, rules.Get(k)); err != nil {
-					m.throwError(name, fmt.Errorf("%w: %q", err, k))
+				if err := r.Add(k, rules.Get(k)); err != nil {
+					m.throwError(name, routeError(err, k))
 				}
 			}
 		}
@@ -71,22 +78,22 @@ func (m *modEnv) urlRouterClass() *goja.Object {
 	})
 	m.method(proto, "add", func(call goja.FunctionCall) goja.Value {
 		const fn = name + ".add"
-		r := nativeOf[*urlRouter[goja.Value]](m, call.This, fn, "an algo.URLRouter")
+		r := nativeOf[*algo.URLRouter[goja.Value]](m, call.This, fn, "an algo.URLRouter")
 		pattern := m.argString(call.Arguments, 0, fn, "pattern")
-		if err := r.add(pattern, argAt(call.Arguments, 1)); err != nil {
-			m.throwError(fn, fmt.Errorf("%w: %q", err, pattern))
+		if err := r.Add(pattern, argAt(call.Arguments, 1)); err != nil {
+			m.throwError(fn, routeError(err, pattern))
 		}
 		return goja.Undefined()
 	})
 	m.method(proto, "find", func(call goja.FunctionCall) goja.Value {
-		r := nativeOf[*urlRouter[goja.Value]](m, call.This, name+".find", "an algo.URLRouter")
+		r := nativeOf[*algo.URLRouter[goja.Value]](m, call.This, name+".find", "an algo.URLRouter")
 		parts := make([]string, 0, len(call.Arguments))
 		for _, a := range call.Arguments {
 			if !jsNullish(a) {
 				parts = append(parts, a.String())
 			}
 		}
-		if v, ok := r.find(joinRouteURL(parts)); ok {
+		if v, ok := r.Find(algo.JoinURL(parts...)); ok {
 			return v
 		}
 		return goja.Undefined()
@@ -96,7 +103,7 @@ func (m *modEnv) urlRouterClass() *goja.Object {
 
 // jsCache is an algo.Cache: the storage and the script's callbacks.
 type jsCache struct {
-	store    *lruCache[cacheValue]
+	store    *algo.Cache[cacheValue]
 	allocate goja.Callable // nil: get misses return undefined
 	free     goja.Callable // nil: nothing to call when an entry leaves
 }
@@ -108,12 +115,12 @@ type cacheValue struct{ key, value goja.Value }
 func sameCacheValue(a, b cacheValue) bool { return a.value.SameAs(b.value) }
 
 // dropped calls onFree(key, value) for each entry that left the cache.
-func (m *modEnv) dropped(c *jsCache, entries []cacheEntry[cacheValue]) {
+func (m *modEnv) dropped(c *jsCache, entries []algo.CacheEntry[cacheValue]) {
 	if c.free == nil {
 		return
 	}
 	for _, e := range entries {
-		m.call(c.free, e.value.key, e.value.value)
+		m.call(c.free, e.Value.key, e.Value.value)
 	}
 }
 
@@ -151,14 +158,14 @@ func (m *modEnv) cacheClass() (ctor, proto *goja.Object) {
 				size = int(min(f, math.MaxInt32))
 			}
 			if v := opts.Get("ttl"); !jsNullish(v) {
-				d, err := filter.ParseDuration(v.Export())
+				d, err := parseDuration(v.Export())
 				if err != nil {
 					m.typeError("%s: options.ttl: %v", name, err)
 				}
 				ttl = d.Seconds()
 			}
 		}
-		c.store = newLRUCache[cacheValue](size, secondsDuration(ttl), m.now)
+		c.store = algo.NewCache[cacheValue](size, secondsDuration(ttl), m.now)
 		return c
 	})
 	this := func(v goja.Value, fn string) *jsCache { return nativeOf[*jsCache](m, v, fn, "an algo.Cache") }
@@ -166,7 +173,7 @@ func (m *modEnv) cacheClass() (ctor, proto *goja.Object) {
 		c := this(call.This, name+".get")
 		key := argAt(call.Arguments, 0)
 		k := sameValueKey(key)
-		v, ok, expired := c.store.get(k)
+		v, ok, expired := c.store.Get(k)
 		m.dropped(c, expired)
 		if ok {
 			return v.value
@@ -175,30 +182,30 @@ func (m *modEnv) cacheClass() (ctor, proto *goja.Object) {
 			return goja.Undefined()
 		}
 		value := m.call(c.allocate, key)
-		m.dropped(c, c.store.set(k, cacheValue{key, value}, sameCacheValue))
+		m.dropped(c, c.store.Set(k, cacheValue{key, value}, sameCacheValue))
 		return value
 	})
 	m.method(proto, "set", func(call goja.FunctionCall) goja.Value {
 		c := this(call.This, name+".set")
 		key, value := argAt(call.Arguments, 0), argAt(call.Arguments, 1)
-		m.dropped(c, c.store.set(sameValueKey(key), cacheValue{key, value}, sameCacheValue))
+		m.dropped(c, c.store.Set(sameValueKey(key), cacheValue{key, value}, sameCacheValue))
 		return goja.Undefined()
 	})
 	m.method(proto, "has", func(call goja.FunctionCall) goja.Value {
 		c := this(call.This, name+".has")
-		return m.rt.ToValue(c.store.has(sameValueKey(argAt(call.Arguments, 0))))
+		return m.rt.ToValue(c.store.Has(sameValueKey(argAt(call.Arguments, 0))))
 	})
 	m.method(proto, "remove", func(call goja.FunctionCall) goja.Value {
 		c := this(call.This, name+".remove")
-		e, live, found := c.store.remove(sameValueKey(argAt(call.Arguments, 0)))
+		e, live, found := c.store.Remove(sameValueKey(argAt(call.Arguments, 0)))
 		if found {
-			m.dropped(c, []cacheEntry[cacheValue]{e})
+			m.dropped(c, []algo.CacheEntry[cacheValue]{e})
 		}
 		return m.rt.ToValue(live)
 	})
 	m.method(proto, "clear", func(call goja.FunctionCall) goja.Value {
 		c := this(call.This, name+".clear")
-		m.dropped(c, c.store.clear())
+		m.dropped(c, c.store.Clear())
 		return goja.Undefined()
 	})
 	return ctor, proto
@@ -208,9 +215,9 @@ func (m *modEnv) cacheClass() (ctor, proto *goja.Object) {
 // targets its tags stick to.
 type jsBalancer struct {
 	class     string // the JS class name, which this must match in methods
-	b         balancer
+	b         algo.Balancer
 	unhealthy *jsCache
-	sticky    *lruCache[string] // tag (sameValueKey) → target; nil for hashing
+	sticky    *algo.Cache[string] // tag (sameValueKey) → target; nil for hashing
 }
 
 // stickyTags is how many tags a balancer remembers (see installAlgo): Pipy
@@ -227,22 +234,22 @@ func (j *jsBalancer) selectTag(tag, hashKey goja.Value) (string, bool) {
 		skip = nil
 	}
 	if j.sticky == nil || goja.IsUndefined(tag) || tag == nil {
-		return j.b.pick(balancerKey(hashKey), skip)
+		return j.b.Pick(balancerKey(hashKey), skip)
 	}
 	k := sameValueKey(tag)
-	if t, ok, _ := j.sticky.get(k); ok && (skip == nil || !skip(t)) {
+	if t, ok, _ := j.sticky.Get(k); ok && (skip == nil || !skip(t)) {
 		return t, true
 	}
-	t, ok := j.b.pick(balancerKey(hashKey), skip)
+	t, ok := j.b.Pick(balancerKey(hashKey), skip)
 	if ok {
-		j.sticky.set(k, t, nil)
+		j.sticky.Set(k, t, nil)
 	}
 	return t, ok
 }
 
 // skip reports a target whose entry in the unhealthy cache is truthy.
 func (j *jsBalancer) skip(target string) bool {
-	v, ok := j.unhealthy.store.peek(target)
+	v, ok := j.unhealthy.store.Peek(target)
 	return ok && v.value.ToBoolean()
 }
 
@@ -260,16 +267,16 @@ func balancerKey(v goja.Value) uint64 {
 	if o, ok := v.(*goja.Object); ok {
 		return maphash.Comparable(balancerSeed, o)
 	}
-	return fnvHash(v.String())
+	return algo.HashString(v.String())
 }
 
 // balancerClass makes one of the three load balancer classes; create returns a
 // new empty balancer.
-func (m *modEnv) balancerClass(name string, create func() balancer) *goja.Object {
+func (m *modEnv) balancerClass(name string, create func() algo.Balancer) *goja.Object {
 	ctor, proto := m.class(name, func(args []goja.Value) any {
 		j := &jsBalancer{class: name, b: create()}
-		if _, ok := j.b.(*hashing); !ok {
-			j.sticky = newLRUCache[string](stickyTags, 0, nil)
+		if _, ok := j.b.(*algo.Hashing); !ok {
+			j.sticky = algo.NewCache[string](stickyTags, 0, nil)
 		}
 		if u := argAt(args, 1); !jsNullish(u) {
 			j.unhealthy = nativeOf[*jsCache](m, u, name, "an algo.Cache of unhealthy targets as the second argument")
@@ -289,7 +296,7 @@ func (m *modEnv) balancerClass(name string, create func() balancer) *goja.Object
 			}
 			return j
 		}
-		if _, ok := j.b.(*hashing); ok {
+		if _, ok := j.b.(*algo.Hashing); ok {
 			m.typeError("%s: targets must be an array", name)
 		}
 		for _, k := range targets.Keys() {
@@ -323,11 +330,11 @@ func (m *modEnv) balancerClass(name string, create func() balancer) *goja.Object
 	m.method(proto, "deselect", func(call goja.FunctionCall) goja.Value {
 		j := this(call.This, name+".deselect")
 		if t := argAt(call.Arguments, 0); !jsNullish(t) {
-			j.b.release(t.String())
+			j.b.Release(t.String())
 		}
 		return goja.Undefined()
 	})
-	if _, ok := create().(*hashing); ok {
+	if _, ok := create().(*algo.Hashing); ok {
 		m.method(proto, "add", func(call goja.FunctionCall) goja.Value {
 			const fn = "algo.HashingLoadBalancer.add"
 			this(call.This, fn).add(m.argString(call.Arguments, 0, fn, "target"), 1)
@@ -360,18 +367,18 @@ func secondsDuration(s float64) time.Duration {
 // add adds target with weight (the hashing balancer ignores the weight).
 func (j *jsBalancer) add(target string, weight float64) {
 	switch b := j.b.(type) {
-	case *roundRobin:
-		b.set(target, weight)
-	case *leastWork:
-		b.set(target, weight)
-	case *hashing:
-		b.add(target)
+	case *algo.RoundRobin:
+		b.Set(target, weight)
+	case *algo.LeastWork:
+		b.Set(target, weight)
+	case *algo.Hashing:
+		b.Add(target)
 	}
 }
 
 // jsPool is an algo.ResourcePool.
 type jsPool struct {
-	pool      *resourcePool[goja.Value]
+	pool      *algo.ResourcePool[goja.Value]
 	allocator goja.Callable
 }
 
@@ -386,7 +393,7 @@ type jsPool struct {
 func (m *modEnv) resourcePoolClass() *goja.Object {
 	const name = "algo.ResourcePool"
 	ctor, proto := m.class(name, func(args []goja.Value) any {
-		return &jsPool{pool: newResourcePool[goja.Value](), allocator: m.argFunc(args, 0, name, "allocator", false)}
+		return &jsPool{pool: algo.NewResourcePool[goja.Value](), allocator: m.argFunc(args, 0, name, "allocator", false)}
 	})
 	this := func(v goja.Value, fn string) *jsPool { return nativeOf[*jsPool](m, v, fn, "an algo.ResourcePool") }
 	m.method(proto, "allocate", func(call goja.FunctionCall) goja.Value {
@@ -396,20 +403,20 @@ func (m *modEnv) resourcePoolClass() *goja.Object {
 		var tk any
 		if !jsNullish(tenant) {
 			tk = sameValueKey(tenant)
-			if r, ok := p.pool.held(pk, tk); ok {
+			if r, ok := p.pool.Held(pk, tk); ok {
 				return r
 			}
 		}
-		r, ok := p.pool.take(pk)
+		r, ok := p.pool.Take(pk)
 		if !ok {
 			r = m.call(p.allocator, pool, tenant)
 		}
-		p.pool.lend(sameValueKey(r), r, pk, tk)
+		p.pool.Lend(sameValueKey(r), r, pk, tk)
 		return r
 	})
 	m.method(proto, "free", func(call goja.FunctionCall) goja.Value {
 		p := this(call.This, name+".free")
-		return m.rt.ToValue(p.pool.free(sameValueKey(argAt(call.Arguments, 0))))
+		return m.rt.ToValue(p.pool.Free(sameValueKey(argAt(call.Arguments, 0))))
 	})
 	freeTenant := func(call goja.FunctionCall) goja.Value {
 		p := this(call.This, name+".freeTenant")
@@ -417,7 +424,7 @@ func (m *modEnv) resourcePoolClass() *goja.Object {
 		if jsNullish(tenant) {
 			return m.rt.ToValue(0)
 		}
-		return m.rt.ToValue(p.pool.freeTag(sameValueKey(tenant)))
+		return m.rt.ToValue(p.pool.FreeTag(sameValueKey(tenant)))
 	}
 	m.method(proto, "freeTenant", freeTenant)
 	m.method(proto, "freeTag", freeTenant)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
-	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 )
 
@@ -265,12 +264,12 @@ type durationField struct {
 	dst  *time.Duration
 }
 
-// readDurations sets each field present in o, read as filter.ParseDuration
+// readDurations sets each field present in o, read as parseDuration
 // does; an error names the option.
 func readDurations(o *goja.Object, fields []durationField) error {
 	for _, f := range fields {
 		if v := o.Get(f.name); !isNullish(v) {
-			d, err := filter.ParseDuration(v.Export())
+			d, err := parseDuration(v.Export())
 			if err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}
@@ -280,11 +279,11 @@ func readDurations(o *goja.Object, fields []durationField) error {
 	return nil
 }
 
-// durationArg reads an interval as filter.ParseDuration does; undefined
+// durationArg reads an interval as parseDuration does; undefined
 // is zero.
 func durationArg(v goja.Value) (d time.Duration, err error) {
 	if isNullish(v) {
 		return 0, nil
 	}
-	return filter.ParseDuration(v.Export())
+	return parseDuration(v.Export())
 }

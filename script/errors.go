@@ -36,6 +36,9 @@ var (
 	// ErrInterrupted is wrapped when a callback is interrupted because its
 	// worker is stopping (pipeline.Worker.Interrupt).
 	ErrInterrupted = errors.New("script: interrupted")
+	// ErrBadOption is wrapped when an option value written loosely (a size,
+	// a duration, a quota) cannot be read.
+	ErrBadOption = errors.New("script: bad option value")
 	// ErrNotOnWorker is wrapped when something that needs a worker (a
 	// Session's input) is used while the script is being loaded.
 	ErrNotOnWorker = errors.New("script: not on a worker")

@@ -1,7 +1,6 @@
 package script_test
 
 import (
-	"io"
 	"net"
 	"os/exec"
 	"testing"
@@ -60,27 +59,13 @@ pipy({ _go: false })
 }
 
 func TestConnectAndExec(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				io.Copy(c, c)
-			}()
-		}
-	}()
+	up := tcpServer(t, echo)
 	m := load(t, `
-pipy({ _target: '`+ln.Addr().String()+`' })
+pipy({ _target: '`+up+`' })
 .pipeline('remote')
   .connect(() => _target, { bufferLimit: '64k', connectTimeout: '5s', retryCount: 1 })
 .pipeline('static')
-  .connect('`+ln.Addr().String()+`')
+  .connect('`+up+`')
 .pipeline('cat')
   .exec('cat')
 .pipeline('fn')

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dop251/goja"
+	"github.com/sluice-go/sluice/codec/hessian"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -126,7 +127,7 @@ pipy({
 	head := func(path string) map[string]any {
 		return map[string]any{"method": "GET", "path": path, "headers": map[string]any{"host": "h", "accept-encoding": "br"}}
 	}
-	hess, err := hessianEncodeAll([]any{"x", int32(1)})
+	hess, err := hessian.EncodeAll([]any{"x", int32(1)})
 	require.NoError(t, err)
 	h.InputMessage(head("/static/a"), "").
 		InputMessage(head("/sign"), "data").

@@ -2,6 +2,7 @@ package script_test
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -149,3 +150,25 @@ func writeFile(t testing.TB, dir, name, src string) {
 	t.Helper()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644))
 }
+
+// tcpServer listens on 127.0.0.1:0 until the test ends and runs handle on
+// each connection it accepts, closing it after; it returns the address.
+func tcpServer(t testing.TB, handle func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); handle(c) }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// echo sends back what it reads.
+func echo(c net.Conn) { io.Copy(c, c) }

@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/sluice-go/sluice/codec/hessian"
 )
 
 // installHessian installs the global Hessian of Pipy 0.x, the Hessian 2.0
-// serialization used by Dubbo (codec in hessian_codec.go):
+// serialization used by Dubbo (codec in package codec/hessian):
 //
 //	Hessian.decode(data)   → the value, an array when data holds several
 //	                         values one after another (Dubbo bodies do), or
@@ -43,7 +44,7 @@ func (m *modEnv) installHessian() {
 		if !ok {
 			m.typeError("%s: data must be a Data object", fn)
 		}
-		vs, err := hessianDecodeAll(d.Bytes())
+		vs, err := hessian.DecodeAll(d.Bytes())
 		if err != nil {
 			m.throwError(fn, err)
 		}
@@ -73,7 +74,7 @@ func (m *modEnv) installHessian() {
 		} else {
 			vs = []any{m.hessianFromJS(v, memo, 0, fn)}
 		}
-		b, err := hessianEncodeAll(vs)
+		b, err := hessian.EncodeAll(vs)
 		if err != nil {
 			m.throwError(fn, err)
 		}
@@ -110,7 +111,7 @@ func (m *modEnv) hessianToJS(v any, memo map[any]*goja.Object) goja.Value {
 		return m.newData(x)
 	case time.Time:
 		return m.newDate(x)
-	case *hessianList:
+	case *hessian.List:
 		if o := memo[x]; o != nil {
 			return o
 		}
@@ -120,7 +121,7 @@ func (m *modEnv) hessianToJS(v any, memo map[any]*goja.Object) goja.Value {
 			m.must(a.Set(strconv.Itoa(i), m.hessianToJS(item, memo)))
 		}
 		return a
-	case *hessianMap:
+	case *hessian.Map:
 		if o := memo[x]; o != nil {
 			return o
 		}
@@ -168,8 +169,8 @@ func (m *modEnv) hessianFromJS(v goja.Value, memo map[*goja.Object]any, depth in
 	if done, ok := memo[o]; ok {
 		return done
 	}
-	if depth > hessianMaxDepth {
-		m.typeError("%s: nested deeper than %d", fn, hessianMaxDepth)
+	if depth > hessian.MaxDepth {
+		m.typeError("%s: nested deeper than %d", fn, hessian.MaxDepth)
 	}
 	if t, ok := jsDateOf(o); ok {
 		return t
@@ -181,7 +182,7 @@ func (m *modEnv) hessianFromJS(v goja.Value, memo map[*goja.Object]any, depth in
 		return nil
 	}
 	if o.ClassName() == "Array" {
-		l := &hessianList{Items: []any{}}
+		l := &hessian.List{Items: []any{}}
 		memo[o] = l
 		m.rt.ForOf(o, func(item goja.Value) bool {
 			l.Items = append(l.Items, m.hessianFromJS(item, memo, depth+1, fn))
@@ -189,7 +190,7 @@ func (m *modEnv) hessianFromJS(v goja.Value, memo map[*goja.Object]any, depth in
 		})
 		return l
 	}
-	hm := &hessianMap{Keys: []any{}, Values: []any{}}
+	hm := &hessian.Map{Keys: []any{}, Values: []any{}}
 	memo[o] = hm
 	for _, k := range o.Keys() {
 		hm.Keys = append(hm.Keys, k)

@@ -22,6 +22,7 @@ import (
 )
 
 func main() {
+	captureStdio = true
 	sig := make(chan os.Signal, 4)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	if statusSignal != nil {

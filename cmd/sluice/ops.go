@@ -52,16 +52,30 @@ func (o *opsOptions) flags(fs *flag.FlagSet) {
 // errLogFormat is returned for a --log-format that is neither text nor json.
 var errLogFormat = errors.New("--log-format: not one of text, json")
 
-// handler returns the slog handler of the chosen format writing to w.
-func (o *opsOptions) handler(w io.Writer, level slog.Level) (slog.Handler, error) {
+// handler returns the slog handler of format (text or json) writing to w.
+func handler(w io.Writer, level slog.Level, format string) (slog.Handler, error) {
 	opts := &slog.HandlerOptions{Level: level}
-	switch o.logFormat {
+	switch format {
 	case "", "text":
 		return slog.NewTextHandler(w, opts), nil
 	case "json":
 		return slog.NewJSONHandler(w, opts), nil
 	}
-	return nil, fmt.Errorf("%w: %q", errLogFormat, o.logFormat)
+	return nil, fmt.Errorf("%w: %q", errLogFormat, format)
+}
+
+// newLoggerAs returns the program's logger: level as --log-level gives it,
+// format as --log-format does.
+func newLoggerAs(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level)
+	}
+	h, err := handler(w, l, format)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(h), nil
 }
 
 // ops is what serves the operator while the program runs: the metrics and
@@ -158,7 +172,7 @@ func (o *opsOptions) accessLogger(log *slog.Logger, stderr io.Writer) (*slog.Log
 	if err != nil {
 		return nil, nil, fmt.Errorf("--access-log: %w", err)
 	}
-	h, err := o.handler(f, slog.LevelInfo)
+	h, err := handler(f, slog.LevelInfo, o.logFormat)
 	if err != nil {
 		f.Close()
 		return nil, nil, err

@@ -24,7 +24,7 @@ var Version = "0.1.0-dev"
 
 type options struct {
 	help, version, listFilters, helpFilters, verify, reusePort bool
-	logLevel                                                   string
+	logLevel, guiListen                                        string
 	workers                                                    int
 	guiPort                                                    int
 	drain, scriptTimeout                                       time.Duration
@@ -49,7 +49,10 @@ Options:
       --drain=DURATION    how long requests in flight may take to finish on exit (default 10s)
       --script-timeout=DURATION
                           time budget of each script callback (default 1s, 0 = none)
-      --gui-port=PORT     serve the development GUI on PORT (not available yet)
+      --gui-port=PORT     serve the development GUI on PORT: edit, run, watch and draw the
+                          scripts of a folder in a browser (a directory runs nothing at first,
+                          a file runs at once; the GUI can write files and start programs)
+      --gui-listen=ADDR   the GUI's listen address (default 127.0.0.1)
 ` + opsUsage + `
 Signals: SIGINT/SIGTERM stop accepting, close idle keep-alive connections, let
 requests in flight finish (up to --drain; a second signal stops waiting) and exit;
@@ -75,7 +78,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.reusePort, "reuse-port", false, "")
 	fs.StringVar(&o.logLevel, "log-level", "info", "")
 	fs.IntVar(&o.workers, "workers", 1, "")
-	fs.IntVar(&o.guiPort, "gui-port", 0, "")
+	fs.IntVar(&o.guiPort, "gui-port", -1, "") // 0: any free port
+	fs.StringVar(&o.guiListen, "gui-listen", "127.0.0.1", "")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "")
 	fs.DurationVar(&o.scriptTimeout, "script-timeout", script.DefaultTimeout, "")
 	o.ops.flags(fs)
@@ -96,22 +100,14 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if o.workers < 1 {
 		return nil, fmt.Errorf("--workers must be at least 1, not %d", o.workers)
 	}
-	if o.guiPort != 0 {
-		return nil, errors.New("--gui-port: the GUI is not available in this version")
+	if o.guiPort < -1 || o.guiPort > 65535 {
+		return nil, fmt.Errorf("--gui-port must be a port number, not %d", o.guiPort)
 	}
 	return o, nil
 }
 
-func newLogger(w io.Writer, level string, o *opsOptions) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level)
-	}
-	h, err := o.handler(w, l)
-	if err != nil {
-		return nil, err
-	}
-	return slog.New(h), nil
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	return newLoggerAs(w, level, "text")
 }
 
 // run is the whole program; it returns the exit status.
@@ -135,36 +131,20 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		helpFilters(stdout)
 		return 0
 	}
-	log, err := newLogger(stderr, o.logLevel, &o.ops)
+	log, err := newLoggerAs(stderr, o.logLevel, o.ops.logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice: %v\n", err)
 		return 2
+	}
+	if o.guiPort >= 0 && !o.verify {
+		return runGUI(o, stderr, sig)
 	}
 	path, err := scriptPath(o.script)
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice: %v\n", err)
 		return 1
 	}
-	load := func() (*pipeline.Module, error) {
-		timeout := o.scriptTimeout
-		if timeout <= 0 {
-			timeout = -1 // none
-		}
-		m, err := script.Load(path, script.Options{Logger: log, Timeout: timeout})
-		if err != nil {
-			return nil, err
-		}
-		if err := m.Build(); err != nil {
-			return nil, err
-		}
-		logConfig(log, m)
-		for _, p := range m.Pipelines {
-			if p.Kind == pipeline.Listen && o.reusePort {
-				p.ListenOptions.ReusePort = true
-			}
-		}
-		return m, nil
-	}
+	load := func() (*pipeline.Module, error) { return loadScript(o, log, path) }
 	m, err := load()
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice: %v\n", err)
@@ -275,6 +255,34 @@ wait:
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// loadScript loads and builds the script at path as o says, and logs its
+// pipeline graph.
+func loadScript(o *options, log *slog.Logger, path string) (*pipeline.Module, error) {
+	m, err := script.Load(path, script.Options{Logger: log, Timeout: o.timeout()})
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Build(); err != nil {
+		return nil, err
+	}
+	logConfig(log, m)
+	for _, p := range m.Pipelines {
+		if p.Kind == pipeline.Listen && o.reusePort {
+			p.ListenOptions.ReusePort = true
+		}
+	}
+	return m, nil
+}
+
+// timeout is the script time budget to load with: --script-timeout, where
+// 0 means none.
+func (o *options) timeout() time.Duration {
+	if o.scriptTimeout <= 0 {
+		return -1 // none
+	}
+	return o.scriptTimeout
 }
 
 // scriptPath returns the script to run for arg: arg itself, or the main.js

@@ -1,4 +1,4 @@
-package script
+package hessian
 
 import (
 	"bytes"
@@ -32,8 +32,8 @@ func hessianEqual(a, b any, seen map[[2]any]bool) bool {
 	case time.Time:
 		y, ok := b.(time.Time)
 		return ok && x.Equal(y)
-	case *hessianList:
-		y, ok := b.(*hessianList)
+	case *List:
+		y, ok := b.(*List)
 		if !ok || x.Type != y.Type || len(x.Items) != len(y.Items) {
 			return false
 		}
@@ -47,8 +47,8 @@ func hessianEqual(a, b any, seen map[[2]any]bool) bool {
 			}
 		}
 		return true
-	case *hessianMap:
-		y, ok := b.(*hessianMap)
+	case *Map:
+		y, ok := b.(*Map)
 		if !ok || x.Type != y.Type || x.Object != y.Object || len(x.Keys) != len(y.Keys) || len(x.Values) != len(y.Values) {
 			return false
 		}
@@ -86,16 +86,16 @@ func TestHessianSpecEncodings(t *testing.T) {
 		{[]byte{}, "20"}, {[]byte{1, 2, 3}, "23 01 02 03"},
 		{time.Date(1998, 5, 8, 9, 51, 31, 0, time.UTC), "4a 00 00 00 d0 4b 92 84 b8"},
 		{time.Date(1998, 5, 8, 9, 51, 0, 0, time.UTC), "4b 00 e3 83 8f"},
-		{&hessianList{Items: []any{int32(1), int32(2), int32(3)}}, "7b 91 92 93"},
-		{&hessianList{Type: "[int", Items: []any{int32(0), int32(1)}}, "72 04 5b 69 6e 74 90 91"},
-		{&hessianMap{Keys: []any{int32(1)}, Values: []any{"fee"}}, "48 91 03 66 65 65 5a"},
-		{&hessianMap{Type: "com.caucho.test.Car", Keys: []any{"color"}, Values: []any{"red"}},
+		{&List{Items: []any{int32(1), int32(2), int32(3)}}, "7b 91 92 93"},
+		{&List{Type: "[int", Items: []any{int32(0), int32(1)}}, "72 04 5b 69 6e 74 90 91"},
+		{&Map{Keys: []any{int32(1)}, Values: []any{"fee"}}, "48 91 03 66 65 65 5a"},
+		{&Map{Type: "com.caucho.test.Car", Keys: []any{"color"}, Values: []any{"red"}},
 			"4d 13" + hex.EncodeToString([]byte("com.caucho.test.Car")) + "05" + hex.EncodeToString([]byte("color")) + "03 72 65 64 5a"},
 	} {
-		b, err := hessianEncodeAll([]any{c.v})
+		b, err := EncodeAll([]any{c.v})
 		require.NoError(t, err, "%#v", c.v)
 		assert.Equal(t, strings.ReplaceAll(c.hex, " ", ""), hex.EncodeToString(b), "%#v", c.v)
-		vs, err := hessianDecodeAll(b)
+		vs, err := DecodeAll(b)
 		require.NoError(t, err)
 		require.Len(t, vs, 1)
 		assert.True(t, hessianEqual(c.v, vs[0], map[[2]any]bool{}), "%#v decoded as %#v", c.v, vs[0])
@@ -120,23 +120,23 @@ func TestHessianDecodeForms(t *testing.T) {
 		{"41 00 01 01 21 02", []any{[]byte{1, 2}}},
 		{"34 00", []any{[]byte{}}}, // 0x34-0x37 form
 		{"35 00" + strings.Repeat("07", 256), []any{bytes.Repeat([]byte{7}, 256)}},
-		{"57 91 92 5a", []any{&hessianList{Items: []any{int32(1), int32(2)}}}},
-		{"58 92 91 92", []any{&hessianList{Items: []any{int32(1), int32(2)}}}},
-		{"55 03 5b 69 6e 91 5a", []any{&hessianList{Type: "[in", Items: []any{int32(1)}}}},
+		{"57 91 92 5a", []any{&List{Items: []any{int32(1), int32(2)}}}},
+		{"58 92 91 92", []any{&List{Items: []any{int32(1), int32(2)}}}},
+		{"55 03 5b 69 6e 91 5a", []any{&List{Type: "[in", Items: []any{int32(1)}}}},
 		{"56 03 5b 69 6e 91 91 71 90 92", []any{
-			&hessianList{Type: "[in", Items: []any{int32(1)}},
-			&hessianList{Type: "[in", Items: []any{int32(2)}}}}, // a type reference
+			&List{Type: "[in", Items: []any{int32(1)}},
+			&List{Type: "[in", Items: []any{int32(2)}}}}, // a type reference
 		{"90 91", []any{int32(0), int32(1)}},
 		{"43 0b" + car + "92 05 636f6c6f72 05 6d6f64656c 4f 90 03 726564 08 636f7276657474 65 60 05 677265656e 05 6369766963", []any{
-			&hessianMap{Type: "example.Car", Object: true, Keys: []any{"color", "model"}, Values: []any{"red", "corvette"}},
-			&hessianMap{Type: "example.Car", Object: true, Keys: []any{"color", "model"}, Values: []any{"green", "civic"}}}},
+			&Map{Type: "example.Car", Object: true, Keys: []any{"color", "model"}, Values: []any{"red", "corvette"}},
+			&Map{Type: "example.Car", Object: true, Keys: []any{"color", "model"}, Values: []any{"green", "civic"}}}},
 	} {
 		if strings.HasPrefix(c.hex, "f0") {
 			// A 4-byte UTF-8 sequence counts as one character, as Pipy
 			// writes it ("é😀x": three).
 			c.hex, c.want = "03 c3 a9 f0 9f 98 80 78", []any{"é😀x"}
 		}
-		vs, err := hessianDecodeAll(unhex(t, c.hex))
+		vs, err := DecodeAll(unhex(t, c.hex))
 		require.NoError(t, err, c.hex)
 		require.Len(t, vs, len(c.want), c.hex)
 		for i := range vs {
@@ -148,19 +148,19 @@ func TestHessianDecodeForms(t *testing.T) {
 func TestHessianCycles(t *testing.T) {
 	// The spec's circular list: an object whose next field refers to itself.
 	b := unhex(t, "43 0a"+hex.EncodeToString([]byte("LinkedList"))+"92 04"+hex.EncodeToString([]byte("head"))+"04"+hex.EncodeToString([]byte("next"))+"4f 90 91 51 90")
-	vs, err := hessianDecodeAll(b)
+	vs, err := DecodeAll(b)
 	require.NoError(t, err)
 	require.Len(t, vs, 1)
-	m := vs[0].(*hessianMap)
+	m := vs[0].(*Map)
 	assert.Equal(t, int32(1), m.Values[0])
 	assert.Same(t, m, m.Values[1])
-	enc, err := hessianEncodeAll(vs)
+	enc, err := EncodeAll(vs)
 	require.NoError(t, err)
 	assert.Equal(t, append(b[:23:23], 0x60, 0x91, 0x51, 0x90), enc, "the same, with the short object form")
 
-	l := &hessianList{}
+	l := &List{}
 	l.Items = []any{l, l}
-	enc, err = hessianEncodeAll([]any{l})
+	enc, err = EncodeAll([]any{l})
 	require.NoError(t, err)
 	assert.Equal(t, "7a 51 90 51 90", spaced(enc))
 }
@@ -176,17 +176,17 @@ func spaced(b []byte) string {
 func TestHessianLong(t *testing.T) {
 	s := strings.Repeat("ü", 40000) // two chunks
 	b := []byte(strings.Repeat("x", 70000))
-	enc, err := hessianEncodeAll([]any{s, b})
+	enc, err := EncodeAll([]any{s, b})
 	require.NoError(t, err)
 	assert.Equal(t, byte('R'), enc[0])
-	vs, err := hessianDecodeAll(enc)
+	vs, err := DecodeAll(enc)
 	require.NoError(t, err)
 	assert.Equal(t, s, vs[0])
 	assert.Equal(t, b, vs[1])
 }
 
 func TestHessianDecodeErrors(t *testing.T) {
-	deep := strings.Repeat("57", hessianMaxDepth+1)
+	deep := strings.Repeat("57", MaxDepth+1)
 	for _, c := range []struct{ hex, want string }{
 		{"49 00 00", "truncated input at byte 3"},
 		{"5a", "unexpected end of list or map at byte 0"},
@@ -207,33 +207,35 @@ func TestHessianDecodeErrors(t *testing.T) {
 		{"4f 05 68 65 6c 6c 6f", "expected an integer"},
 		{deep, "nested deeper than 256"},
 	} {
-		_, err := hessianDecodeAll(unhex(t, c.hex))
-		var se *hessianSyntaxError
+		_, err := DecodeAll(unhex(t, c.hex))
+		var se *SyntaxError
 		if assert.ErrorAs(t, err, &se, c.hex) {
 			assert.Contains(t, err.Error(), c.want, c.hex)
+			assert.ErrorIs(t, err, ErrSyntax, c.hex)
 		}
 	}
 }
 
 func TestHessianEncodeErrors(t *testing.T) {
-	_, err := hessianEncodeAll([]any{struct{}{}})
-	assert.ErrorContains(t, err, "cannot encode a value of type struct {}")
-	_, err = hessianEncodeAll([]any{&hessianMap{Object: true, Keys: []any{1}, Values: []any{1}}})
+	_, err := EncodeAll([]any{struct{}{}})
+	assert.EqualError(t, err, "hessian: cannot encode a value of type struct {}")
+	assert.ErrorIs(t, err, ErrEncode)
+	_, err = EncodeAll([]any{&Map{Object: true, Keys: []any{1}, Values: []any{1}}})
 	assert.ErrorContains(t, err, "field name of type int")
-	_, err = hessianEncodeAll([]any{&hessianMap{Keys: []any{1}}})
+	_, err = EncodeAll([]any{&Map{Keys: []any{1}}})
 	assert.ErrorContains(t, err, "1 keys and 0 values")
 	v := any(nil)
-	for range hessianMaxDepth + 1 {
-		v = &hessianList{Items: []any{v}}
+	for range MaxDepth + 1 {
+		v = &List{Items: []any{v}}
 	}
-	_, err = hessianEncodeAll([]any{v})
+	_, err = EncodeAll([]any{v})
 	assert.ErrorContains(t, err, "nested deeper than 256")
-	enc, err := hessianEncodeAll([]any{7, 1 << 40})
+	enc, err := EncodeAll([]any{7, 1 << 40})
 	require.NoError(t, err)
 	assert.Equal(t, "97 4c 00 00 01 00 00 00 00 00", spaced(enc))
 }
 
-func FuzzHessianDecode(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		"4e", "90 91 92", "c8 30", "d4 00 00", "49 00 04 00 00", "e0", "f8 00", "3c 00 00", "59 7f ff ff ff",
 		"4c 00 00 00 00 80 00 00 00", "5b", "5c", "5d 80", "5e 80 00", "5f 00 00 2f da", "44 7e 37 e4 3c 88 00 75 9c",
@@ -245,19 +247,19 @@ func FuzzHessianDecode(f *testing.F) {
 		f.Add(unhex(f, s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		vs, err := hessianDecodeAll(b)
+		vs, err := DecodeAll(b)
 		if err != nil {
-			var se *hessianSyntaxError
+			var se *SyntaxError
 			if !assert.ErrorAs(t, err, &se) || se.Offset < 0 || se.Offset > len(b) {
 				t.Fatalf("bad error %v for %x", err, b)
 			}
 			return
 		}
-		enc, err := hessianEncodeAll(vs)
+		enc, err := EncodeAll(vs)
 		if err != nil {
 			t.Fatalf("cannot re-encode %x: %v", b, err)
 		}
-		again, err := hessianDecodeAll(enc)
+		again, err := DecodeAll(enc)
 		if err != nil {
 			t.Fatalf("cannot decode the re-encoding %x of %x: %v", enc, b, err)
 		}

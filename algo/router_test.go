@@ -1,4 +1,4 @@
-package script
+package algo
 
 import (
 	"testing"
@@ -8,13 +8,13 @@ import (
 )
 
 func TestURLRouterFind(t *testing.T) {
-	r := &urlRouter[string]{}
+	r := &URLRouter[string]{}
 	for _, p := range []string{
 		"/*", "/hi/*", "/hi/there/*", "/echo", "/", "/a/b",
 		"foo.com/bar/*", "foo.com/bar/baz", "*.foo.com/bar", "*.foo.org/foo/bar/*",
 		"Upper.COM/x/*",
 	} {
-		require.NoError(t, r.add(p, p))
+		require.NoError(t, r.Add(p, p))
 	}
 	for _, c := range []struct{ url, want string }{
 		{"/", "/"},
@@ -43,36 +43,36 @@ func TestURLRouterFind(t *testing.T) {
 		{"x.foo.org/foo/bar/1/2", "*.foo.org/foo/bar/*"},
 		{"upper.com/x/1", "Upper.COM/x/*"},
 	} {
-		got, ok := r.find(c.url)
+		got, ok := r.Find(c.url)
 		if assert.True(t, ok, c.url) {
 			assert.Equal(t, c.want, got, c.url)
 		}
 	}
-	_, ok := r.find("no-slash")
+	_, ok := r.Find("no-slash")
 	assert.False(t, ok)
 }
 
 func TestURLRouterNoFallback(t *testing.T) {
-	r := &urlRouter[int]{}
-	require.NoError(t, r.add("/api/*", 1))
-	require.NoError(t, r.add("host.com/*", 2))
+	r := &URLRouter[int]{}
+	require.NoError(t, r.Add("/api/*", 1))
+	require.NoError(t, r.Add("host.com/*", 2))
 	for _, u := range []string{"/", "/ap", "/apix", "other.com/x"} {
-		_, ok := r.find(u)
+		_, ok := r.Find(u)
 		assert.False(t, ok, u)
 	}
-	v, _ := r.find("host.com/anything/at/all")
+	v, _ := r.Find("host.com/anything/at/all")
 	assert.Equal(t, 2, v)
-	v, _ = r.find("/api")
+	v, _ = r.Find("/api")
 	assert.Equal(t, 1, v)
 }
 
 func TestURLRouterBadPatterns(t *testing.T) {
-	r := &urlRouter[int]{}
-	assert.ErrorIs(t, r.add("nopath", 1), errBadURLPattern)
-	assert.ErrorIs(t, r.add("host:80/x", 1), errBadURLPattern)
-	require.NoError(t, r.add("/x", 1))
-	require.NoError(t, r.add("/x", 2)) // replaces
-	v, _ := r.find("/x")
+	r := &URLRouter[int]{}
+	assert.ErrorIs(t, r.Add("nopath", 1), ErrBadURLPattern)
+	assert.ErrorIs(t, r.Add("host:80/x", 1), ErrBadURLPattern)
+	require.NoError(t, r.Add("/x", 1))
+	require.NoError(t, r.Add("/x", 2)) // replaces
+	v, _ := r.Find("/x")
 	assert.Equal(t, 2, v)
 }
 
@@ -88,23 +88,23 @@ func TestJoinRouteURL(t *testing.T) {
 		{[]string{"h.com", "p"}, "h.com/p"},
 		{[]string{"h.com", "/a", "b"}, "h.com/a/b"},
 	} {
-		assert.Equal(t, c.want, joinRouteURL(c.parts), "%q", c.parts)
+		assert.Equal(t, c.want, JoinURL(c.parts...), "%q", c.parts)
 	}
 }
 
 func BenchmarkURLRouterFind(b *testing.B) {
-	r := &urlRouter[int]{}
+	r := &URLRouter[int]{}
 	for i, p := range []string{"/*", "/api/*", "/api/v1/users/*", "/echo", "foo.com/bar/*", "*.foo.com/baz/*"} {
-		if err := r.add(p, i); err != nil {
+		if err := r.Add(p, i); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := r.find("www.example.com:8080/api/v1/users/42?x=1"); !ok {
+		if _, ok := r.Find("www.example.com:8080/api/v1/users/42?x=1"); !ok {
 			b.Fatal("no route")
 		}
-		if _, ok := r.find("a.foo.com/baz/qux"); !ok {
+		if _, ok := r.Find("a.foo.com/baz/qux"); !ok {
 			b.Fatal("no route")
 		}
 	}

@@ -1,4 +1,4 @@
-package filter
+package script
 
 import (
 	"fmt"
@@ -6,14 +6,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sluice-go/sluice/filter"
 )
 
-// ParseSize reads a byte size as scripts write it: a number of bytes (an int
+// parseSize reads a byte size as scripts write it: a number of bytes (an int
 // or a float), or a string made of a number and an optional binary unit: "k"
 // (KiB), "m" (MiB) or "g" (GiB), case-insensitive, optionally followed by "b"
 // or "ib" ("64k", "1.5M", "10KiB", "512"). A negative or malformed size
 // returns an error wrapping ErrBadOption.
-func ParseSize(v any) (int, error) {
+func parseSize(v any) (int, error) {
 	f, err := sizeValue(v)
 	if err != nil {
 		return 0, err
@@ -63,11 +65,11 @@ func parseSizeString(s string) (float64, error) {
 	return f * mult, nil
 }
 
-// ParseDuration reads a duration as scripts write it: a number of seconds (an
+// parseDuration reads a duration as scripts write it: a number of seconds (an
 // int or a float), a Go duration string ("1.5s", "100ms", "1m30s"), a bare
 // number of seconds as a string ("5"), or a number of days ("2d"). A negative
 // or malformed duration returns an error wrapping ErrBadOption.
-func ParseDuration(v any) (time.Duration, error) {
+func parseDuration(v any) (time.Duration, error) {
 	var secs float64
 	switch v := v.(type) {
 	case time.Duration:
@@ -102,49 +104,30 @@ func ParseDuration(v any) (time.Duration, error) {
 	return time.Duration(secs * 1e9), nil
 }
 
-// Quota is a rate limit for tap: PerSecond messages a second, or PerSecond
-// bytes a second when Bytes is set. The zero value means no limit.
-type Quota struct {
-	PerSecond float64
-	Bytes     bool
-}
-
-// ParseQuota reads tap's quota as scripts write it: a number is messages per
-// second; a string is bytes per second with ParseSize's units ("100k"). Zero
+// parseQuota reads tap's quota as scripts write it: a number is messages per
+// second; a string is bytes per second with parseSize's units ("100k"). Zero
 // means no limit; a negative or malformed quota returns an error wrapping
 // ErrBadOption.
-func ParseQuota(v any) (Quota, error) {
+func parseQuota(v any) (filter.Quota, error) {
 	switch v := v.(type) {
-	case Quota:
+	case filter.Quota:
 		return v, nil
 	case string:
 		f, err := parseSizeString(v)
 		if err != nil {
-			return Quota{}, err
+			return filter.Quota{}, err
 		}
 		if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
-			return Quota{}, fmt.Errorf("%w: quota %q", ErrBadOption, v)
+			return filter.Quota{}, fmt.Errorf("%w: quota %q", ErrBadOption, v)
 		}
-		return Quota{PerSecond: f, Bytes: true}, nil
+		return filter.Quota{PerSecond: f, Bytes: true}, nil
 	}
 	f, err := sizeValue(v)
 	if err != nil {
-		return Quota{}, fmt.Errorf("%w: quota of type %T", ErrBadOption, v)
+		return filter.Quota{}, fmt.Errorf("%w: quota of type %T", ErrBadOption, v)
 	}
 	if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
-		return Quota{}, fmt.Errorf("%w: quota %v", ErrBadOption, v)
+		return filter.Quota{}, fmt.Errorf("%w: quota %v", ErrBadOption, v)
 	}
-	return Quota{PerSecond: f}, nil
-}
-
-// String describes the quota for logs: "2/s" for messages, "102400B/s" for
-// bytes, "unlimited" for the zero value.
-func (q Quota) String() string {
-	if q.PerSecond == 0 {
-		return "unlimited"
-	}
-	if q.Bytes {
-		return strconv.FormatFloat(q.PerSecond, 'g', -1, 64) + "B/s"
-	}
-	return strconv.FormatFloat(q.PerSecond, 'g', -1, 64) + "/s"
+	return filter.Quota{PerSecond: f}, nil
 }

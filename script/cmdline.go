@@ -1,15 +1,15 @@
-package filter
+package script
 
 import "strings"
 
-// SplitCommand splits a command line into arguments the way a shell would,
+// splitCommand splits a command line into arguments the way a shell would,
 // without running one: words are separated by blanks; single quotes keep
 // everything up to the next single quote; double quotes keep everything up to
 // the next unescaped double quote, where a backslash escapes `"`, `\`, `$` and
 // "`"; outside quotes a backslash keeps the next character. There is no
 // expansion of variables, globs or tildes. An unterminated quote runs to the
 // end of the line.
-func SplitCommand(line string) []string {
+func splitCommand(line string) []string {
 	var args []string
 	var cur strings.Builder
 	inWord := false

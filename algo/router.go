@@ -1,16 +1,9 @@
-package script
+package algo
 
-import (
-	"errors"
-	"strings"
-)
+import "strings"
 
-// errBadURLPattern is returned by urlRouter.add for a pattern that has no
-// path part or whose host part carries a port.
-var errBadURLPattern = errors.New("invalid URL pattern")
-
-// urlRouter maps URLs to values with the rules of Pipy's algo.URLRouter. It
-// is plain Go: the goja binding (algo.go) stores JS values in it.
+// URLRouter maps URLs to values with the rules of Pipy's algo.URLRouter (the
+// script package binds it for scripts). The zero value is an empty router.
 //
 // A pattern is "[host]/path". The path is either exact ("/echo" matches only
 // "/echo") or a prefix ending in "/*" ("/hi/*" matches "/hi", "/hi/" and
@@ -20,11 +13,11 @@ var errBadURLPattern = errors.New("invalid URL pattern")
 // exactly one label ("a.foo.com", not "foo.com" nor "a.b.foo.com"). Hosts are
 // compared without case and without the port.
 //
-// find picks, in this order: the patterns of the exact host, then those of
+// Find picks, in this order: the patterns of the exact host, then those of
 // the wildcard host, then the patterns without a host; within each, an exact
 // path wins over prefixes and the longest matching prefix wins. The query
-// string ("?...") is ignored. A urlRouter is not safe for concurrent use.
-type urlRouter[V any] struct {
+// string ("?...") is ignored. A URLRouter is not safe for concurrent use.
+type URLRouter[V any] struct {
 	root routeNode[V]
 }
 
@@ -57,11 +50,12 @@ const (
 	routeAnyKey  = "*" // a wildcard label or the end of a prefix pattern
 )
 
-// add adds (or replaces) the route of pattern.
-func (r *urlRouter[V]) add(pattern string, v V) error {
+// Add adds (or replaces) the route of pattern. It fails with
+// ErrBadURLPattern for a pattern without a path or whose host has a port.
+func (r *URLRouter[V]) Add(pattern string, v V) error {
 	i := strings.IndexByte(pattern, '/')
 	if i < 0 || strings.IndexByte(pattern[:i], ':') >= 0 {
-		return errBadURLPattern
+		return ErrBadURLPattern
 	}
 	host, path := strings.ToLower(pattern[:i]), pattern[i:]
 	n := &r.root
@@ -84,9 +78,9 @@ func (r *urlRouter[V]) add(pattern string, v V) error {
 	return nil
 }
 
-// find returns the value routed for url ("host[:port]/path[?query]" or
+// Find returns the value routed for url ("host[:port]/path[?query]" or
 // "/path"), and false when no route matches.
-func (r *urlRouter[V]) find(url string) (V, bool) {
+func (r *URLRouter[V]) Find(url string) (V, bool) {
 	var zero V
 	start := strings.IndexByte(url, '/')
 	if start < 0 {
@@ -125,7 +119,7 @@ func (r *urlRouter[V]) find(url string) (V, bool) {
 }
 
 // findHost follows the labels of host from n, then looks path up below them.
-func (r *urlRouter[V]) findHost(n *routeNode[V], host, path string) *routeNode[V] {
+func (r *URLRouter[V]) findHost(n *routeNode[V], host, path string) *routeNode[V] {
 	for label := range strings.SplitSeq(host, ".") {
 		if n = n.child(label); n == nil {
 			return nil
@@ -164,9 +158,10 @@ func findRoutePrefix[V any](n *routeNode[V], rest string) *routeNode[V] {
 	return n.child(routeAnyKey)
 }
 
-// joinRouteURL joins the parts given to find (host, path, ...) as Pipy does:
-// nullish parts are skipped and the rest are joined with exactly one slash.
-func joinRouteURL(parts []string) string {
+// JoinURL joins URL parts (host, path, ...) into the argument of Find as
+// Pipy's URLRouter.find does with its arguments: empty leading parts are
+// skipped and the rest are joined with exactly one slash between them.
+func JoinURL(parts ...string) string {
 	var b strings.Builder
 	for i, p := range parts {
 		if i == 0 || b.Len() == 0 {

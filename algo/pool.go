@@ -1,17 +1,18 @@
-package script
+package algo
 
 import (
 	"cmp"
 	"slices"
 )
 
-// resourcePool is the bookkeeping behind algo.ResourcePool: idle resources
-// kept per pool key, first freed first reused, and the resources on loan
-// with the pool they return to and the optional tag of their borrower.
-// Keys (pool keys, resource keys, tags) must be comparable; the binding uses
-// sameValueKey. It never calls the allocator itself: take reports an empty pool and
-// the binding allocates. A resourcePool is not safe for concurrent use.
-type resourcePool[V any] struct {
+// ResourcePool is the bookkeeping of a pool of reusable resources (the
+// scripts' algo.ResourcePool): idle resources kept per pool key, first freed
+// first reused, and the resources on loan with the pool they return to and
+// the optional tag of their borrower. Keys (pool keys, resource keys, tags)
+// must be comparable. It never allocates: Take reports an empty pool and the
+// caller makes a new resource and Lends it. A ResourcePool is not safe for
+// concurrent use.
+type ResourcePool[V any] struct {
 	idle  map[any][]V
 	loans map[any]poolLoan[V]      // by resource key
 	tags  map[any]map[any]struct{} // tag → resource keys on loan under it
@@ -26,17 +27,18 @@ type poolLoan[V any] struct {
 	seq      uint64 // order of lending
 }
 
-func newResourcePool[V any]() *resourcePool[V] {
-	return &resourcePool[V]{
+// NewResourcePool returns an empty pool.
+func NewResourcePool[V any]() *ResourcePool[V] {
+	return &ResourcePool[V]{
 		idle:  make(map[any][]V),
 		loans: make(map[any]poolLoan[V]),
 		tags:  make(map[any]map[any]struct{}),
 	}
 }
 
-// held returns the resource tag holds from pool, if it holds one (Pipy's
+// Held returns the resource tag holds from pool, if it holds one (Pipy's
 // rule: a tenant gets one resource per pool).
-func (p *resourcePool[V]) held(pool, tag any) (v V, ok bool) {
+func (p *ResourcePool[V]) Held(pool, tag any) (v V, ok bool) {
 	for rkey := range p.tags[tag] {
 		if l := p.loans[rkey]; l.pool == pool {
 			return l.resource, true
@@ -45,8 +47,8 @@ func (p *resourcePool[V]) held(pool, tag any) (v V, ok bool) {
 	return v, false
 }
 
-// take removes the oldest idle resource of pool and returns it.
-func (p *resourcePool[V]) take(pool any) (v V, ok bool) {
+// Take removes the oldest idle resource of pool and returns it.
+func (p *ResourcePool[V]) Take(pool any) (v V, ok bool) {
 	list := p.idle[pool]
 	if len(list) == 0 {
 		return v, false
@@ -62,9 +64,9 @@ func (p *resourcePool[V]) take(pool any) (v V, ok bool) {
 	return v, true
 }
 
-// lend records resource (whose key is rkey) as on loan from pool to tag (nil:
+// Lend records resource (whose key is rkey) as on loan from pool to tag (nil:
 // no tag). A resource already on loan is moved to the new loan.
-func (p *resourcePool[V]) lend(rkey any, resource V, pool, tag any) {
+func (p *ResourcePool[V]) Lend(rkey any, resource V, pool, tag any) {
 	p.unrecord(rkey)
 	p.seq++
 	p.loans[rkey] = poolLoan[V]{resource: resource, pool: pool, tag: tag, seq: p.seq}
@@ -78,7 +80,7 @@ func (p *resourcePool[V]) lend(rkey any, resource V, pool, tag any) {
 	}
 }
 
-func (p *resourcePool[V]) unrecord(rkey any) (poolLoan[V], bool) {
+func (p *ResourcePool[V]) unrecord(rkey any) (poolLoan[V], bool) {
 	l, ok := p.loans[rkey]
 	if !ok {
 		return l, false
@@ -95,9 +97,9 @@ func (p *resourcePool[V]) unrecord(rkey any) (poolLoan[V], bool) {
 	return l, true
 }
 
-// free returns the resource of key rkey to its pool; it reports false for a
+// Free returns the resource of key rkey to its pool; it reports false for a
 // resource that is not on loan (freed twice, or never allocated here).
-func (p *resourcePool[V]) free(rkey any) bool {
+func (p *ResourcePool[V]) Free(rkey any) bool {
 	l, ok := p.unrecord(rkey)
 	if !ok {
 		return false
@@ -106,9 +108,9 @@ func (p *resourcePool[V]) free(rkey any) bool {
 	return true
 }
 
-// freeTag returns every resource on loan under tag, in the order they were
+// FreeTag returns every resource on loan under tag, in the order they were
 // lent, and reports how many.
-func (p *resourcePool[V]) freeTag(tag any) int {
+func (p *ResourcePool[V]) FreeTag(tag any) int {
 	set := p.tags[tag]
 	keys := make([]any, 0, len(set))
 	for rkey := range set {
@@ -118,7 +120,7 @@ func (p *resourcePool[V]) freeTag(tag any) int {
 		return cmp.Compare(p.loans[a].seq, p.loans[b].seq)
 	})
 	for _, rkey := range keys {
-		p.free(rkey)
+		p.Free(rkey)
 	}
 	return len(keys)
 }

@@ -1,11 +1,11 @@
-package filter
+package script
 
 import (
 	"strings"
 	"testing"
 )
 
-// quoteArgs writes args as a command line that SplitCommand must read back
+// quoteArgs writes args as a command line that splitCommand must read back
 // as args: each argument in single quotes, where a single quote inside is
 // closed, escaped with a backslash and reopened.
 func quoteArgs(args []string) string {
@@ -19,15 +19,15 @@ func quoteArgs(args []string) string {
 	return b.String()
 }
 
-// FuzzSplitCommand checks that SplitCommand never panics and that quoting
+// FuzzSplitCommand checks that splitCommand never panics and that quoting
 // what it returns and splitting again gives the same arguments.
 func FuzzSplitCommand(f *testing.F) {
 	for _, s := range []string{`cat`, `sh -c 'echo "a b"'`, `a\ b "c\"d" 'e'`, `"unterminated`, "x\\\ny", `''`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		args := SplitCommand(line)
-		again := SplitCommand(quoteArgs(args))
+		args := splitCommand(line)
+		again := splitCommand(quoteArgs(args))
 		if len(again) != len(args) {
 			t.Fatalf("%q split as %q, re-quoted and split as %q", line, args, again)
 		}
@@ -46,14 +46,14 @@ func FuzzParseUnits(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if n, err := ParseSize(s); err == nil && n < 0 {
-			t.Fatalf("ParseSize(%q) = %d", s, n)
+		if n, err := parseSize(s); err == nil && n < 0 {
+			t.Fatalf("parseSize(%q) = %d", s, n)
 		}
-		if d, err := ParseDuration(s); err == nil && d < 0 {
-			t.Fatalf("ParseDuration(%q) = %v", s, d)
+		if d, err := parseDuration(s); err == nil && d < 0 {
+			t.Fatalf("parseDuration(%q) = %v", s, d)
 		}
-		if q, err := ParseQuota(s); err == nil && (q.PerSecond < 0 || q.PerSecond != q.PerSecond) {
-			t.Fatalf("ParseQuota(%q) = %v", s, q)
+		if q, err := parseQuota(s); err == nil && (q.PerSecond < 0 || q.PerSecond != q.PerSecond) {
+			t.Fatalf("parseQuota(%q) = %v", s, q)
 		}
 	})
 }

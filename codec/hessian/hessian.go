@@ -1,4 +1,4 @@
-package script
+package hessian
 
 import (
 	"encoding/binary"
@@ -10,72 +10,58 @@ import (
 	"unicode/utf16"
 )
 
-// A Hessian 2.0 codec (http://hessian.caucho.com/doc/hessian-serialization.html)
-// with no dependency on goja. Decoded values are:
-//
-//	nil, bool, int32 (int), int64 (long), float64 (double), string,
-//	[]byte (binary), time.Time (date, UTC), *hessianList, *hessianMap
-//
-// Objects (class definitions and instances) decode to a *hessianMap with
-// Object set, Type the class name and the field names as keys. References
-// ('Q') decode to the same pointer as the value they refer to, so shared and
-// cyclic structures come out shared and cyclic; the encoder writes a
-// reference for a list or map pointer it has already written. Strings follow
-// the Java implementations: their length counts UTF-16 units, and a
-// character outside the Basic Multilingual Plane is written as two 3-byte
-// surrogates. Decoding also accepts a 4-byte UTF-8 sequence, which Java
-// never writes, counted as one character, as Pipy and Python's hessian
-// write it (their length counts code points). Double 0x5f is read, as Java writes it, as an int of thousandths.
-
-// hessianList is a list; Type is "" for an untyped list.
-type hessianList struct {
+// List is a Hessian list; Type is "" for an untyped list.
+type List struct {
 	Type  string
 	Items []any
 }
 
-// hessianMap is a map, or an object of class Type when Object is set (then
-// every key is a string: the field names). Keys and Values are in order.
-type hessianMap struct {
+// Map is a Hessian map, or an object of class Type when Object is set (then
+// every key is a string: the field names). Keys and Values are in order and
+// of the same length.
+type Map struct {
 	Type   string
 	Object bool
 	Keys   []any
 	Values []any
 }
 
-// hessianMaxDepth bounds the nesting of lists, maps and objects.
-const hessianMaxDepth = 256
+// MaxDepth bounds the nesting of lists, maps and objects.
+const MaxDepth = 256
 
-// hessianSyntaxError is a decoding error at byte Offset of the input.
-type hessianSyntaxError struct {
-	Offset int
-	Msg    string
+// SyntaxError is a decoding error at byte Offset of the input. It matches
+// ErrSyntax through errors.Is.
+type SyntaxError struct {
+	Offset int    // where in the input the error was found
+	Msg    string // what is wrong there
 }
 
-func (e *hessianSyntaxError) Error() string {
+// Error says what is wrong and where, prefixed "hessian: ".
+func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("hessian: %s at byte %d", e.Msg, e.Offset)
 }
 
-// hessianClass is a class definition: its name and field names.
-type hessianClass struct {
+// class is a class definition: its name and field names.
+type class struct {
 	name   string
 	fields []string
 }
 
-// hessianDecoder reads values from b, keeping the type, class and reference
+// decoder reads values from b, keeping the type, class and reference
 // tables of the stream.
-type hessianDecoder struct {
+type decoder struct {
 	b       []byte
 	pos     int
 	types   []string
-	classes []hessianClass
+	classes []class
 	refs    []any
 	depth   int
 }
 
-// hessianDecodeAll decodes every value of b, in order. Class definitions,
+// DecodeAll decodes every value of b, in order. Class definitions,
 // types and references carry over from one value to the next.
-func hessianDecodeAll(b []byte) ([]any, error) {
-	d := &hessianDecoder{b: b}
+func DecodeAll(b []byte) ([]any, error) {
+	d := &decoder{b: b}
 	var out []any
 	for d.pos < len(d.b) {
 		v, err := d.value()
@@ -87,15 +73,15 @@ func hessianDecodeAll(b []byte) ([]any, error) {
 	return out, nil
 }
 
-func (d *hessianDecoder) fail(at int, format string, args ...any) error {
-	return &hessianSyntaxError{Offset: at, Msg: fmt.Sprintf(format, args...)}
+func (d *decoder) fail(at int, format string, args ...any) error {
+	return &SyntaxError{Offset: at, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (d *hessianDecoder) truncated() error {
+func (d *decoder) truncated() error {
 	return d.fail(len(d.b), "truncated input")
 }
 
-func (d *hessianDecoder) byte() (byte, error) {
+func (d *decoder) byte() (byte, error) {
 	if d.pos >= len(d.b) {
 		return 0, d.truncated()
 	}
@@ -104,7 +90,7 @@ func (d *hessianDecoder) byte() (byte, error) {
 	return c, nil
 }
 
-func (d *hessianDecoder) next(n int) ([]byte, error) {
+func (d *decoder) next(n int) ([]byte, error) {
 	if n < 0 || len(d.b)-d.pos < n {
 		return nil, d.truncated()
 	}
@@ -113,10 +99,10 @@ func (d *hessianDecoder) next(n int) ([]byte, error) {
 	return p, nil
 }
 
-func (d *hessianDecoder) remaining() int { return len(d.b) - d.pos }
+func (d *decoder) remaining() int { return len(d.b) - d.pos }
 
 // value decodes one value, reading the class definitions before it.
-func (d *hessianDecoder) value() (any, error) {
+func (d *decoder) value() (any, error) {
 	for {
 		at := d.pos
 		tag, err := d.byte()
@@ -133,7 +119,7 @@ func (d *hessianDecoder) value() (any, error) {
 	}
 }
 
-func (d *hessianDecoder) valueOf(tag byte, at int) (any, error) {
+func (d *decoder) valueOf(tag byte, at int) (any, error) {
 	switch {
 	case tag == 'N':
 		return nil, nil
@@ -184,7 +170,7 @@ func (d *hessianDecoder) valueOf(tag byte, at int) (any, error) {
 	return nil, d.fail(at, "unknown tag 0x%02x", tag)
 }
 
-func (d *hessianDecoder) intFrom(tag byte) (int32, error) {
+func (d *decoder) intFrom(tag byte) (int32, error) {
 	switch {
 	case tag >= 0x80 && tag <= 0xbf:
 		return int32(tag) - 0x90, nil
@@ -205,7 +191,7 @@ func (d *hessianDecoder) intFrom(tag byte) (int32, error) {
 	return int32(binary.BigEndian.Uint32(p)), nil
 }
 
-func (d *hessianDecoder) longFrom(tag byte) (int64, error) {
+func (d *decoder) longFrom(tag byte) (int64, error) {
 	switch {
 	case tag >= 0xd8 && tag <= 0xef:
 		return int64(tag) - 0xe0, nil
@@ -232,7 +218,7 @@ func (d *hessianDecoder) longFrom(tag byte) (int64, error) {
 	return int64(binary.BigEndian.Uint64(p)), nil
 }
 
-func (d *hessianDecoder) doubleFrom(tag byte) (float64, error) {
+func (d *decoder) doubleFrom(tag byte) (float64, error) {
 	switch tag {
 	case 0x5b:
 		return 0, nil
@@ -262,7 +248,7 @@ func (d *hessianDecoder) doubleFrom(tag byte) (float64, error) {
 }
 
 // integer reads an int or a long (lengths, references, class numbers).
-func (d *hessianDecoder) integer() (int64, error) {
+func (d *decoder) integer() (int64, error) {
 	at := d.pos
 	tag, err := d.byte()
 	if err != nil {
@@ -279,7 +265,7 @@ func (d *hessianDecoder) integer() (int64, error) {
 }
 
 // str reads a string value (class names, field names, types).
-func (d *hessianDecoder) str() (string, error) {
+func (d *decoder) str() (string, error) {
 	at := d.pos
 	tag, err := d.byte()
 	if err != nil {
@@ -292,7 +278,7 @@ func (d *hessianDecoder) str() (string, error) {
 }
 
 // stringFrom reads the chunks of a string that starts with tag.
-func (d *hessianDecoder) stringFrom(tag byte, at int) (string, error) {
+func (d *decoder) stringFrom(tag byte, at int) (string, error) {
 	var units []uint16
 	for {
 		var n int
@@ -335,7 +321,7 @@ func (d *hessianDecoder) stringFrom(tag byte, at int) (string, error) {
 
 // utf16Units reads n UTF-16 units written as UTF-8 (or CESU-8) and appends
 // them to units.
-func (d *hessianDecoder) utf16Units(units []uint16, n int) ([]uint16, error) {
+func (d *decoder) utf16Units(units []uint16, n int) ([]uint16, error) {
 	for n > 0 {
 		at := d.pos
 		c, err := d.byte()
@@ -384,7 +370,7 @@ func (d *hessianDecoder) utf16Units(units []uint16, n int) ([]uint16, error) {
 }
 
 // binaryFrom reads the chunks of a binary value that starts with tag.
-func (d *hessianDecoder) binaryFrom(tag byte, at int) ([]byte, error) {
+func (d *decoder) binaryFrom(tag byte, at int) ([]byte, error) {
 	out := []byte{}
 	for {
 		var n int
@@ -425,7 +411,7 @@ func (d *hessianDecoder) binaryFrom(tag byte, at int) ([]byte, error) {
 
 // typeName reads the type of a typed list or map: a string, or the number
 // of a type read before.
-func (d *hessianDecoder) typeName() (string, error) {
+func (d *decoder) typeName() (string, error) {
 	at := d.pos
 	if d.pos < len(d.b) {
 		if c := d.b[d.pos]; c <= 0x1f || c >= 0x30 && c <= 0x33 || c == 'S' || c == 'R' {
@@ -448,7 +434,7 @@ func (d *hessianDecoder) typeName() (string, error) {
 
 // length reads the length of a fixed-length list; every item takes at least
 // one byte, so a length beyond the input is an error, not an allocation.
-func (d *hessianDecoder) length() (int, error) {
+func (d *decoder) length() (int, error) {
 	at := d.pos
 	n, err := d.integer()
 	if err != nil {
@@ -460,15 +446,15 @@ func (d *hessianDecoder) length() (int, error) {
 	return int(n), nil
 }
 
-func (d *hessianDecoder) enter() error {
-	if d.depth++; d.depth > hessianMaxDepth {
-		return d.fail(d.pos, "nested deeper than %d", hessianMaxDepth)
+func (d *decoder) enter() error {
+	if d.depth++; d.depth > MaxDepth {
+		return d.fail(d.pos, "nested deeper than %d", MaxDepth)
 	}
 	return nil
 }
 
 // endMarker consumes a 'Z' if it comes next.
-func (d *hessianDecoder) endMarker() (bool, error) {
+func (d *decoder) endMarker() (bool, error) {
 	if d.pos >= len(d.b) {
 		return false, d.truncated()
 	}
@@ -479,12 +465,12 @@ func (d *hessianDecoder) endMarker() (bool, error) {
 	return false, nil
 }
 
-func (d *hessianDecoder) list(tag byte) (any, error) {
+func (d *decoder) list(tag byte) (any, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
 	defer func() { d.depth-- }()
-	l := &hessianList{}
+	l := &List{}
 	var err error
 	if tag == 'U' || tag == 'V' || tag >= 0x70 && tag <= 0x77 {
 		if l.Type, err = d.typeName(); err != nil {
@@ -523,12 +509,12 @@ func (d *hessianDecoder) list(tag byte) (any, error) {
 	return l, nil
 }
 
-func (d *hessianDecoder) hmap(tag byte) (any, error) {
+func (d *decoder) hmap(tag byte) (any, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
 	defer func() { d.depth-- }()
-	m := &hessianMap{Keys: []any{}, Values: []any{}}
+	m := &Map{Keys: []any{}, Values: []any{}}
 	if tag == 'M' {
 		var err error
 		if m.Type, err = d.typeName(); err != nil {
@@ -556,7 +542,7 @@ func (d *hessianDecoder) hmap(tag byte) (any, error) {
 	}
 }
 
-func (d *hessianDecoder) classDef() error {
+func (d *decoder) classDef() error {
 	name, err := d.str()
 	if err != nil {
 		return err
@@ -565,7 +551,7 @@ func (d *hessianDecoder) classDef() error {
 	if err != nil {
 		return err
 	}
-	c := hessianClass{name: name, fields: make([]string, n)}
+	c := class{name: name, fields: make([]string, n)}
 	for i := range c.fields {
 		if c.fields[i], err = d.str(); err != nil {
 			return err
@@ -575,7 +561,7 @@ func (d *hessianDecoder) classDef() error {
 	return nil
 }
 
-func (d *hessianDecoder) object(tag byte, at int) (any, error) {
+func (d *decoder) object(tag byte, at int) (any, error) {
 	var n int64
 	if tag == 'O' {
 		var err error
@@ -593,7 +579,7 @@ func (d *hessianDecoder) object(tag byte, at int) (any, error) {
 	}
 	defer func() { d.depth-- }()
 	c := d.classes[n]
-	m := &hessianMap{Type: c.name, Object: true, Keys: make([]any, len(c.fields)), Values: make([]any, 0, len(c.fields))}
+	m := &Map{Type: c.name, Object: true, Keys: make([]any, len(c.fields)), Values: make([]any, 0, len(c.fields))}
 	for i, f := range c.fields {
 		m.Keys[i] = f
 	}
@@ -608,9 +594,9 @@ func (d *hessianDecoder) object(tag byte, at int) (any, error) {
 	return m, nil
 }
 
-// hessianEncoder writes values; its type, class and reference tables span
-// the values given to one hessianEncodeAll.
-type hessianEncoder struct {
+// encoder writes values; its type, class and reference tables span
+// the values given to one EncodeAll.
+type encoder struct {
 	buf     []byte
 	types   map[string]int
 	classes map[string]int
@@ -618,12 +604,12 @@ type hessianEncoder struct {
 	depth   int
 }
 
-// hessianEncodeAll encodes vs one after the other. It fails for a value of
+// EncodeAll encodes vs one after the other. It fails for a value of
 // another Go type than those decoding produces (int is accepted as well),
 // for an object whose keys are not all strings, and for nesting deeper than
-// hessianMaxDepth.
-func hessianEncodeAll(vs []any) ([]byte, error) {
-	e := &hessianEncoder{types: map[string]int{}, classes: map[string]int{}, refs: map[any]int{}}
+// MaxDepth. Its errors match ErrEncode through errors.Is.
+func EncodeAll(vs []any) ([]byte, error) {
+	e := &encoder{types: map[string]int{}, classes: map[string]int{}, refs: map[any]int{}}
 	for _, v := range vs {
 		if err := e.value(v); err != nil {
 			return nil, err
@@ -632,7 +618,7 @@ func hessianEncodeAll(vs []any) ([]byte, error) {
 	return e.buf, nil
 }
 
-func (e *hessianEncoder) value(v any) error {
+func (e *encoder) value(v any) error {
 	switch x := v.(type) {
 	case nil:
 		e.buf = append(e.buf, 'N')
@@ -667,17 +653,17 @@ func (e *hessianEncoder) value(v any) error {
 			e.buf = append(e.buf, 0x4a)
 			e.buf = binary.BigEndian.AppendUint64(e.buf, uint64(ms))
 		}
-	case *hessianList:
+	case *List:
 		return e.list(x)
-	case *hessianMap:
+	case *Map:
 		return e.hmap(x)
 	default:
-		return fmt.Errorf("hessian: cannot encode a value of type %T", v)
+		return encodeErrorf("cannot encode a value of type %T", v)
 	}
 	return nil
 }
 
-func (e *hessianEncoder) int(v int32) {
+func (e *encoder) int(v int32) {
 	switch {
 	case v >= -0x10 && v <= 0x2f:
 		e.buf = append(e.buf, byte(v+0x90))
@@ -691,7 +677,7 @@ func (e *hessianEncoder) int(v int32) {
 	}
 }
 
-func (e *hessianEncoder) long(v int64) {
+func (e *encoder) long(v int64) {
 	switch {
 	case v >= -0x08 && v <= 0x0f:
 		e.buf = append(e.buf, byte(v+0xe0))
@@ -708,7 +694,7 @@ func (e *hessianEncoder) long(v int64) {
 	}
 }
 
-func (e *hessianEncoder) double(v float64) {
+func (e *encoder) double(v float64) {
 	integral := v == math.Trunc(v) && !math.IsInf(v, 0) && !(v == 0 && math.Signbit(v))
 	switch {
 	case integral && v == 0:
@@ -735,16 +721,16 @@ func (e *hessianEncoder) double(v float64) {
 	e.buf = binary.BigEndian.AppendUint64(e.buf, math.Float64bits(v))
 }
 
-// hessianChunk is the size of the non-final chunks of long strings and
+// chunkSize is the size of the non-final chunks of long strings and
 // binaries, as the Java implementation writes them.
-const hessianChunk = 0x8000
+const chunkSize = 0x8000
 
-func (e *hessianEncoder) string(s string) {
+func (e *encoder) string(s string) {
 	units := utf16.Encode([]rune(s))
-	for len(units) > hessianChunk {
-		e.buf = append(e.buf, 'R', hessianChunk>>8, hessianChunk&0xff)
-		e.units(units[:hessianChunk])
-		units = units[hessianChunk:]
+	for len(units) > chunkSize {
+		e.buf = append(e.buf, 'R', chunkSize>>8, chunkSize&0xff)
+		e.units(units[:chunkSize])
+		units = units[chunkSize:]
 	}
 	switch n := len(units); {
 	case n <= 0x1f:
@@ -758,7 +744,7 @@ func (e *hessianEncoder) string(s string) {
 }
 
 // units writes UTF-16 units, each as 1 to 3 bytes of UTF-8 (surrogates too).
-func (e *hessianEncoder) units(us []uint16) {
+func (e *encoder) units(us []uint16) {
 	for _, u := range us {
 		switch {
 		case u < 0x80:
@@ -771,11 +757,11 @@ func (e *hessianEncoder) units(us []uint16) {
 	}
 }
 
-func (e *hessianEncoder) binary(b []byte) {
-	for len(b) > hessianChunk {
-		e.buf = append(e.buf, 'A', hessianChunk>>8, hessianChunk&0xff)
-		e.buf = append(e.buf, b[:hessianChunk]...)
-		b = b[hessianChunk:]
+func (e *encoder) binary(b []byte) {
+	for len(b) > chunkSize {
+		e.buf = append(e.buf, 'A', chunkSize>>8, chunkSize&0xff)
+		e.buf = append(e.buf, b[:chunkSize]...)
+		b = b[chunkSize:]
 	}
 	switch n := len(b); {
 	case n <= 0x0f:
@@ -788,7 +774,7 @@ func (e *hessianEncoder) binary(b []byte) {
 	e.buf = append(e.buf, b...)
 }
 
-func (e *hessianEncoder) typeName(t string) {
+func (e *encoder) typeName(t string) {
 	if n, ok := e.types[t]; ok {
 		e.int(int32(n))
 		return
@@ -799,7 +785,7 @@ func (e *hessianEncoder) typeName(t string) {
 
 // ref writes a reference to p if p was written before, and otherwise
 // numbers it; it reports whether it wrote a reference.
-func (e *hessianEncoder) ref(p any) bool {
+func (e *encoder) ref(p any) bool {
 	if n, ok := e.refs[p]; ok {
 		e.buf = append(e.buf, 'Q')
 		e.int(int32(n))
@@ -809,14 +795,14 @@ func (e *hessianEncoder) ref(p any) bool {
 	return false
 }
 
-func (e *hessianEncoder) enter() error {
-	if e.depth++; e.depth > hessianMaxDepth {
-		return fmt.Errorf("hessian: nested deeper than %d", hessianMaxDepth)
+func (e *encoder) enter() error {
+	if e.depth++; e.depth > MaxDepth {
+		return encodeErrorf("nested deeper than %d", MaxDepth)
 	}
 	return nil
 }
 
-func (e *hessianEncoder) list(l *hessianList) error {
+func (e *encoder) list(l *List) error {
 	if e.ref(l) {
 		return nil
 	}
@@ -847,9 +833,9 @@ func (e *hessianEncoder) list(l *hessianList) error {
 	return nil
 }
 
-func (e *hessianEncoder) hmap(m *hessianMap) error {
+func (e *encoder) hmap(m *Map) error {
 	if len(m.Keys) != len(m.Values) {
-		return fmt.Errorf("hessian: map with %d keys and %d values", len(m.Keys), len(m.Values))
+		return encodeErrorf("map with %d keys and %d values", len(m.Keys), len(m.Values))
 	}
 	if m.Object {
 		return e.object(m)
@@ -879,7 +865,7 @@ func (e *hessianEncoder) hmap(m *hessianMap) error {
 	return nil
 }
 
-func (e *hessianEncoder) object(m *hessianMap) error {
+func (e *encoder) object(m *Map) error {
 	if e.ref(m) {
 		return nil
 	}
@@ -887,7 +873,7 @@ func (e *hessianEncoder) object(m *hessianMap) error {
 	for i, k := range m.Keys {
 		s, ok := k.(string)
 		if !ok {
-			return fmt.Errorf("hessian: field name of type %T in an object of class %q", k, m.Type)
+			return encodeErrorf("field name of type %T in an object of class %q", k, m.Type)
 		}
 		fields[i] = s
 	}

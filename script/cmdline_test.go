@@ -1,9 +1,8 @@
-package filter_test
+package script
 
 import (
 	"testing"
 
-	"github.com/sluice-go/sluice/filter"
 	"github.com/stretchr/testify/require"
 )
 
@@ -23,6 +22,6 @@ func TestSplitCommand(t *testing.T) {
 		`printf '%s\n' "$HOME"`: {"printf", `%s\n`, "$HOME"},
 		"one\\\ntwo":            {"onetwo"},
 	} {
-		require.Equal(t, want, filter.SplitCommand(in), "%q", in)
+		require.Equal(t, want, splitCommand(in), "%q", in)
 	}
 }

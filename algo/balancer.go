@@ -1,23 +1,20 @@
-package script
+package algo
 
 import (
 	"hash/fnv"
 	"math"
 )
 
-// The load balancers behind algo.RoundRobinLoadBalancer,
-// algo.HashingLoadBalancer and algo.LeastWorkLoadBalancer. Targets are
-// strings ("host:port"). Each balancer takes a skip function at selection
-// time: targets it reports (the unhealthy ones) are passed over. None of them
-// is safe for concurrent use; each runtime has its own.
-
-// balancer is what the three balancers have in common.
-type balancer interface {
-	// pick returns the next target, or false when every target is skipped
-	// or has no weight. key matters only to the hashing balancer.
-	pick(key uint64, skip func(string) bool) (string, bool)
-	// release tells the balancer that a target picked earlier is done.
-	release(target string)
+// Balancer is what the three load balancers (RoundRobin, LeastWork, Hashing)
+// have in common. Targets are strings ("host:port"). None of them is safe for
+// concurrent use.
+type Balancer interface {
+	// Pick returns the next target, or false when every target is skipped
+	// or has no weight. Targets skip reports (the unhealthy ones) are
+	// passed over; skip may be nil. key matters only to Hashing.
+	Pick(key uint64, skip func(string) bool) (string, bool)
+	// Release tells the balancer that a target picked earlier is done.
+	Release(target string)
 }
 
 // weightedTarget is a target with a weight and running state.
@@ -28,22 +25,23 @@ type weightedTarget struct {
 	load    int     // least work: picks not yet released
 }
 
-// roundRobin is a smooth weighted round robin (nginx's scheme): over any run
+// RoundRobin is a smooth weighted round robin (nginx's scheme): over any run
 // of W picks, where W is the sum of the weights, a target of weight w is
 // picked w times, and picks of different targets interleave (weights 5, 1, 1
 // give a a b a c a a). Targets of weight 0 or less are never picked.
-type roundRobin struct {
+type RoundRobin struct {
 	targets []*weightedTarget
 	index   map[string]*weightedTarget
 }
 
-func newRoundRobin() *roundRobin {
-	return &roundRobin{index: make(map[string]*weightedTarget)}
+// NewRoundRobin returns a round robin without targets.
+func NewRoundRobin() *RoundRobin {
+	return &RoundRobin{index: make(map[string]*weightedTarget)}
 }
 
-// set adds target or changes its weight; a changed weight restarts the
+// Set adds target or changes its weight; a changed weight restarts the
 // rotation so that the new proportions hold from the next pick.
-func (r *roundRobin) set(target string, weight float64) {
+func (r *RoundRobin) Set(target string, weight float64) {
 	if weight < 0 || math.IsNaN(weight) {
 		weight = 0
 	}
@@ -61,7 +59,8 @@ func (r *roundRobin) set(target string, weight float64) {
 	r.index[target] = t
 }
 
-func (r *roundRobin) pick(_ uint64, skip func(string) bool) (string, bool) {
+// Pick returns the next target in the rotation; key is not used.
+func (r *RoundRobin) Pick(_ uint64, skip func(string) bool) (string, bool) {
 	var best *weightedTarget
 	total := 0.0
 	for _, t := range r.targets {
@@ -81,22 +80,24 @@ func (r *roundRobin) pick(_ uint64, skip func(string) bool) (string, bool) {
 	return best.name, true
 }
 
-func (r *roundRobin) release(string) {}
+// Release does nothing: a round robin keeps no count of work.
+func (r *RoundRobin) Release(string) {}
 
-// leastWork picks the target with the least outstanding work relative to its
+// LeastWork picks the target with the least outstanding work relative to its
 // weight (picks not yet released, divided by the weight); ties go to the
 // target added first. Targets of weight 0 or less are never picked.
-type leastWork struct {
+type LeastWork struct {
 	targets []*weightedTarget
 	index   map[string]*weightedTarget
 }
 
-func newLeastWork() *leastWork {
-	return &leastWork{index: make(map[string]*weightedTarget)}
+// NewLeastWork returns a least-work balancer without targets.
+func NewLeastWork() *LeastWork {
+	return &LeastWork{index: make(map[string]*weightedTarget)}
 }
 
-// set adds target or changes its weight; its outstanding work is kept.
-func (l *leastWork) set(target string, weight float64) {
+// Set adds target or changes its weight; its outstanding work is kept.
+func (l *LeastWork) Set(target string, weight float64) {
 	if weight < 0 || math.IsNaN(weight) {
 		weight = 0
 	}
@@ -109,7 +110,9 @@ func (l *leastWork) set(target string, weight float64) {
 	l.index[target] = t
 }
 
-func (l *leastWork) pick(_ uint64, skip func(string) bool) (string, bool) {
+// Pick returns the target with the least work and counts one more unit of
+// work on it; key is not used.
+func (l *LeastWork) Pick(_ uint64, skip func(string) bool) (string, bool) {
 	var best *weightedTarget
 	bestUsage := 0.0
 	for _, t := range l.targets {
@@ -128,25 +131,27 @@ func (l *leastWork) pick(_ uint64, skip func(string) bool) (string, bool) {
 	return best.name, true
 }
 
-// release ends one unit of work on target; unknown targets and targets with
+// Release ends one unit of work on target; unknown targets and targets with
 // no outstanding work are ignored.
-func (l *leastWork) release(target string) {
+func (l *LeastWork) Release(target string) {
 	if t := l.index[target]; t != nil && t.load > 0 {
 		t.load--
 	}
 }
 
-// hashing maps a key to a target by its hash modulo the number of targets,
+// Hashing maps a key to a target by its hash modulo the number of targets,
 // so that a key goes to the same target as long as the list of targets does
 // not change. When that target is skipped there is no pick (as in Pipy: the
-// key is not moved to another target).
-type hashing struct {
+// key is not moved to another target). The zero value has no targets.
+type Hashing struct {
 	targets []string
 }
 
-func (h *hashing) add(target string) { h.targets = append(h.targets, target) }
+// Add appends target to the list of targets.
+func (h *Hashing) Add(target string) { h.targets = append(h.targets, target) }
 
-func (h *hashing) pick(key uint64, skip func(string) bool) (string, bool) {
+// Pick returns the target of key (see HashString for string keys).
+func (h *Hashing) Pick(key uint64, skip func(string) bool) (string, bool) {
 	if len(h.targets) == 0 {
 		return "", false
 	}
@@ -157,12 +162,13 @@ func (h *hashing) pick(key uint64, skip func(string) bool) (string, bool) {
 	return t, true
 }
 
-func (h *hashing) release(string) {}
+// Release does nothing: hashing keeps no count of work.
+func (h *Hashing) Release(string) {}
 
-// fnvHash is the hash the hashing balancer uses for string keys (and the
+// HashString is the hash Hashing uses for string keys (and the
 // string form of other primitives): 64-bit FNV-1a, the same in every worker
 // and every run, so a key keeps its target across restarts.
-func fnvHash(s string) uint64 {
+func HashString(s string) uint64 {
 	f := fnv.New64a()
 	f.Write([]byte(s))
 	return f.Sum64()

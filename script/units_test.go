@@ -1,4 +1,4 @@
-package filter_test
+package script
 
 import (
 	"testing"
@@ -13,13 +13,13 @@ func TestParseSize(t *testing.T) {
 		0: 0, 512: 512, 1.5: 1, "512": 512, "64k": 64 << 10, "64K": 64 << 10, "64kb": 64 << 10,
 		"10KiB": 10 << 10, "1.5m": 3 << 19, "2G": 2 << 30, " 8k ": 8 << 10, int64(7): 7,
 	} {
-		got, err := filter.ParseSize(in)
+		got, err := parseSize(in)
 		require.NoError(t, err, "%v", in)
 		require.Equal(t, want, got, "%v", in)
 	}
 	for _, in := range []any{"", "k", "abc", "-1", -3, "1x", true, nil} {
-		_, err := filter.ParseSize(in)
-		require.ErrorIs(t, err, filter.ErrBadOption, "%v", in)
+		_, err := parseSize(in)
+		require.ErrorIs(t, err, ErrBadOption, "%v", in)
 	}
 }
 
@@ -29,13 +29,13 @@ func TestParseDuration(t *testing.T) {
 		"1m30s": 90 * time.Second, "5": 5 * time.Second, "2d": 48 * time.Hour, "0": 0,
 		2 * time.Minute: 2 * time.Minute,
 	} {
-		got, err := filter.ParseDuration(in)
+		got, err := parseDuration(in)
 		require.NoError(t, err, "%v", in)
 		require.Equal(t, want, got, "%v", in)
 	}
 	for _, in := range []any{"", "soon", "-1s", -2, "1y", struct{}{}} {
-		_, err := filter.ParseDuration(in)
-		require.ErrorIs(t, err, filter.ErrBadOption, "%v", in)
+		_, err := parseDuration(in)
+		require.ErrorIs(t, err, ErrBadOption, "%v", in)
 	}
 }
 
@@ -48,15 +48,12 @@ func TestParseQuota(t *testing.T) {
 		"1.5m":   {PerSecond: 1.5 * (1 << 20), Bytes: true},
 		int64(0): {},
 	} {
-		got, err := filter.ParseQuota(in)
+		got, err := parseQuota(in)
 		require.NoError(t, err, "%v", in)
 		require.Equal(t, want, got, "%v", in)
 	}
 	for _, in := range []any{"fast", -1, "-2k", nil} {
-		_, err := filter.ParseQuota(in)
-		require.ErrorIs(t, err, filter.ErrBadOption, "%v", in)
+		_, err := parseQuota(in)
+		require.ErrorIs(t, err, ErrBadOption, "%v", in)
 	}
-	require.Equal(t, "2/s", filter.Quota{PerSecond: 2}.String())
-	require.Equal(t, "1024B/s", filter.Quota{PerSecond: 1024, Bytes: true}.String())
-	require.Equal(t, "unlimited", filter.Quota{}.String())
 }

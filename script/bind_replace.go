@@ -1,0 +1,153 @@
+package script
+
+import (
+	"fmt"
+
+	"github.com/dop251/goja"
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
+)
+
+// replacer is a replacement argument: a callback (id ≥ 0) whose result is
+// converted to events at each call, or events converted once at load
+// (static) and copied at each use.
+type replacer struct {
+	p      *program
+	id     int
+	static []event.Event
+}
+
+func (rt *runtime) replacementArg(v goja.Value) (replacer, error) {
+	if id, ok := rt.register(v); ok {
+		return replacer{p: rt.p, id: id}, nil
+	}
+	var l eventList
+	if err := rt.emit(v, &l); err != nil {
+		return replacer{}, err
+	}
+	return replacer{p: rt.p, id: -1, static: l}, nil
+}
+
+// replace writes the replacement for evt to out.
+func (r *replacer) replace(s *pipeline.Stream, evt event.Event, out pipeline.Target) {
+	if r.id < 0 {
+		emitStatic(r.static, out)
+		return
+	}
+	w := r.p.runtimeOf(s)
+	fail(w.emit(w.call(s, r.id, w.eventToJS(evt)), out))
+}
+
+func bindReplaceSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceSessionStart(func(s *pipeline.Stream, evt event.Event, out pipeline.Target) {
+		r.replace(s, evt, out)
+	}), nil
+}
+
+func bindReplaceData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceData(func(s *pipeline.Stream, d *event.Data, out pipeline.Target) {
+		if r.id < 0 {
+			emitStatic(r.static, out)
+			return
+		}
+		w := r.p.runtimeOf(s)
+		fail(w.emit(w.call(s, r.id, w.NewData(d)), out))
+	}), nil
+}
+
+func bindReplaceMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceMessageStart(func(s *pipeline.Stream, ms *event.MessageStart, out pipeline.Target) {
+		r.replace(s, ms, out)
+	}), nil
+}
+
+func bindReplaceMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceMessageEnd(func(s *pipeline.Stream, me *event.MessageEnd, out pipeline.Target) {
+		r.replace(s, me, out)
+	}), nil
+}
+
+func bindReplaceSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceSessionEnd(func(s *pipeline.Stream, se *event.SessionEnd, out pipeline.Target) {
+		r.replace(s, se, out)
+	}), nil
+}
+
+func bindReplaceMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	opts, err := messageOptionsArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
+	return filter.ReplaceMessage(func(s *pipeline.Stream, msg *event.Message, out pipeline.Target) {
+		if r.id < 0 {
+			emitStatic(r.static, out)
+			return
+		}
+		w := r.p.runtimeOf(s)
+		fail(w.emit(w.call(s, r.id, w.NewMessage(msg)), out))
+	}, opts), nil
+}
+
+// replaceMessageBody(r): r is a function of the body returning Data, a
+// string or nothing, or such a value itself.
+func bindReplaceMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+	v := arg(args, 0)
+	opts, err := messageOptionsArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
+	if id, ok := rt.register(v); ok {
+		p := rt.p
+		return filter.ReplaceMessageBody(func(s *pipeline.Stream, body *event.Data) *event.Data {
+			w := p.runtimeOf(s)
+			res := w.call(s, id, w.NewData(body))
+			if isNullish(res) {
+				return nil
+			}
+			d, ok := w.DataOf(res)
+			if !ok {
+				fail(fmt.Errorf("%w: replaceMessageBody: the callback returned %s, not Data or a string", ErrBadArgument, res.String()))
+			}
+			return d.Clone()
+		}, opts), nil
+	}
+	var static *event.Data
+	if !isNullish(v) {
+		d, ok := rt.DataOf(v)
+		if !ok {
+			return nil, fmt.Errorf("%w: the replacement must be a function, Data or a string", ErrBadArgument)
+		}
+		static = d.Clone()
+	}
+	return filter.ReplaceMessageBody(func(*pipeline.Stream, *event.Data) *event.Data {
+		if static == nil {
+			return nil
+		}
+		return static.Clone()
+	}, opts), nil
+}
