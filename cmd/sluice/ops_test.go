@@ -245,3 +245,24 @@ func TestStatusIsJSONAndLogsCanBeJSON(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--log-format")
 }
+
+func TestDrainDelayKeepsServingWhileNotReady(t *testing.T) {
+	path := writeScript(t, "pipy()\n.listen('127.0.0.1:0')\n  .decodeHttpRequest()\n  .replaceMessage(new Message('hi'))\n  .encodeHttpResponse()\n")
+	r := startOpsRun(t, "--metrics=127.0.0.1:0", "--drain-delay=1h", path)
+	addr := r.waitFor(`msg=listening addr=(\S+)`)[1]
+	metricsAddr := r.waitFor(`msg=metrics addr=(\S+)`)[1]
+
+	r.sig <- syscall.SIGTERM
+	r.waitFor(`msg="draining: not ready, still listening"`)
+	code, _, err := fetch("http://" + metricsAddr + "/readyz")
+	require.NoError(t, err)
+	assert.Equal(t, 503, code, "not ready during the delay")
+	code, body, err := fetch("http://" + addr + "/")
+	require.NoError(t, err, "still listening during the delay")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "hi", body)
+
+	r.sig <- syscall.SIGTERM // a second signal ends the delay
+	r.waitFor(`msg="shutting down"`)
+	assert.Equal(t, 0, r.exited())
+}
