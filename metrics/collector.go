@@ -24,7 +24,8 @@ type Collector struct {
 	reloads *prometheus.CounterVec
 }
 
-// New returns a Collector for pr.
+// New returns a Collector for pr; with pr nil, it reports only what its
+// HTTP observer and Reloaded count.
 func New(pr *pipeline.Program) *Collector {
 	return &Collector{
 		pr:   pr,
@@ -99,6 +100,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
+	c.http.collect(ch)
+	c.reloads.Collect(ch)
+	if c.pr == nil {
+		return
+	}
 	for _, l := range c.pr.Listeners() {
 		counter(descAccepted, l.Accepted, l.Addr)
 		gauge(descActive, float64(l.Open), l.Addr)
@@ -158,6 +164,4 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, e := range script.CallbackErrors() {
 		counter(descScriptErr, e.Count, e.Pos)
 	}
-	c.http.collect(ch)
-	c.reloads.Collect(ch)
 }
