@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"testing/iotest"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -643,25 +643,14 @@ func TestDataWriteToIOCopy(t *testing.T) {
 
 func TestDataWriteToTCP(t *testing.T) {
 	// A TCP connection takes the vectored (writev) path of net.Buffers.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-
+	conn, accepted := testnet.Pair(t)
 	content := pattern(3*ChunkSize+123, 19)
 	got := make(chan []byte, 1)
 	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			got <- nil
-			return
-		}
-		defer c.Close()
-		b, _ := io.ReadAll(c)
+		b, _ := io.ReadAll(accepted)
 		got <- b
 	}()
 
-	conn, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
 	d := NewData()
 	d.PushData(FromBytes(content[:7]))
 	d.Push(content[7:])

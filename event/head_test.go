@@ -2,9 +2,10 @@ package event
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 type stringer struct{}
@@ -18,20 +19,18 @@ func TestInt(t *testing.T) {
 	}{
 		{7, 7}, {int8(-8), -8}, {int16(16), 16}, {int32(32), 32}, {int64(-64), -64},
 		{uint(1), 1}, {uint8(255), 255}, {uint16(2), 2}, {uint32(3), 3}, {uint64(4), 4},
-		{float32(30), 30}, {float64(1 << 52), 1 << 52}, {-0.0, 0},
+		{float32(30), 30}, {float64(1 << 52), 1 << 52}, {math.Copysign(0, -1), 0},
 		{json.Number("77"), 77}, {"42", 42}, {" -5 ", -5}, {"9223372036854775807", math.MaxInt64},
 		{true, 1}, {false, 0},
 	} {
 		got, err := Int(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("Int(%#v) = %d, %v; want %d", c.in, got, err, c.want)
-		}
+		assert.NoError(t, err, "Int(%#v)", c.in)
+		assert.Equal(t, c.want, got, "Int(%#v)", c.in)
 	}
 	for _, bad := range []any{nil, 1.5, math.NaN(), math.Inf(1), 1e19, uint64(math.MaxUint64), "12x", "", "9223372036854775808",
 		json.Number("1.5"), []any{}, map[string]any{}, struct{}{}} {
-		if got, err := Int(bad); !errors.Is(err, ErrBadValue) {
-			t.Errorf("Int(%#v) = %d, %v; want ErrBadValue", bad, got, err)
-		}
+		got, err := Int(bad)
+		assert.ErrorIs(t, err, ErrBadValue, "Int(%#v) = %d", bad, got)
 	}
 }
 
@@ -44,14 +43,12 @@ func TestString(t *testing.T) {
 		{float64(3), "3"}, {1.5, "1.5"}, {float32(0.25), "0.25"}, {json.Number("9"), "9"}, {stringer{}, "s"},
 	} {
 		got, err := String(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("String(%#v) = %q, %v; want %q", c.in, got, err, c.want)
-		}
+		assert.NoError(t, err, "String(%#v)", c.in)
+		assert.Equal(t, c.want, got, "String(%#v)", c.in)
 	}
 	for _, bad := range []any{nil, []any{"a"}, map[string]any{}, struct{}{}} {
-		if _, err := String(bad); !errors.Is(err, ErrBadValue) {
-			t.Errorf("String(%#v): %v, want ErrBadValue", bad, err)
-		}
+		_, err := String(bad)
+		assert.ErrorIs(t, err, ErrBadValue, "String(%#v)", bad)
 	}
 }
 
@@ -64,14 +61,12 @@ func TestBool(t *testing.T) {
 		{"true", true}, {"0", false}, {"", false}, {" 1 ", true}, {uint8(1), true},
 	} {
 		got, err := Bool(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("Bool(%#v) = %v, %v; want %v", c.in, got, err, c.want)
-		}
+		assert.NoError(t, err, "Bool(%#v)", c.in)
+		assert.Equal(t, c.want, got, "Bool(%#v)", c.in)
 	}
 	for _, bad := range []any{nil, "yes", []any{}, struct{}{}} {
-		if _, err := Bool(bad); !errors.Is(err, ErrBadValue) {
-			t.Errorf("Bool(%#v): %v, want ErrBadValue", bad, err)
-		}
+		_, err := Bool(bad)
+		assert.ErrorIs(t, err, ErrBadValue, "Bool(%#v)", bad)
 	}
 }
 
@@ -94,33 +89,34 @@ func TestFieldOf(t *testing.T) {
 		{42, "a", nil, false},
 	} {
 		got, ok := FieldOf(c.head, c.name)
-		if got != c.want || ok != c.ok {
-			t.Errorf("FieldOf(%#v, %q) = %v, %v; want %v, %v", c.head, c.name, got, ok, c.want, c.ok)
-		}
+		assert.Equal(t, c.want, got, "FieldOf(%#v, %q)", c.head, c.name)
+		assert.Equal(t, c.ok, ok, "FieldOf(%#v, %q) found", c.head, c.name)
 	}
 }
 
 func TestFieldReaders(t *testing.T) {
 	h := Fields{"n": "300", "s": 5, "b": "true", "bad": []any{}}
-	if n, ok, err := IntField(h, "n", 0, 999); n != 300 || !ok || err != nil {
-		t.Errorf("IntField: %d %v %v", n, ok, err)
-	}
-	if _, ok, err := IntField(h, "n", 0, 255); !ok || !errors.Is(err, ErrBadValue) || err.Error() != "field n: event: bad field value: 300 out of range 0-255" {
-		t.Errorf("IntField out of range: %v %v", ok, err)
-	}
-	if _, ok, err := IntField(h, "missing", 0, 1); ok || err != nil {
-		t.Errorf("IntField missing: %v %v", ok, err)
-	}
-	if s, ok, err := StringField(h, "s"); s != "5" || !ok || err != nil {
-		t.Errorf("StringField: %q %v %v", s, ok, err)
-	}
-	if b, ok, err := BoolField(h, "b"); !b || !ok || err != nil {
-		t.Errorf("BoolField: %v %v %v", b, ok, err)
-	}
-	if _, _, err := StringField(h, "bad"); !errors.Is(err, ErrBadValue) {
-		t.Errorf("StringField bad: %v", err)
-	}
-	if _, _, err := BoolField(h, "bad"); !errors.Is(err, ErrBadValue) {
-		t.Errorf("BoolField bad: %v", err)
-	}
+	n, ok, err := IntField(h, "n", 0, 999)
+	assert.NoError(t, err)
+	assert.True(t, ok)
+	assert.EqualValues(t, 300, n)
+	_, ok, err = IntField(h, "n", 0, 255)
+	assert.True(t, ok, "out of range")
+	assert.ErrorIs(t, err, ErrBadValue, "out of range")
+	assert.EqualError(t, err, "field n: event: bad field value: 300 out of range 0-255")
+	_, ok, err = IntField(h, "missing", 0, 1)
+	assert.NoError(t, err, "missing")
+	assert.False(t, ok, "missing")
+	s, ok, err := StringField(h, "s")
+	assert.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "5", s)
+	b, ok, err := BoolField(h, "b")
+	assert.NoError(t, err)
+	assert.True(t, ok)
+	assert.True(t, b)
+	_, _, err = StringField(h, "bad")
+	assert.ErrorIs(t, err, ErrBadValue)
+	_, _, err = BoolField(h, "bad")
+	assert.ErrorIs(t, err, ErrBadValue)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"unsafe"
+
+	"github.com/stretchr/testify/require"
 )
 
 // pattern returns n bytes that differ from their neighbours and depend on
@@ -51,9 +53,7 @@ func checkData(d *Data) error {
 // requireConsistent fails the test when checkData finds a fault.
 func requireConsistent(t testing.TB, d *Data) {
 	t.Helper()
-	if err := checkData(d); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, checkData(d))
 }
 
 // sameMemory reports whether a and b start at the same address: one is a view

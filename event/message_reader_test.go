@@ -1,60 +1,57 @@
 package event
 
 import (
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestMessageReaderAssembles(t *testing.T) {
 	var r MessageReader
 	for _, e := range []Event{FromString("loose"), &MessageEnd{}, &MessageStart{Head: "h"}, FromString("ab"), FromString("c")} {
-		if msg, err := r.Read(e); msg != nil || err != nil {
-			t.Fatalf("Read(%v) = %v, %v", e, msg, err)
-		}
+		msg, err := r.Read(e)
+		require.NoError(t, err, "Read(%v)", e)
+		require.Nil(t, msg, "Read(%v)", e)
 	}
-	if !r.InMessage() {
-		t.Fatal("not in a message after MessageStart")
-	}
+	require.True(t, r.InMessage(), "in a message after MessageStart")
 	msg, err := r.Read(&MessageEnd{Tail: "t"})
-	if err != nil || msg == nil || msg.Head != "h" || msg.Body.String() != "abc" || msg.Tail != "t" || r.InMessage() {
-		t.Fatalf("got %v, %v", msg, err)
-	}
+	require.NoError(t, err)
+	require.NotNil(t, msg)
+	require.Equal(t, "h", msg.Head)
+	require.Equal(t, "abc", msg.Body.String())
+	require.Equal(t, "t", msg.Tail)
+	require.False(t, r.InMessage())
 	// A bodiless message has an empty body, not nil; a SessionEnd drops an
 	// unfinished one.
 	r.Read(&MessageStart{})
-	if msg, _ := r.Read(&MessageEnd{}); msg == nil || msg.Body == nil || msg.Body.Len() != 0 {
-		t.Fatalf("bodiless: %v", msg)
-	}
+	msg, _ = r.Read(&MessageEnd{})
+	require.NotNil(t, msg, "bodiless")
+	require.NotNil(t, msg.Body, "bodiless")
+	require.Zero(t, msg.Body.Len(), "bodiless")
 	r.Read(&MessageStart{})
 	r.Read(&SessionEnd{})
-	if r.InMessage() {
-		t.Fatal("SessionEnd left a message")
-	}
+	require.False(t, r.InMessage(), "SessionEnd left a message")
 }
 
 func TestMessageReaderBound(t *testing.T) {
 	r := MessageReader{MaxBodySize: 4}
 	r.Read(&MessageStart{})
-	if _, err := r.Read(FromString("abcd")); err != nil {
-		t.Fatalf("at the bound: %v", err)
-	}
-	if _, err := r.Read(FromString("e")); !errors.Is(err, ErrBodyTooLarge) || r.InMessage() {
-		t.Fatalf("past the bound: %v (in message %v)", err, r.InMessage())
-	}
+	_, err := r.Read(FromString("abcd"))
+	require.NoError(t, err, "at the bound")
+	_, err = r.Read(FromString("e"))
+	require.ErrorIs(t, err, ErrBodyTooLarge, "past the bound")
+	require.False(t, r.InMessage(), "past the bound")
 	// The default bound is 16 MiB; a negative bound is none.
 	var d MessageReader
 	d.Read(&MessageStart{})
 	big := FromBytes(make([]byte, DefaultMaxBodySize))
-	if _, err := d.Read(big); err != nil {
-		t.Fatalf("default at 16 MiB: %v", err)
-	}
-	if _, err := d.Read(FromString("x")); !errors.Is(err, ErrBodyTooLarge) {
-		t.Fatalf("default past 16 MiB: %v", err)
-	}
+	_, err = d.Read(big)
+	require.NoError(t, err, "default at 16 MiB")
+	_, err = d.Read(FromString("x"))
+	require.ErrorIs(t, err, ErrBodyTooLarge, "default past 16 MiB")
 	u := MessageReader{MaxBodySize: -1}
 	u.Read(&MessageStart{})
 	u.Read(big)
-	if _, err := u.Read(FromString("x")); err != nil {
-		t.Fatalf("unbounded: %v", err)
-	}
+	_, err = u.Read(FromString("x"))
+	require.NoError(t, err, "unbounded")
 }

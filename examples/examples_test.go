@@ -10,19 +10,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"github.com/sluice-go/sluice/internal/testnet"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -313,28 +308,11 @@ func hostOf(srv *httptest.Server) string {
 // with name + ":" followed by an echo of what it receives, and closes it when
 // the client has finished sending. It is stopped when the test ends.
 func tcpUpstream(t *testing.T, name string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(ioTimeout))
-				io.WriteString(c, name+":")
-				io.Copy(c, c)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return testnet.Serve(t, func(c *net.TCPConn) {
+		c.SetDeadline(time.Now().Add(ioTimeout))
+		io.WriteString(c, name+":")
+		io.Copy(c, c)
+	}).Addr()
 }
 
 // freePort returns a port on loopback that nothing listens on, for an
@@ -351,38 +329,6 @@ func freePort(t *testing.T) string {
 
 // closedPort returns a loopback address that refuses connections.
 func closedPort(t *testing.T) string { return testnet.RefusedAddr(t) }
-
-// certificate writes a self-signed certificate for 127.0.0.1 and localhost,
-// good for servers and clients, and its key, as PEM files in a temporary
-// directory. It returns their paths and the certificate.
-func certificate(t *testing.T) (certFile, keyFile string, cert *x509.Certificate) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "sluice example"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err = x509.ParseCertificate(der)
-	require.NoError(t, err)
-	kder, err := x509.MarshalECPrivateKey(key)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
-	return certFile, keyFile, cert
-}
 
 // --- every example loads --------------------------------------------------------
 
@@ -402,7 +348,7 @@ func examples(t *testing.T) []string {
 // that none of them rots, and checks that each has a README.md whose first
 // line tells how to run it and talk to it.
 func TestVerify(t *testing.T) {
-	certFile, keyFile, _ := certificate(t)
+	certFile, keyFile := testnet.NewCert(t, "sluice example").Files(t)
 	t.Setenv("TLS_CERT", certFile) // examples/tls needs a certificate to load
 	t.Setenv("TLS_KEY", keyFile)
 	for _, dir := range examples(t) {
@@ -721,9 +667,9 @@ func TestThrottle(t *testing.T) {
 // the upstream, which requires a client certificate, sees the example's.
 func TestTLS(t *testing.T) {
 	leakCheck(t)
-	certFile, keyFile, cert := certificate(t)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
+	cert := testnet.NewCert(t, "sluice example")
+	certFile, keyFile := cert.Files(t)
+	pool := cert.Pool
 	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		peer := "none"
 		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {

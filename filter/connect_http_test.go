@@ -3,6 +3,7 @@ package filter_test
 import (
 	"bufio"
 	"fmt"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"io"
 	"net"
@@ -156,7 +157,7 @@ func demuxProxyOnClock(t *testing.T, upstream string) (net.Conn, *pipelinetest.C
 // the worker's clock, and decodeHttpResponse answers 504.
 func TestConnectAnswerTimeoutDefaults(t *testing.T) {
 	got := make(chan struct{}, 2)
-	srv := startNetServer(t, func(c *net.TCPConn) {
+	srv := testnet.Serve(t, func(c *net.TCPConn) {
 		b := make([]byte, 1024)
 		c.Read(b)
 		got <- struct{}{}
@@ -180,7 +181,7 @@ func TestConnectAnswerTimeoutDefaults(t *testing.T) {
 func TestConnectTunnelOwesNoAnswer(t *testing.T) {
 	got := make(chan string, 4)
 	reply := make(chan struct{})
-	srv := startNetServer(t, func(c *net.TCPConn) {
+	srv := testnet.Serve(t, func(c *net.TCPConn) {
 		r := bufio.NewReader(c)
 		for {
 			line, err := r.ReadString('\n')

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/require"
@@ -98,7 +99,7 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 	t.Run("clean", func(t *testing.T) {
 		leaks := netLeakBaseline(t)
 		counts := relayCounts()
-		up := startNetServer(t, echoHandler)
+		up := testnet.Serve(t, testnet.Echo)
 		h, client, done := startRelay(t, filter.Connect(up.Addr(), filter.ConnectOptions{}))
 		_, err := client.Write([]byte("hello"))
 		require.NoError(t, err)
@@ -118,8 +119,9 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 		leaks.check()
 	})
 	t.Run("refused", func(t *testing.T) {
+		refused := testnet.RefusedAddr(t) // holds a socket until cleanup: before the baseline
 		leaks := netLeakBaseline(t)
-		h, client, done := startRelay(t, filter.Connect(closedPort(t), filter.ConnectOptions{}))
+		h, client, done := startRelay(t, filter.Connect(refused, filter.ConnectOptions{}))
 		_, err := client.Write([]byte("x"))
 		require.NoError(t, err)
 		se := h.WaitEnd()
@@ -134,13 +136,13 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 	})
 	t.Run("client sends nothing", func(t *testing.T) {
 		leaks := netLeakBaseline(t)
-		up := startNetServer(t, echoHandler)
+		up := testnet.Serve(t, testnet.Echo)
 		h, client, done := startRelay(t, filter.Connect(up.Addr(), filter.ConnectOptions{}))
 		client.Close()
 		se := h.WaitEnd()
 		require.Equal(t, event.NoError, se.Err, se.Message)
 		waitDone(t, done)
-		require.Zero(t, up.accepted.Load(), "no dial, as on the event path")
+		require.Zero(t, up.Accepted(), "no dial, as on the event path")
 		up.Close()
 		leaks.check()
 	})
@@ -148,7 +150,7 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 		// The stream is closed (as Server.Close does) while the relay
 		// waits for the client's first byte, at some point of that wait.
 		leaks := netLeakBaseline(t)
-		up := startNetServer(t, echoHandler)
+		up := testnet.Serve(t, testnet.Echo)
 		for i := range 20 {
 			h, client, done := startRelay(t, filter.Connect(up.Addr(), filter.ConnectOptions{}))
 			for range i {
@@ -160,13 +162,13 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 			require.Zero(t, n)
 			client.Close()
 		}
-		require.Zero(t, up.accepted.Load())
+		require.Zero(t, up.Accepted())
 		up.Close()
 		leaks.check()
 	})
 	t.Run("upstream resets", func(t *testing.T) {
 		leaks := netLeakBaseline(t)
-		up := startNetServer(t, func(c *net.TCPConn) {
+		up := testnet.Serve(t, func(c *net.TCPConn) {
 			io.ReadFull(c, make([]byte, 1))
 			c.SetLinger(0)
 		})
@@ -185,7 +187,7 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 		leaks := netLeakBaseline(t)
 		counts := relayCounts()
 		got := make(chan struct{})
-		up := startNetServer(t, func(c *net.TCPConn) {
+		up := testnet.Serve(t, func(c *net.TCPConn) {
 			io.ReadFull(c, make([]byte, 1))
 			close(got)
 			io.Copy(io.Discard, c) // until the relay closes it
@@ -205,7 +207,7 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 	})
 	t.Run("target function", func(t *testing.T) {
 		leaks := netLeakBaseline(t)
-		up := startNetServer(t, echoHandler)
+		up := testnet.Serve(t, testnet.Echo)
 		var calls atomic.Int32
 		h, client, done := startRelay(t, filter.ConnectFunc(func(*pipeline.Stream) string {
 			calls.Add(1)
@@ -272,7 +274,7 @@ func TestConnectRelaySessionEnd(t *testing.T) {
 // TestConnectRelayDeclines checks that the bytes stay on the event path
 // where the relay cannot carry them, and that everything works there.
 func TestConnectRelayDeclines(t *testing.T) {
-	up := startNetServer(t, echoHandler)
+	up := testnet.Serve(t, testnet.Echo)
 	pass := filter.OnData(func(*pipeline.Stream, *event.Data) {})
 	for _, tc := range []struct {
 		name   string
@@ -352,7 +354,7 @@ func TestConnectRelayBothWaysWithHalfClose(t *testing.T) {
 	leaks := netLeakBaseline(t)
 	counts := relayCounts()
 	fromClient, fromUp := pattern(size, 1), pattern(size, 2)
-	up := startNetServer(t, func(c *net.TCPConn) {
+	up := testnet.Serve(t, func(c *net.TCPConn) {
 		werr := make(chan error, 1)
 		go func() { _, err := c.Write(fromUp); werr <- err }()
 		sum := sha256.New()
@@ -398,7 +400,7 @@ func TestConnectRelayDeclinedWithIdleTimeout(t *testing.T) {
 	const size = 4 << 20
 	leaks := netLeakBaseline(t)
 	counts := relayCounts()
-	up := startNetServer(t, echoHandler)
+	up := testnet.Serve(t, testnet.Echo)
 	addr, _, _, stop := serveRelay(t, pipeline.New("proxy", filter.Connect(up.Addr(), filter.ConnectOptions{IdleTimeout: time.Hour})), nil)
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
@@ -438,10 +440,11 @@ func (l *lockedBuffer) String() string {
 // the event path's single warning; the client's connection is closed (not
 // reset) and nothing is left behind.
 func TestConnectRelayRefused(t *testing.T) {
+	refused := testnet.RefusedAddr(t) // holds a socket until cleanup: before the baseline
 	leaks := netLeakBaseline(t)
 	counts := relayCounts()
 	var log lockedBuffer
-	addr, _, _, stop := serveRelay(t, pipeline.New("proxy", filter.Connect(closedPort(t), filter.ConnectOptions{})),
+	addr, _, _, stop := serveRelay(t, pipeline.New("proxy", filter.Connect(refused, filter.ConnectOptions{})),
 		slog.New(slog.NewTextHandler(&log, nil)))
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
@@ -465,7 +468,7 @@ func TestConnectRelayRefused(t *testing.T) {
 func TestConnectRelayServerClose(t *testing.T) {
 	leaks := netLeakBaseline(t)
 	counts := relayCounts()
-	up := startNetServer(t, echoHandler)
+	up := testnet.Serve(t, testnet.Echo)
 	addr, _, serveErr, stop := serveRelay(t, pipeline.New("proxy", filter.Connect(up.Addr(), filter.ConnectOptions{})), nil)
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
@@ -493,7 +496,7 @@ func TestConnectRelayServerClose(t *testing.T) {
 func TestConnectRelayShutdownDrains(t *testing.T) {
 	leaks := netLeakBaseline(t)
 	counts := relayCounts()
-	up := startNetServer(t, echoHandler)
+	up := testnet.Serve(t, testnet.Echo)
 	addr, srv, serveErr, stop := serveRelay(t, pipeline.New("proxy", filter.Connect(up.Addr(), filter.ConnectOptions{})), nil)
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +37,7 @@ func TestConnectDialAtStart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			leaks := netLeakBaseline(t)
 			counts := relayCounts()
-			up := startNetServer(t, greeter)
+			up := testnet.Serve(t, greeter)
 			addr, stop := serveListen(t, pipeline.New("proxy", filter.Connect(up.Addr(), tc.opts)), nil)
 			c, err := net.Dial("tcp", addr)
 			require.NoError(t, err)
@@ -67,7 +68,7 @@ func TestConnectDialAtStart(t *testing.T) {
 		})
 	}
 	t.Run("without, the dial waits for the client", func(t *testing.T) {
-		up := startNetServer(t, greeter)
+		up := testnet.Serve(t, greeter)
 		addr, _ := serveListen(t, pipeline.New("proxy", filter.Connect(up.Addr(), filter.ConnectOptions{})), nil)
 		silent, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
@@ -81,6 +82,6 @@ func TestConnectDialAtStart(t *testing.T) {
 		line, err := bufio.NewReader(c).ReadString('\n')
 		require.NoError(t, err)
 		require.Equal(t, "220 hello\n", line, "the greeting, once the client spoke")
-		require.EqualValues(t, 1, up.accepted.Load(), "the silent client's stream did not dial")
+		require.EqualValues(t, 1, up.Accepted(), "the silent client's stream did not dial")
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/require"
@@ -23,7 +24,7 @@ import (
 
 func TestConnectEcho(t *testing.T) {
 	leaks := netLeakBaseline(t)
-	srv := startNetServer(t, echoHandler)
+	srv := testnet.Serve(t, testnet.Echo)
 	f := filter.Connect(srv.Addr(), filter.ConnectOptions{})
 	require.Equal(t, "connect", f.Info().Name)
 	h := pipelinetest.Of(t, f)
@@ -59,7 +60,7 @@ func mergeData(evts []event.Event) []event.Event {
 
 func TestConnectHalfClose(t *testing.T) {
 	leaks := netLeakBaseline(t)
-	srv := startNetServer(t, func(c *net.TCPConn) {
+	srv := testnet.Serve(t, func(c *net.TCPConn) {
 		b, _ := io.ReadAll(c) // until our FIN
 		time.Sleep(0)
 		fmt.Fprintf(c, "got %d bytes", len(b))
@@ -76,7 +77,7 @@ func TestConnectHalfClose(t *testing.T) {
 
 func TestConnectRemoteClosesFirst(t *testing.T) {
 	leaks := netLeakBaseline(t)
-	srv := startNetServer(t, func(c *net.TCPConn) {
+	srv := testnet.Serve(t, func(c *net.TCPConn) {
 		io.ReadFull(c, make([]byte, 2)) // closing with unread bytes would reset
 		c.Write([]byte("bye"))
 	})
@@ -91,7 +92,7 @@ func TestConnectRemoteClosesFirst(t *testing.T) {
 
 func TestConnectLargeEcho(t *testing.T) {
 	leaks := netLeakBaseline(t)
-	srv := startNetServer(t, echoHandler)
+	srv := testnet.Serve(t, testnet.Echo)
 	in := pattern(64<<20, 1)
 	h := pipelinetest.Of(t, filter.Connect(srv.Addr(), filter.ConnectOptions{}))
 	h.InputString("ping")
@@ -108,17 +109,18 @@ func TestConnectLargeEcho(t *testing.T) {
 }
 
 func TestConnectEmptySessionDoesNotDial(t *testing.T) {
-	srv := startNetServer(t, echoHandler)
+	srv := testnet.Serve(t, testnet.Echo)
 	h := pipelinetest.Of(t, filter.Connect(srv.Addr(), filter.ConnectOptions{}))
 	h.End()
 	require.True(t, h.Ended())
 	require.Equal(t, "SE", pipelinetest.Dump(h.Output()))
-	require.Zero(t, srv.accepted.Load())
+	require.Zero(t, srv.Accepted())
 }
 
 func TestConnectRefused(t *testing.T) {
+	refused := testnet.RefusedAddr(t) // its socket stays open until cleanup
 	leaks := netLeakBaseline(t)
-	h := pipelinetest.Of(t, filter.Connect(closedPort(t), filter.ConnectOptions{}))
+	h := pipelinetest.Of(t, filter.Connect(refused, filter.ConnectOptions{}))
 	h.InputString("x")
 	se := h.WaitEnd()
 	require.Equal(t, event.ConnectionRefused, se.Err, se.Message)
@@ -202,7 +204,7 @@ func TestConnectRetry(t *testing.T) {
 func TestConnectResetMidResponse(t *testing.T) {
 	leaks := netLeakBaseline(t)
 	reset := make(chan struct{})
-	srv := startNetServer(t, func(c *net.TCPConn) {
+	srv := testnet.Serve(t, func(c *net.TCPConn) {
 		c.Write([]byte("partial"))
 		<-reset
 		c.SetLinger(0) // close with RST
@@ -219,7 +221,7 @@ func TestConnectResetMidResponse(t *testing.T) {
 
 func TestConnectReadTimeout(t *testing.T) {
 	leaks := netLeakBaseline(t)
-	srv := startNetServer(t, func(c *net.TCPConn) { io.Copy(io.Discard, c) })
+	srv := testnet.Serve(t, func(c *net.TCPConn) { io.Copy(io.Discard, c) })
 	h := pipelinetest.Of(t, filter.Connect(srv.Addr(), filter.ConnectOptions{ReadTimeout: 5 * time.Second, ConnectTimeout: -1}))
 	h.InputString("anyone there?")
 	h.Wait(func() bool { return h.Clock.Pending() > 0 }) // connected: the timeout is armed
@@ -236,7 +238,7 @@ func TestConnectReadTimeout(t *testing.T) {
 
 func TestConnectIdleTimeout(t *testing.T) {
 	leaks := netLeakBaseline(t)
-	srv := startNetServer(t, echoHandler)
+	srv := testnet.Serve(t, testnet.Echo)
 	h := pipelinetest.Of(t, filter.Connect(srv.Addr(), filter.ConnectOptions{IdleTimeout: 10 * time.Second}))
 	h.InputString("a")
 	h.Wait(func() bool { return h.OutputString() == "a" })
@@ -368,7 +370,7 @@ func TestConnectPausesClientWhileDialing(t *testing.T) {
 func TestConnectClientLeaves(t *testing.T) {
 	leaks := netLeakBaseline(t)
 	upstreamDone := make(chan error, 1)
-	srv := startNetServer(t, func(c *net.TCPConn) {
+	srv := testnet.Serve(t, func(c *net.TCPConn) {
 		chunk := pattern(16<<10, 2)
 		for {
 			if _, err := c.Write(chunk); err != nil {
@@ -398,7 +400,7 @@ func TestConnectBackpressure(t *testing.T) {
 	leaks := netLeakBaseline(t)
 	startReading := make(chan struct{})
 	var got atomic.Int64
-	srv := startNetServer(t, func(c *net.TCPConn) {
+	srv := testnet.Serve(t, func(c *net.TCPConn) {
 		c.SetReadBuffer(64 << 10)
 		c.Write([]byte("!")) // tells the test that the connection is up
 		<-startReading

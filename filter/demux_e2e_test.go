@@ -54,7 +54,7 @@ func TestDemuxEndToEndAnswersInRequestOrder(t *testing.T) {
 		})
 	})
 	m := pipeline.NewModule("e2e")
-	m.Pipeline("req", flowUnlines(), filter.Connect(up.addr(), filter.ConnectOptions{}), flowLines(), note)
+	m.Pipeline("req", flowUnlines(), filter.Connect(up.Addr(), filter.ConnectOptions{}), flowLines(), note)
 	m.Pipeline("front", flowLines(), filter.Demux(filter.To("req")), flowUnlines())
 	flowBuild(t, m)
 	addr := flowServe(t, m.Find("front"), 2)
@@ -66,7 +66,7 @@ func TestDemuxEndToEndAnswersInRequestOrder(t *testing.T) {
 	flowClients(t, addr, clients, lines, func(i int) []string {
 		return []string{fmt.Sprintf("echo:%d-0", i), fmt.Sprintf("echo:%d-1", i), fmt.Sprintf("echo:%d-2", i)}
 	})
-	require.Equal(t, int32(3*clients), up.accepted.Load())
+	require.Equal(t, 3*clients, up.Accepted())
 
 	// The proxy did see answers out of order (second before first).
 	outOfOrder := 0

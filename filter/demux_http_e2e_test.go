@@ -14,6 +14,7 @@ import (
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/stretchr/testify/require"
 )
@@ -25,7 +26,7 @@ type demuxTargetKey struct{}
 // upstream that never answers, and everything else to upstream, with a read
 // timeout.
 func demuxHTTPProxy(t *testing.T, upstream string, readTimeout time.Duration) string {
-	refused, silent := closedPort(t), silentUpstream(t)
+	refused, silent := testnet.RefusedAddr(t), silentUpstream(t)
 	route := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 		return pipeline.TargetFunc(func(evt event.Event) {
 			if ms, ok := evt.(*event.MessageStart); ok {
@@ -104,26 +105,5 @@ func TestDemuxAnswersEveryRequestInOrder(t *testing.T) {
 // silentUpstream accepts connections, reads what comes and never answers;
 // it closes them at cleanup.
 func silentUpstream(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	done := make(chan []net.Conn)
-	go func() {
-		var conns []net.Conn
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				done <- conns
-				return
-			}
-			conns = append(conns, c)
-			go io.Copy(io.Discard, c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		for _, c := range <-done {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
+	return testnet.Serve(t, func(c *net.TCPConn) { io.Copy(io.Discard, c) }).Addr()
 }

@@ -1,7 +1,6 @@
 package filter_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+	"github.com/stretchr/testify/require"
 )
 
 // Every filter that collects whole messages stops at its MaxBodySize: the
@@ -27,14 +27,14 @@ func TestCollectingFiltersBoundTheBody(t *testing.T) {
 			called = 0
 			h := pipelinetest.Of(t, f)
 			h.Input(&event.MessageStart{}, event.FromString("12345678"), &event.MessageEnd{})
-			if called != 1 || h.Ended() {
-				t.Fatalf("at the bound: called %d, ended %v", called, h.Ended())
-			}
+			require.Equal(t, 1, called, "at the bound")
+			require.False(t, h.Ended(), "at the bound")
 			h.Input(&event.MessageStart{}, event.FromString("12345"), event.FromString("6789"), &event.MessageEnd{})
 			se := h.SessionEnd()
-			if called != 1 || se == nil || se.Err != event.BufferOverflow || !errors.Is(se.Cause, event.ErrBodyTooLarge) {
-				t.Fatalf("past the bound: called %d, session end %v", called, se)
-			}
+			require.Equal(t, 1, called, "past the bound")
+			require.NotNil(t, se, "past the bound")
+			require.Equal(t, event.BufferOverflow, se.Err, "%v", se)
+			require.ErrorIs(t, se.Cause, event.ErrBodyTooLarge)
 		})
 	}
 }
@@ -43,26 +43,22 @@ func TestCollectingFiltersBoundTheBody(t *testing.T) {
 func TestCollectingFiltersDefaultBound(t *testing.T) {
 	h := pipelinetest.Of(t, filter.OnMessageBody(func(*pipeline.Stream, *event.Data) {}))
 	h.Input(&event.MessageStart{}, event.FromBytes(make([]byte, event.DefaultMaxBodySize)))
-	if h.Ended() {
-		t.Fatal("ended at the default bound")
-	}
+	require.False(t, h.Ended(), "ended at the default bound")
 	h.Input(event.FromString("x"))
-	if se := h.SessionEnd(); se == nil || se.Err != event.BufferOverflow {
-		t.Fatalf("session end %v", se)
-	}
+	se := h.SessionEnd()
+	require.NotNil(t, se)
+	require.Equal(t, event.BufferOverflow, se.Err, "%v", se)
 }
 
 func TestMuxBoundsTheRequestBody(t *testing.T) {
 	r := newMuxRig(t, filter.Mux(filter.To("back"), nil, filter.MuxOptions{MaxBodySize: 4}), flowAnswer("re:", nil))
 	u := r.user().send("abcd")
-	if got := u.bodies(); len(got) != 1 || got[0] != "re:abcd" {
-		t.Fatalf("at the bound: %v", got)
-	}
+	require.Equal(t, []string{"re:abcd"}, u.bodies(), "at the bound")
 	u.send("abcde")
 	r.advance(time.Second)
 	evts := u.out.evts
 	se, _ := evts[len(evts)-1].(*event.SessionEnd)
-	if se == nil || se.Err != event.BufferOverflow || !errors.Is(se.Cause, event.ErrBodyTooLarge) {
-		t.Fatalf("past the bound: %s", pipelinetest.Dump(evts))
-	}
+	require.NotNil(t, se, "past the bound: %s", pipelinetest.Dump(evts))
+	require.Equal(t, event.BufferOverflow, se.Err, "past the bound: %s", pipelinetest.Dump(evts))
+	require.ErrorIs(t, se.Cause, event.ErrBodyTooLarge)
 }

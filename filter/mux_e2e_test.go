@@ -6,11 +6,11 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,94 +20,34 @@ import (
 // with "echo:<line>", counting the connections it accepts. answer, when not
 // nil, runs before each answer (to delay it) and reports whether to close
 // the connection after it, and what to run once the answer is written.
-type flowUpstream struct {
-	ln       net.Listener
-	accepted atomic.Int32
-	answer   func(line string) (closeAfter bool, written func())
-
-	mu    sync.Mutex
-	conns []net.Conn
-	wg    sync.WaitGroup
-}
-
-func startFlowUpstream(t *testing.T, answer func(line string) (bool, func())) *flowUpstream {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s := &flowUpstream{ln: ln, answer: answer}
-	s.wg.Add(1)
-	go s.serve()
-	t.Cleanup(s.close)
-	return s
-}
-
-func (s *flowUpstream) addr() string { return s.ln.Addr().String() }
-
-func (s *flowUpstream) serve() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
+func startFlowUpstream(t *testing.T, answer func(line string) (bool, func())) *testnet.Server {
+	return testnet.Serve(t, func(c *net.TCPConn) {
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			line = strings.TrimSuffix(line, "\n")
+			closeAfter, written := false, func() {}
+			if answer != nil {
+				closeAfter, written = answer(line)
+			}
+			_, err = c.Write([]byte("echo:" + line + "\n"))
+			written()
+			if err != nil || closeAfter {
+				return
+			}
 		}
-		s.accepted.Add(1)
-		s.mu.Lock()
-		s.conns = append(s.conns, c)
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go s.handle(c)
-	}
-}
-
-func (s *flowUpstream) handle(c net.Conn) {
-	defer s.wg.Done()
-	defer c.Close()
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		line = strings.TrimSuffix(line, "\n")
-		closeAfter, written := false, func() {}
-		if s.answer != nil {
-			closeAfter, written = s.answer(line)
-		}
-		_, err = c.Write([]byte("echo:" + line + "\n"))
-		written()
-		if err != nil || closeAfter {
-			return
-		}
-	}
-}
-
-func (s *flowUpstream) close() {
-	s.ln.Close()
-	s.mu.Lock()
-	for _, c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
+	})
 }
 
 // flowServe serves pipeline p on 127.0.0.1 with a group of n workers, and
 // returns its address.
 func flowServe(t *testing.T, p *pipeline.Pipeline, n int) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	g := pipeline.NewGroup(n, pipeline.WorkerOptions{})
-	srv := pipeline.NewServer(p, g)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-		g.Close()
-	})
-	return ln.Addr().String()
+	t.Cleanup(g.Close) // after the server has closed
+	return testnet.ServeOn(t, pipeline.NewServer(p, g), pipeline.ErrServerClosed)
 }
 
 // flowClient sends lines to addr all at once, then reads as many lines
@@ -152,7 +92,7 @@ func flowClients(t *testing.T, addr string, n int, lines, want func(i int) []str
 func TestMuxEndToEndOneUpstreamConnection(t *testing.T) {
 	up := startFlowUpstream(t, nil)
 	m := pipeline.NewModule("e2e")
-	m.Pipeline("up", flowUnlines(), filter.Connect(up.addr(), filter.ConnectOptions{}), flowLines())
+	m.Pipeline("up", flowUnlines(), filter.Connect(up.Addr(), filter.ConnectOptions{}), flowLines())
 	m.Pipeline("front", flowLines(), filter.Mux(filter.To("up"), nil), flowUnlines())
 	flowBuild(t, m)
 	addr := flowServe(t, m.Find("front"), 1)
@@ -172,5 +112,5 @@ func TestMuxEndToEndOneUpstreamConnection(t *testing.T) {
 		}
 		return w
 	})
-	require.Equal(t, int32(1), up.accepted.Load(), "every request went through one upstream connection")
+	require.Equal(t, 1, up.Accepted(), "every request went through one upstream connection")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -44,9 +45,7 @@ func (r *muxRig) user() *muxUser {
 	u.st = pipeline.NewStream(r.m.Find("front"), pipeline.NewContext(r.w), &u.out)
 	r.t.Cleanup(func() {
 		u.st.Close()
-		if err := pipelinetest.CheckGrammar(u.out.evts); err != nil {
-			r.t.Errorf("user output: %v: %s", err, pipelinetest.Dump(u.out.evts))
-		}
+		assert.NoError(r.t, pipelinetest.CheckGrammar(u.out.evts), "user output: %s", pipelinetest.Dump(u.out.evts))
 	})
 	return u
 }

@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -25,8 +24,10 @@ import (
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,9 +46,7 @@ func serveListen(t *testing.T, p *pipeline.Pipeline, cfg *tls.Config) (addr stri
 	go func() { done <- srv.Serve(ln) }()
 	stop = sync.OnceFunc(func() {
 		srv.Close()
-		if err := <-done; !errors.Is(err, pipeline.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
+		assert.ErrorIs(t, <-done, pipeline.ErrServerClosed, "Serve")
 		g.Close()
 	})
 	t.Cleanup(stop)
@@ -105,7 +104,7 @@ func TestTCPProxy100MB(t *testing.T) {
 			const size = 100 << 20
 			leaks := netLeakBaseline(t)
 			counts := relayCounts()
-			up := startNetServer(t, echoHandler)
+			up := testnet.Serve(t, testnet.Echo)
 			addr, stop := serveListen(t, pipeline.New("proxy", filter.Connect(up.Addr(), tc.opts)), nil)
 
 			c, err := net.Dial("tcp", addr)

@@ -2,7 +2,6 @@ package filter_test
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,8 +15,10 @@ import (
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+	"github.com/stretchr/testify/require"
 )
 
 // heapWatch samples the heap in use, to see how far a transfer makes it
@@ -77,25 +78,18 @@ func TestHTTPProxyStreamsLargeUploadInBoundedMemory(t *testing.T) {
 
 	watch := newHeapWatch()
 	req, err := http.NewRequest("POST", "http://"+addr+"/upload", &sampledReader{n: size, w: watch})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	req.ContentLength = size
 	client := &http.Client{Timeout: 5 * time.Minute}
 	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	watch.sample()
-	if resp.StatusCode != 200 || string(body) != fmt.Sprintf("%d <nil>", size) {
-		t.Fatalf("status %d, body %q", resp.StatusCode, body)
-	}
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, fmt.Sprintf("%d <nil>", size), string(body))
 	t.Logf("heap growth %d KiB for a %d MiB upload", watch.growth()>>10, size>>20)
-	if watch.growth() > 64<<20 {
-		t.Fatalf("heap grew by %d MiB for a %d MiB upload", watch.growth()>>20, size>>20)
-	}
+	require.LessOrEqual(t, watch.growth(), uint64(64<<20), "heap growth for a %d MiB upload", size>>20)
 }
 
 // A collecting filter (replaceMessage, answering each request itself) with
@@ -122,13 +116,13 @@ func TestCollectingFilterBoundAnswers413(t *testing.T) {
 	out := h.OutputString()
 	out = out[:min(len(out), 200)]
 	se := h.SessionEnd()
-	if called || !strings.HasPrefix(out, "HTTP/1.1 413 ") || se == nil || se.Err != event.BufferOverflow || !errors.Is(se.Cause, event.ErrBodyTooLarge) {
-		t.Fatalf("called %v, output %q, session end %v", called, out, se)
-	}
+	require.False(t, called)
+	require.True(t, strings.HasPrefix(out, "HTTP/1.1 413 "), "output %q", out)
+	require.NotNil(t, se)
+	require.Equal(t, event.BufferOverflow, se.Err, "%v", se)
+	require.ErrorIs(t, se.Cause, event.ErrBodyTooLarge)
 	t.Logf("heap growth %d KiB", watch.growth()>>10)
-	if watch.growth() > 64<<20 {
-		t.Fatalf("heap grew by %d MiB with a %d MiB bound", watch.growth()>>20, bound>>20)
-	}
+	require.LessOrEqual(t, watch.growth(), uint64(64<<20), "heap growth with a %d MiB bound", bound>>20)
 }
 
 // An upgrade passes the plain proxy chain although hop-by-hop fields are
@@ -136,18 +130,8 @@ func TestCollectingFilterBoundAnswers413(t *testing.T) {
 // them on its way back, and the connection then carries the new protocol's
 // bytes both ways.
 func TestHTTPProxyPassesAnUpgrade(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	gotHead := make(chan string, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	up := testnet.Serve(t, func(c *net.TCPConn) {
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		r := bufio.NewReader(c)
 		var head strings.Builder
@@ -161,41 +145,37 @@ func TestHTTPProxyPassesAnUpgrade(t *testing.T) {
 		gotHead <- head.String()
 		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
 		io.Copy(c, r) // echo the new protocol
-	}()
+	})
 	p := pipeline.New("proxy",
 		http1.DecodeRequest(), http1.EncodeRequest(nil),
-		filter.Connect(ln.Addr().String(), filter.ConnectOptions{}),
+		filter.Connect(up.Addr(), filter.ConnectOptions{}),
 		http1.DecodeResponse(), http1.EncodeResponse(nil))
 	addr, _ := serveListen(t, p, nil)
 	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	io.WriteString(c, "GET /chat HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: echo\r\nKeep-Alive: 5\r\n\r\n")
 	head := <-gotHead
 	lower := strings.ToLower(head)
-	if !strings.Contains(lower, "connection: keep-alive, upgrade\r\n") || !strings.Contains(lower, "upgrade: echo\r\n") || strings.Contains(lower, "keep-alive: 5") {
-		t.Fatalf("upstream got %q", head)
-	}
+	require.Contains(t, lower, "connection: keep-alive, upgrade\r\n", "upstream got %q", head)
+	require.Contains(t, lower, "upgrade: echo\r\n", "upstream got %q", head)
+	require.NotContains(t, lower, "keep-alive: 5", "upstream got %q", head)
 	r := bufio.NewReader(c)
 	var resp strings.Builder
 	for !strings.HasSuffix(resp.String(), "\r\n\r\n") {
 		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("response so far %q: %v", resp.String(), err)
-		}
+		require.NoError(t, err, "response so far %q", resp.String())
 		resp.WriteString(line)
 	}
-	if lower := strings.ToLower(resp.String()); !strings.HasPrefix(lower, "http/1.1 101 ") || !strings.Contains(lower, "upgrade: echo\r\n") {
-		t.Fatalf("client got %q", resp.String())
-	}
+	lower = strings.ToLower(resp.String())
+	require.True(t, strings.HasPrefix(lower, "http/1.1 101 "), "client got %q", resp.String())
+	require.Contains(t, lower, "upgrade: echo\r\n", "client got %q", resp.String())
 	io.WriteString(c, "ping")
 	buf := make([]byte, 4)
-	if _, err := io.ReadFull(r, buf); err != nil || string(buf) != "ping" {
-		t.Fatalf("tunnel: %q %v", buf, err)
-	}
+	_, err = io.ReadFull(r, buf)
+	require.NoError(t, err, "tunnel")
+	require.Equal(t, "ping", string(buf), "tunnel")
 }
 
 // TestHTTPProxyPassesTheLengthOfAHeadAnswer: an answer to HEAD has no body,
@@ -217,20 +197,13 @@ func TestHTTPProxyPassesTheLengthOfAHeadAnswer(t *testing.T) {
 	client := &http.Client{Transport: tr}
 
 	resp, err := client.Head("http://" + addr + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Length") != "11" {
-		t.Fatalf("HEAD: %d, Content-Length %q, want 200 and 11", resp.StatusCode, resp.Header.Get("Content-Length"))
-	}
+	require.Equal(t, 200, resp.StatusCode, "HEAD")
+	require.Equal(t, "11", resp.Header.Get("Content-Length"), "HEAD")
 	resp, err = client.Get("http://" + addr + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if string(body) != "hello world" {
-		t.Fatalf("GET after them: %q", body)
-	}
+	require.Equal(t, "hello world", string(body), "GET after them")
 }

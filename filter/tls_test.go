@@ -6,125 +6,18 @@ package filter_test
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
-	"math/big"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/require"
 )
-
-// selfSigned makes a self-signed certificate for 127.0.0.1 and localhost,
-// and a pool that trusts it.
-func selfSigned(t testing.TB, name string) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:              []string{"localhost"},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	leaf, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
-// tlsServer is a TLS server on 127.0.0.1:0 that runs handle for each
-// connection; Close closes the listener and every connection, and waits for
-// the handlers. handshakeErrs receives the error of each failed handshake.
-type tlsServer struct {
-	ln            net.Listener
-	wg            sync.WaitGroup
-	mu            sync.Mutex
-	conns         map[net.Conn]bool
-	handshakeErrs chan error
-}
-
-func startTLSServer(t testing.TB, cert tls.Certificate, handle func(c *tls.Conn)) *tlsServer {
-	t.Helper()
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s := &tlsServer{
-		ln:            tls.NewListener(tcp, &tls.Config{Certificates: []tls.Certificate{cert}}),
-		conns:         map[net.Conn]bool{},
-		handshakeErrs: make(chan error, 16),
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := s.ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns[c] = true
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				defer c.Close()
-				tc := c.(*tls.Conn)
-				tc.SetDeadline(time.Now().Add(time.Minute))
-				if err := tc.Handshake(); err != nil {
-					select {
-					case s.handshakeErrs <- err:
-					default:
-					}
-					return
-				}
-				handle(tc)
-			}()
-		}
-	}()
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *tlsServer) Addr() string { return s.ln.Addr().String() }
-
-func (s *tlsServer) Close() {
-	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
-
-// tlsEcho writes back what it reads and, after the peer's close_notify,
-// sends its own.
-func tlsEcho(c *tls.Conn) {
-	io.CopyBuffer(struct{ io.Writer }{c}, struct{ io.Reader }{c}, make([]byte, 64<<10))
-	c.CloseWrite()
-}
 
 // TestTLSBothSides: a TLS client talks to a listen pipeline that terminates
 // TLS, whose connect is a TLS client of a TLS echo upstream. Each hop has
@@ -132,14 +25,14 @@ func tlsEcho(c *tls.Conn) {
 // each way, and close_notify travels both ways as a half-close.
 func TestTLSBothSides(t *testing.T) {
 	leaks := netLeakBaseline(t)
-	upCert, upPool := selfSigned(t, "upstream")
-	proxyCert, proxyPool := selfSigned(t, "proxy")
-	up := startTLSServer(t, upCert, tlsEcho)
+	upCert := testnet.NewCert(t, "upstream")
+	proxyCert := testnet.NewCert(t, "proxy")
+	up := testnet.ServeTLS(t, upCert.TLS, testnet.Echo)
 	addr, stop := serveListen(t,
-		pipeline.New("tls-proxy", filter.Connect(up.Addr(), filter.ConnectOptions{TLS: &tls.Config{RootCAs: upPool}})),
-		&tls.Config{Certificates: []tls.Certificate{proxyCert}})
+		pipeline.New("tls-proxy", filter.Connect(up.Addr(), filter.ConnectOptions{TLS: &tls.Config{RootCAs: upCert.Pool}})),
+		&tls.Config{Certificates: []tls.Certificate{proxyCert.TLS}})
 
-	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: proxyPool})
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: proxyCert.Pool})
 	require.NoError(t, err, "the proxy's certificate is verified for 127.0.0.1")
 	c.SetDeadline(time.Now().Add(time.Minute))
 	require.Equal(t, "proxy", c.ConnectionState().PeerCertificates[0].Subject.CommonName)
@@ -161,26 +54,26 @@ func TestTLSBothSides(t *testing.T) {
 // not for), the stream ends with an Unauthorized SessionEnd, and nothing is
 // left open.
 func TestTLSBadUpstreamCertificate(t *testing.T) {
-	upCert, upPool := selfSigned(t, "upstream")
-	_, otherPool := selfSigned(t, "someone else")
+	upCert := testnet.NewCert(t, "upstream")
+	other := testnet.NewCert(t, "someone else")
 	for _, tc := range []struct {
 		name string
 		cfg  *tls.Config
 	}{
-		{"unknown authority", &tls.Config{RootCAs: otherPool}},
+		{"unknown authority", &tls.Config{RootCAs: other.Pool}},
 		{"system roots", &tls.Config{}},
-		{"wrong name", &tls.Config{RootCAs: upPool, ServerName: "elsewhere.test"}},
+		{"wrong name", &tls.Config{RootCAs: upCert.Pool, ServerName: "elsewhere.test"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			leaks := netLeakBaseline(t)
-			up := startTLSServer(t, upCert, tlsEcho)
+			up := testnet.ServeTLS(t, upCert.TLS, testnet.Echo)
 			h := pipelinetest.Of(t, filter.Connect(up.Addr(), filter.ConnectOptions{TLS: tc.cfg}))
 			h.InputString("secret")
 			se := h.WaitEnd()
 			require.Equal(t, event.Unauthorized, se.Err, se.Message)
 			require.Equal(t, "SE(unauthorized: "+se.Message+")", pipelinetest.Dump(h.Output()), "nothing came out before")
 			select {
-			case err := <-up.handshakeErrs:
+			case err := <-up.HandshakeErrs:
 				require.ErrorContains(t, err, "certificate", "the upstream heard why")
 			case <-time.After(10 * time.Second):
 				t.Fatal("the upstream's handshake did not fail")
@@ -196,15 +89,15 @@ func TestTLSBadUpstreamCertificate(t *testing.T) {
 // with nothing sent back.
 func TestTLSBadUpstreamCertificateThroughProxy(t *testing.T) {
 	leaks := netLeakBaseline(t)
-	upCert, _ := selfSigned(t, "upstream")
-	proxyCert, proxyPool := selfSigned(t, "proxy")
-	_, otherPool := selfSigned(t, "someone else")
-	up := startTLSServer(t, upCert, tlsEcho)
+	upCert := testnet.NewCert(t, "upstream")
+	proxyCert := testnet.NewCert(t, "proxy")
+	other := testnet.NewCert(t, "someone else")
+	up := testnet.ServeTLS(t, upCert.TLS, testnet.Echo)
 	addr, stop := serveListen(t,
-		pipeline.New("tls-proxy", filter.Connect(up.Addr(), filter.ConnectOptions{TLS: &tls.Config{RootCAs: otherPool}})),
-		&tls.Config{Certificates: []tls.Certificate{proxyCert}})
+		pipeline.New("tls-proxy", filter.Connect(up.Addr(), filter.ConnectOptions{TLS: &tls.Config{RootCAs: other.Pool}})),
+		&tls.Config{Certificates: []tls.Certificate{proxyCert.TLS}})
 
-	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: proxyPool})
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: proxyCert.Pool})
 	require.NoError(t, err)
 	c.SetDeadline(time.Now().Add(time.Minute))
 	_, err = c.Write([]byte("hello"))

@@ -145,7 +145,7 @@ pipy({ _path: '' })
 	line, _ := bufio.NewReader(c).ReadString('\n')
 	c.Close()
 	require.True(t, strings.HasPrefix(line, "HTTP/1.1 400"), line)
-	// Bytes are counted as connections close.
+	// Every connection has closed: all its bytes are counted.
 	require.Eventually(t, func() bool { return pr.Listeners()[0].Open == 0 }, 5*time.Second, 5*time.Millisecond)
 
 	f := scrape()

@@ -42,3 +42,8 @@ var ErrRecursivePipeline = errors.New("pipeline: recursive pipeline")
 // ErrListenConflict is wrapped (by a *ListenConflictError) when two listen
 // pipelines of a module would listen on the same port.
 var ErrListenConflict = errors.New("pipeline: port listened on twice")
+
+// ErrUnbound is wrapped when a pipeline is served with a filter that refers
+// to a pipeline by a name never resolved: the pipeline is not in a module,
+// or its module was not built (see CheckBound).
+var ErrUnbound = errors.New("pipeline: unbound pipeline reference")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/require"
@@ -65,14 +66,8 @@ func newLingerRigSending(t *testing.T, opts pipeline.ConnOptions, body int) *lin
 	r.w = g.Workers()[0]
 	r.srv = pipeline.NewServer(pipeline.New("linger", refuse), g)
 	r.srv.Conn = opts
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	client, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	server, err := ln.Accept()
-	require.NoError(t, err)
-	ln.Close()
-	r.client = client.(*net.TCPConn)
+	client, server := testnet.Pair(t)
+	r.client = client
 	go func() { r.served <- r.srv.ServeConn(context.Background(), server) }()
 	t.Cleanup(func() {
 		client.Close()
@@ -82,7 +77,7 @@ func newLingerRigSending(t *testing.T, opts pipeline.ConnOptions, body int) *lin
 		check()
 	})
 	client.SetDeadline(time.Now().Add(10 * time.Second))
-	_, err = io.WriteString(client, "x")
+	_, err := io.WriteString(client, "x")
 	require.NoError(t, err)
 	chunk := make([]byte, 16<<10)
 	for n := 0; n < body; n += len(chunk) {

@@ -15,8 +15,8 @@ import (
 // numKinds is how many event.ErrorKind values there are.
 const numKinds = int(event.Timeout) + 1
 
-// serverCounts count a server's connections and their bytes. Bytes are
-// added when a connection closes.
+// serverCounts count a server's connections and their bytes (added by the
+// sockets as they read and write: once per read or write, not per event).
 type serverCounts struct {
 	accepted, limited atomic.Int64
 	bytesIn, bytesOut atomic.Int64
@@ -47,7 +47,7 @@ type ListenerStats struct {
 	// until one closes; none is refused).
 	Limited int64
 	// BytesIn and BytesOut are the bytes read from and written to the
-	// connections that have closed.
+	// listener's connections.
 	BytesIn, BytesOut int64
 }
 
@@ -165,4 +165,18 @@ func Upstreams() []UpstreamStats {
 	})
 	sortByAddr(out, func(s UpstreamStats) string { return s.Addr })
 	return out
+}
+
+// countIn counts n bytes read, for an inbound socket of a server.
+func (k *Socket) countIn(n int64) {
+	if k.counts != nil {
+		k.counts.bytesIn.Add(n)
+	}
+}
+
+// countOut counts n bytes written, for an inbound socket of a server.
+func (k *Socket) countOut(n int64) {
+	if k.counts != nil && n > 0 {
+		k.counts.bytesOut.Add(n)
+	}
 }

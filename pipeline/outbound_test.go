@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/event"
@@ -58,19 +59,7 @@ func (f dialFunc) DialContext(ctx context.Context, network, addr string) (net.Co
 
 // echoServer accepts on 127.0.0.1:0 and runs handle for each connection.
 func echoServer(t *testing.T, handle func(c net.Conn)) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); handle(c) }()
-		}
-	}()
-	return ln.Addr().String()
+	return testnet.Serve(t, func(c *net.TCPConn) { handle(c) }).Addr()
 }
 
 func TestOutboundEcho(t *testing.T) {

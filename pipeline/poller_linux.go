@@ -200,6 +200,20 @@ func (p *poller) poll() {
 	p.handOver(false)
 }
 
+// hasReady reports whether a socket of the set is ready to be read now,
+// without taking anything from the set (it is level-triggered): the watcher
+// reports it, or the worker's own poll does. On the worker.
+func (p *poller) hasReady() bool {
+	var ev [1]syscall.EpollEvent
+	for {
+		n, err := syscall.EpollWait(p.epfd, ev[:], 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		return err == nil && n > 0
+	}
+}
+
 // handBack leaves the set to the watcher without polling it (RunPending):
 // the watcher asks the set again before it waits, and posts what is ready.
 func (p *poller) handBack() { p.handOver(true) }

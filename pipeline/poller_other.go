@@ -11,6 +11,7 @@ func (p *poller) add(k *Socket) bool     { return false }
 func (p *poller) remove(k *Socket)       {}
 func (p *poller) arm(k *Socket, on bool) {}
 
-func (p *poller) poll()     {}
-func (p *poller) handBack() {}
-func (p *poller) closeAll() {}
+func (p *poller) poll()          {}
+func (p *poller) hasReady() bool { return false }
+func (p *poller) handBack()      {}
+func (p *poller) closeAll()      {}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
@@ -88,14 +89,7 @@ func TestServerWithReaderGoroutines(t *testing.T) {
 // goroutine or descriptor remains.
 func TestClosingTheGroupReleasesPolledSockets(t *testing.T) {
 	check := pipelinetest.LeakCheck(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	defer c.Close()
-	sc, err := ln.Accept()
-	require.NoError(t, err)
+	c, sc := testnet.Pair(t)
 
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
 	w := g.Next()
@@ -109,7 +103,7 @@ func TestClosingTheGroupReleasesPolledSockets(t *testing.T) {
 			}
 		}), nil)
 	})
-	_, err = c.Write([]byte("hi"))
+	_, err := c.Write([]byte("hi"))
 	require.NoError(t, err)
 	select {
 	case s := <-got:
@@ -122,7 +116,6 @@ func TestClosingTheGroupReleasesPolledSockets(t *testing.T) {
 	_, err = c.Read(make([]byte, 1))
 	assert.ErrorIs(t, err, io.EOF, "the server side is closed")
 	c.Close()
-	ln.Close()
 	check()
 }
 

@@ -42,9 +42,12 @@ type StartOptions struct {
 }
 
 // Start builds m if needed, listens on the address of every listen pipeline
-// and starts every task. On error nothing is left running.
+// and starts every task. On error nothing is left running. A pipeline the
+// module's pipelines start that refers to another by a name never resolved
+// (a pipeline given directly, from outside the module) fails it too, with
+// an error wrapping ErrUnbound (see CheckBound).
 func Start(m *Module, opts StartOptions) (*Program, error) {
-	if err := m.Build(); err != nil {
+	if err := buildBound(m); err != nil {
 		return nil, err
 	}
 	pr := &Program{Module: m, Group: opts.Group, servers: map[string]*programServer{}}
@@ -108,7 +111,7 @@ func (pr *Program) Addrs() []net.Addr {
 // connections finish on the old one; addresses only m has are listened on;
 // addresses m no longer has are shut down; tasks are restarted from m.
 func (pr *Program) Reload(ctx context.Context, m *Module) error {
-	if err := m.Build(); err != nil {
+	if err := buildBound(m); err != nil {
 		return err
 	}
 	pr.mu.Lock()
@@ -227,4 +230,18 @@ func (pr *Program) stop(how func(*Server) error) error {
 		pr.Group.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// buildBound builds m, then checks that every pipeline it runs or starts,
+// those given directly from outside it included, has its names resolved.
+func buildBound(m *Module) error {
+	if err := m.Build(); err != nil {
+		return err
+	}
+	for _, p := range m.Pipelines {
+		if err := CheckBound(p); err != nil {
+			return fmt.Errorf("pipeline: %s: %w", m.Name, err)
+		}
+	}
+	return nil
 }

@@ -107,11 +107,17 @@ func (s *Server) SetPipeline(p *Pipeline) {
 
 // Serve accepts connections on ln and serves each until Shutdown or Close,
 // when it returns ErrServerClosed. Any other accept error is returned as is,
-// after the listener is closed.
+// after the listener is closed. A pipeline with a reference by a name never
+// resolved (see CheckBound) is not served: Serve closes ln and returns an
+// error wrapping ErrUnbound that names it.
 func (s *Server) Serve(ln net.Listener) error {
 	s.init()
 	if s.shutdown.Load() {
 		return ErrServerClosed
+	}
+	if err := CheckBound(s.pipeline.Load()); err != nil {
+		ln.Close()
+		return err
 	}
 	s.mu.Lock()
 	s.listeners[ln] = struct{}{}
@@ -179,12 +185,19 @@ func (s *Server) waitForSlot() bool {
 }
 
 // ServeConn serves one connection that the host accepted itself, and returns
-// when the connection is closed or ctx is done (then the connection is closed).
+// when the connection is closed (nil) or ctx is done (then the connection is
+// closed, and ctx.Err() returned). It closes c and returns ErrServerClosed
+// after Shutdown or Close, or an error wrapping ErrUnbound for a pipeline
+// with an unresolved reference (see CheckBound).
 func (s *Server) ServeConn(ctx context.Context, c net.Conn) error {
 	s.init()
 	if s.shutdown.Load() {
 		c.Close()
 		return ErrServerClosed
+	}
+	if err := CheckBound(s.pipeline.Load()); err != nil {
+		c.Close()
+		return err
 	}
 	sc := s.start(c)
 	select {
@@ -223,6 +236,7 @@ func (s *Server) start(c net.Conn) *serverConn {
 			return
 		}
 		sc.sock = NewSocket(sc.st, c, opts)
+		sc.sock.counts = &s.counts
 		sc.sock.finished = sc.finish
 		sc.sock.lingerOff = &s.shutdown // no lingering close once shutting down
 		sc.sock.Start(sc.st, nil)
@@ -305,10 +319,6 @@ func (sc *serverConn) abort() {
 func (sc *serverConn) finish() {
 	sc.w.Post(func() { sc.st.Close() })
 	s := sc.srv
-	if k := sc.sock; k != nil { // closed, and none of its goroutines runs
-		s.counts.bytesIn.Add(k.readN)
-		s.counts.bytesOut.Add(k.written)
-	}
 	s.mu.Lock()
 	delete(s.conns, sc)
 	if s.freed != nil {
@@ -441,7 +451,14 @@ func (s *Server) release() {
 
 // Serve runs pipeline p on every connection accepted from ln, on a group of
 // GOMAXPROCS workers, until ctx is done; then it shuts down, giving open
-// connections up to 5 seconds to finish.
+// connections up to 5 seconds to finish, and returns ctx.Err(). It returns
+// earlier, with the error, when the server cannot go on: an accept error
+// (ln is closed), or a pipeline that references another by a name never
+// resolved (ErrUnbound; see CheckBound), checked before anything is
+// accepted. It is the recommended way to serve a pipeline from a Go
+// program; use a Server for more control (several listeners, SetPipeline
+// to reload, ServeConn for connections the host accepts, Shutdown with a
+// deadline of its own) and Start for a Module's listen and task pipelines.
 func Serve(ctx context.Context, ln net.Listener, p *Pipeline) error {
 	s := NewServer(p, nil)
 	errc := make(chan error, 1)

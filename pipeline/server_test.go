@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
@@ -23,15 +24,7 @@ import (
 // server is closed at cleanup.
 func serve(t *testing.T, srv *pipeline.Server) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		require.NoError(t, srv.Close())
-		require.ErrorIs(t, <-errc, pipeline.ErrServerClosed)
-	})
-	return ln.Addr().String()
+	return testnet.ServeOn(t, srv, pipeline.ErrServerClosed)
 }
 
 func roundTrip(t *testing.T, addr, msg string) string {

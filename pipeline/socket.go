@@ -215,7 +215,7 @@ type Socket struct {
 	closed    bool
 	written   int64
 	peak      int
-	readN     int64 // bytes read, counted on the worker
+	counts    *serverCounts // an inbound socket's server's, to count bytes in; nil: not counted
 }
 
 // NewSocket joins nc, an inbound connection (one the stream serves), to
@@ -322,7 +322,7 @@ func (k *Socket) pollRead() {
 		full := d != nil && d.Len() == readBufferSize
 		if d != nil {
 			k.active()
-			k.readN += int64(d.Len())
+			k.countIn(int64(d.Len()))
 			k.in = d
 			k.s.runTask(k.inFn)
 		}
@@ -430,7 +430,7 @@ func (k *Socket) readLoop(t Target) {
 			k.inflight.Add(n)
 			fn := func() {
 				k.active()
-				k.readN += n
+				k.countIn(n)
 				if k.inflight.Add(-n) < int64(k.opts.ReadAhead) {
 					select {
 					case k.room <- struct{}{}:
@@ -687,6 +687,7 @@ func (k *Socket) wrote(n int) {
 		k.lastActive = k.lastWrite
 	}
 	k.written += int64(n)
+	k.countOut(int64(n))
 	k.queued -= n
 	done := 0 // buffers written whole
 	for done < len(k.pending) && len(k.pending[done]) <= n {
@@ -742,6 +743,7 @@ func (k *Socket) writeLoop(bufs net.Buffers) {
 		}
 		k.queued -= int(n)
 		k.written += n
+		k.countOut(n)
 		if k.congested && k.queued <= k.opts.WriteLowWater {
 			k.congested = false
 			k.openValves()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
@@ -20,7 +21,7 @@ import (
 func TestTLSSocketCloseDoesNotWaitForThePeer(t *testing.T) {
 	srvSide, cliSide := net.Pipe() // unbuffered: a write waits for the reader
 	defer cliSide.Close()
-	srv := tls.Server(srvSide, &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}})
+	srv := tls.Server(srvSide, &tls.Config{Certificates: []tls.Certificate{testnet.NewCert(t, "sluice test").TLS}})
 	cli := tls.Client(cliSide, &tls.Config{InsecureSkipVerify: true})
 	hs := make(chan error, 1)
 	go func() { hs <- srv.Handshake() }()
@@ -58,7 +59,7 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 		next.Input(evt)
 	}})
 	srv := pipeline.NewServer(p, nil)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{testnet.NewCert(t, "sluice test").TLS}}
 	srv.Conn = pipeline.ConnOptions{HandshakeTimeout: 20 * time.Millisecond}
 	addr := serve(t, srv)
 

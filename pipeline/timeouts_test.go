@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
@@ -50,13 +51,7 @@ func newTimeoutRig(t *testing.T, pipe bool, opts pipeline.ConnOptions, filters .
 	if pipe {
 		client, server = net.Pipe()
 	} else {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		client, err = net.Dial("tcp", ln.Addr().String())
-		require.NoError(t, err)
-		server, err = ln.Accept()
-		require.NoError(t, err)
-		ln.Close()
+		client, server = testnet.Pair(t)
 	}
 	r.client = client
 	go func() { r.served <- srv.ServeConn(context.Background(), server) }()

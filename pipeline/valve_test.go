@@ -1,10 +1,12 @@
 package pipeline_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/sluice-go/sluice/pipeline"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -97,4 +99,151 @@ func TestValveFollowsASourceUntilStopped(t *testing.T) {
 	require.False(t, v.IsOpen(), "v's own reasons stay")
 	v.Open()
 	require.True(t, v.IsOpen())
+}
+
+// TestValveWaitBlocksUntilOpened: readers of a closed valve wait, all of
+// them, until the last reason is taken back, and then all go on.
+func TestValveWaitBlocksUntilOpened(t *testing.T) {
+	waiting := make(chan struct{}, 3)
+	defer pipeline.SetTestHookValveWait(func() { waiting <- struct{}{} })()
+	v := pipeline.NewValve()
+	v.Close()
+	v.Close()
+	var got []<-chan bool
+	for range 3 {
+		got = append(got, waitAsync(v, make(chan struct{})))
+	}
+	for range 3 {
+		select {
+		case <-waiting:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a reader did not wait")
+		}
+	}
+	v.Open()
+	for _, ch := range got {
+		select {
+		case <-ch:
+			t.Fatal("Wait returned while a reason is left")
+		default:
+		}
+	}
+	v.Open()
+	for _, ch := range got {
+		select {
+		case open := <-ch:
+			require.True(t, open)
+		case <-time.After(10 * time.Second):
+			t.Fatal("Wait did not return once the valve opened")
+		}
+	}
+	select {
+	case open := <-waitAsync(v, nil):
+		require.True(t, open, "an open valve does not make a reader wait")
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait on an open valve blocked")
+	}
+	require.Empty(t, waiting, "nobody waited on the open valve")
+}
+
+// TestValveExtraOpenIsNotCredit: an Open without a Close is ignored, so the
+// next Close still closes.
+func TestValveExtraOpenIsNotCredit(t *testing.T) {
+	v := pipeline.NewValve()
+	v.Open()
+	v.Open()
+	v.Close()
+	require.False(t, v.IsOpen())
+	done := make(chan struct{})
+	close(done)
+	require.False(t, v.Wait(done), "a reader waits (and gives up when done is closed)")
+	v.Open()
+	require.True(t, v.IsOpen(), "one Open takes back the one Close")
+}
+
+// TestValveFollowGivesOneReason: a source closed for several reasons gives
+// its follower one, taken back when the source opens; the follower's own
+// reasons stay its own.
+func TestValveFollowGivesOneReason(t *testing.T) {
+	src, v := pipeline.NewValve(), pipeline.NewValve()
+	defer v.Follow(src).Stop()
+	src.Close()
+	src.Close()
+	require.False(t, v.IsOpen())
+	src.Open()
+	require.False(t, v.IsOpen(), "the source is still closed")
+	src.Open()
+	require.True(t, v.IsOpen(), "one reason in all, taken back")
+
+	v.Close()
+	src.Close()
+	src.Open()
+	require.False(t, v.IsOpen(), "v's own Close holds after the source opens")
+	v.Open()
+	require.True(t, v.IsOpen())
+	require.True(t, src.IsOpen(), "a follower never closes its source")
+}
+
+// TestValveFollowedByMany: every follower of a source closes with it;
+// stopping one leaves the others following, and a chain passes a close on.
+func TestValveFollowedByMany(t *testing.T) {
+	src := pipeline.NewValve()
+	fs := []*pipeline.Valve{pipeline.NewValve(), pipeline.NewValve(), pipeline.NewValve()}
+	var links []pipeline.Following
+	for _, f := range fs {
+		links = append(links, f.Follow(src))
+	}
+	tail := pipeline.NewValve()
+	defer tail.Follow(fs[2]).Stop() // src → fs[2] → tail
+	src.Close()
+	for i, f := range fs {
+		require.False(t, f.IsOpen(), "follower %d", i)
+	}
+	require.False(t, tail.IsOpen(), "a follower's follower closes too")
+	links[1].Stop()
+	require.True(t, fs[1].IsOpen(), "a stopped link gives its reason back")
+	require.False(t, fs[0].IsOpen())
+	require.False(t, fs[2].IsOpen())
+	src.Open()
+	for i, f := range fs {
+		require.True(t, f.IsOpen(), "follower %d", i)
+	}
+	require.True(t, tail.IsOpen())
+	src.Close()
+	require.True(t, fs[1].IsOpen(), "no longer a follower")
+	require.False(t, fs[0].IsOpen())
+	require.False(t, tail.IsOpen())
+	links[0].Stop()
+	links[2].Stop()
+	require.True(t, fs[0].IsOpen())
+	require.True(t, tail.IsOpen())
+
+	var zero pipeline.Following
+	zero.Stop() // the zero Following links nothing
+}
+
+// TestValveConcurrentUse: closes and opens, follows and stops from many
+// goroutines at once leave every valve open once they are balanced (run
+// with -race, this also checks the locking).
+func TestValveConcurrentUse(t *testing.T) {
+	src := pipeline.NewValve()
+	child := src.Child()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			v := pipeline.NewValve()
+			for range 200 {
+				link := v.Follow(child)
+				src.Close()
+				child.Close()
+				child.Open()
+				src.Open()
+				link.Stop()
+			}
+			assert.True(t, v.IsOpen(), "a follower stayed closed")
+		})
+	}
+	wg.Wait()
+	require.True(t, src.IsOpen())
+	require.True(t, child.IsOpen())
 }

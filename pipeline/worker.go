@@ -317,6 +317,23 @@ func (w *Worker) WaitPending(ctx context.Context) bool {
 	}
 }
 
+// RunReady runs, on the calling goroutine, every task queued so far, and
+// reads what the worker's sockets have ready to be read now (on Linux, where
+// the worker polls them; elsewhere a socket's reader goroutine posts what it
+// reads as it can), until neither is left or ctx is done; it returns how many
+// tasks ran. A test harness calls it before moving a manual clock, so that
+// what a peer has already sent is handled before the timers fire. A
+// connection that never stops sending keeps it running until ctx is done.
+func (w *Worker) RunReady(ctx context.Context) int {
+	total := 0
+	for {
+		total += w.RunPending()
+		if w.poll == nil || !w.poll.hasReady() || !w.WaitPending(ctx) {
+			return total
+		}
+	}
+}
+
 // Run runs the worker's tasks on the calling goroutine until ctx is done.
 func (w *Worker) Run(ctx context.Context) {
 	for {

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hmac"
@@ -541,14 +540,13 @@ func parseJWK(get func(string) (string, bool)) (crypto.PublicKey, error) {
 	case "EC":
 		crv, _ := get("crv")
 		var curve elliptic.Curve
-		var ec ecdh.Curve
 		switch crv {
 		case "P-256":
-			curve, ec = elliptic.P256(), ecdh.P256()
+			curve = elliptic.P256()
 		case "P-384":
-			curve, ec = elliptic.P384(), ecdh.P384()
+			curve = elliptic.P384()
 		case "P-521":
-			curve, ec = elliptic.P521(), ecdh.P521()
+			curve = elliptic.P521()
 		default:
 			return nil, fmt.Errorf("unknown \"crv\" %q", crv)
 		}
@@ -564,11 +562,11 @@ func parseJWK(get func(string) (string, bool)) (crypto.PublicKey, error) {
 		if len(x) != size || len(y) != size {
 			return nil, errors.New(`invalid "x" or "y"`)
 		}
-		point := append(append([]byte{4}, x...), y...)
-		if _, err := ec.NewPublicKey(point); err != nil {
+		key, err := ecdsa.ParseUncompressedPublicKey(curve, append(append([]byte{4}, x...), y...))
+		if err != nil {
 			return nil, errors.New("the point is not on the curve")
 		}
-		return &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+		return key, nil
 	case "":
 		return nil, errors.New(`missing "kty"`)
 	}

@@ -359,9 +359,11 @@ func jwkRSA(k *rsa.PublicKey) string {
 }
 
 func jwkEC(k *ecdsa.PublicKey) string {
-	x, y := make([]byte, 32), make([]byte, 32)
-	k.X.FillBytes(x)
-	k.Y.FillBytes(y)
+	b, err := k.Bytes() // 4, then x and y of 32 bytes each
+	if err != nil {
+		panic(err)
+	}
+	x, y := b[1:33], b[33:]
 	return `{"kty":"EC","crv":"P-256","x":"` + b64url(x) + `","y":"` + b64url(y) + `"}`
 }
 

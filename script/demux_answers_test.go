@@ -83,19 +83,7 @@ func TestDemuxUpstreamFailuresAnswerInPlace(t *testing.T) {
 		io.WriteString(w, "ok:"+r.URL.Path)
 	}))
 	defer ok.Close()
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer silent.Close()
-	go func() {
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			go io.Copy(io.Discard, c) // reads, never answers
-		}
-	}()
+	silent := testnet.Serve(t, func(c *net.TCPConn) { io.Copy(io.Discard, c) }) // reads, never answers
 	m := load(t, `
 pipy({ _path: '' })
 .listen(0)
@@ -105,7 +93,7 @@ pipy({ _path: '' })
 .pipeline('forward')
   .onMessageStart(e => _path = e.head.path)
   .encodeHttpRequest()
-  .connect(() => _path === '/refused' ? '`+testnet.RefusedAddr(t)+`' : _path === '/slow' ? '`+silent.Addr().String()+`' : '`+ok.Listener.Addr().String()+`',
+  .connect(() => _path === '/refused' ? '`+testnet.RefusedAddr(t)+`' : _path === '/slow' ? '`+silent.Addr()+`' : '`+ok.Listener.Addr().String()+`',
     { answerTimeout: '300ms' })
   .decodeHttpResponse()
 `, script.Options{ListenHost: "127.0.0.1"})

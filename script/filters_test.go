@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/sluice-go/sluice/script"
@@ -59,13 +60,13 @@ pipy({ _go: false })
 }
 
 func TestConnectAndExec(t *testing.T) {
-	up := tcpServer(t, echo)
+	up := testnet.Serve(t, testnet.Echo)
 	m := load(t, `
-pipy({ _target: '`+up+`' })
+pipy({ _target: '`+up.Addr()+`' })
 .pipeline('remote')
   .connect(() => _target, { bufferLimit: '64k', connectTimeout: '5s', retryCount: 1 })
 .pipeline('static')
-  .connect('`+up+`')
+  .connect('`+up.Addr()+`')
 .pipeline('cat')
   .exec('cat')
 .pipeline('fn')

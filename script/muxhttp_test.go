@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/pipeline"
@@ -85,15 +86,12 @@ pipy({ _target: '%s' })
 					defer wg.Done()
 					path := fmt.Sprintf("/r%d", i)
 					resp, err := c.Get("http://" + addr + path)
-					if err != nil {
-						t.Error(err)
+					if !assert.NoError(t, err) {
 						return
 					}
 					b, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
-					if string(b) != "full answer to "+path {
-						t.Errorf("%s: %d %q", path, resp.StatusCode, b)
-					}
+					assert.Equal(t, "full answer to "+path, string(b), "%s: %d", path, resp.StatusCode)
 				}()
 			}
 			wg.Wait()

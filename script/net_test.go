@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/sluice-go/sluice/script"
@@ -166,23 +167,11 @@ pipy({ _target: '`+strings.TrimPrefix(backend.URL, "http://")+`' })
 // lets an upstream whose server speaks first greet a client that has sent
 // nothing.
 func TestConnectDialAtStart(t *testing.T) {
-	up, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer up.Close()
-	go func() {
-		for {
-			c, err := up.Accept()
-			if err != nil {
-				return
-			}
-			io.WriteString(c, "220 hello\n")
-			c.Close()
-		}
-	}()
+	up := testnet.Serve(t, func(c *net.TCPConn) { io.WriteString(c, "220 hello\n") })
 	m := load(t, `
 pipy()
 .listen(0)
-  .connect('`+up.Addr().String()+`', { dialAtStart: true })
+  .connect('`+up.Addr()+`', { dialAtStart: true })
 `, script.Options{ListenHost: "127.0.0.1"})
 	c := dialListen(t, m)
 	c.SetDeadline(time.Now().Add(10 * time.Second))

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/sluice-go/sluice/script"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -37,26 +39,16 @@ pipy()
 		s := w.start(find(t, m, "in"))
 		s.input(event.FromString("GET " + target + " HTTP/1.1\r\nHost: y\r\n\r\n"))
 		out := pipelinetest.DataString(s.out)
-		if !strings.HasSuffix(out, "\r\n\r\n"+want) {
-			t.Errorf("%s: got %q, want body %q", target, out, want)
-		}
+		assert.True(t, strings.HasSuffix(out, "\r\n\r\n"+want), "%s: got %q, want body %q", target, out, want)
 		s.end()
 	}
 }
 
-// rawUpstream accepts one connection, hands the request head it reads to
-// heads and answers with resp.
+// rawUpstream hands the request head it reads on a connection to heads
+// and answers with resp; a test makes one connection.
 func rawUpstream(t *testing.T, resp string) (addr string, heads chan string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
 	heads = make(chan string, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	up := testnet.Serve(t, func(c *net.TCPConn) {
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		r := bufio.NewReader(c)
 		var head strings.Builder
@@ -72,8 +64,8 @@ func rawUpstream(t *testing.T, resp string) (addr string, heads chan string) {
 		}
 		heads <- head.String()
 		io.WriteString(c, resp)
-	}()
-	return ln.Addr().String(), heads
+	})
+	return up.Addr(), heads
 }
 
 // Through a script proxy, hop-by-hop fields go neither up nor down, and
@@ -104,14 +96,10 @@ pipy({ _target: '`+up+`' })
 	}
 	lower := strings.ToLower(head)
 	for _, gone := range []string{"x-hop", "keep-alive", "te:", "upgrade", "proxy-connection", "connection"} {
-		if strings.Contains(lower, gone) {
-			t.Errorf("upstream got %q in %q", gone, head)
-		}
+		assert.NotContains(t, lower, gone, "upstream got %q in %q", gone, head)
 	}
 	for _, kept := range []string{"GET /p HTTP/1.1\r\n", "host: example\r\n", "x-forwarded-for: 1.2.3.4, 127.0.0.1\r\n", "x-forwarded-proto: http\r\n", "x-end: 1\r\n"} {
-		if !strings.Contains(head, kept) {
-			t.Errorf("upstream request lacks %q: %q", kept, head)
-		}
+		assert.Contains(t, head, kept, "upstream request lacks %q: %q", kept, head)
 	}
 	br := bufio.NewReader(c)
 	var resp strings.Builder
@@ -121,9 +109,9 @@ pipy({ _target: '`+up+`' })
 		resp.WriteString(line)
 	}
 	lower = strings.ToLower(resp.String())
-	if !strings.Contains(lower, "x-kept: 1") || strings.Contains(lower, "x-up") || strings.Contains(lower, "keep-alive") {
-		t.Errorf("client got %q", resp.String())
-	}
+	assert.Contains(t, lower, "x-kept: 1", "client got %q", resp.String())
+	assert.NotContains(t, lower, "x-up", "client got %q", resp.String())
+	assert.NotContains(t, lower, "keep-alive", "client got %q", resp.String())
 }
 
 // Body limits in a script: decodeHttpRequest({maxBodySize}) refuses a
@@ -150,11 +138,10 @@ pipy()
 			s.input(event.FromString("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: "+itoa(size)+"\r\n\r\n"),
 				event.FromString(strings.Repeat("a", size)))
 			out := pipelinetest.DataString(s.out)
-			if !strings.HasPrefix(out, want) {
-				t.Errorf("%s, %d bytes: got %q", name, size, out)
-			}
-			if size > 1024 && (sessionEnd(s.out) == nil || !strings.Contains(strings.ToLower(out), "connection: close")) {
-				t.Errorf("%s, %d bytes: not closed: %s", name, size, pipelinetest.Dump(s.out))
+			assert.True(t, strings.HasPrefix(out, want), "%s, %d bytes: got %q", name, size, out)
+			if size > 1024 {
+				assert.NotNil(t, sessionEnd(s.out), "%s, %d bytes: not closed: %s", name, size, pipelinetest.Dump(s.out))
+				assert.Contains(t, strings.ToLower(out), "connection: close", "%s, %d bytes", name, size)
 			}
 			s.end()
 		}
@@ -175,11 +162,11 @@ pipy()
 	h := pipelinetest.New(t, find(t, m, "p"))
 	h.InputMessage(nil, "abcd")
 	h.Advance(time.Second)
-	if msgs := h.Messages(); len(msgs) != 1 || msgs[0].Body.String() != "<abcd>" {
-		t.Fatalf("at the bound: %s", pipelinetest.Dump(h.Output()))
-	}
+	msgs := h.Messages()
+	require.Len(t, msgs, 1, "at the bound: %s", pipelinetest.Dump(h.Output()))
+	require.Equal(t, "<abcd>", msgs[0].Body.String())
 	h.InputMessage(nil, "abcde")
-	if se := h.SessionEnd(); se == nil || se.Err != event.BufferOverflow {
-		t.Fatalf("past the bound: %s", pipelinetest.Dump(h.Output()))
-	}
+	se := h.SessionEnd()
+	require.NotNil(t, se, "past the bound: %s", pipelinetest.Dump(h.Output()))
+	require.Equal(t, event.BufferOverflow, se.Err, "past the bound: %s", pipelinetest.Dump(h.Output()))
 }

@@ -1,19 +1,13 @@
 package script_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/sluice-go/sluice/script"
@@ -21,27 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// selfSigned returns a certificate and key for 127.0.0.1, as PEM.
-func selfSigned(t *testing.T) (certPEM, keyPEM string) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		DNSNames:     []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	kder, err := x509.MarshalECPrivateKey(key)
-	require.NoError(t, err)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
-}
-
 func TestListenTLS(t *testing.T) {
-	cert, key := selfSigned(t)
+	testCert := testnet.NewCert(t, "localhost")
+	cert, key := testCert.CertPEM, testCert.KeyPEM
 	dir := t.TempDir()
 	writeFile(t, dir, "key.pem", key)
 	writeFile(t, dir, "main.js", `
@@ -72,7 +48,8 @@ pipy()
 // trusting the server's certificate (not the system roots) and presenting
 // its own.
 func TestTLSTrusted(t *testing.T) {
-	cert, key := selfSigned(t)
+	testCert := testnet.NewCert(t, "localhost")
+	cert, key := testCert.CertPEM, testCert.KeyPEM
 	dir := t.TempDir()
 	writeFile(t, dir, "cert.pem", cert)
 	writeFile(t, dir, "key.pem", key)
@@ -110,9 +87,7 @@ pipy()
 	assert.Equal(t, "secure hi", string(b))
 
 	// Without a client certificate the server refuses the handshake.
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM([]byte(cert))
-	tc, err := tls.Dial("tcp", sp.Addrs()[0].String(), &tls.Config{RootCAs: roots, ServerName: "localhost"})
+	tc, err := tls.Dial("tcp", sp.Addrs()[0].String(), &tls.Config{RootCAs: testCert.Pool, ServerName: "localhost"})
 	if err == nil {
 		defer tc.Close()
 		tc.SetDeadline(time.Now().Add(10 * time.Second))

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sluice-go/sluice/event"
+	"github.com/stretchr/testify/require"
 )
 
 // frame builds a frame by hand, independently of the encoder.
@@ -42,32 +43,22 @@ func (c *collector) emit(e event.Event) {
 	c.t.Helper()
 	switch e := e.(type) {
 	case *event.MessageStart:
-		if c.cur != nil {
-			c.t.Fatalf("MessageStart inside a message")
-		}
-		h, ok := e.Head.(*Head)
-		if !ok {
-			c.t.Fatalf("MessageStart head is %T, want *Head", e.Head)
-		}
+		require.Nil(c.t, c.cur, "MessageStart inside a message")
+		require.IsType(c.t, &Head{}, e.Head, "MessageStart head")
+		h := e.Head.(*Head)
 		c.cur = &msg{Head: *h}
 		c.body = c.body[:0]
 	case *event.Data:
-		if c.cur == nil {
-			c.t.Fatalf("Data outside a message")
-		}
-		if e.Len() == 0 {
-			c.t.Fatalf("empty Data event")
-		}
+		require.NotNil(c.t, c.cur, "Data outside a message")
+		require.NotZero(c.t, e.Len(), "empty Data event")
 		c.body = e.AppendTo(c.body)
 	case *event.MessageEnd:
-		if c.cur == nil {
-			c.t.Fatalf("MessageEnd outside a message")
-		}
+		require.NotNil(c.t, c.cur, "MessageEnd outside a message")
 		c.cur.Body = string(c.body)
 		c.msgs = append(c.msgs, *c.cur)
 		c.cur = nil
 	default:
-		c.t.Fatalf("unexpected event %v", e)
+		require.Failf(c.t, "unexpected event", "%v", e)
 	}
 }
 
@@ -83,9 +74,7 @@ func decodeParts(t testing.TB, o Options, parts ...[]byte) ([]msg, error) {
 		if err := d.Decode(in, c.emit); err != nil {
 			return c.msgs, err
 		}
-		if in.Len() != 0 {
-			t.Fatalf("Decode left %d bytes unconsumed", in.Len())
-		}
+		require.Zero(t, in.Len(), "Decode left bytes unconsumed")
 	}
 	return c.msgs, nil
 }

@@ -289,20 +289,6 @@ func withoutFraming(hs Headers) (Headers, ConnMode) {
 	return out, mode
 }
 
-// stripFraming takes the framing fields out of hs in place (see
-// framingOnly) and returns the shortened slice.
-func stripFraming(hs Headers) Headers {
-	j := 0
-	for i := range hs {
-		if !framingOnly(&hs[i]) {
-			hs[j] = hs[i]
-			j++
-		}
-	}
-	clear(hs[j:])
-	return hs[:j]
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 )
@@ -16,22 +17,9 @@ import (
 // 127.0.0.1:0 and returns its address.
 func serve(t *testing.T) string {
 	t.Helper()
-	check := pipelinetest.LeakCheck(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(pipelinetest.LeakCheck(t)) // after the server has closed
 	srv := pipeline.NewServer(pipeline.New("http", DecodeRequest(), responder(echo), EncodeResponse(nil)), nil)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Close()
-		if err := <-done; err != pipeline.ErrServerClosed {
-			t.Errorf("Serve: %v", err)
-		}
-		check()
-	})
-	return ln.Addr().String()
+	return testnet.ServeOn(t, srv, pipeline.ErrServerClosed)
 }
 
 func TestEndToEndNetHTTPClient(t *testing.T) {

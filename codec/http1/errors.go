@@ -64,6 +64,10 @@ var (
 	ErrBadHeader = errors.New("http1: header field not allowed")
 )
 
+// ErrBadTarget is wrapped when RequestHead.URL cannot parse a request
+// target.
+var ErrBadTarget = errors.New("http1: bad request target")
+
 // SyntaxError describes why a Decoder rejected its input. Offset is the
 // position in the whole decoded stream (counting every byte given to every
 // Decode call since the decoder was made) of the byte where the error was

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 )
@@ -17,23 +18,10 @@ import (
 // connection options opts on 127.0.0.1:0 and returns its address.
 func serveWith(t *testing.T, dec *DecodeRequestFilter, opts pipeline.ConnOptions) string {
 	t.Helper()
-	check := pipelinetest.LeakCheck(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(pipelinetest.LeakCheck(t)) // after the server has closed
 	srv := pipeline.NewServer(pipeline.New("http", dec, responder(echo), EncodeResponse(nil)), nil)
 	srv.Conn = opts
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Close()
-		if err := <-done; err != pipeline.ErrServerClosed {
-			t.Errorf("Serve: %v", err)
-		}
-		check()
-	})
-	return ln.Addr().String()
+	return testnet.ServeOn(t, srv, pipeline.ErrServerClosed)
 }
 
 // sendThenRead sends head and then body bytes of body, all of them, as a

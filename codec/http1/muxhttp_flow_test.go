@@ -11,15 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/sluice-go/sluice/codec/http1"
 )
-
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 // bigUpstream answers /big with size zero bytes, counting what it wrote,
 // and /slow once release is closed.
@@ -73,25 +66,39 @@ func TestMuxHTTPSlowClientPausesItsUpstream(t *testing.T) {
 	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{}))
 	before := heapInUse()
 	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer c.Close()
 	c.(*net.TCPConn).SetReadBuffer(64 << 10)
 	c.SetDeadline(time.Now().Add(time.Minute))
 	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
 	br := bufio.NewReaderSize(c, 4096)
 	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err)
-	require.Equal(t, 200, resp.StatusCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.StatusCode; got != 200 {
+		t.Fatalf("got %v, want %v", got, 200)
+	}
 
 	waitStill(&written, size)
 	growth := heapInUse() - before
 	t.Logf("paused client: upstream wrote %d of %d bytes; heap in use grew by %d bytes", written.Load(), size, growth)
-	assert.Less(t, written.Load(), int64(size/2), "the upstream is paused while the client does not read")
-	assert.Less(t, growth, int64(16<<20), "the proxy does not hold the answer")
+	if x, y := written.Load(), int64(size/2); !(x < y) {
+		t.Errorf("the upstream is paused while the client does not read: %v is not less than %v", x, y)
+	}
+	if x, y := growth, int64(16<<20); !(x < y) {
+		t.Errorf("the proxy does not hold the answer: %v is not less than %v", x, y)
+	}
 
 	n, err := io.Copy(io.Discard, resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, int64(size), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(size) {
+		t.Fatalf("got %v, want %v", n, int64(size))
+	}
 }
 
 // TestMuxHTTPWaitingAnswerIsBounded: the answer of a pipelined request that
@@ -105,7 +112,9 @@ func TestMuxHTTPWaitingAnswerIsBounded(t *testing.T) {
 	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{}))
 	before := heapInUse()
 	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Minute))
 	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /big HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -113,20 +122,34 @@ func TestMuxHTTPWaitingAnswerIsBounded(t *testing.T) {
 	waitStill(&written, size)
 	growth := heapInUse() - before
 	t.Logf("waiting answer: upstream wrote %d of %d bytes; heap in use grew by %d bytes", written.Load(), size, growth)
-	assert.Less(t, written.Load(), int64(size/2), "the waiting answer's upstream is paused")
-	assert.Less(t, growth, int64(16<<20), "the proxy does not hold the waiting answer")
+	if x, y := written.Load(), int64(size/2); !(x < y) {
+		t.Errorf("the waiting answer's upstream is paused: %v is not less than %v", x, y)
+	}
+	if x, y := growth, int64(16<<20); !(x < y) {
+		t.Errorf("the proxy does not hold the waiting answer: %v is not less than %v", x, y)
+	}
 
 	close(release)
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ := io.ReadAll(resp.Body)
-	require.Equal(t, "slow", string(b))
+	if got := string(b); got != "slow" {
+		t.Fatalf("got %v, want %v", got, "slow")
+	}
 	resp, err = http.ReadResponse(br, nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	n, err := io.Copy(io.Discard, resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, int64(size), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(size) {
+		t.Fatalf("got %v, want %v", n, int64(size))
+	}
 }
 
 // TestMuxHTTPSlowUpstreamPausesTheUpload: an upstream that does not read a
@@ -143,7 +166,9 @@ func TestMuxHTTPSlowUpstreamPausesTheUpload(t *testing.T) {
 	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{}))
 	before := heapInUse()
 	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Minute))
 	var sent atomic.Int64
@@ -163,12 +188,20 @@ func TestMuxHTTPSlowUpstreamPausesTheUpload(t *testing.T) {
 	waitStill(&sent, size)
 	growth := heapInUse() - before
 	t.Logf("paused upstream: client sent %d of %d bytes; heap in use grew by %d bytes", sent.Load(), size, growth)
-	assert.Less(t, sent.Load(), int64(size/2), "the upload is paused while the upstream does not read")
-	assert.Less(t, growth, int64(16<<20), "the proxy does not hold the body")
+	if x, y := sent.Load(), int64(size/2); !(x < y) {
+		t.Errorf("the upload is paused while the upstream does not read: %v is not less than %v", x, y)
+	}
+	if x, y := growth, int64(16<<20); !(x < y) {
+		t.Errorf("the proxy does not hold the body: %v is not less than %v", x, y)
+	}
 
 	close(release)
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ := io.ReadAll(resp.Body)
-	require.Equal(t, fmt.Sprint(size), string(b))
+	if got := string(b); got != fmt.Sprint(size) {
+		t.Fatalf("got %v, want %v", got, fmt.Sprint(size))
+	}
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
+	"github.com/sluice-go/sluice/internal/testnet"
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/pipeline"
@@ -56,14 +56,10 @@ func serveProxy(t *testing.T, f pipeline.Filter) string {
 }
 
 func serveProxyClock(t *testing.T, f pipeline.Filter, clock pipeline.Clock) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Clock: clock})
+	t.Cleanup(g.Close) // after the server has closed
 	srv := pipeline.NewServer(pipeline.New("proxy", http1.DecodeRequest(), f, http1.EncodeResponse(nil)), g)
-	done := make(chan struct{})
-	go func() { defer close(done); srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close(); <-done; g.Close() })
-	return ln.Addr().String()
+	return testnet.ServeOn(t, srv, pipeline.ErrServerClosed)
 }
 
 // get sends n GETs over conns client connections at once; each answer must
@@ -108,8 +104,12 @@ func TestMuxHTTPBoundsUpstreamConnections(t *testing.T) {
 	up := startUpstream(t, answerPath)
 	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{MaxConns: 8}))
 	get(t, addr, 1000, 50, func(i int) string { return fmt.Sprintf("/r%d", i) })
-	require.EqualValues(t, 1000, up.requests.Load(), "every request reached the upstream once")
-	require.LessOrEqual(t, up.accepted.Load(), int32(8), "at most MaxConns upstream connections")
+	if got := up.requests.Load(); got != 1000 {
+		t.Fatalf("every request reached the upstream once: got %v, want %v", got, 1000)
+	}
+	if x, y := up.accepted.Load(), int32(8); !(x <= y) {
+		t.Fatalf("at most MaxConns upstream connections: %v is more than %v", x, y)
+	}
 }
 
 func TestMuxHTTPDoesNotCancelUpstream(t *testing.T) {
@@ -123,7 +123,9 @@ func TestMuxHTTPDoesNotCancelUpstream(t *testing.T) {
 	})
 	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{}))
 	get(t, addr, 40, 10, func(i int) string { return fmt.Sprintf("/r%d", i) })
-	require.Zero(t, up.cancelled.Load())
+	if got := up.cancelled.Load(); got != 0 {
+		t.Fatalf("got %v, want 0", got)
+	}
 }
 
 // TestMuxHTTPSlowAnswerDelaysNobodyElse: one request is held by the
@@ -147,39 +149,28 @@ func TestMuxHTTPSlowAnswerDelaysNobodyElse(t *testing.T) {
 	}()
 	get(t, addr, 100, 5, func(i int) string { return fmt.Sprintf("/fast%d", i) })
 	close(release)
-	require.NoError(t, <-slow)
+	if err := <-slow; err != nil {
+		t.Fatal(err)
+	}
 }
 
 // rawUpstream answers each request it reads (head only, GET) with a fixed
 // answer, closing after each answer when closeAfter; it counts requests.
 func rawUpstream(t *testing.T, answer string, closeAfter bool, seen *atomic.Int32) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return testnet.Serve(t, func(c *net.TCPConn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					seen.Add(1)
-					if _, err := io.WriteString(c, answer); err != nil || closeAfter {
-						return
-					}
-				}
-			}()
+			io.Copy(io.Discard, req.Body)
+			seen.Add(1)
+			if _, err := io.WriteString(c, answer); err != nil || closeAfter {
+				return
+			}
 		}
-	}()
-	return ln.Addr().String()
+	}).Addr()
 }
 
 func TestMuxHTTPUpstreamClosesAfterEachAnswer(t *testing.T) {
@@ -219,8 +210,12 @@ func TestMuxHTTPUpstreamClosesAfterEachAnswer(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			require.Zero(t, bad.Load(), "no request lost")
-			require.EqualValues(t, n, seen.Load(), "no request sent twice")
+			if got := bad.Load(); got != 0 {
+				t.Fatalf("no request lost: got %v, want 0", got)
+			}
+			if got := seen.Load(); got != n {
+				t.Fatalf("no request sent twice: got %v, want %v", got, n)
+			}
 		})
 	}
 }
@@ -232,11 +227,17 @@ func TestMuxHTTPNeverRetriesPOST(t *testing.T) {
 	up := rawUpstream(t, "", true, &seen) // reads the request, closes without a word
 	addr := serveProxy(t, http1.MuxHTTP(up, http1.MuxHTTPOptions{}))
 	resp, err := http.Post("http://"+addr+"/", "text/plain", strings.NewReader("pay once"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	require.Equal(t, 502, resp.StatusCode, "%s", b)
-	require.EqualValues(t, 1, seen.Load())
+	if got := resp.StatusCode; got != 502 {
+		t.Fatalf("%s: got %v, want %v", b, got, 502)
+	}
+	if got := seen.Load(); got != 1 {
+		t.Fatalf("got %v, want %v", got, 1)
+	}
 }
 
 // TestMuxHTTPUpstreamDiesMidAnswer: the client sees the cut answer and a
@@ -246,16 +247,22 @@ func TestMuxHTTPUpstreamDiesMidAnswer(t *testing.T) {
 	up := rawUpstream(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial", true, &seen)
 	addr := serveProxy(t, http1.MuxHTTP(up, http1.MuxHTTPOptions{}))
 	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	got, err := io.ReadAll(c)
-	require.NoError(t, err, "closed, not reset or hung")
+	if err != nil {
+		t.Fatalf("closed, not reset or hung: %v", err)
+	}
 	// The encoder holds a head until it can frame the body, so the client
 	// gets the 500 naming the cut rather than a cut 200; either way an
 	// answer and a close.
-	require.True(t, strings.HasPrefix(string(got), "HTTP/1.1 "), "%q", got)
+	if !strings.HasPrefix(string(got), "HTTP/1.1 ") {
+		t.Fatalf("got %q, want an HTTP/1.1 answer", got)
+	}
 }
 
 func TestMuxHTTPRefusedAnswers503(t *testing.T) {
@@ -263,9 +270,13 @@ func TestMuxHTTPRefusedAnswers503(t *testing.T) {
 	// itself could be taken by another test's listener meanwhile).
 	addr := serveProxy(t, http1.MuxHTTP("127.0.0.1:1", http1.MuxHTTPOptions{}))
 	resp, err := http.Get("http://" + addr + "/")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
-	require.Equal(t, 503, resp.StatusCode)
+	if got := resp.StatusCode; got != 503 {
+		t.Fatalf("got %v, want %v", got, 503)
+	}
 }
 
 // TestMuxHTTPPipelined: 5,000 requests pipelined on one client connection
@@ -274,7 +285,9 @@ func TestMuxHTTPPipelined(t *testing.T) {
 	up := startUpstream(t, answerPath)
 	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{MaxInFlight: 4}))
 	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(60 * time.Second))
 	const n = 5000
@@ -288,12 +301,18 @@ func TestMuxHTTPPipelined(t *testing.T) {
 	br := bufio.NewReader(c)
 	for i := range n {
 		resp, err := http.ReadResponse(br, nil)
-		require.NoError(t, err, "answer %d", i)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		require.Equal(t, fmt.Sprintf("answer to /p%d", i), string(b))
+		if got := string(b); got != fmt.Sprintf("answer to /p%d", i) {
+			t.Fatalf("got %v, want %v", got, fmt.Sprintf("answer to /p%d", i))
+		}
 	}
-	require.LessOrEqual(t, up.accepted.Load(), int32(4))
+	if x, y := up.accepted.Load(), int32(4); !(x <= y) {
+		t.Fatalf("%v is more than %v", x, y)
+	}
 }
 
 // TestMuxHTTPIdleTimeout: an unused pooled connection is closed after
@@ -306,8 +325,12 @@ func TestMuxHTTPIdleTimeout(t *testing.T) {
 	clock.Advance(30*time.Second-time.Nanosecond, nil)
 	// A second request reuses the connection: it was not closed early.
 	get(t, addr, 1, 1, func(int) string { return "/twice" })
-	require.EqualValues(t, 1, up.accepted.Load())
-	require.Empty(t, up.closed)
+	if got := up.accepted.Load(); got != 1 {
+		t.Fatalf("got %v, want %v", got, 1)
+	}
+	if n := len(up.closed); n != 0 {
+		t.Fatalf("%d upstream connections closed, want none", n)
+	}
 	// The sweep runs on the worker, posted by the clock: advance a second at
 	// a time until the upstream sees its connection closed.
 	deadline := time.After(10 * time.Second)
@@ -315,7 +338,9 @@ func TestMuxHTTPIdleTimeout(t *testing.T) {
 		clock.Advance(time.Second, nil)
 		select {
 		case <-up.closed:
-			require.GreaterOrEqual(t, clock.Now().Sub(pipelinetest.Epoch), 60*time.Second-time.Nanosecond, "not before IdleTimeout")
+			if x, y := clock.Now().Sub(pipelinetest.Epoch), 60*time.Second-time.Nanosecond; !(x >= y) {
+				t.Fatalf("not before IdleTimeout: %v is less than %v", x, y)
+			}
 			return
 		case <-deadline:
 			t.Fatal("the idle connection was not closed")

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
@@ -51,14 +49,20 @@ func echoUpgradeUpstream(t *testing.T, quiet chan<- struct{}) *countingUpstream 
 func upgrade(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n")
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err)
-	require.Equal(t, 101, resp.StatusCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resp.StatusCode; got != 101 {
+		t.Fatalf("got %v, want %v", got, 101)
+	}
 	return c, br
 }
 
@@ -72,18 +76,28 @@ func TestMuxHTTPUpgradeIsATunnel(t *testing.T) {
 	for _, msg := range []string{"ping\n", "pong, twice\n"} {
 		io.WriteString(c, msg)
 		line, err := br.ReadString('\n')
-		require.NoError(t, err)
-		require.Equal(t, msg, line, "the tunnel echoes")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line != msg {
+			t.Fatalf("the tunnel echoes: got %v, want %v", line, msg)
+		}
 	}
 
 	get(t, addr, 3, 1, func(int) string { return "/plain" })
 
 	c.(*net.TCPConn).CloseWrite()
 	rest, err := io.ReadAll(br)
-	require.NoError(t, err, "the upstream's end closes the client")
-	require.Empty(t, rest)
+	if err != nil {
+		t.Fatalf("the upstream's end closes the client: %v", err)
+	}
+	if len(rest) != 0 {
+		t.Fatalf("got %q, want nothing", rest)
+	}
 	get(t, addr, 3, 1, func(int) string { return "/after" })
-	require.EqualValues(t, 2, up.accepted.Load(), "the tunnel's connection was never reused")
+	if got := up.accepted.Load(); got != 2 {
+		t.Fatalf("the tunnel's connection was never reused: got %v, want %v", got, 2)
+	}
 }
 
 // TestMuxHTTPTunnelEndsWithTheUpstream: an upstream that closes its side
@@ -94,8 +108,12 @@ func TestMuxHTTPTunnelEndsWithTheUpstream(t *testing.T) {
 	c, br := upgrade(t, addr)
 	io.WriteString(c, "bye\n")
 	rest, err := io.ReadAll(br)
-	require.NoError(t, err, "closed, not reset or hung")
-	require.Equal(t, "bye\n", string(rest))
+	if err != nil {
+		t.Fatalf("closed, not reset or hung: %v", err)
+	}
+	if got := string(rest); got != "bye\n" {
+		t.Fatalf("got %v, want %v", got, "bye\n")
+	}
 	get(t, addr, 2, 1, func(int) string { return "/after" })
 }
 
@@ -115,8 +133,12 @@ func TestMuxHTTPTunnelOwesNoAnswer(t *testing.T) {
 	get(t, addr, 1, 1, func(int) string { return "/later" })
 	io.WriteString(c, "still there?\n")
 	line, err := br.ReadString('\n')
-	require.NoError(t, err, "the tunnel was not cut")
-	require.Equal(t, "still there?\n", line)
+	if err != nil {
+		t.Fatalf("the tunnel was not cut: %v", err)
+	}
+	if line != "still there?\n" {
+		t.Fatalf("got %v, want %v", line, "still there?\n")
+	}
 }
 
 // TestMuxHTTPInterimAnswersPassThrough: a 100 Continue reaches the client,
@@ -128,28 +150,46 @@ func TestMuxHTTPInterimAnswersPassThrough(t *testing.T) {
 	})
 	addr := serveProxy(t, http1.MuxHTTP(up.addr(), http1.MuxHTTPOptions{}))
 	c, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
 	br := bufio.NewReader(c)
 	line, err := br.ReadString('\n')
-	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(line, "HTTP/1.1 100 "), "%q", line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+		t.Fatalf("got %q, want a 100 Continue", line)
+	}
 	_, err = readHeadRest(br)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	io.WriteString(c, "hello")
 	resp, err := http.ReadResponse(br, nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ := io.ReadAll(resp.Body)
-	require.Equal(t, 200, resp.StatusCode)
-	require.Equal(t, "got hello", string(b))
+	if got := resp.StatusCode; got != 200 {
+		t.Fatalf("got %v, want %v", got, 200)
+	}
+	if got := string(b); got != "got hello" {
+		t.Fatalf("got %v, want %v", got, "got hello")
+	}
 
 	io.WriteString(c, "GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
 	resp, err = http.ReadResponse(br, nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ = io.ReadAll(resp.Body)
-	require.Equal(t, "got ", string(b), "the next request gets its own answer")
+	if got := string(b); got != "got " {
+		t.Fatalf("the next request gets its own answer: got %v, want %v", got, "got ")
+	}
 }
 
 // readHeadRest reads header lines up to the empty line.

@@ -15,8 +15,9 @@ import (
 // Harness runs one stream of a pipeline in-process, the way Netty's
 // EmbeddedChannel runs a channel: the test pushes events in, reads the events
 // that come out, and moves a manual clock. The harness goroutine is the
-// worker: tasks posted by goroutines the filters start (dials, processes) run
-// when the test calls Run or Wait. Nothing sleeps.
+// worker: tasks posted by goroutines the filters start (dials, processes,
+// Async handlers) run when the test calls Input, Run, Advance or Wait. Nothing
+// sleeps.
 //
 // At cleanup the harness closes the stream and fails the test if the output
 // broke the event grammar (see CheckGrammar).
@@ -133,34 +134,67 @@ func (h *Harness) Run() *Harness {
 	return h
 }
 
-// Advance moves the manual clock forward by d, firing due timers and running
-// the worker's tasks after each.
+// Advance moves the manual clock forward by d, firing due timers in time
+// order. Before the clock moves, and after each timer fires, it runs
+// everything already posted to the worker and reads what the worker's
+// sockets already have (Worker.RunReady): an answer a real upstream has
+// written before the call is handled before a timeout that the move fires.
+// (On Linux, where the worker polls its sockets; elsewhere a socket's reader
+// goroutine posts what it read as soon as it can, and a test that needs it
+// first waits for it with Wait.) What goroutines post later is not waited
+// for: Advance does not sleep.
 func (h *Harness) Advance(d time.Duration) *Harness {
-	h.Run()
-	h.Clock.Advance(d, func() { h.Worker.RunPending() })
-	h.Run()
+	h.settle()
+	h.Clock.Advance(d, h.settle)
+	h.settle()
 	return h
 }
+
+// settle runs the worker until nothing posted or readable is left, bounded
+// by the wait limit (a connection that never stops sending).
+func (h *Harness) settle() {
+	ctx, cancel := context.WithTimeout(context.Background(), h.deadline)
+	defer cancel()
+	h.Worker.RunReady(ctx)
+}
+
+// pollEvery bounds how long Wait leaves its condition unchecked while the
+// worker is idle.
+const pollEvery = 10 * time.Millisecond
 
 // Wait runs the worker's tasks as they come, until cond is true; it fails
 // the test when cond is still false after the wait limit (10s unless set).
 // Use it when filters wait on real goroutines (processes, sockets). cond is
-// checked after every batch of tasks, not only once the worker is idle, so
-// Wait also returns while a connection keeps sending (a worker reading a
-// socket that is always readable is never idle).
+// checked after every batch of tasks, so Wait also returns while a
+// connection keeps sending (a worker reading a socket that is always
+// readable is never idle), and, while the worker is idle, every few
+// milliseconds, as require.Eventually does: a condition that a goroutine
+// makes true without posting to the worker (a fake upstream recording what
+// it got) is seen too. cond runs on the test goroutine, between tasks, so
+// it may read the stream's state; state other goroutines write needs their
+// synchronization (an atomic, a mutex).
 func (h *Harness) Wait(cond func() bool) *Harness {
 	h.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), h.deadline)
 	defer cancel()
+	tick := time.Millisecond
 	for {
 		n := h.Worker.RunBatch()
 		if cond() {
 			return h
 		}
-		if n == 0 && !h.Worker.WaitPending(ctx) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			h.T.Fatalf("pipelinetest: condition not met within %v; output so far: %s", h.deadline, Dump(h.out))
 			return h
 		}
+		if n > 0 {
+			tick = time.Millisecond
+			continue
+		}
+		idle, stop := context.WithTimeout(ctx, tick)
+		h.Worker.WaitPending(idle)
+		stop()
+		tick = min(2*tick, pollEvery)
 	}
 }
 
