@@ -53,6 +53,7 @@ type Server struct {
 	freed     chan struct{} // closed when a connection goes, if made
 	quit      chan struct{} // closed when the server stops accepting
 	pipeline  atomic.Pointer[Pipeline]
+	counts    serverCounts // see Program.Listeners
 }
 
 // testHookSlotWait, when set, runs when Serve starts waiting for a
@@ -171,6 +172,7 @@ func (s *Server) waitForSlot() bool {
 		}
 		freed := s.freed
 		s.mu.Unlock()
+		s.counts.limited.Add(1)
 		if testHookSlotWait != nil {
 			testHookSlotWait()
 		}
@@ -218,6 +220,7 @@ func (s *Server) start(c net.Conn) *serverConn {
 		opts = p.ListenOptions.Conn
 	}
 	sc := &serverConn{srv: s, p: p, w: s.Group.Next(), done: make(chan struct{})}
+	s.counts.accepted.Add(1)
 	s.active.Add(1)
 	s.mu.Lock()
 	s.conns[sc] = struct{}{}
@@ -233,6 +236,7 @@ func (s *Server) start(c net.Conn) *serverConn {
 			return
 		}
 		sc.sock = NewSocket(sc.st, c, opts)
+		sc.sock.counts = &s.counts
 		sc.sock.finished = sc.finish
 		sc.sock.lingerOff = &s.shutdown // no lingering close once shutting down
 		sc.sock.Start(sc.st, nil)

@@ -207,6 +207,7 @@ type Socket struct {
 	closed    bool
 	written   int64
 	peak      int
+	counts    *serverCounts // an inbound socket's server's, to count bytes in; nil: not counted
 }
 
 // NewSocket joins nc, an inbound connection (one the stream serves), to
@@ -313,6 +314,7 @@ func (k *Socket) pollRead() {
 		full := d != nil && d.Len() == readBufferSize
 		if d != nil {
 			k.active()
+			k.countIn(int64(d.Len()))
 			k.in = d
 			k.s.runTask(k.inFn)
 		}
@@ -420,6 +422,7 @@ func (k *Socket) readLoop(t Target) {
 			k.inflight.Add(n)
 			fn := func() {
 				k.active()
+				k.countIn(n)
 				if k.inflight.Add(-n) < int64(k.opts.ReadAhead) {
 					select {
 					case k.room <- struct{}{}:
@@ -675,6 +678,7 @@ func (k *Socket) wrote(n int) {
 		k.lastActive = k.lastWrite
 	}
 	k.written += int64(n)
+	k.countOut(int64(n))
 	k.queued -= n
 	done := 0 // buffers written whole
 	for done < len(k.pending) && len(k.pending[done]) <= n {
@@ -730,6 +734,7 @@ func (k *Socket) writeLoop(bufs net.Buffers) {
 		}
 		k.queued -= int(n)
 		k.written += n
+		k.countOut(n)
 		if k.congested && k.queued <= k.opts.WriteLowWater {
 			k.congested = false
 			k.openValves()

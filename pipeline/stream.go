@@ -55,7 +55,10 @@ func (t *tail) Input(evt event.Event) {
 	if s.outEnded || s.closed {
 		return
 	}
-	if _, ok := evt.(*event.SessionEnd); ok {
+	if e, ok := evt.(*event.SessionEnd); ok {
+		if int(e.Err) < numKinds {
+			s.p.streams.ended[e.Err].Add(1)
+		}
 		s.outEnded = true
 		s.out.Input(evt)
 		s.close()

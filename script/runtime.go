@@ -175,7 +175,9 @@ func (rt *jsRuntime) register(v goja.Value) (id int, ok bool) {
 func (rt *jsRuntime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Value {
 	v, err := rt.callValue(s, rt.fns[id], args...)
 	if err != nil {
-		panic(exceptionError(rt.p.name, err))
+		e := exceptionError(rt.p.name, err)
+		countCallbackError(e)
+		panic(e)
 	}
 	return v
 }

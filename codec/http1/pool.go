@@ -31,7 +31,7 @@ type poolTarget struct {
 }
 
 func poolOf(s *pipeline.Stream, f *MuxHTTPFilter, target string) *poolTarget {
-	table := s.Worker().Local(poolKey{f}, func() any { return map[string]*poolTarget{} }).(map[string]*poolTarget)
+	table := s.Worker().Local(poolKey{f}, func() any { return registerPools(s.Worker(), map[string]*poolTarget{}) }).(map[string]*poolTarget)
 	p := table[target]
 	if p == nil {
 		p = &poolTarget{table: table, f: f, w: s.Worker(), target: target}
@@ -197,6 +197,7 @@ func (c *poolConn) assign(r *poolReq) {
 	r.reused = c.uses > 1
 	c.detach()
 	cctx := r.m.s.Context()
+	cctx.SetUpstream(r.target)
 	c.follow = c.valve.Follow(cctx.ReturnValve())
 	c.unfwd = cctx.Valve().Follow(c.st.Context().Valve())
 	for _, e := range r.held {
