@@ -73,18 +73,6 @@ func (pr *Program) Listeners() []ListenerStats {
 	return out
 }
 
-// BatchNow returns the worker clock's time, read once per batch of tasks:
-// the first call in a batch reads the clock, later ones in the same batch
-// get the same time. Per-request timing (metrics, access logs) uses it, as
-// reading the clock costs more than the rest of the bookkeeping; its
-// precision is the length of a batch. Call it on the worker.
-func (w *Worker) BatchNow() time.Time {
-	if !w.batchNowOK {
-		w.batchNow, w.batchNowOK = w.clock.Now(), true
-	}
-	return w.batchNow
-}
-
 // Queued returns how many tasks wait for the worker now.
 func (w *Worker) Queued() int {
 	w.mu.Lock()

@@ -7,23 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sluice-go/sluice/pipeline"
-	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 )
-
-func TestBatchNowReadsTheClockOncePerBatch(t *testing.T) {
-	clk := pipelinetest.NewClock()
-	w := pipeline.NewWorker(pipeline.WorkerOptions{Clock: clk})
-	var first, second, next time.Time
-	w.Post(func() {
-		first = w.BatchNow()
-		clk.Advance(time.Second, nil)
-		second = w.BatchNow()
-		w.Post(func() { next = w.BatchNow() })
-	})
-	w.RunPending()
-	require.Equal(t, first, second, "one batch, one reading")
-	require.Equal(t, time.Second, next.Sub(first), "the next batch reads the clock again")
-}
 
 func TestProbeRunsOnTheWorkerAndGivesUpOnAStoppedOne(t *testing.T) {
 	w := pipeline.NewWorker(pipeline.WorkerOptions{})

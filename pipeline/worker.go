@@ -85,9 +85,6 @@ type Worker struct {
 	// lingering holds the sockets in their lingering close, which no
 	// stream owns any more, for the worker to close as it stops.
 	lingering map[*Socket]struct{}
-	// batchNow is the time BatchNow read in this batch, if batchNowOK.
-	batchNow   time.Time
-	batchNowOK bool
 
 	imu         sync.Mutex
 	onInterrupt []func() // see OnInterrupt
@@ -394,7 +391,6 @@ func (w *Worker) runBatch(selfPoll bool) int {
 	w.mu.Lock()
 	w.batch, w.queue = w.queue, w.batch[:0]
 	w.mu.Unlock()
-	w.batchNowOK = false
 	n := len(w.batch)
 	for i := range w.batch {
 		w.run(w.batch[i])
