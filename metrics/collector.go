@@ -77,10 +77,9 @@ var (
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descAccepted, descActive, descLimited, descBytesIn, descBytesOut, descEnded,
 		descUpOpened, descUpActive, descUpFailed, descUpRetries, descPool, descPoolWait, descPoolRetry,
-		descQueued, descLag, descStuck, descScriptErr, descRequests, descRefused} {
+		descQueued, descLag, descStuck, descScriptErr, descRequests, descRefused, descDuration} {
 		ch <- d
 	}
-	c.http.duration.Describe(ch)
 	c.reloads.Describe(ch)
 }
 

@@ -3,6 +3,7 @@ package metrics
 import (
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sluice-go/sluice/codec/http1"
@@ -24,31 +25,50 @@ func methodIndex(m string) int {
 	return len(methods) - 1
 }
 
+// durationBuckets are the upper bounds of the request duration histogram's
+// buckets, in seconds, and durationLimits the same as durations.
+var (
+	durationBuckets = [...]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+	durationLimits  [len(durationBuckets)]time.Duration
+)
+
+func init() {
+	for i, b := range durationBuckets {
+		durationLimits[i] = time.Duration(b * float64(time.Second))
+	}
+}
+
 // HTTP counts the requests HTTP/1 server pipelines answer and refuse. It is
 // an http1.Observer; install it with http1.SetObserver. Its methods are
 // safe for concurrent use.
 type HTTP struct {
 	requests [len(methods)][len(classes)]atomic.Int64
 	refused  [600]atomic.Int64 // by status
-	duration prometheus.Histogram
-	next     http1.Observer
+	// The request duration histogram, kept as plain counters (one atomic
+	// add per bucket hit, none of a prometheus.Histogram's sorting, float
+	// CAS loop and hot/cold swap) and made a histogram at scrape time:
+	// bucket i counts the durations above durationLimits[i-1] up to
+	// durationLimits[i], the last those above every limit; sum is in
+	// nanoseconds.
+	buckets [len(durationLimits) + 1]atomic.Int64
+	sum     atomic.Int64
+	next    http1.Observer
 }
 
 // newHTTP returns an HTTP observer.
-func newHTTP() *HTTP {
-	return &HTTP{duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    "sluice_http_request_duration_seconds",
-		Help:    "Time from a request's head being decoded to the last byte of its response being passed on.",
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-	})}
-}
+func newHTTP() *HTTP { return &HTTP{} }
 
 // Answered counts x.
 func (h *HTTP) Answered(x *http1.Exchange) {
 	if c := x.Status/100 - 1; c >= 0 && c < len(classes) {
 		h.requests[methodIndex(x.Method)][c].Add(1)
 	}
-	h.duration.Observe(x.Duration.Seconds())
+	i := 0
+	for i < len(durationLimits) && x.Duration > durationLimits[i] {
+		i++
+	}
+	h.buckets[i].Add(1)
+	h.sum.Add(int64(x.Duration))
 	if h.next != nil {
 		h.next.Answered(x)
 	}
@@ -76,6 +96,8 @@ var (
 		"HTTP/1 requests answered by server pipelines, by method and status class.", []string{"method", "code"}, nil)
 	descRefused = prometheus.NewDesc("sluice_http_requests_refused_total",
 		"HTTP/1 requests a request decoder refused, by the status answered.", []string{"code"}, nil)
+	descDuration = prometheus.NewDesc("sluice_http_request_duration_seconds",
+		"Time from a request's head being decoded to the last byte of its response being passed on.", nil, nil)
 )
 
 // collect sends h's metrics to ch.
@@ -92,5 +114,12 @@ func (h *HTTP) collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(n), strconv.Itoa(s))
 		}
 	}
-	ch <- h.duration
+	var count uint64
+	cumulative := make(map[float64]uint64, len(durationBuckets))
+	for i, b := range durationBuckets {
+		count += uint64(h.buckets[i].Load())
+		cumulative[b] = count
+	}
+	count += uint64(h.buckets[len(durationBuckets)].Load())
+	ch <- prometheus.MustNewConstHistogram(descDuration, count, time.Duration(h.sum.Load()).Seconds(), cumulative)
 }
