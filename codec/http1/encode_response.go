@@ -274,7 +274,7 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 	if conn := serverConnOf(e.s); conn != nil && e.head.Status >= 200 {
 		conn.answering = false
 		closeAfter = closeAfter || conn.lastAnswer() // drained as it was written
-		e.observe(e.info, e.head.Status, e.sent)
+		e.observe(&e.info, e.head.Status, e.sent)
 	}
 	e.msg, e.head, e.body, e.headOut = nil, nil, nil, false
 	e.next.Input(evt)

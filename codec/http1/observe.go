@@ -63,8 +63,11 @@ func observed() Observer {
 }
 
 // observe tells the Observer, if any, that the request info was answered
-// with status after bytes of body.
-func (e *encodeResponse) observe(info reqInfo, status int, bytes int64) {
+// with status after bytes of body. info is passed by pointer and the
+// Exchange is not cleared after the call (it holds the encoder's own stream
+// and the strings of its last request until the next): both are copies a
+// request would pay for on every answer.
+func (e *encodeResponse) observe(info *reqInfo, status int, bytes int64) {
 	o := observed()
 	if o == nil || info.start.IsZero() {
 		return
@@ -75,7 +78,6 @@ func (e *encodeResponse) observe(info reqInfo, status int, bytes int64) {
 	*e.x = Exchange{Stream: e.s, Method: info.method, Path: info.path, Status: status, Start: info.start,
 		Duration: e.s.Worker().BatchNow().Sub(info.start), Bytes: bytes}
 	o.Answered(e.x)
-	*e.x = Exchange{}
 }
 
 // observeOwed tells the Observer that the request owed an answer (see
@@ -85,8 +87,8 @@ func (e *encodeResponse) observeOwed(status int) {
 		return
 	}
 	if e.head != nil {
-		e.observe(e.info, status, 0)
+		e.observe(&e.info, status, 0)
 	} else if conn := serverConnOf(e.s); conn != nil && len(conn.pending) > 0 {
-		e.observe(conn.pending[0], status, 0)
+		e.observe(&conn.pending[0], status, 0)
 	}
 }
