@@ -75,8 +75,12 @@ func (e *encodeResponse) observe(info *reqInfo, status int, bytes int64) {
 	if e.x == nil {
 		e.x = new(Exchange)
 	}
+	var d time.Duration
+	if now := e.s.Worker().BatchNow(); now != info.start { // the same reading: answered in the batch that read it
+		d = now.Sub(info.start)
+	}
 	*e.x = Exchange{Stream: e.s, Method: info.method, Path: info.path, Status: status, Start: info.start,
-		Duration: e.s.Worker().BatchNow().Sub(info.start), Bytes: bytes}
+		Duration: d, Bytes: bytes}
 	o.Answered(e.x)
 }
 
