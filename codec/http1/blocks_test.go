@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
 )
 
 // Each block with text room fills its size class: larger, it would take the
@@ -52,5 +55,57 @@ func TestNewRequestBlockText(t *testing.T) {
 		if s != want {
 			t.Errorf("%d fields, %d bytes: the string changed with the caller's bytes", c.fields, c.size)
 		}
+	}
+}
+
+// A response written with the default head fills its size class.
+func TestDefaultHeadBlockSize(t *testing.T) {
+	if n := unsafe.Sizeof(defaultHeadBlock{}); n > 384 || n+16 <= 384 {
+		t.Errorf("defaultHeadBlock is %d bytes, not just under 384", n)
+	}
+}
+
+// A message without a head is answered with the default head, and the
+// MessageStart passed on carries a copy of it of its own: changing it
+// changes neither the default nor the next response's.
+func TestEncodeResponseDefaultHeadIsCopied(t *testing.T) {
+	var out []event.Event
+	w := pipeline.NewWorker(pipeline.WorkerOptions{})
+	var st *pipeline.Stream
+	w.Post(func() {
+		st = pipeline.NewStream(pipeline.New("p", EncodeResponse(nil)), pipeline.NewContext(w),
+			pipeline.TargetFunc(func(e event.Event) { out = append(out, e) }))
+	})
+	w.RunPending()
+	var heads []*ResponseHead
+	var bytes strings.Builder
+	for range 2 {
+		w.Post(func() {
+			for _, e := range []event.Event{&event.MessageStart{}, event.FromString("hi"), &event.MessageEnd{}} {
+				st.Input(e)
+			}
+		})
+		w.RunPending()
+		for _, e := range out {
+			switch e := e.(type) {
+			case *event.MessageStart:
+				h := e.Head.(*ResponseHead)
+				heads = append(heads, h)
+				h.Status = 599 // the next filter owns it
+			case *event.Data:
+				bytes.WriteString(e.String())
+			}
+		}
+		out = out[:0]
+	}
+	const answer = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi"
+	if got := bytes.String(); got != answer+answer {
+		t.Errorf("wrote %q, want %q twice", got, answer)
+	}
+	if len(heads) != 2 || heads[0] == heads[1] || heads[0] == defaultResponseHead || heads[1] == defaultResponseHead {
+		t.Fatalf("heads passed on %p, shared default %p", heads, defaultResponseHead)
+	}
+	if defaultResponseHead.Status != 200 {
+		t.Errorf("the shared default head changed: status %d", defaultResponseHead.Status)
 	}
 }
