@@ -11,7 +11,7 @@ import (
 
 // Each block with text room fills its size class: larger, it would take the
 // next class; much smaller, it would leave room unused.
-func TestRequestBlockTextSizes(t *testing.T) {
+func TestBlockTextSizes(t *testing.T) {
 	for _, c := range []struct {
 		name        string
 		size, class uintptr
@@ -20,6 +20,10 @@ func TestRequestBlockTextSizes(t *testing.T) {
 		{"requestBlock8Text", unsafe.Sizeof(requestBlock8Text{}), 768 - 8},
 		{"requestBlock12Text", unsafe.Sizeof(requestBlock12Text{}), 1024 - 8},
 		{"requestBlock16Text", unsafe.Sizeof(requestBlock16Text{}), 1152 - 8},
+		{"responseBlock4Text", unsafe.Sizeof(responseBlock4Text{}), 512},
+		{"responseBlock8Text", unsafe.Sizeof(responseBlock8Text{}), 896 - 8},
+		{"responseBlock12Text", unsafe.Sizeof(responseBlock12Text{}), 1024 - 8},
+		{"responseBlock16Text", unsafe.Sizeof(responseBlock16Text{}), 1280 - 8},
 	} {
 		if c.size > c.class || c.size+16 <= c.class {
 			t.Errorf("%s is %d bytes, not just under %d", c.name, c.size, c.class)
@@ -27,33 +31,43 @@ func TestRequestBlockTextSizes(t *testing.T) {
 	}
 }
 
-// A small request head is one allocation, its text in its block; a large
-// one gets a string of its own; either way the string is the head's bytes,
-// which the caller may overwrite afterwards.
-func TestNewRequestBlockText(t *testing.T) {
+// A small head is one allocation, its text in its block; a large one gets
+// a string of its own; either way the string is the head's bytes, which
+// the caller may overwrite afterwards.
+func TestNewBlockText(t *testing.T) {
+	type blockText func(n int, head []byte) ([]Header, string)
+	request := func(n int, head []byte) ([]Header, string) { _, hs, s := newRequestBlockText(n, head); return hs, s }
+	response := func(n int, head []byte) ([]Header, string) { _, hs, s := newResponseBlockText(n, head); return hs, s }
 	for _, c := range []struct {
+		name         string
+		f            blockText
 		fields, size int
 		allocs       float64
 	}{
-		{0, 0, 1}, {1, 40, 1}, {4, 136, 1}, {5, 137, 1}, {8, 384, 1}, {12, 512, 1}, {16, 512, 1},
-		{4, 600, 2}, {16, 513, 2}, {17, 40, 3}, // block, fields, string
+		{"request", request, 0, 0, 1}, {"request", request, 1, 40, 1}, {"request", request, 4, 136, 1},
+		{"request", request, 5, 137, 1}, {"request", request, 8, 384, 1}, {"request", request, 12, 512, 1},
+		{"request", request, 16, 512, 1}, {"request", request, 4, 600, 2}, {"request", request, 16, 513, 2},
+		{"request", request, 17, 40, 3}, // block, fields, string
+		{"response", response, 0, 0, 1}, {"response", response, 4, 184, 1}, {"response", response, 5, 185, 1},
+		{"response", response, 8, 432, 1}, {"response", response, 12, 432, 1}, {"response", response, 16, 560, 1},
+		{"response", response, 4, 600, 2}, {"response", response, 16, 561, 2}, {"response", response, 17, 40, 3},
 	} {
 		head := []byte(strings.Repeat("x", c.size))
 		var s string
 		var hs []Header
-		got := testing.AllocsPerRun(20, func() { _, hs, s = newRequestBlockText(c.fields, head) })
+		got := testing.AllocsPerRun(20, func() { hs, s = c.f(c.fields, head) })
 		if got != c.allocs {
-			t.Errorf("%d fields, %d bytes: %v allocations, want %v", c.fields, c.size, got, c.allocs)
+			t.Errorf("%s, %d fields, %d bytes: %v allocations, want %v", c.name, c.fields, c.size, got, c.allocs)
 		}
 		if len(hs) != c.fields {
-			t.Errorf("%d fields, %d bytes: room for %d fields", c.fields, c.size, len(hs))
+			t.Errorf("%s, %d fields, %d bytes: room for %d fields", c.name, c.fields, c.size, len(hs))
 		}
 		want := string(head)
 		for i := range head {
 			head[i] = 'y'
 		}
 		if s != want {
-			t.Errorf("%d fields, %d bytes: the string changed with the caller's bytes", c.fields, c.size)
+			t.Errorf("%s, %d fields, %d bytes: the string changed with the caller's bytes", c.name, c.fields, c.size)
 		}
 	}
 }
