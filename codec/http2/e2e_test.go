@@ -1,0 +1,155 @@
+package http2_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice/codec/http1"
+	sh2 "github.com/sluice-go/sluice/codec/http2"
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
+)
+
+// echo answers each request with "METHOD PATH PROTO scheme=S host=H\n" and
+// the request's body, and echoes its trailers as the answer's.
+func echo(s *pipeline.Stream, msg *event.Message, out pipeline.Target) {
+	h := msg.Head.(*http1.RequestHead)
+	scheme, _ := h.Field("scheme")
+	body := fmt.Sprintf("%s %s %s scheme=%v host=%s\n", h.Method, h.Path, h.Protocol, scheme, h.Headers.Get("host"))
+	if v := h.Headers.Get("x-status"); v != "" {
+		out.Input(&event.MessageStart{Head: event.Fields{"status": v}})
+	} else {
+		out.Input(&event.MessageStart{Head: event.Fields{"status": 200, "headers": map[string]any{"x-echo": "1"}}})
+	}
+	out.Input(event.FromString(body))
+	if msg.Body != nil {
+		out.Input(msg.Body)
+	}
+	out.Input(&event.MessageEnd{Tail: msg.Tail})
+}
+
+// serve starts a listener whose pipeline is demuxHTTP to a pipeline of the
+// given filters (echo when none) and returns its address and server.
+func serve(t *testing.T, opts sh2.Options, filters ...pipeline.Filter) (string, *pipeline.Server) {
+	t.Helper()
+	if len(filters) == 0 {
+		filters = []pipeline.Filter{filter.ReplaceMessage(echo)}
+	}
+	m := pipeline.NewModule("m")
+	m.Pipeline("handler", filters...)
+	front := m.Pipeline("front", sh2.DemuxHTTP(filter.To("handler"), opts))
+	require.NoError(t, m.Build())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)})
+	srv := &pipeline.Server{Pipeline: front, Group: g}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		srv.Close()
+		assert.ErrorIs(t, <-done, pipeline.ErrServerClosed)
+		g.Close()
+	})
+	return ln.Addr().String(), srv
+}
+
+// h2cClient is Go's HTTP/2 client speaking h2c with prior knowledge.
+func h2cClient() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http2.Transport{
+		AllowHTTP: true,
+		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}}
+}
+
+func TestH2CPriorKnowledgeAndHTTP1OnOneListener(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{})
+	c := h2cClient()
+	resp, err := c.Post("http://"+addr+"/a/b?q=1", "text/plain", strings.NewReader("body!"))
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 2, resp.ProtoMajor)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "1", resp.Header.Get("x-echo"))
+	assert.Equal(t, "POST /a/b?q=1 HTTP/2 scheme=http host="+addr+"\nbody!", string(b))
+
+	// HTTP/1.1 on the same listener
+	resp, err = http.Get("http://" + addr + "/h1")
+	require.NoError(t, err)
+	b, err = io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 1, resp.ProtoMajor)
+	assert.Equal(t, "GET /h1 HTTP/1.1 scheme=<nil> host="+addr+"\n", string(b))
+}
+
+func TestH2CTrailersAndStatus(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{})
+	c := h2cClient()
+	req, err := http.NewRequest("POST", "http://"+addr+"/t", io.NopCloser(strings.NewReader("x")))
+	require.NoError(t, err)
+	req.Header.Set("x-status", "201")
+	req.Trailer = http.Header{"Grpc-Status": {"7"}}
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	_, err = io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 201, resp.StatusCode)
+	assert.Equal(t, "7", resp.Trailer.Get("Grpc-Status"))
+}
+
+// TestH2CConcurrentStreamsLargeBodies sends 100 requests at once on one
+// connection, each with a body larger than the initial windows, and checks
+// every answer byte for byte: flow control works both ways.
+func TestH2CConcurrentStreamsLargeBodies(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{})
+	c := h2cClient()
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := bytes.Repeat([]byte{byte('a' + i%26)}, 100_000+i)
+			resp, err := c.Post(fmt.Sprintf("http://%s/%d", addr, i), "x", bytes.NewReader(body))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			got, err := io.ReadAll(resp.Body)
+			if err != nil {
+				errs <- err
+				return
+			}
+			want := fmt.Sprintf("POST /%d HTTP/2 scheme=http host=%s\n%s", i, addr, body)
+			if string(got) != want {
+				errs <- fmt.Errorf("stream %d: got %d bytes, want %d", i, len(got), len(want))
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
