@@ -25,9 +25,12 @@ import (
 )
 
 // echo answers each request with "METHOD PATH PROTO scheme=S host=H\n" and
-// the request's body, and echoes its trailers as the answer's.
+// the request's body (nothing for /hang), and echoes its trailers as the answer's.
 func echo(s *pipeline.Stream, msg *event.Message, out pipeline.Target) {
 	h := msg.Head.(*http1.RequestHead)
+	if h.Path == "/hang" {
+		return // no answer
+	}
 	scheme, _ := h.Field("scheme")
 	body := fmt.Sprintf("%s %s %s scheme=%v host=%s\n", h.Method, h.Path, h.Protocol, scheme, h.Headers.Get("host"))
 	if v := h.Headers.Get("x-status"); v != "" {
