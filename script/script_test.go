@@ -421,14 +421,14 @@ pipy()
 
 func TestFilters(t *testing.T) {
 	infos := script.Filters()
-	require.Len(t, infos, 33) // Pipy 0.x's 32, and muxHTTP
+	require.Len(t, infos, 34) // Pipy 0.x's 32, muxHTTP and demuxHTTP
 	seen := map[string]bool{}
 	for _, i := range infos {
 		assert.NotEmpty(t, i.Synopsis, i.Name)
 		assert.NotEmpty(t, i.Summary, i.Name)
 		seen[i.Name] = true
 	}
-	assert.Len(t, seen, 33)
+	assert.Len(t, seen, 34)
 	for _, n := range []string{"connect", "replaceMessage", "decodeHttpRequest", "encodeDubbo", "dummy"} {
 		assert.True(t, seen[n], n)
 	}

@@ -34,7 +34,7 @@ func TestVersionHelpAndFilterListings(t *testing.T) {
 	code, out, _ = runArgs("--list-filters")
 	require.Equal(t, 0, code)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	assert.Len(t, lines, 33, "all 33 filters (Pipy 0.x's 32 and muxHTTP), one line each")
+	assert.Len(t, lines, 34, "all 34 filters (Pipy 0.x's 32, muxHTTP and demuxHTTP), one line each")
 	for _, name := range []string{"connect(", "demux(", "mux(", "decodeHttpRequest(", "encodeDubbo(", "replaceMessage(", "dummy("} {
 		assert.Contains(t, out, name)
 	}

@@ -1,0 +1,68 @@
+package script_test
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/script"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
+)
+
+// TestDemuxHTTPServesH2CAndHTTP1: a script's demuxHTTP answers Go's HTTP/2
+// client (h2c, prior knowledge) and its HTTP/1.1 client on one port, the
+// heads reading alike.
+func TestDemuxHTTPServesH2CAndHTTP1(t *testing.T) {
+	m := load(t, `
+pipy()
+.listen(0)
+  .demuxHTTP('handle', {maxConcurrentStreams: 10, maxHeaderListSize: '32k'})
+.pipeline('handle')
+  .replaceMessage(msg => new Message({status: 201, headers: {'x-proto': msg.head.protocol}},
+    msg.head.method + ' ' + msg.head.path + ' ' + msg.head.headers.host + ' ' + msg.head.scheme + ' ' + msg.body.toString()))
+`, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
+	require.NoError(t, err)
+	defer pr.Close()
+	addr := pr.Addrs()[0].String()
+
+	h2c := &http.Client{Timeout: 30 * time.Second, Transport: &http2.Transport{
+		AllowHTTP: true,
+		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}}
+	for _, c := range []struct {
+		client *http.Client
+		proto  string
+		scheme string
+	}{{h2c, "HTTP/2", "http"}, {http.DefaultClient, "HTTP/1.1", "undefined"}} {
+		resp, err := c.client.Post("http://"+addr+"/p?q", "text/plain", strings.NewReader("hi"))
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 201, resp.StatusCode)
+		assert.Equal(t, c.proto, resp.Header.Get("x-proto"))
+		assert.Equal(t, "POST /p?q "+addr+" "+c.scheme+" hi", string(b))
+	}
+}
+
+func TestDemuxHTTPListedInFilters(t *testing.T) {
+	var found bool
+	for _, i := range script.Filters() {
+		if i.Name == "demuxHTTP" {
+			found = i.Summary != "(no description)" && len(i.Params) == 2
+		}
+	}
+	assert.True(t, found, "demuxHTTP with its description and parameters")
+}
