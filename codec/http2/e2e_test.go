@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -155,4 +156,23 @@ func TestH2CConcurrentStreamsLargeBodies(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestCurlPriorKnowledge runs Debian's curl with --http2-prior-knowledge
+// (skipped where curl is not installed or lacks HTTP/2).
+func TestCurlPriorKnowledge(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("no curl")
+	}
+	if v, _ := exec.Command(curl, "--version").Output(); !strings.Contains(string(v), "HTTP2") {
+		t.Skip("curl without HTTP/2")
+	}
+	addr, _ := serve(t, sh2.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, curl, "-sS", "--http2-prior-knowledge", "-d", "data", "-w", "|%{http_version}",
+		"http://"+addr+"/curl").Output()
+	require.NoError(t, err)
+	assert.Equal(t, "POST /curl HTTP/2 scheme=http host="+addr+"\ndata|2", string(out))
 }
