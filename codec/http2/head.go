@@ -15,7 +15,8 @@ import (
 const Protocol = "HTTP/2"
 
 // requestHeadOf checks a request's decoded header list (RFC 9113 section
-// 8.3.1) and makes the head scripts see: an *http1.RequestHead whose
+// 8.3.1) and makes the head scripts see, its path checked and shown as
+// http1.CheckTarget does: an *http1.RequestHead whose
 // protocol is "HTTP/2", with the :authority as its first field, "host", and
 // the fields "scheme" and "authority". It returns the content-length (-1
 // when none) and false for a malformed request.
@@ -88,6 +89,12 @@ func requestHeadOf(fields []hpack.HeaderField) (*http1.RequestHead, int64, bool)
 		}
 		path = authority
 	} else if !seen[1] || path == "" || scheme == "" {
+		return nil, 0, false
+	}
+	// the path as HTTP/1 requests show it, so that a rule on it cannot be
+	// bypassed by spelling it differently over HTTP/2
+	path, host, err := http1.CheckTarget(method, path)
+	if err != nil || host != "" {
 		return nil, 0, false
 	}
 	if authority == "" {

@@ -251,3 +251,24 @@ func TestShutdownSendsGoAwayAndFinishesStreams(t *testing.T) {
 	assert.True(t, errors.Is(err, io.EOF), "the connection ends: %v", err)
 	require.NoError(t, <-done)
 }
+
+// TestPathShownAsHTTP1Shows: dot segments and encoded unreserved bytes are
+// resolved as for HTTP/1; a path above "/" is refused (the stream reset).
+func TestPathShownAsHTTP1Shows(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{})
+	r := dialRaw(t, addr)
+	r.get(1, "/a/%2e%2e/admin")
+	var body string
+	r.until("body", func(f http2.Frame) bool {
+		if d, ok := f.(*http2.DataFrame); ok && d.StreamID == 1 {
+			body += string(d.Data())
+			return d.StreamEnded()
+		}
+		return false
+	})
+	assert.Equal(t, "GET /admin HTTP/2 scheme=http host=x\n", body)
+	r.get(3, "/../etc/passwd")
+	f := r.until("RST_STREAM", func(f http2.Frame) bool { _, ok := f.(*http2.RSTStreamFrame); return ok }).(*http2.RSTStreamFrame)
+	assert.Equal(t, uint32(3), f.StreamID)
+	assert.Equal(t, http2.ErrCodeProtocol, f.ErrCode)
+}
