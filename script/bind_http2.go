@@ -51,3 +51,25 @@ func bindDemuxHTTP(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}
 	return http2.DemuxHTTP(filter.To(name), opts), nil
 }
+
+// alpnArg reads listen's tls.alpn: the protocols offered by ALPN, most
+// preferred first, as an array of strings (["h2", "http/1.1"] lets
+// demuxHTTP serve h2 over TLS); nil when not given.
+func alpnArg(v goja.Value) ([]string, error) {
+	if isNullish(v) {
+		return nil, nil
+	}
+	list, ok := v.Export().([]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: alpn must be an array of strings", ErrBadArgument)
+	}
+	protos := make([]string, 0, len(list))
+	for _, x := range list {
+		s, ok := x.(string)
+		if !ok || s == "" || len(s) > 255 {
+			return nil, fmt.Errorf("%w: alpn: %v is not a protocol name", ErrBadArgument, x)
+		}
+		protos = append(protos, s)
+	}
+	return protos, nil
+}

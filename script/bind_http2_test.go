@@ -3,6 +3,7 @@ package script_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/script"
 	"github.com/stretchr/testify/assert"
@@ -65,4 +67,29 @@ func TestDemuxHTTPListedInFilters(t *testing.T) {
 		}
 	}
 	assert.True(t, found, "demuxHTTP with its description and parameters")
+}
+
+// TestDemuxHTTPServesH2OverTLS: listen's tls.alpn offers h2, and Go's
+// HTTP/2 client speaks it over TLS to demuxHTTP.
+func TestDemuxHTTPServesH2OverTLS(t *testing.T) {
+	cert := testnet.NewCert(t, "localhost")
+	pem := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	m := load(t, `
+pipy()
+.listen(0, {tls: {cert: `+pem(cert.CertPEM)+`, key: `+pem(cert.KeyPEM)+`, alpn: ['h2', 'http/1.1']}})
+  .demuxHTTP('handle')
+.pipeline('handle')
+  .replaceMessage(msg => new Message(msg.head.protocol + ' ' + msg.head.scheme + ' ' + msg.head.authority))
+`, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
+	require.NoError(t, err)
+	defer pr.Close()
+	addr := pr.Addrs()[0].String()
+	c := &http.Client{Timeout: 30 * time.Second, Transport: &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: cert.Pool, ServerName: "localhost"}}}
+	resp, err := c.Get("https://" + addr + "/")
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "HTTP/2 https "+addr, string(b))
 }

@@ -18,6 +18,7 @@ import (
 	sh2 "github.com/sluice-go/sluice/codec/http2"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
@@ -50,6 +51,13 @@ func echo(s *pipeline.Stream, msg *event.Message, out pipeline.Target) {
 // given filters (echo when none) and returns its address and server.
 func serve(t *testing.T, opts sh2.Options, filters ...pipeline.Filter) (string, *pipeline.Server) {
 	t.Helper()
+	return serveTLS(t, nil, opts, filters...)
+}
+
+// serveTLS is serve on a listener that terminates TLS with cfg (none when
+// nil).
+func serveTLS(t *testing.T, cfg *tls.Config, opts sh2.Options, filters ...pipeline.Filter) (string, *pipeline.Server) {
+	t.Helper()
 	if len(filters) == 0 {
 		filters = []pipeline.Filter{filter.ReplaceMessage(echo)}
 	}
@@ -60,7 +68,7 @@ func serve(t *testing.T, opts sh2.Options, filters ...pipeline.Filter) (string, 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)})
-	srv := &pipeline.Server{Pipeline: front, Group: g}
+	srv := &pipeline.Server{Pipeline: front, Group: g, TLS: cfg}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -175,4 +183,28 @@ func TestCurlPriorKnowledge(t *testing.T) {
 		"http://"+addr+"/curl").Output()
 	require.NoError(t, err)
 	assert.Equal(t, "POST /curl HTTP/2 scheme=http host="+addr+"\ndata|2", string(out))
+}
+
+// TestH2OverTLSByALPN: a TLS listener offering "h2" by ALPN serves Go's
+// HTTP/2 client over TLS, and HTTP/1.1 to a client that asks for it.
+func TestH2OverTLSByALPN(t *testing.T) {
+	cert := testnet.NewCert(t, "sluice.test")
+	addr, _ := serveTLS(t, &tls.Config{Certificates: []tls.Certificate{cert.TLS}, NextProtos: []string{"h2", "http/1.1"}}, sh2.Options{})
+	ccfg := &tls.Config{RootCAs: cert.Pool, ServerName: "localhost"}
+	for _, c := range []struct {
+		rt    http.RoundTripper
+		major int
+		want  string
+	}{
+		{&http2.Transport{TLSClientConfig: ccfg}, 2, "GET /tls HTTP/2 scheme=https host=" + addr + "\n"},
+		{&http.Transport{TLSClientConfig: ccfg}, 1, "GET /tls HTTP/1.1 scheme=<nil> host=" + addr + "\n"},
+	} {
+		resp, err := (&http.Client{Transport: c.rt, Timeout: 30 * time.Second}).Get("https://" + addr + "/tls")
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, c.major, resp.ProtoMajor)
+		assert.Equal(t, c.want, string(b))
+	}
 }
