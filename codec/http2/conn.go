@@ -293,7 +293,11 @@ func (sc *serverConn) headers() {
 		st.endRemote(tail)
 		return
 	}
-	if id <= sc.lastID {
+	if id < sc.lastID { // a lower id than the last one opened
+		sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: HEADERS on stream %d after %d", ErrProtocol, id, sc.lastID))
+		return
+	}
+	if id == sc.lastID {
 		sc.connError(http2.ErrCodeStreamClosed, fmt.Errorf("%w: HEADERS on closed stream %d", ErrProtocol, id))
 		return
 	}
@@ -319,6 +323,7 @@ func (sc *serverConn) headers() {
 		return
 	}
 	st := sc.open(id, clen)
+	st.bodiless = head.Method == "HEAD"
 	st.st.Input(&event.MessageStart{Head: head})
 	if hb.endStream && !st.closed {
 		st.endRemote(nil)

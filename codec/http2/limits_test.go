@@ -272,3 +272,41 @@ func TestPathShownAsHTTP1Shows(t *testing.T) {
 	assert.Equal(t, uint32(3), f.StreamID)
 	assert.Equal(t, http2.ErrCodeProtocol, f.ErrCode)
 }
+
+// TestStreamIDRules: a HEADERS on a lower stream id than the last is a
+// PROTOCOL_ERROR; on the last one, once closed, STREAM_CLOSED.
+func TestStreamIDRules(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{})
+	r := dialRaw(t, addr)
+	r.get(5, "/")
+	assert.Equal(t, "200", r.status(5))
+	r.get(3, "/")
+	assert.Equal(t, http2.ErrCodeProtocol, r.goaway())
+
+	r = dialRaw(t, addr)
+	r.get(5, "/")
+	assert.Equal(t, "200", r.status(5))
+	r.get(5, "/")
+	assert.Equal(t, http2.ErrCodeStreamClosed, r.goaway())
+}
+
+// TestHeadAnswerHasNoBody: the answer to HEAD ends with its HEADERS' stream
+// end or an empty DATA, whatever body the pipeline gives.
+func TestHeadAnswerHasNoBody(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{})
+	r := dialRaw(t, addr)
+	r.hbuf.Reset()
+	for _, f := range []hpack.HeaderField{{Name: ":method", Value: "HEAD"}, {Name: ":scheme", Value: "http"}, {Name: ":path", Value: "/"}} {
+		require.NoError(t, r.henc.WriteField(f))
+	}
+	require.NoError(t, r.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: r.hbuf.Bytes(), EndStream: true, EndHeaders: true}))
+	n := 0
+	r.until("end of stream 3", func(f http2.Frame) bool {
+		if d, ok := f.(*http2.DataFrame); ok && d.StreamID == 3 {
+			n += len(d.Data())
+			return d.StreamEnded()
+		}
+		return false
+	})
+	assert.Zero(t, n)
+}

@@ -36,6 +36,7 @@ type h2stream struct {
 	msgEnd   bool // the answer's MessageEnd came
 	localEnd bool // END_STREAM went out
 	paused   bool // valve closed by us
+	bodiless bool // the answer has no body: a HEAD request's, a 204 or a 304
 	pend     event.Data
 	trailers []hpack.HeaderField
 }
@@ -95,7 +96,7 @@ func (st *h2stream) Input(evt event.Event) {
 	case *event.MessageStart:
 		st.start(e)
 	case *event.Data:
-		if st.inMsg && st.headOut && !st.msgEnd {
+		if st.inMsg && st.headOut && !st.msgEnd && !st.bodiless {
 			st.pend.PushData(e)
 			st.send()
 		}
@@ -142,6 +143,7 @@ func (st *h2stream) start(e *event.MessageStart) {
 		rh = &http1.ResponseHead{Status: 502}
 	}
 	st.headOut = true
+	st.bodiless = st.bodiless || rh.Status == 204 || rh.Status == 304
 	st.sc.writeHeaders(st.id, responseFields(rh), false)
 }
 
