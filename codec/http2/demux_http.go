@@ -132,7 +132,9 @@ func (d *demuxHTTP) Input(evt event.Event) {
 		if string(d.early[:n]) == http2.ClientPreface[:n] && n < len(http2.ClientPreface) {
 			return // not decided yet
 		}
-		d.choose(string(d.early[:n]) == http2.ClientPreface)
+		// "PRI " begins only the preface (RFC 9113 3.4): a broken one is
+		// refused as HTTP/2 (GOAWAY), not answered as an HTTP/1 request
+		d.choose(n >= 4 && string(d.early[:4]) == "PRI ")
 		b := d.early
 		d.early = nil
 		d.to.Input(event.FromBytes(b))

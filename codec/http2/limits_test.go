@@ -310,3 +310,27 @@ func TestHeadAnswerHasNoBody(t *testing.T) {
 	})
 	assert.Zero(t, n)
 }
+
+// TestBrokenPrefaceGetsGoAway: bytes that begin as the preface and then
+// differ are refused with GOAWAY(PROTOCOL_ERROR) and a close.
+func TestBrokenPrefaceGetsGoAway(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{})
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.WriteString(c, "PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n")
+	require.NoError(t, err)
+	fr := http2.NewFramer(nil, c)
+	var code http2.ErrCode = 255
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			break
+		}
+		if g, ok := f.(*http2.GoAwayFrame); ok {
+			code = g.ErrCode
+		}
+	}
+	assert.Equal(t, http2.ErrCodeProtocol, code)
+}
