@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"sync"
@@ -207,4 +208,38 @@ func TestH2OverTLSByALPN(t *testing.T) {
 		assert.Equal(t, c.major, resp.ProtoMajor)
 		assert.Equal(t, c.want, string(b))
 	}
+}
+
+// TestH2CToHTTP1Upstream: requests that came over h2c go on over HTTP/1.1
+// (encodeHttpRequest, connect, decodeHttpResponse) to a net/http server,
+// and the answers come back over h2, bodies byte-exact.
+func TestH2CToHTTP1Upstream(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("x-up-proto", r.Proto)
+		fmt.Fprintf(w, "%s %s %s|", r.Method, r.URL.Path, r.Host)
+		w.Write(b)
+	}))
+	defer up.Close()
+	addr, _ := serve(t, sh2.Options{}, http1.EncodeRequest(nil),
+		filter.Connect(strings.TrimPrefix(up.URL, "http://"), filter.ConnectOptions{}), http1.DecodeResponse())
+	c := h2cClient()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := bytes.Repeat([]byte{'0' + byte(i%10)}, 70_000+i)
+			resp, err := c.Post(fmt.Sprintf("http://%s/up/%d", addr, i), "x", bytes.NewReader(body))
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer resp.Body.Close()
+			got, err := io.ReadAll(resp.Body)
+			assert.NoError(t, err)
+			assert.Equal(t, "HTTP/1.1", resp.Header.Get("x-up-proto"))
+			assert.Equal(t, fmt.Sprintf("POST /up/%d %s|%s", i, addr, body), string(got))
+		}()
+	}
+	wg.Wait()
 }
