@@ -37,8 +37,11 @@ type serverConn struct {
 	lastID      uint32 // the highest stream id the client opened
 	goawayID    uint32 // streams above it are ignored once goaway is set
 	goaway      bool   // a GOAWAY went out
-	done        bool   // the connection ended
-	depth       int    // nesting of event handling: output is flushed at depth 0
+	// drainAfterFirst: a reload came before the preface; drain once the
+	// first request is in
+	drainAfterFirst bool
+	done            bool // the connection ended
+	depth           int  // nesting of event handling: output is flushed at depth 0
 
 	peerMaxFrame  uint32
 	peerInitWin   int64
@@ -327,6 +330,10 @@ func (sc *serverConn) headers() {
 	st.st.Input(&event.MessageStart{Head: head})
 	if hb.endStream && !st.closed {
 		st.endRemote(nil)
+	}
+	if sc.drainAfterFirst {
+		sc.drainAfterFirst = false
+		sc.drain()
 	}
 }
 

@@ -112,8 +112,9 @@ type demuxHTTP struct {
 	f     *DemuxHTTPFilter
 	s     *pipeline.Stream
 	next  pipeline.Target
-	early []byte          // the first bytes, until they decide
-	to    pipeline.Target // the chosen protocol's input
+	early   []byte          // the first bytes, until they decide
+	to      pipeline.Target // the chosen protocol's input
+	drained bool            // a reload asked to drain before the choice
 }
 
 func (d *demuxHTTP) Input(evt event.Event) {
@@ -155,6 +156,7 @@ func (d *demuxHTTP) choose(h2 bool) {
 		sc := newServerConn(d.s, d.next, d.f.target, d.f.opts)
 		d.s.Context().SetRequestTracker(sc)
 		d.to = sc
+		sc.drainAfterFirst = d.drained // GOAWAY once the first request is in
 		return
 	}
 	next := d.next
@@ -162,18 +164,27 @@ func (d *demuxHTTP) choose(h2 bool) {
 		next = d.f.h1[i].New(d.s, next)
 	}
 	d.to = next
+	if t := d.s.Context().RequestTracker(); d.drained && t != nil {
+		t.Drain(false) // answer the first request and close
+	}
 }
 
 // Busy reports whether part of a request came (pipeline.RequestTracker).
 func (d *demuxHTTP) Busy() bool { return len(d.early) > 0 }
 
-// Drain ends a connection that has not sent a byte yet, when stopping
+// Drain ends a connection that has not sent a byte yet, when stopping;
+// otherwise (a reload) the connection drains once its protocol is known
 // (pipeline.RequestTracker).
 func (d *demuxHTTP) Drain(stopping bool) {
-	if stopping && d.to == nil && len(d.early) == 0 && !d.s.Ended() {
+	if d.to != nil || d.s.Ended() {
+		return
+	}
+	if stopping && len(d.early) == 0 {
 		d.to = pipeline.TargetFunc(func(event.Event) {})
 		d.next.Input(&event.SessionEnd{})
+		return
 	}
+	d.drained = true
 }
 
 // Busy reports whether a stream is open (pipeline.RequestTracker).

@@ -334,3 +334,39 @@ func TestBrokenPrefaceGetsGoAway(t *testing.T) {
 	}
 	assert.Equal(t, http2.ErrCodeProtocol, code)
 }
+
+// TestReloadDrainsH2: after a reload (Server.SetPipeline) an h2 connection
+// gets GOAWAY(NO_ERROR) and ends; one that had sent nothing yet is served
+// its first request, then gets its GOAWAY.
+func TestReloadDrainsH2(t *testing.T) {
+	addr, srv := serve(t, sh2.Options{})
+	r := dialRaw(t, addr)
+	r.get(1, "/")
+	assert.Equal(t, "200", r.status(1))
+
+	fresh, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer fresh.Close()
+	require.Eventually(t, func() bool { return srv.Stats().Conns == 2 }, 10*time.Second, time.Millisecond)
+
+	m := pipeline.NewModule("m2")
+	m.Pipeline("h", filter.ReplaceMessage(echo))
+	p := m.Pipeline("front", sh2.DemuxHTTP(filter.To("h")))
+	require.NoError(t, m.Build())
+	srv.SetPipeline(p)
+
+	assert.Equal(t, http2.ErrCodeNo, r.goaway())
+	_, err = r.fr.ReadFrame()
+	assert.ErrorIs(t, err, io.EOF)
+
+	require.NoError(t, fresh.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.WriteString(fresh, http2.ClientPreface)
+	require.NoError(t, err)
+	r2 := &rawClient{t: t, c: fresh, fr: http2.NewFramer(fresh, fresh)}
+	r2.henc = hpack.NewEncoder(&r2.hbuf)
+	r2.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	require.NoError(t, r2.fr.WriteSettings())
+	r2.get(1, "/")
+	assert.Equal(t, "200", r2.status(1))
+	assert.Equal(t, http2.ErrCodeNo, r2.goaway())
+}
