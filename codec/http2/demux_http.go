@@ -109,9 +109,9 @@ func (f *DemuxHTTPFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline
 
 // demuxHTTP is the per-stream instance: sniffing, then one of the two.
 type demuxHTTP struct {
-	f     *DemuxHTTPFilter
-	s     *pipeline.Stream
-	next  pipeline.Target
+	f       *DemuxHTTPFilter
+	s       *pipeline.Stream
+	next    pipeline.Target
 	early   []byte          // the first bytes, until they decide
 	to      pipeline.Target // the chosen protocol's input
 	drained bool            // a reload asked to drain before the choice
