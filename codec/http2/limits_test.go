@@ -35,13 +35,39 @@ func dialRaw(t *testing.T, addr string) *rawClient {
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
-	_, err = io.WriteString(c, http2.ClientPreface)
+	return startRaw(t, c)
+}
+
+// startRaw sends the preface and SETTINGS on c.
+func startRaw(t *testing.T, c net.Conn) *rawClient {
+	t.Helper()
+	_, err := io.WriteString(c, http2.ClientPreface)
 	require.NoError(t, err)
 	r := &rawClient{t: t, c: c, fr: http2.NewFramer(c, c)}
 	r.henc = hpack.NewEncoder(&r.hbuf)
 	r.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	require.NoError(t, r.fr.WriteSettings())
 	return r
+}
+
+// rst reads up to a RST_STREAM and returns it.
+func (r *rawClient) rst() *http2.RSTStreamFrame {
+	r.t.Helper()
+	return r.until("RST_STREAM", func(f http2.Frame) bool { _, ok := f.(*http2.RSTStreamFrame); return ok }).(*http2.RSTStreamFrame)
+}
+
+// body reads the body of the answer on stream id, to its end.
+func (r *rawClient) body(id uint32) string {
+	r.t.Helper()
+	var b strings.Builder
+	r.until("body", func(f http2.Frame) bool {
+		if d, ok := f.(*http2.DataFrame); ok && d.StreamID == id {
+			b.Write(d.Data())
+			return d.StreamEnded()
+		}
+		return false
+	})
+	return b.String()
 }
 
 // block encodes a GET of path, plus extra fields.
@@ -232,7 +258,7 @@ func TestTooManyStreamsRefused(t *testing.T) {
 	for i := range 3 {
 		r.get(uint32(2*i+1), "/")
 	}
-	f := r.until("RST_STREAM", func(f http2.Frame) bool { _, ok := f.(*http2.RSTStreamFrame); return ok }).(*http2.RSTStreamFrame)
+	f := r.rst()
 	assert.Equal(t, uint32(5), f.StreamID)
 	assert.Equal(t, http2.ErrCodeRefusedStream, f.ErrCode)
 }
@@ -258,17 +284,9 @@ func TestPathShownAsHTTP1Shows(t *testing.T) {
 	addr, _ := serve(t, sh2.Options{})
 	r := dialRaw(t, addr)
 	r.get(1, "/a/%2e%2e/admin")
-	var body string
-	r.until("body", func(f http2.Frame) bool {
-		if d, ok := f.(*http2.DataFrame); ok && d.StreamID == 1 {
-			body += string(d.Data())
-			return d.StreamEnded()
-		}
-		return false
-	})
-	assert.Equal(t, "GET /admin HTTP/2 scheme=http host=x\n", body)
+	assert.Equal(t, "GET /admin HTTP/2 scheme=http host=x\n", r.body(1))
 	r.get(3, "/../etc/passwd")
-	f := r.until("RST_STREAM", func(f http2.Frame) bool { _, ok := f.(*http2.RSTStreamFrame); return ok }).(*http2.RSTStreamFrame)
+	f := r.rst()
 	assert.Equal(t, uint32(3), f.StreamID)
 	assert.Equal(t, http2.ErrCodeProtocol, f.ErrCode)
 }
@@ -300,15 +318,7 @@ func TestHeadAnswerHasNoBody(t *testing.T) {
 		require.NoError(t, r.henc.WriteField(f))
 	}
 	require.NoError(t, r.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: r.hbuf.Bytes(), EndStream: true, EndHeaders: true}))
-	n := 0
-	r.until("end of stream 3", func(f http2.Frame) bool {
-		if d, ok := f.(*http2.DataFrame); ok && d.StreamID == 3 {
-			n += len(d.Data())
-			return d.StreamEnded()
-		}
-		return false
-	})
-	assert.Zero(t, n)
+	assert.Empty(t, r.body(3))
 }
 
 // TestBrokenPrefaceGetsGoAway: bytes that begin as the preface and then
@@ -360,12 +370,7 @@ func TestReloadDrainsH2(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF)
 
 	require.NoError(t, fresh.SetDeadline(time.Now().Add(10*time.Second)))
-	_, err = io.WriteString(fresh, http2.ClientPreface)
-	require.NoError(t, err)
-	r2 := &rawClient{t: t, c: fresh, fr: http2.NewFramer(fresh, fresh)}
-	r2.henc = hpack.NewEncoder(&r2.hbuf)
-	r2.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	require.NoError(t, r2.fr.WriteSettings())
+	r2 := startRaw(t, fresh)
 	r2.get(1, "/")
 	assert.Equal(t, "200", r2.status(1))
 	assert.Equal(t, http2.ErrCodeNo, r2.goaway())
