@@ -243,3 +243,50 @@ func TestH2CToHTTP1Upstream(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// streamEcho answers each request at once and sends back every Data as it
+// comes, ending with a grpc-status trailer: a bidirectional stream.
+type streamEcho struct{}
+
+func (streamEcho) Info() pipeline.Info { return pipeline.Info{Name: "streamEcho"} }
+func (streamEcho) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	return pipeline.TargetFunc(func(evt event.Event) {
+		switch e := evt.(type) {
+		case *event.MessageStart:
+			next.Input(&event.MessageStart{Head: event.Fields{"status": 200, "headers": map[string]any{"content-type": "application/grpc"}}})
+		case *event.Data:
+			next.Input(e)
+		case *event.MessageEnd:
+			next.Input(&event.MessageEnd{Tail: map[string]any{"grpc-status": "0"}})
+		case *event.SessionEnd:
+			next.Input(e)
+		}
+	})
+}
+
+// TestH2CBidirectionalStreaming: each piece of a request body comes back
+// before the next is sent (nothing waits for the whole message), as gRPC's
+// bidi calls need, and the trailers end the answer.
+func TestH2CBidirectionalStreaming(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{}, streamEcho{})
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest("POST", "http://"+addr+"/bidi", pr)
+	require.NoError(t, err)
+	resp, err := h2cClient().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	buf := make([]byte, 64)
+	for i := range 20 {
+		msg := fmt.Sprintf("ping %d", i)
+		_, err := io.WriteString(pw, msg)
+		require.NoError(t, err)
+		_, err = io.ReadFull(resp.Body, buf[:len(msg)])
+		require.NoError(t, err)
+		require.Equal(t, msg, string(buf[:len(msg)]))
+	}
+	require.NoError(t, pw.Close())
+	rest, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Empty(t, rest)
+	assert.Equal(t, "0", resp.Trailer.Get("grpc-status"))
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	sh2 "github.com/sluice-go/sluice/codec/http2"
+	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/stretchr/testify/assert"
@@ -122,15 +123,23 @@ func (r *rawClient) status(id uint32) string {
 // silent is a request pipeline that never answers.
 func silent() pipeline.Filter { return filter.Dummy() }
 
+// TestRapidResetEndsConnection: streams opened and cancelled before their
+// answer (CVE-2023-44487) end the connection once the budget is spent; a
+// well-behaved connection beside it goes on being served.
 func TestRapidResetEndsConnection(t *testing.T) {
-	addr, _ := serve(t, sh2.Options{MaxResets: 20}, silent())
+	addr, _ := serve(t, sh2.Options{MaxResets: 20})
+	good := dialRaw(t, addr)
+	good.get(1, "/")
+	assert.Equal(t, "200", good.status(1))
 	r := dialRaw(t, addr)
 	for i := range 50 {
 		id := uint32(2*i + 1)
-		r.get(id, "/")
+		r.get(id, "/hang")
 		require.NoError(t, r.fr.WriteRSTStream(id, http2.ErrCodeCancel))
 	}
 	assert.Equal(t, http2.ErrCodeEnhanceYourCalm, r.goaway())
+	good.get(3, "/")
+	assert.Equal(t, "200", good.status(3))
 }
 
 func TestResetBudgetRefilledByAnswers(t *testing.T) {
@@ -374,4 +383,42 @@ func TestReloadDrainsH2(t *testing.T) {
 	r2.get(1, "/")
 	assert.Equal(t, "200", r2.status(1))
 	assert.Equal(t, http2.ErrCodeNo, r2.goaway())
+}
+
+// bigAnswer answers each request with 1 MiB at once, and hands the
+// request stream's return valve to the test.
+type bigAnswer struct{ valves chan *pipeline.Valve }
+
+func (bigAnswer) Info() pipeline.Info { return pipeline.Info{Name: "bigAnswer"} }
+func (b bigAnswer) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	return pipeline.TargetFunc(func(evt event.Event) {
+		switch evt.(type) {
+		case *event.MessageEnd:
+			next.Input(&event.MessageStart{Head: event.Fields{"status": 200}})
+			next.Input(event.FromBytes(bytes.Repeat([]byte("z"), 1<<20)))
+			next.Input(&event.MessageEnd{})
+			b.valves <- s.Context().ReturnValve()
+		case *event.SessionEnd:
+			next.Input(evt)
+		}
+	})
+}
+
+// TestZeroWindowPausesTheAnswer: a client that opens no window gets the
+// answer's HEADERS and no DATA, and the request stream's return valve is
+// closed (its upstream would stop being read) until the client opens the
+// window; then the whole body comes and the valve opens.
+func TestZeroWindowPausesTheAnswer(t *testing.T) {
+	valves := make(chan *pipeline.Valve, 1)
+	addr, _ := serve(t, sh2.Options{}, bigAnswer{valves})
+	r := dialRaw(t, addr)
+	require.NoError(t, r.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0}))
+	r.get(1, "/")
+	assert.Equal(t, "200", r.status(1))
+	v := <-valves
+	assert.False(t, v.IsOpen(), "the answer's valve is closed while the window is shut")
+	require.NoError(t, r.fr.WriteWindowUpdate(0, 1<<21))
+	require.NoError(t, r.fr.WriteWindowUpdate(1, 1<<21))
+	assert.Len(t, r.body(1), 1<<20)
+	assert.True(t, v.IsOpen())
 }

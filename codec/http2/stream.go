@@ -13,7 +13,7 @@ import (
 
 // pendLimit is how many answer bytes a stream queues, waiting for the
 // client's window, before the reading of its upstream pauses.
-const pendLimit = 256 << 10
+const pendLimit = 64 << 10
 
 // h2stream is one request: its stream of the target pipeline, and the
 // answer that stream outputs on its way out as frames.
