@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/codec/http1"
 	sh2 "github.com/sluice-go/sluice/codec/http2"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
@@ -421,4 +422,35 @@ func TestZeroWindowPausesTheAnswer(t *testing.T) {
 	require.NoError(t, r.fr.WriteWindowUpdate(1, 1<<21))
 	assert.Len(t, r.body(1), 1<<20)
 	assert.True(t, v.IsOpen())
+}
+
+// panicky panics on /boom's MessageStart and echoes the rest.
+type panicky struct{}
+
+func (panicky) Info() pipeline.Info { return pipeline.Info{Name: "panicky"} }
+func (panicky) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	return pipeline.TargetFunc(func(evt event.Event) {
+		if ms, ok := evt.(*event.MessageStart); ok && strings.HasSuffix(ms.Head.(*http1.RequestHead).Path, "/boom") {
+			panic("boom")
+		}
+		next.Input(evt)
+	})
+}
+
+// TestFailedRequestStreamAnswers500: a request whose stream fails before
+// answering gets a 500; the streams beside it are answered as usual.
+func TestFailedRequestStreamAnswers500(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{}, panicky{}, filter.ReplaceMessage(echo))
+	r := dialRaw(t, addr)
+	r.get(1, "/ok")
+	r.get(3, "/boom")
+	r.get(5, "/ok")
+	got := map[uint32]string{}
+	r.until("three answers", func(f http2.Frame) bool {
+		if h, ok := f.(*http2.MetaHeadersFrame); ok {
+			got[h.StreamID] = h.PseudoValue("status")
+		}
+		return len(got) == 3
+	})
+	assert.Equal(t, map[uint32]string{1: "200", 3: "500", 5: "200"}, got)
 }
