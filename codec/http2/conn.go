@@ -79,6 +79,7 @@ func (r *frameReader) Read(p []byte) (int, error) {
 }
 
 const (
+	idleBuffer    = 16 << 10 // input or output buffer capacity kept between batches
 	initialWindow = 65535
 	maxWindow     = math.MaxInt32
 )
@@ -159,8 +160,8 @@ func (sc *serverConn) parse() {
 		sc.frame(f)
 	}
 	sc.in = append(sc.in[:0], sc.in[consumed:]...)
-	if len(sc.in) == 0 && cap(sc.in) > 64<<10 {
-		sc.in = nil
+	if len(sc.in) == 0 && cap(sc.in) > idleBuffer {
+		sc.in = nil // an idle connection keeps no large buffer
 	}
 }
 
@@ -571,5 +572,8 @@ func (sc *serverConn) flushOutNow() {
 	}
 	d := event.FromCopy(sc.out.Bytes())
 	sc.out.Reset()
+	if sc.out.Cap() > idleBuffer {
+		sc.out = bytes.Buffer{} // the framer writes to &sc.out: still this field
+	}
 	sc.next.Input(d)
 }
