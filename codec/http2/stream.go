@@ -7,6 +7,7 @@ import (
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/pipeline"
+	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -225,7 +226,7 @@ func responseFields(rh *http1.ResponseHead) []hpack.HeaderField {
 	fields = append(fields, hpack.HeaderField{Name: ":status", Value: strconv.Itoa(rh.Status)})
 	for _, h := range rh.Headers {
 		name := strings.ToLower(h.Name)
-		if connectionHeader(name) || name == "content-length" || name == "te" || name == "" || name[0] == ':' {
+		if connectionHeader(name) || name == "content-length" || name == "te" || !validOut(name, h.Value) {
 			continue
 		}
 		fields = append(fields, hpack.HeaderField{Name: name, Value: h.Value})
@@ -245,7 +246,7 @@ func trailerFields(tail any) []hpack.HeaderField {
 	fields := make([]hpack.HeaderField, 0, len(hs))
 	for _, h := range hs {
 		name := strings.ToLower(h.Name)
-		if connectionHeader(name) || name == "" || name[0] == ':' {
+		if connectionHeader(name) || !validOut(name, h.Value) {
 			continue
 		}
 		fields = append(fields, hpack.HeaderField{Name: name, Value: h.Value})
@@ -254,4 +255,11 @@ func trailerFields(tail any) []hpack.HeaderField {
 		return nil
 	}
 	return fields
+}
+
+// validOut reports whether a field of an answer may go out: a token name
+// (no pseudo-header) and a value without CR, LF or NUL. Others are dropped:
+// a client would refuse the whole answer.
+func validOut(name, value string) bool {
+	return httpguts.ValidHeaderFieldName(name) && httpguts.ValidHeaderFieldValue(value)
 }
