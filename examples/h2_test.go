@@ -1,16 +1,12 @@
 package examples_test
 
 import (
-	"context"
-	"crypto/tls"
 	"io"
-	"net"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/net/http2"
 )
 
 // TestH2Hello: the same port answers Go's HTTP/2 client (h2c, prior
@@ -18,10 +14,9 @@ import (
 func TestH2Hello(t *testing.T) {
 	leakCheck(t)
 	p := start(t, "h2-hello", nil)
-	h2c := &http2.Transport{AllowHTTP: true, DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}}
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true) // h2c with prior knowledge
+	h2c := &http.Transport{Protocols: &protos}
 	defer h2c.CloseIdleConnections()
 	h1 := &http.Transport{}
 	defer h1.CloseIdleConnections()

@@ -1,11 +1,9 @@
 package script_test
 
 import (
-	"context"
 	"crypto/tls"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,7 +14,6 @@ import (
 	"github.com/sluice-go/sluice/script"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/net/http2"
 )
 
 // TestDemuxHTTPServesH2CAndHTTP1: a script's demuxHTTP answers Go's HTTP/2
@@ -36,13 +33,9 @@ pipy()
 	defer pr.Close()
 	addr := pr.Addrs()[0].String()
 
-	h2c := &http.Client{Timeout: 30 * time.Second, Transport: &http2.Transport{
-		AllowHTTP: true,
-		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
-		},
-	}}
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true) // h2c with prior knowledge
+	h2c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Protocols: &protos}}
 	for _, c := range []struct {
 		client *http.Client
 		proto  string
@@ -85,11 +78,18 @@ pipy()
 	require.NoError(t, err)
 	defer pr.Close()
 	addr := pr.Addrs()[0].String()
-	c := &http.Client{Timeout: 30 * time.Second, Transport: &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: cert.Pool, ServerName: "localhost"}}}
+	c := &http.Client{Timeout: 30 * time.Second, Transport: h2Only(&tls.Config{RootCAs: cert.Pool, ServerName: "localhost"})}
 	resp, err := c.Get("https://" + addr + "/")
 	require.NoError(t, err)
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, "HTTP/2 https "+addr, string(b))
+}
+
+// h2Only is Go's HTTP/2 client over TLS (h2 by ALPN only).
+func h2Only(cfg *tls.Config) *http.Transport {
+	var protos http.Protocols
+	protos.SetHTTP2(true)
+	return &http.Transport{TLSClientConfig: cfg, Protocols: &protos}
 }

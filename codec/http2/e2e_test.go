@@ -24,7 +24,6 @@ import (
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/net/http2"
 )
 
 // echo answers each request with "METHOD PATH PROTO scheme=S host=H\n" and
@@ -80,15 +79,19 @@ func serveTLS(t *testing.T, cfg *tls.Config, opts sh2.Options, filters ...pipeli
 	return ln.Addr().String(), srv
 }
 
-// h2cClient is Go's HTTP/2 client speaking h2c with prior knowledge.
+// h2cClient is Go's HTTP/2 client (net/http's bundled x/net/http2)
+// speaking h2c with prior knowledge.
 func h2cClient() *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http2.Transport{
-		AllowHTTP: true,
-		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
-		},
-	}}
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true)
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Protocols: &protos}}
+}
+
+// h2TLSTransport is Go's HTTP/2 client over TLS (h2 by ALPN only).
+func h2TLSTransport(cfg *tls.Config) *http.Transport {
+	var protos http.Protocols
+	protos.SetHTTP2(true)
+	return &http.Transport{TLSClientConfig: cfg, Protocols: &protos}
 }
 
 func TestH2CPriorKnowledgeAndHTTP1OnOneListener(t *testing.T) {
@@ -197,7 +200,7 @@ func TestH2OverTLSByALPN(t *testing.T) {
 		major int
 		want  string
 	}{
-		{&http2.Transport{TLSClientConfig: ccfg}, 2, "GET /tls HTTP/2 scheme=https host=" + addr + "\n"},
+		{h2TLSTransport(ccfg), 2, "GET /tls HTTP/2 scheme=https host=" + addr + "\n"},
 		{&http.Transport{TLSClientConfig: ccfg}, 1, "GET /tls HTTP/1.1 scheme=<nil> host=" + addr + "\n"},
 	} {
 		resp, err := (&http.Client{Transport: c.rt, Timeout: 30 * time.Second}).Get("https://" + addr + "/tls")
