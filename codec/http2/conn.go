@@ -2,11 +2,13 @@ package http2
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 
+	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/pipeline"
 	"golang.org/x/net/http2"
@@ -51,7 +53,8 @@ type serverConn struct {
 	resetBudget   int   // rapid reset guard
 	controlFrames int   // PING and SETTINGS since the last HEADERS or DATA
 
-	hb headerBlock // the header block being received
+	hb        headerBlock    // the header block being received
+	headTimer pipeline.Timer // running while a header block is incomplete
 }
 
 // headerBlock is a HEADERS frame and its CONTINUATIONs as they arrive.
@@ -105,7 +108,21 @@ func newServerConn(s *pipeline.Stream, next pipeline.Target, target *pipeline.Pi
 		settings = append(settings, http2.Setting{ID: http2.SettingMaxFrameSize, Val: opts.MaxFrameSize})
 	}
 	_ = sc.fr.WriteSettings(settings...)
+	s.OnClose(sc.abort)
 	return sc
+}
+
+// abort closes the request streams when the connection's stream is closed
+// from outside (a server's Close, a failure elsewhere in its pipeline).
+func (sc *serverConn) abort() {
+	if sc.done {
+		return
+	}
+	sc.done = true
+	sc.stopHeadTimer()
+	for _, st := range sc.streams {
+		sc.closeStream(st)
+	}
 }
 
 // Input takes the connection's input events.
@@ -198,6 +215,9 @@ func (sc *serverConn) frame(f http2.Frame) {
 		}
 		sc.hb = headerBlock{id: f.StreamID, endStream: f.StreamEnded(), prio: f.Priority}
 		sc.hdec.SetEmitEnabled(true)
+		if !f.HeadersEnded() {
+			sc.startHeadTimer()
+		}
 		sc.fragment(f.HeaderBlockFragment(), f.HeadersEnded())
 	case *http2.ContinuationFrame:
 		sc.hb.conts++
@@ -257,11 +277,33 @@ func (sc *serverConn) fragment(b []byte, end bool) {
 	if !end {
 		return
 	}
+	sc.stopHeadTimer()
 	if err := sc.hdec.Close(); err != nil {
 		sc.connError(http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err))
 		return
 	}
 	sc.headers()
+}
+
+// startHeadTimer bounds the time a header block split over CONTINUATION
+// frames may take to complete (a slow CONTINUATION trickle holds the whole
+// connection): the connection's HeadTimeout, as HTTP/1's head timeout.
+func (sc *serverConn) startHeadTimer() {
+	d := cmp.Or(sc.opts.HeadTimeout, sc.s.Context().ConnOptions().HeadTimeout, http1.DefaultHeadTimeout)
+	if d < 0 {
+		return
+	}
+	sc.headTimer = sc.s.AfterFunc(d, func() {
+		sc.headTimer = nil
+		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: header block not complete within %v", ErrCalm, d))
+	})
+}
+
+func (sc *serverConn) stopHeadTimer() {
+	if sc.headTimer != nil {
+		sc.headTimer.Stop()
+		sc.headTimer = nil
+	}
 }
 
 // onField collects a decoded header field, up to MaxHeaderListSize.
@@ -550,6 +592,7 @@ func (sc *serverConn) finish(end *event.SessionEnd) {
 		return
 	}
 	sc.done = true
+	sc.stopHeadTimer()
 	for _, st := range sc.streams {
 		sc.closeStream(st)
 	}

@@ -1,5 +1,7 @@
 package http2
 
+import "time"
+
 // Options are the limits of one HTTP/2 server connection. The zero value
 // of each field means its default, given beside it.
 type Options struct {
@@ -29,6 +31,12 @@ type Options struct {
 	// the client may send between two HEADERS or DATA frames; more end the
 	// connection with GOAWAY(ENHANCE_YOUR_CALM). Default 1000.
 	MaxControlFrames int
+	// HeadTimeout bounds how long a header block split over CONTINUATION
+	// frames may take to complete; then the connection ends with
+	// GOAWAY(ENHANCE_YOUR_CALM). Zero means the connection's
+	// ConnOptions.HeadTimeout or, if that is zero too,
+	// http1.DefaultHeadTimeout (10s); a negative value, no limit.
+	HeadTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
