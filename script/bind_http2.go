@@ -14,7 +14,7 @@ import (
 // knowledge, h2 after ALPN) on the listener's connection, each request to
 // its own stream of the pipeline named target (http2.DemuxHTTP). options:
 // maxConcurrentStreams, maxFrameSize, maxHeaderListSize (bytes or "64k"),
-// maxContinuations, maxResets, maxControlFrames.
+// maxContinuations, maxResets, maxControlFrames, headTimeout ("10s").
 func bindDemuxHTTP(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
@@ -40,6 +40,9 @@ func bindDemuxHTTP(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 				}
 				f.set(n)
 			}
+		}
+		if err := readDurations(o, []durationField{{"headTimeout", &opts.HeadTimeout}}); err != nil {
+			return nil, err
 		}
 		if v := o.Get("maxHeaderListSize"); !isNullish(v) {
 			n, err := parseSize(v.Export())
