@@ -165,17 +165,6 @@ func NewMessage(head any, body string) *Message {
 	return &Message{Head: head, Body: FromString(body)}
 }
 
-// Events calls emit with the message as a stream of events: MessageStart, the
-// body as one Data event (omitted when empty), MessageEnd. The body Data is
-// handed over, not cloned.
-func (m *Message) Events(emit func(Event)) {
-	emit(&MessageStart{Head: m.Head})
-	if m.Body != nil && m.Body.Len() > 0 {
-		emit(m.Body)
-	}
-	emit(&MessageEnd{Tail: m.Tail})
-}
-
 // String describes the message's head and body size.
 func (m *Message) String() string {
 	n := 0

@@ -159,42 +159,6 @@ func TestEventTypeSwitch(t *testing.T) {
 	assert.Equal(t, []string{"data", "start", "end", "session end"}, got)
 }
 
-func TestMessageEvents(t *testing.T) {
-	body := FromString("hello")
-	tests := []struct {
-		name string
-		msg  *Message
-		want []string
-	}{
-		{"body", &Message{Head: "h", Body: body, Tail: "t"}, []string{"MessageStart h", "hello", "MessageEnd t"}},
-		{"nil body", &Message{Head: "h"}, []string{"MessageStart h", "MessageEnd"}},
-		{"empty body", &Message{Body: NewData()}, []string{"MessageStart", "MessageEnd"}},
-		{"emptied body", &Message{Body: func() *Data { d := FromString("x"); d.Skip(1); return d }()},
-			[]string{"MessageStart", "MessageEnd"}},
-		{"NewMessage", NewMessage(map[string]int{"status": 200}, "ok"), []string{"MessageStart map[status:200]", "ok", "MessageEnd"}},
-		{"NewMessage empty", NewMessage(nil, ""), []string{"MessageStart", "MessageEnd"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var evts []Event
-			tt.msg.Events(func(e Event) { evts = append(evts, e) })
-			var got []string
-			for _, e := range evts {
-				got = append(got, e.String())
-			}
-			assert.Equal(t, tt.want, got)
-
-			require.IsType(t, &MessageStart{}, evts[0])
-			assert.Equal(t, tt.msg.Head, evts[0].(*MessageStart).Head)
-			require.IsType(t, &MessageEnd{}, evts[len(evts)-1])
-			assert.Equal(t, tt.msg.Tail, evts[len(evts)-1].(*MessageEnd).Tail)
-			if len(evts) == 3 {
-				assert.Same(t, tt.msg.Body, evts[1], "the body is handed over, not cloned")
-			}
-		})
-	}
-}
-
 func TestNewMessageCopiesBody(t *testing.T) {
 	m := NewMessage("head", "body")
 	assert.Equal(t, "head", m.Head)

@@ -47,29 +47,6 @@ func ExampleData_WriteTo() {
 	// 0 bytes left
 }
 
-func ExampleMessage_Events() {
-	m := event.NewMessage("POST /upload", "payload")
-	m.Events(func(e event.Event) {
-		switch e := e.(type) {
-		case *event.MessageStart:
-			fmt.Println("start:", e.Head)
-		case *event.Data:
-			fmt.Println("data:", e.Len(), "bytes")
-		case *event.MessageEnd:
-			fmt.Println("end")
-		}
-	})
-
-	// An empty body emits no Data event.
-	event.NewMessage("GET /", "").Events(func(e event.Event) { fmt.Println(e) })
-	// Output:
-	// start: POST /upload
-	// data: 7 bytes
-	// end
-	// MessageStart GET /
-	// MessageEnd
-}
-
 func ExampleEnd() {
 	end := event.End(event.ReadError, os.ErrDeadlineExceeded)
 	fmt.Println(end)

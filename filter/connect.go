@@ -10,40 +10,23 @@ import (
 	"github.com/sluice-go/sluice/pipeline"
 )
 
-// Connect returns a filter that sends its stream's bytes to a TCP target
-// ("host:port") and outputs what the target sends back, through a
-// pipeline.Outbound (which owns the dial, retries, timeouts, TLS, held bytes
-// and the kernel relay; see there for the failure kinds).
+// Connect returns a filter that sends its stream's Data to a TCP target
+// ("host:port") through a pipeline.Outbound, and outputs what the target
+// sends back as Data, then one SessionEnd (see Outbound for its kinds).
+// Input events are not passed on; MessageStart and MessageEnd are dropped.
+// It dials on the first event (a lone SessionEnd ends the stream without
+// dialing), or at once with DialAtStart, holding Data until connected.
 //
-// On the first event (other than a lone SessionEnd, which ends the stream
-// without dialing), or at the start of the stream with DialAtStart, it dials
-// the target; until the connection is up, Data is held, up to BufferLimit
-// bytes (once half of that is held, the context's Valve is closed until the
-// connection is up). Then Data is written to the connection (all writes of
-// one worker batch go out in one vectored write); MessageStart and
-// MessageEnd carry nothing on a byte connection and are dropped. Input
-// events are not passed on: the output is what the remote sends, as Data,
-// then one SessionEnd when the remote closes or the connection fails.
-//
-// An input SessionEnd before anything was sent passes on (a decoder's
-// refusal reaches the encoder that answers it). Later, one with a
-// ProtocolError (a decoder refusing a request) half-closes the connection
-// and passes on once the remote has closed, so that the requests before it
-// are answered first; one with any other error closes the connection at once
-// and is passed on. One without an error half-closes the connection (TCP FIN) once
-// everything is written, and the stream stays open until the remote closes
-// its side, except in a stream with a derived context (a demux request
-// stream, whose owner closes it once answered): there the end of a request
-// is not the end of the client, and a FIN would make many servers (Go's
-// net/http) cancel the request it answers, so the connection is left as it
-// is until the stream is closed or the remote closes.
-//
-// Relay: when connect is the only filter of a stream fed by a client's
-// connection (a listen pipeline: pipeline.Stream.Inbound), it asks its
-// Outbound, as it dials, to take that connection over (pipeline.Outbound.Relay):
-// the first bytes are sent, then the Outbound copies between the client and
-// the target in the kernel, unless TLS or a read, write or idle timeout is
-// set on either side.
+// An input SessionEnd before anything was sent is passed on (a decoder's
+// refusal reaches the encoder that answers it). Later, a clean one
+// half-closes the connection once everything is written; one with a
+// ProtocolError does too, and is passed on once the earlier requests are
+// answered; any other closes it at once. In a demux request stream a clean
+// end does not half-close: it is not the end of the client, and many
+// servers cancel a request on FIN. As the only filter of a stream fed by a
+// client's connection (pipeline.Stream.Inbound), connect asks its Outbound
+// to relay that connection in the kernel (pipeline.Outbound.Relay) unless
+// TLS or a read, write or idle timeout is set.
 func Connect(target string, opts ConnectOptions) pipeline.Filter {
 	return &connect{target: target, opts: opts}
 }
@@ -111,6 +94,14 @@ var connectInfo = pipeline.Info{
 	Name:     "connect",
 	Synopsis: "(target, options)",
 	Summary:  "Sends Data to a TCP target and outputs what it sends back",
+	Params: []pipeline.Param{
+		{Name: "target", Type: "string|function", Doc: "Where to connect, as \"host:port\", or a function returning it, called on the first event"},
+		{Name: "options", Type: "object", Doc: "bufferLimit (bytes held until connected, e.g. \"64k\"), retryCount (-1: forever), retryDelay, " +
+			"connectTimeout (default 10s), answerTimeout (bytes sent and nothing back for that long: 504; default 60s in a demux request stream, none elsewhere), " +
+			"readTimeout, writeTimeout, idleTimeout (durations such as \"5s\"; 0 turns one off), " +
+			"tls: {cert, key, serverName, trusted, insecure}. TLS verifies the server's certificate against the system roots " +
+			"(or trusted) and its name by default; insecure: true skips the check, which is what Pipy does"},
+	},
 }
 
 type connect struct {

@@ -6,56 +6,26 @@ import (
 )
 
 // Demux returns a filter that sends each inbound message to its own stream of
-// a pipeline and outputs one answer per request, in request order (Pipy's
-// demux). At most one DemuxOptions may be given.
+// a pipeline, in a context derived from this stream's, and outputs one answer
+// per request, in request order (Pipy's demux). opts: at most one.
 //
-// A MessageStart starts a stream of the target in a context derived from the
-// stream's (Context.Derive: own values, same root), with the stream's Data;
-// the message's Data and MessageEnd follow it there, then a SessionEnd (for
-// a request, once its answer is complete: below). Data outside a message is
-// dropped (except into a tunnel, below).
+// A request stream's answer is the first message it outputs whose head is
+// not interim (a "status" of 100–199 other than 101 passes on); what follows
+// is dropped. The answer at the head of the queue streams out under the
+// connection's backpressure; later ones wait in a buffer, and past
+// BufferLimit bytes their upstream is paused. A request stream that fails
+// before answering is answered by OnFail's message or a 500 naming the
+// cause; one that ends cleanly answers nothing; one that fails mid-answer
+// ends this stream with its error when its turn comes.
 //
-// Answers: each request stream answers with the first message it outputs
-// whose head is not interim. A head whose "status" field (read by name, as
-// every head is) is 100–199 but not 101 is interim (HTTP's 100 Continue): it
-// passes on, and the request goes on waiting for its answer. What a stream
-// outputs after its answer is dropped. The answer at the head of the queue
-// streams: its MessageStart, then its Data as it comes, under the
-// connection's backpressure (the request stream's context has its own return
-// valve, a Child of the connection's, so a slow client pauses the reading of
-// its upstream as in the direct chain). Later answers wait for their turn in
-// a buffer: once one holds more than BufferLimit bytes, its stream's valve
-// closes, pausing its upstream until its turn comes (output made without
-// reading a connection, by a script say, is not paused and stays buffered).
-//
-// Failures: a request stream that ends with an error before its answer began
-// is answered in its turn by a synthetic message, DemuxOptions.OnFail's or the
-// default: a head {status: 500} and a short text body naming the cause
-// (encodeHttpResponse writes it as any 500; the connection goes on). One
-// that ends normally without an answer answers nothing (a one-way message).
-// One whose answer began and did not end (an upstream that dies mid-answer)
-// ends this stream, when its turn comes, with its error (a ReadError
-// wrapping ErrAnswerCut if it had none): the client sees a cut answer and a
-// close. Later requests are then dropped.
-//
-// Requests (heads with a "method" field, as HTTP's) keep their stream's
-// input open after their MessageEnd until their answer is complete, then get
-// their SessionEnd: an upstream that sees its input end (connect half-closes)
-// before it answered may take it for a client that left (Go's net/http
-// cancels the request). Other messages get their SessionEnd right after
-// their MessageEnd. (So a request pipeline that answers only once its input
-// has ended, exec of a command that reads to the end, waits for the
-// client's end.) If a request's answer is a 101, its stream becomes a
-// two-way tunnel once the 101 is out: Data outside messages goes to it, its
-// Data after the 101 comes out, and its SessionEnd (or the input's) ends
-// everything.
-//
-// A SessionEnd ends the message being received, if any, and is passed on
-// once every pending answer has come out; the stream is held until then.
-// A request stream is closed once its answer is out and its request is all
-// in. When the stream ends, the streams still running are closed. A
-// reference by name is resolved when the module is built (see
-// pipeline.Binder).
+// Requests (heads with a "method") get their SessionEnd only once answered,
+// since an upstream that sees its input end may take it for a client that
+// left (Go's net/http cancels the request); other messages right after their
+// MessageEnd. After a 101 answer the request stream is a two-way tunnel:
+// Data outside messages goes to it. An input SessionEnd is passed on once
+// every pending answer is out; request streams still running when this
+// stream ends are closed. A reference by name is resolved when the module
+// is built.
 func Demux(ref Ref, opts ...DemuxOptions) pipeline.Filter {
 	f := &demux{ref: ref}
 	if len(opts) > 0 {
@@ -88,6 +58,12 @@ var demuxInfo = pipeline.Info{
 	Name:     "demux",
 	Synopsis: "(target[, options])",
 	Summary:  "Sends each message to its own stream of a pipeline and outputs the answers in order",
+	Params: []pipeline.Param{
+		targetParam,
+		{Name: "options", Type: "object", Doc: "onFail: a replacement for the answer to a request whose stream failed (a function gets the SessionEnd; " +
+			"default: a 500 naming the cause); bufferLimit: body bytes an answer waiting for its turn holds before its upstream is paused " +
+			"(default \"1m\")"},
+	},
 }
 
 type demux struct {
@@ -166,7 +142,7 @@ func (d *demuxInst) Input(evt event.Event) {
 		ctx.SetReturnValve(c.valve)
 		d.queue = append(d.queue, c)
 		c.st = pipeline.NewStream(p, ctx, c)
-		c.st.SetData(d.s.Data())
+		c.st.SetValue(d.s.Value())
 		d.cur = c
 		c.st.Input(e)
 	case *event.Data:
@@ -282,7 +258,7 @@ func (c *demuxChan) push(evt event.Event) {
 	c.buf = append(c.buf, evt)
 	if !c.paused && c.bufLen > c.d.f.opts.BufferLimit && (len(c.d.queue) == 0 || c.d.queue[0] != c) {
 		c.paused = true
-		c.valve.Close()
+		c.valve.Pause()
 	}
 }
 
@@ -372,7 +348,7 @@ func (d *demuxInst) flush() {
 		c := d.queue[0]
 		if c.paused {
 			c.paused = false
-			c.valve.Open()
+			c.valve.Resume()
 		}
 		for len(c.buf) > 0 && !d.s.Ended() {
 			e := c.buf[0]
@@ -430,7 +406,7 @@ func (d *demuxInst) close() {
 		}
 		if c.paused {
 			c.paused = false
-			c.valve.Open()
+			c.valve.Resume()
 		}
 	}
 	d.queue, d.cur, d.tunnel = nil, nil, nil

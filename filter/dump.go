@@ -28,10 +28,8 @@ func Dump(tag string) pipeline.Filter { return DumpTo(os.Stderr, tag) }
 //
 // Data shows its size and its first 256 bytes quoted, with "..." after when
 // there are more; heads and tails are formatted with %v. Each line is one
-// w.Write; write errors are ignored, as dumping is for diagnosis only. The
-// filter is shared by every stream of its pipeline, so w must be safe for
-// concurrent use if the pipeline runs on several workers (os.Stderr is).
-// Once the stream has ended, events are dropped and not written.
+// w.Write; write errors are ignored, as dumping is for diagnosis only. w
+// must be safe for concurrent use (os.Stderr is).
 func DumpTo(w io.Writer, tag string) pipeline.Filter {
 	if w == nil {
 		w = os.Stderr
@@ -56,6 +54,7 @@ var dumpInfo = pipeline.Info{
 	Name:     "dump",
 	Synopsis: "(tag)",
 	Summary:  "Writes each event, readably, to the log output",
+	Params:   []pipeline.Param{{Name: "tag", Type: "string", Doc: "Printed before each event"}},
 }
 
 type dump struct {

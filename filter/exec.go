@@ -13,36 +13,20 @@ import (
 	"github.com/sluice-go/sluice/pipeline"
 )
 
-// Exec returns a filter that runs a process for each stream: argv[0] is the
-// program (looked up in PATH), the rest its arguments; no shell is involved.
+// Exec returns a filter that runs a process for each stream, started on its
+// first event: argv[0] is the program (looked up in PATH), the rest its
+// arguments, with no shell. Data goes to its standard input,
+// flow-controlled as a connection's; MessageStart and MessageEnd are dropped; an input SessionEnd closes the input once written.
+// Its standard output comes out as Data, and its exit ends the output: no
+// error for status 0, UnknownError otherwise; a program not found ends the
+// stream with CannotResolve. Standard error is inherited.
 //
-// The process starts on the stream's first event, whatever its kind. Data
-// goes to its standard input; MessageStart and MessageEnd are dropped; an
-// input SessionEnd closes its standard input once everything before it is
-// written. What the process writes to its standard output comes out as Data,
-// and its exit ends the output with a SessionEnd: no error for exit status 0,
-// UnknownError with the status otherwise. A program that cannot be found ends
-// the stream with CannotResolve; any other start failure with UnknownError.
-// The process's standard error is the host's (inherited, not captured).
-//
-// The stream is held while the process runs. When the stream ends or is
-// closed first (a worker group closing closes its streams), the process is
-// killed and reaped, and the filter's goroutines exit.
-//
-// On Unix the process runs in a process group of its own, and is killed
-// with SIGKILL as a group: what it started goes with it (unless it left the
-// group, as daemons do). There is no SIGTERM first: the stream has ended
-// and nothing reads the process's output any more. On Linux, the process's
-// exit also kills what is left of its group, so a child left running in the
-// background cannot hold the stream open; and the process gets a
-// parent-death signal (SIGKILL), so it does not outlive sluice even when
-// sluice is killed with SIGKILL. The kernel kills only that direct child:
-// what it started survives, unless StartExecReaper was called (the sluice
-// command does), which starts a helper that kills the groups. The process's input and output go through a
-// pipeline.Outbound (PipeConn), as a network connection's do: what waits for
-// its input is bounded through the context's Valve, so a process that reads
-// slowly pauses the reading of the connections feeding it, and its output
-// is not read while the stream's output is congested.
+// When the stream ends or is closed first, the process is killed with
+// SIGKILL as a process group (Unix) and reaped: nothing reads its output any
+// more. On Linux its exit also kills what is left of its group (a child in
+// the background cannot hold the stream open), it dies with sluice
+// (parent-death signal), and what it started dies with it if
+// StartExecReaper was called (the sluice command does).
 func Exec(argv ...string) pipeline.Filter {
 	return &execFilter{argv: append([]string(nil), argv...)}
 }
@@ -61,6 +45,9 @@ var execInfo = pipeline.Info{
 	Name:     "exec",
 	Synopsis: "(command)",
 	Summary:  "Runs a process: Data to its stdin, its stdout out as Data",
+	Params: []pipeline.Param{
+		{Name: "command", Type: "string|array|function", Doc: "Command line, argv array, or a function returning one of those"},
+	},
 }
 
 type execFilter struct {

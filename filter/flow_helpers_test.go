@@ -82,7 +82,7 @@ func flowUpper() pipeline.Filter {
 func flowRecord(log *[]string) pipeline.Filter {
 	return flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 		return pipeline.TargetFunc(func(evt event.Event) {
-			*log = append(*log, flowTag(s.Data())+pipelinetest.Describe(evt))
+			*log = append(*log, flowTag(s.Value())+pipelinetest.Describe(evt))
 			next.Input(evt)
 		})
 	})

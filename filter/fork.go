@@ -18,9 +18,7 @@ import (
 //
 // A SessionEnd reaches the forks like any other event, but the stream does
 // not wait for them: when it ends, the forks still running are closed.
-// sessionData runs on the stream's worker, possibly concurrently for streams
-// on different workers; a panic in it ends the stream with a runtime-error
-// SessionEnd naming fork. A reference by name is resolved when the module is
+// A reference by name is resolved when the module is
 // built (see pipeline.Binder).
 func Fork(ref Ref, sessionData func(s *pipeline.Stream) []any) pipeline.Filter {
 	return &fork{ref: ref, data: sessionData}
@@ -30,6 +28,10 @@ var forkInfo = pipeline.Info{
 	Name:     "fork",
 	Synopsis: "(target, sessionData)",
 	Summary:  "Sends a copy of every event to new streams of a pipeline and passes the original on",
+	Params: []pipeline.Param{
+		targetParam,
+		{Name: "sessionData", Type: "object|array|function", Doc: "`this` in the forked stream; an array starts one fork per element; a function returns one of those"},
+	},
 }
 
 type fork struct {
@@ -83,7 +85,7 @@ func (k *forkInst) start() bool {
 	if p == nil {
 		return false
 	}
-	elems := []any{k.s.Data()}
+	elems := []any{k.s.Value()}
 	if k.f.data != nil {
 		var ok bool
 		if elems, ok = k.call(); !ok {
@@ -96,7 +98,7 @@ func (k *forkInst) start() bool {
 	k.forks = make([]*pipeline.Stream, len(elems))
 	for i, v := range elems {
 		st := pipeline.NewStream(p, k.s.Context(), nil)
-		st.SetData(v)
+		st.SetValue(v)
 		k.forks[i] = st
 	}
 	k.s.OnClose(k.close)

@@ -52,7 +52,7 @@ func TestForkDataIsACopy(t *testing.T) {
 func TestForkWithoutSessionDataStartsOneForkWithTheStreamData(t *testing.T) {
 	var log []string
 	h := pipelinetest.Of(t, filter.Fork(filter.ToPipeline(pipeline.New("tee", flowRecord(&log))), nil))
-	h.Stream.SetData("parent")
+	h.Stream.SetValue("parent")
 	h.InputString("a").End()
 	require.Equal(t, []string{`parent:D"a"`, `parent:SE`}, log)
 	require.Equal(t, "a", h.OutputString())

@@ -22,9 +22,7 @@ import (
 // SessionEnd is passed on.
 //
 // The stream is held while the sub-stream runs, and the sub-stream is closed
-// when the stream ends. Conditions run on the stream's worker, possibly
-// concurrently for streams on different workers; a panic in one ends the
-// stream with a runtime-error SessionEnd naming link. Targets given by name
+// when the stream ends. Targets given by name
 // are resolved when their module is built (see pipeline.Binder): an unknown
 // name fails the build. Link panics when given no target.
 func Link(targets ...LinkTarget) pipeline.Filter {
@@ -45,6 +43,10 @@ var linkInfo = pipeline.Info{
 	Name:     "link",
 	Synopsis: "(target, when, target2, when2, ...)",
 	Summary:  "Sends events to a pipeline chosen by condition and outputs what it outputs",
+	Params: []pipeline.Param{
+		{Name: "target", Type: "string", Doc: "Name of a pipeline to send events to"},
+		{Name: "when", Type: "function", Doc: "Returns true when the target before it is to be chosen; the last target may go without, as the fallback"},
+	},
 }
 
 type link struct {
@@ -108,7 +110,7 @@ func (l *linkInst) Input(evt event.Event) {
 	}
 	buf := l.buf
 	l.buf = nil
-	l.sub = startSub(l.s, "link", p, l.next, l.s.Data())
+	l.sub = startSub(l.s, "link", p, l.next, l.s.Value())
 	for _, e := range buf {
 		l.sub.Input(e)
 	}
@@ -155,7 +157,7 @@ func resolved(s *pipeline.Stream, filter string, r Ref) *pipeline.Pipeline {
 func startSub(parent *pipeline.Stream, filter string, p *pipeline.Pipeline, next pipeline.Target, data any) *pipeline.Stream {
 	parent.Hold()
 	st := pipeline.NewStream(p, parent.Context(), &subOutput{parent: parent, filter: filter, next: next})
-	st.SetData(data)
+	st.SetValue(data)
 	parent.OnClose(st.Close)
 	return st
 }

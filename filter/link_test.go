@@ -144,12 +144,12 @@ func TestLinkSubStreamSharesContextAndData(t *testing.T) {
 	var data any
 	probe := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 		return pipeline.TargetFunc(func(evt event.Event) {
-			ctx, data = s.Context(), s.Data()
+			ctx, data = s.Context(), s.Value()
 			next.Input(evt)
 		})
 	})
 	h := pipelinetest.Of(t, filter.Link(filter.LinkTarget{Ref: filter.ToPipeline(pipeline.New("p", probe))}))
-	h.Stream.SetData("parent data")
+	h.Stream.SetValue("parent data")
 	h.InputString("x")
 	require.Same(t, h.Context, ctx)
 	require.Equal(t, "parent data", data)

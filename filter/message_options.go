@@ -33,8 +33,13 @@ func messageOptions(opts []MessageOptions) MessageOptions {
 func readMessage(s *pipeline.Stream, name string, r *event.MessageReader, evt event.Event) (*event.Message, bool) {
 	msg, err := r.Read(evt)
 	if err != nil {
-		s.Fail(event.BufferOverflow, fmt.Errorf("%s: %w", name, err))
+		failTooLarge(s, name, err)
 		return nil, false
 	}
 	return msg, true
+}
+
+// failTooLarge ends s for a body grown past its bound, naming the filter.
+func failTooLarge(s *pipeline.Stream, name string, err error) {
+	s.Fail(event.BufferOverflow, fmt.Errorf("%s: %w", name, err))
 }

@@ -11,37 +11,18 @@ import (
 // shared stream of a pipeline and routes each answer back to the stream whose
 // request it answers (Pipy's mux).
 //
-// Each worker keeps a table of shared streams, one per target pipeline and
-// selector key. On a stream's first event, selector is called for its key
-// (nil selector: the key is "", one shared stream per pipeline per worker).
-// A MessageStart begins a request; its Data is gathered; at its MessageEnd the
-// whole request goes into the shared stream for the key, which is started on
-// first need in a root context of its own that starts from the opening
-// stream's state (Context.Copy: Pipy runs it in the opener's context, so a
-// variable set before mux, such as the upstream's address, is seen there),
-// so that requests of different streams never interleave. Data outside a message is
-// dropped. The shared stream's answers are matched to requests in order: the
-// first message it outputs answers the oldest request waiting, and so on;
-// each answer's events go out of the stream that sent that request, as they
-// come. An answer to a stream that has gone is dropped. At most
-// MuxOptions.MaxInFlight requests wait for answers at a time; later ones wait
-// their turn, in order.
-//
-// A SessionEnd is not sent to the shared stream: it is passed on once every
-// answer owed to this stream has come out, and the stream is held until then.
-// The shared stream outlives the streams that use it; once the last of them
-// has ended, it is closed after MuxOptions.IdleTimeout on the worker's clock
-// unless a stream joins it again. When the shared stream ends by itself (its
-// upstream closed, say), every stream still owed an answer gets its
-// SessionEnd, error included, and the next request starts a new shared
-// stream.
-//
-// opts, at most one, sets the options; a shared stream has the options of the
-// filter that started it. selector runs on the stream's worker, possibly
-// concurrently for streams on different workers; a panic in it ends the
-// stream with a runtime-error SessionEnd naming mux, as does a panic in a
-// filter downstream while an answer is delivered. A reference by name is
-// resolved when the module is built (see pipeline.Binder).
+// Each worker keeps one shared stream per target pipeline and selector key
+// (called on a stream's first event; nil: one per pipeline). Each request,
+// gathered whole so that requests of different streams never interleave,
+// goes into it; Data outside messages is dropped. The shared stream starts
+// in a context copied from the first stream's (Pipy runs it in the opener's,
+// so variables set before mux are seen there). Its answers are matched to
+// requests in order, at most MaxInFlight waiting. A SessionEnd is passed on
+// once every answer owed has come out. The shared stream is closed
+// IdleTimeout after its last user ends; if it ends by itself, the streams
+// still owed answers get its SessionEnd, and the next request starts a new
+// one. opts, at most one, are kept by the shared streams this filter starts.
+// A reference by name is resolved when the module is built.
 func Mux(ref Ref, selector func(s *pipeline.Stream) string, opts ...MuxOptions) pipeline.Filter {
 	var o MuxOptions
 	if len(opts) > 0 {
@@ -81,6 +62,12 @@ var muxInfo = pipeline.Info{
 	Name:     "mux",
 	Synopsis: "(target, selector, options)",
 	Summary:  "Sends messages of many streams into one shared stream and routes the answers back",
+	Params: []pipeline.Param{
+		targetParam,
+		{Name: "selector", Type: "string|function", Doc: "Key of the shared stream to use (a function is called for each stream); default: one per pipeline per worker"},
+		{Name: "options", Type: "object", Doc: "idleTimeout: how long a shared stream nobody uses stays open; maxInFlight: requests sent before their answers; " +
+			"maxBodySize: the most body bytes of a request gathered (default 16 MiB, -1 for no bound)"},
+	},
 }
 
 type mux struct {

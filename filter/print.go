@@ -17,10 +17,8 @@ func Print() pipeline.Filter { return PrintTo(os.Stdout) }
 // messages or not, to w (standard output when w is nil), and passes every
 // event on unchanged; MessageStart, MessageEnd and SessionEnd write nothing.
 // The bytes are written chunk by chunk, with no separator and no copy; write
-// errors are ignored. The filter is shared by every stream of its pipeline,
-// so w must be safe for concurrent use if the pipeline runs on several
-// workers (os.Stdout is), and output of different streams may interleave.
-// Once the stream has ended, events are dropped and not written.
+// errors are ignored. w must be safe for concurrent use (os.Stdout is), and
+// output of different streams may interleave.
 func PrintTo(w io.Writer) pipeline.Filter {
 	if w == nil {
 		w = os.Stdout

@@ -15,5 +15,7 @@ func TestInfosNameEveryFilterOnceWithSynopsisAndSummary(t *testing.T) {
 		assert.NotEmpty(t, i.Synopsis, i.Name)
 		assert.NotEmpty(t, i.Summary, i.Name)
 	}
-	assert.Len(t, seen, 26)
+	for _, n := range []string{"connect", "onMessage", "replaceMessageBody", "wait"} {
+		assert.True(t, seen[n], n)
+	}
 }

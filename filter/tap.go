@@ -47,6 +47,10 @@ var tapInfo = pipeline.Info{
 	Name:     "tap",
 	Synopsis: "(quota, account)",
 	Summary:  "Throttles messages or bytes per second; events wait, never dropped",
+	Params: []pipeline.Param{
+		{Name: "quota", Type: "number|string", Doc: "Messages per second as a number, bytes per second as a string (\"100k\")"},
+		{Name: "account", Type: "string", Doc: "Streams with the same account share one quota (per worker)"},
+	},
 }
 
 type tap struct{ opts TapOptions }

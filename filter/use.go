@@ -34,6 +34,11 @@ var useInfo = pipeline.Info{
 	Name:     "use",
 	Synopsis: "(module, pipeline, argv...)",
 	Summary:  "Sends events to a pipeline of another module and outputs what it outputs",
+	Params: []pipeline.Param{
+		{Name: "module", Type: "string", Doc: "File name of the module, relative to this script"},
+		{Name: "pipeline", Type: "string", Doc: "Name of the pipeline in that module"},
+		{Name: "argv", Type: "any", Doc: "Values the used pipeline's callbacks see as __argv"},
+	},
 }
 
 type use struct {

@@ -19,7 +19,7 @@ func useModules(t *testing.T, ref filter.Ref, argv ...any) (main, lib *pipeline.
 	lib.Pipeline("greet", flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 		return pipeline.TargetFunc(func(evt event.Event) {
 			if d, ok := evt.(*event.Data); ok {
-				evt = event.FromString(fmt.Sprint(s.Data()) + " " + d.String())
+				evt = event.FromString(fmt.Sprint(s.Value()) + " " + d.String())
 			}
 			next.Input(evt)
 		})
@@ -49,7 +49,7 @@ func TestUseRunsAnotherModulesPipelineWithArgv(t *testing.T) {
 func TestUseArgvIsTheSubStreamData(t *testing.T) {
 	var data any
 	probe := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-		return pipeline.TargetFunc(func(evt event.Event) { data = s.Data(); next.Input(evt) })
+		return pipeline.TargetFunc(func(evt event.Event) { data = s.Value(); next.Input(evt) })
 	})
 	h := pipelinetest.Of(t, filter.Use(filter.ToPipeline(pipeline.New("p", probe)), "a", 1))
 	h.InputString("x")
@@ -82,7 +82,7 @@ func TestPipyUseCallsArgvFunctionAtEachStreamsFirstEvent(t *testing.T) {
 	probe := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 		return pipeline.TargetFunc(func(evt event.Event) {
 			if len(data) == 0 {
-				data = append(data, s.Data())
+				data = append(data, s.Value())
 			}
 			next.Input(evt)
 		})

@@ -17,9 +17,7 @@ import (
 // arrives while events are held is held with them, and so is the stream,
 // until cond is true.
 //
-// cond runs on the stream's worker, possibly concurrently for streams on
-// different workers; a panic in it ends the stream with a runtime-error
-// SessionEnd naming wait. Wait panics if cond is nil.
+// Wait panics if cond is nil.
 func Wait(cond func(s *pipeline.Stream) bool) pipeline.Filter {
 	if cond == nil {
 		panic("filter: wait: nil condition")
@@ -31,6 +29,9 @@ var waitInfo = pipeline.Info{
 	Name:     "wait",
 	Synopsis: "(condition)",
 	Summary:  "Holds events back until a condition is true",
+	Params: []pipeline.Param{
+		{Name: "condition", Type: "function", Doc: "Returns true when events may go on; checked on every event and when the context is notified"},
+	},
 }
 
 type wait struct {

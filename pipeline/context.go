@@ -32,6 +32,7 @@ type Context struct {
 	retValve *Valve         // on the root, or set by SetReturnValve
 	tracker  RequestTracker // on the root only
 	connOpts ConnOptions    // on the root only
+	upstream string         // on the root only: see Upstream
 	tunnel   []func()       // OnTunnel's callbacks, until Tunnel runs them
 	tunneled bool           // Tunnel was called
 
@@ -292,3 +293,11 @@ func (c *Context) OnTunnel(fn func()) {
 	}
 	c.tunnel = append(c.tunnel, fn)
 }
+
+// Upstream returns the target ("host:port") this connection's requests
+// last went to (connect's, or a pool's), for access logs; "" when none.
+func (c *Context) Upstream() string { return c.root.upstream }
+
+// SetUpstream records target as the connection's upstream (see Upstream):
+// Outbound does it as it dials, a pool as it gives a request a connection.
+func (c *Context) SetUpstream(target string) { c.root.upstream = target }

@@ -57,17 +57,17 @@ func TestNotifyFromAWatcherRunsAnotherRoundNotRecursion(t *testing.T) {
 func TestValveClosesAndOpensByCount(t *testing.T) {
 	v := pipeline.NewValve()
 	assert.True(t, v.IsOpen())
-	v.Close()
-	v.Close()
-	v.Open()
+	v.Pause()
+	v.Pause()
+	v.Resume()
 	assert.False(t, v.IsOpen())
 	done := make(chan struct{})
 	close(done)
 	assert.False(t, v.Wait(done), "Wait gives up when done is closed")
-	v.Open()
+	v.Resume()
 	assert.True(t, v.IsOpen())
 	assert.True(t, v.Wait(nil))
-	v.Open() // more opens than closes are ignored
+	v.Resume() // more opens than closes are ignored
 	assert.True(t, v.IsOpen())
 }
 

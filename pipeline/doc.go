@@ -83,8 +83,8 @@
 //     pools), FlushLater, OnInterrupt; Clock and Timer.
 //   - Socket (an inbound net.Conn with bounded write queues), Outbound (a
 //     connection the stream dials: retries, timeouts, TLS, the kernel
-//     relay), Valve (flow control through the Context), RequestTracker
-//     (request boundaries, for draining), Relayer.
+//     relay of a Stream's Inbound socket), Valve (flow control through the
+//     Context), RequestTracker (request boundaries, for draining).
 //
 // pipeline/API.md, next to this file, is the filter author's guide: the
 // contracts above in detail, with the conventions of package filter.

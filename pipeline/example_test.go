@@ -54,3 +54,25 @@ func ExampleNewStream() {
 	// HI
 	// SessionEnd
 }
+
+func ExampleEmit() {
+	show := pipeline.TargetFunc(func(e event.Event) {
+		switch e := e.(type) {
+		case *event.MessageStart:
+			fmt.Println("start:", e.Head)
+		case *event.Data:
+			fmt.Println("data:", e.Len(), "bytes")
+		case *event.MessageEnd:
+			fmt.Println("end")
+		}
+	})
+	pipeline.Emit(show, event.NewMessage("POST /upload", "payload"))
+	// An empty body emits no Data event.
+	pipeline.Emit(show, event.NewMessage("GET /", ""))
+	// Output:
+	// start: POST /upload
+	// data: 7 bytes
+	// end
+	// start: GET /
+	// end
+}

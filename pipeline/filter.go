@@ -25,6 +25,13 @@ var Discard Target = TargetFunc(func(event.Event) {})
 // its Input and sends what it produces to next. Instances run on their
 // stream's worker only, so they keep plain fields and never lock; anything
 // that blocks runs on its own goroutine and comes back with Stream.Post.
+//
+// The same holds for the functions a filter is given (callbacks, conditions,
+// selectors): each call runs on the worker of the stream it is for, and since
+// the Filter is shared, calls for streams on different workers may run at the
+// same time, so what such a function shares across streams is safe for
+// concurrent use. A panic in one ends its stream with a runtime-error
+// SessionEnd naming the filter (see Stream.Catch).
 type Filter interface {
 	// Info describes the filter for listings and error messages.
 	Info() Info
@@ -66,8 +73,8 @@ type Resolver interface {
 	Pipeline(module, name string) (*Pipeline, error)
 }
 
-// Emit sends a whole message to t as events: MessageStart, its body (if not
-// empty) and MessageEnd.
+// Emit sends a whole message to t as events: MessageStart, its body as one
+// Data (handed over, not cloned; omitted when empty) and MessageEnd.
 func Emit(t Target, m *event.Message) {
 	t.Input(&event.MessageStart{Head: m.Head})
 	if m.Body != nil && m.Body.Len() > 0 {

@@ -64,7 +64,7 @@ func (m *Module) Find(name string) *Pipeline {
 	return nil
 }
 
-// Pipeline implements Resolver for the module being built.
+// moduleResolver is the Resolver of the module being built.
 type moduleResolver struct{ m *Module }
 
 func (r moduleResolver) Pipeline(module, name string) (*Pipeline, error) {

@@ -183,6 +183,7 @@ func (o *Outbound) Dial(target string) {
 	}
 	o.state = outboundDialing
 	o.target = target
+	o.s.Context().SetUpstream(target)
 	o.s.Hold()
 	o.s.OnClose(o.cleanup)
 	o.dial()
@@ -328,10 +329,12 @@ func (o *Outbound) dialed() {
 			kind, err = event.Timeout, fmt.Errorf("%w: %s %s: no connection after %v", ErrTimeout, o.opts.Name, o.target, o.opts.ConnectTimeout)
 		}
 		if n := o.opts.RetryCount; n < 0 || o.attempts <= n {
+			upstream(o.target).retries.Add(1)
 			o.s.Logger().Debug(o.opts.Name+": retrying", "target", o.target, "attempt", o.attempts, "err", err)
 			o.timer = o.s.AfterFunc(o.opts.RetryDelay, o.dial)
 			return
 		}
+		upstream(o.target).failed[kind].Add(1)
 		o.Fail(kind, err)
 		return
 	}
@@ -466,9 +469,9 @@ func (o *Outbound) pauseInput(on bool) {
 	}
 	o.paused = on
 	if on {
-		o.s.Context().Valve().Close()
+		o.s.Context().Valve().Pause()
 	} else {
-		o.s.Context().Valve().Open()
+		o.s.Context().Valve().Resume()
 	}
 }
 

@@ -25,7 +25,7 @@ import (
 //
 // Ownership: the client's connection and the upstream's belong to the
 // Outbound, on the worker; its cleanup (end or close of the stream) closes
-// both, which ends every goroutine of the relay. The Socket's release runs
+// both, which ends every goroutine of the relay. The Socket's unref runs
 // once the worker has let go (stop) and every goroutine the Outbound started
 // (spawn) has returned.
 
@@ -46,7 +46,7 @@ type relay struct {
 	client  *net.TCPConn
 	rc      syscall.RawConn // the client's
 	up      net.Conn        // once dialed
-	done    func()          // the client Socket's release
+	done    func()          // the client Socket's unref
 	refs    atomic.Int32
 	stopped bool   // on the worker: the connections are closed
 	uncount func() // ends the count of the upstream connection
@@ -84,7 +84,7 @@ func (o *Outbound) Relay(in *Socket) bool {
 	if !ok {
 		return false
 	}
-	r := &relay{o: o, client: tc, rc: rc, done: in.release}
+	r := &relay{o: o, client: tc, rc: rc, done: in.unref}
 	r.refs.Store(1) // the worker's, given back by stop
 	o.relay = r
 	relayStats.accepted.Add(1)
@@ -102,7 +102,7 @@ func (o *Outbound) spawn(fn func()) {
 	}
 	r.refs.Add(1)
 	go func() {
-		defer r.release()
+		defer r.unref()
 		fn()
 	}()
 }
@@ -214,10 +214,11 @@ func (r *relay) stop() {
 		r.up.Close()
 		r.uncount()
 	}
-	r.release()
+	r.unref()
 }
 
-func (r *relay) release() {
+// unref drops one reference to the relay; the last one runs done.
+func (r *relay) unref() {
 	if r.refs.Add(-1) == 0 {
 		r.done()
 	}

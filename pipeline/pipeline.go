@@ -48,7 +48,7 @@ type Pipeline struct {
 
 	// Addr is the address a Listen pipeline listens on (":8080", "127.0.0.1:0").
 	Addr string
-	// Listen holds a Listen pipeline's options.
+	// ListenOptions are a Listen pipeline's options.
 	ListenOptions ListenOptions
 	// Interval is how often a Task pipeline runs; zero runs it once at start.
 	Interval time.Duration

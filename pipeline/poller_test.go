@@ -32,7 +32,7 @@ func TestPollerReadsTCPConnections(t *testing.T) {
 // readiness of its own for the end of input. Each connection must still end.
 func TestPollerSeesTheEndThatCameWithTheData(t *testing.T) {
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
-	defer g.Close()
+	t.Cleanup(g.Close) // after the server closes (cleanups run last first)
 	addr := serve(t, pipeline.NewServer(pipeline.New("echo"), g))
 	const conns = 300
 	var wg sync.WaitGroup
@@ -139,7 +139,7 @@ func TestParkedSocketIsNotReportedWhenReset(t *testing.T) {
 	// Echo; the first Data closes the connection's valve for good.
 	pause := fn{"pause", func(s *pipeline.Stream, evt event.Event, next pipeline.Target) {
 		if _, ok := evt.(*event.Data); ok && s.Context().Valve().IsOpen() {
-			s.Context().Valve().Close()
+			s.Context().Valve().Pause()
 		}
 		next.Input(evt)
 	}}
@@ -173,7 +173,7 @@ func TestParkedSocketIsNotReportedWhenReset(t *testing.T) {
 // the server learns that it is finished from the socket itself.
 func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
-	defer g.Close()
+	t.Cleanup(g.Close) // after the server closes (cleanups run last first)
 	addr := serve(t, pipeline.NewServer(pipeline.New("echo"), g))
 	c0, err := net.Dial("tcp", addr) // the worker's poller starts here
 	require.NoError(t, err)

@@ -53,6 +53,7 @@ type Server struct {
 	freed     chan struct{} // closed when a connection goes, if made
 	quit      chan struct{} // closed when the server stops accepting
 	pipeline  atomic.Pointer[Pipeline]
+	counts    serverCounts // see Program.Listeners
 }
 
 // testHookSlotWait, when set, runs when Serve starts waiting for a
@@ -171,6 +172,7 @@ func (s *Server) waitForSlot() bool {
 		}
 		freed := s.freed
 		s.mu.Unlock()
+		s.counts.limited.Add(1)
 		if testHookSlotWait != nil {
 			testHookSlotWait()
 		}
@@ -218,21 +220,23 @@ func (s *Server) start(c net.Conn) *serverConn {
 		opts = p.ListenOptions.Conn
 	}
 	sc := &serverConn{srv: s, p: p, w: s.Group.Next(), done: make(chan struct{})}
+	s.counts.accepted.Add(1)
 	s.active.Add(1)
 	s.mu.Lock()
 	s.conns[sc] = struct{}{}
 	s.mu.Unlock()
 	sc.w.Post(func() {
-		ctx := NewContext(sc.w)
-		ctx.LocalAddr, ctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
-		ctx.connOpts = opts
-		sc.st = NewStream(p, ctx, sc)
+		pctx := NewContext(sc.w) // the stream's pipeline.Context; ctx is a context.Context in this file
+		pctx.LocalAddr, pctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
+		pctx.connOpts = opts
+		sc.st = NewStream(p, pctx, sc)
 		if sc.st.Ended() { // a filter failed to start: nothing to serve
 			c.Close()
 			sc.finish()
 			return
 		}
 		sc.sock = NewSocket(sc.st, c, opts)
+		sc.sock.counts = &s.counts
 		sc.sock.finished = sc.finish
 		sc.sock.lingerOff = &s.shutdown // no lingering close once shutting down
 		sc.sock.Start(sc.st, nil)
@@ -381,7 +385,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		s.release()
+		s.closeOwnGroup()
 		return nil
 	case <-ctx.Done():
 		s.mu.Lock()
@@ -418,7 +422,7 @@ func (s *Server) Close() error {
 	}
 	// A worker stuck in a script callback could not run the aborts.
 	waitInterrupting(s.active.Wait, workers)
-	s.release()
+	s.closeOwnGroup()
 	return nil
 }
 
@@ -435,7 +439,8 @@ func (s *Server) closeListeners() {
 	}
 }
 
-func (s *Server) release() {
+// closeOwnGroup closes the worker group the server made for itself, if any.
+func (s *Server) closeOwnGroup() {
 	s.mu.Lock()
 	own := s.ownGroup
 	s.ownGroup = false
@@ -464,9 +469,9 @@ func Serve(ctx context.Context, ln net.Listener, p *Pipeline) error {
 		s.Close()
 		return err
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		s.Shutdown(sctx)
+		s.Shutdown(shutdownCtx)
 		<-errc
 		return ctx.Err()
 	}

@@ -88,7 +88,7 @@ func TestServeConnStopsWhenContextIsDone(t *testing.T) {
 
 func TestManyConcurrentClientsOnTwoWorkersGetEveryByteBack(t *testing.T) {
 	g := pipeline.NewGroup(2, pipeline.WorkerOptions{})
-	defer g.Close()
+	t.Cleanup(g.Close) // after the server closes (cleanups run last first)
 	addr := serve(t, pipeline.NewServer(pipeline.New("echo"), g))
 	const clients = 200
 	var wg sync.WaitGroup
@@ -128,7 +128,7 @@ func TestManyConcurrentClientsOnTwoWorkersGetEveryByteBack(t *testing.T) {
 
 func TestPanicEndsOnlyItsOwnConnection(t *testing.T) {
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
-	defer g.Close()
+	t.Cleanup(g.Close) // after the server closes (cleanups run last first)
 	addr := serve(t, pipeline.NewServer(pipeline.New("p", panicky{}, upper), g))
 	bad, err := net.Dial("tcp", addr)
 	require.NoError(t, err)

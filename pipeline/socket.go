@@ -135,21 +135,13 @@ var pollersMade, parkedPolls atomic.Int64
 
 var readBuffers = sync.Pool{New: func() any { b := make([]byte, readBufferSize); return &b }}
 
-// Socket joins a net.Conn to a stream on a worker. What arrives becomes Data
-// events, and the end of input one SessionEnd, run through the stream on its
-// worker: read by the worker's epoll set on Linux (a TCP connection without a
-// read timeout), by a reader goroutine of the socket's own otherwise. Write
-// queues bytes; the worker writes everything queued during one batch with
-// one vectored write when it flushes, without blocking: only a remainder the
-// kernel does not take goes to a goroutine that waits for the connection to
-// be writable. What is queued is bounded by the write water marks, through
-// the stream context's valves. An inbound socket reads while Context.Valve
-// is open; an outbound one while Context.ReturnValve is. A congested
-// outbound socket closes Valve (the client's side stops being read, while
-// the upstream's side goes on being read, so an upstream that stops reading
-// until it can write is drained); a congested inbound socket closes both
-// (the pipeline may be answering the client from what it reads from the
-// client itself).
+// Socket joins a net.Conn to a stream on a worker: what arrives goes
+// through the stream as Data, then one SessionEnd; Write queues bytes that
+// the worker writes in one vectored write per batch, without blocking. An
+// inbound socket reads while the context's Valve is open, an outbound one
+// while its ReturnValve is. Past the high water mark, an outbound socket
+// pauses Valve (the client waits, the upstream is still drained) and an
+// inbound one both (the pipeline may answer the client from what it reads).
 //
 // Start, Write, End and Close are called on the stream's worker.
 type Socket struct {
@@ -215,6 +207,7 @@ type Socket struct {
 	closed    bool
 	written   int64
 	peak      int
+	counts    *serverCounts // an inbound socket's server's, to count bytes in; nil: not counted
 }
 
 // NewSocket joins nc, an inbound connection (one the stream serves), to
@@ -276,7 +269,7 @@ func (k *Socket) Start(t Target, onDone func()) {
 	if k.relayable && t == Target(k.s) {
 		k.s.inbound = k
 	}
-	k.hold()
+	k.ref()
 	if k.opts.IdleTimeout >= 0 || k.opts.WriteTimeout > 0 {
 		now := k.w.Now()
 		k.lastActive, k.lastWrite = now, now
@@ -321,6 +314,7 @@ func (k *Socket) pollRead() {
 		full := d != nil && d.Len() == readBufferSize
 		if d != nil {
 			k.active()
+			k.countIn(int64(d.Len()))
 			k.in = d
 			k.s.runTask(k.inFn)
 		}
@@ -368,9 +362,9 @@ func (k *Socket) input() {
 func (k *Socket) park() {
 	k.parked = true
 	k.poll.arm(k, false)
-	k.hold()
+	k.ref()
 	go func() {
-		defer k.release()
+		defer k.unref()
 		if !k.rv.Wait(k.done) {
 			return
 		}
@@ -391,7 +385,7 @@ func (k *Socket) pollEnd() {
 	}
 	k.poll = nil
 	p.remove(k)
-	k.release()
+	k.unref()
 	if k.onDone != nil {
 		k.onDone()
 	}
@@ -399,7 +393,7 @@ func (k *Socket) pollEnd() {
 
 func (k *Socket) readLoop(t Target) {
 	defer func() {
-		k.release()
+		k.unref()
 		if k.onDone != nil {
 			k.onDone()
 		}
@@ -428,6 +422,7 @@ func (k *Socket) readLoop(t Target) {
 			k.inflight.Add(n)
 			fn := func() {
 				k.active()
+				k.countIn(n)
 				if k.inflight.Add(-n) < int64(k.opts.ReadAhead) {
 					select {
 					case k.room <- struct{}{}:
@@ -614,13 +609,13 @@ func (k *Socket) flushLater() {
 
 func (k *Socket) closeValves() {
 	for _, v := range k.wv {
-		v.Close()
+		v.Pause()
 	}
 }
 
 func (k *Socket) openValves() {
 	for _, v := range k.wv {
-		v.Open()
+		v.Resume()
 	}
 }
 
@@ -668,7 +663,7 @@ func (k *Socket) Flush() {
 		bufs := k.pending
 		k.pending = nil
 		k.writing = true
-		k.hold()
+		k.ref()
 		go k.writeLoop(bufs)
 		return
 	}
@@ -683,6 +678,7 @@ func (k *Socket) wrote(n int) {
 		k.lastActive = k.lastWrite
 	}
 	k.written += int64(n)
+	k.countOut(int64(n))
 	k.queued -= n
 	done := 0 // buffers written whole
 	for done < len(k.pending) && len(k.pending[done]) <= n {
@@ -707,7 +703,7 @@ func (k *Socket) wrote(n int) {
 }
 
 func (k *Socket) writeLoop(bufs net.Buffers) {
-	defer k.release()
+	defer k.unref()
 	total := 0
 	for _, b := range bufs {
 		total += len(b)
@@ -738,6 +734,7 @@ func (k *Socket) writeLoop(bufs net.Buffers) {
 		}
 		k.queued -= int(n)
 		k.written += n
+		k.countOut(n)
 		if k.congested && k.queued <= k.opts.WriteLowWater {
 			k.congested = false
 			k.openValves()
@@ -886,10 +883,10 @@ func (k *Socket) Close() {
 		// tls.Conn.Close writes a close_notify alert, which may wait up to
 		// 5 s for a peer that stopped reading: not on the worker. Wait
 		// covers it.
-		k.hold()
+		k.ref()
 		close(k.done)
 		go func() {
-			defer k.release()
+			defer k.unref()
 			tc.Close()
 		}()
 	} else {
@@ -898,18 +895,18 @@ func (k *Socket) Close() {
 			k.nc.Close()
 		}
 	}
-	k.release() // the count held until Close
+	k.unref() // the count held until Close
 }
 
 // Wait blocks until the socket is closed and its goroutines have exited.
 // Call it off the worker.
 func (k *Socket) Wait() { <-k.gone }
 
-// hold counts a goroutine of the socket's, or its place in the poller;
-// release uncounts it.
-func (k *Socket) hold() { k.live.Add(1) }
+// ref counts a goroutine of the socket's, or its place in the poller;
+// unref uncounts it.
+func (k *Socket) ref() { k.live.Add(1) }
 
-func (k *Socket) release() {
+func (k *Socket) unref() {
 	if k.live.Add(-1) == 0 {
 		close(k.gone)
 		if k.uncount != nil {
@@ -926,7 +923,7 @@ func (k *Socket) release() {
 // read is already in the stream) and timing, drops what is written to it
 // from now on, and leaves closing the connection to the relay. It stays
 // open (Wait, a server's count of connections) until both Close and the
-// relay's release have been called. ok is false, and nothing changes, when
+// relay's unref have been called. ok is false, and nothing changes, when
 // the connection cannot be handed over as is: not an inbound socket read
 // by the worker's poller (a TLS connection, a read timeout, a system
 // without one), a read, write or idle timeout set, bytes still queued or
@@ -943,6 +940,6 @@ func (k *Socket) handOver() (tc *net.TCPConn, rc syscall.RawConn, ok bool) {
 		k.timer = nil
 	}
 	k.pollEnd()
-	k.hold() // given back by the relay's release
+	k.ref() // given back by the relay's unref
 	return tc, k.rc, true
 }

@@ -348,8 +348,8 @@ func TestSocketReadsWhileItsValveIsOpen(t *testing.T) {
 			}
 			r := newSockRigWith(t, true, outbound, pipeline.ConnOptions{}, nil, func(s *pipeline.Stream) {
 				own, other := valves(s)
-				own.Close()
-				other.Close()
+				own.Pause()
+				other.Pause()
 			})
 			select {
 			case <-waiting:
@@ -365,7 +365,7 @@ func TestSocketReadsWhileItsValveIsOpen(t *testing.T) {
 			default:
 			}
 			assert.Empty(t, r.data())
-			own.Open() // the other stays closed
+			own.Resume() // the other stays closed
 			select {
 			case <-r.arrived:
 			case <-time.After(10 * time.Second):
@@ -373,7 +373,7 @@ func TestSocketReadsWhileItsValveIsOpen(t *testing.T) {
 			}
 			require.NoError(t, <-sent)
 			assert.Equal(t, "a", r.data())
-			other.Open()
+			other.Resume()
 		})
 	}
 }

@@ -10,8 +10,9 @@ import (
 // streamCounts count a pipeline's streams. They change once per stream
 // start and end (never per event), from any worker.
 type streamCounts struct {
-	allocated atomic.Int64 // started since the pipeline was made
-	active    atomic.Int64 // started and not ended
+	allocated atomic.Int64           // started since the pipeline was made
+	active    atomic.Int64           // started and not ended
+	ended     [numKinds]atomic.Int64 // by the kind of the SessionEnd that came out
 }
 
 // Allocated returns how many streams of p have been started since p was
@@ -21,8 +22,8 @@ func (p *Pipeline) Allocated() int64 { return p.streams.allocated.Load() }
 // Active returns how many streams of p are running now.
 func (p *Pipeline) Active() int64 { return p.streams.active.Load() }
 
-// outbounds counts open outbound connections by remote address
-// (string → *atomic.Int64). An address stays once seen, at zero when none
+// outbounds counts outbound connections by remote address
+// (string → *upstreamCounts). An address stays once seen, at zero when none
 // is open: a process reaches a bounded set of upstreams.
 var outbounds sync.Map
 
@@ -31,14 +32,11 @@ var outbounds sync.Map
 // code that relays an upstream connection without a Socket calls it. Safe
 // for concurrent use.
 func CountOutbound(addr string) (done func()) {
-	v, ok := outbounds.Load(addr)
-	if !ok {
-		v, _ = outbounds.LoadOrStore(addr, new(atomic.Int64))
-	}
-	n := v.(*atomic.Int64)
-	n.Add(1)
+	n := upstream(addr)
+	n.open.Add(1)
+	n.opened.Add(1)
 	var once sync.Once
-	return func() { once.Do(func() { n.Add(-1) }) }
+	return func() { once.Do(func() { n.open.Add(-1) }) }
 }
 
 // OutboundCount is the number of outbound connections open to an address.
@@ -52,13 +50,18 @@ type OutboundCount struct {
 func Outbounds() []OutboundCount {
 	var out []OutboundCount
 	outbounds.Range(func(k, v any) bool {
-		if n := v.(*atomic.Int64).Load(); n > 0 {
+		if n := v.(*upstreamCounts).open.Load(); n > 0 {
 			out = append(out, OutboundCount{Addr: k.(string), Open: n})
 		}
 		return true
 	})
-	slices.SortFunc(out, func(a, b OutboundCount) int { return strings.Compare(a.Addr, b.Addr) })
+	sortByAddr(out, func(c OutboundCount) string { return c.Addr })
 	return out
+}
+
+// sortByAddr sorts s by the address addr returns.
+func sortByAddr[T any](s []T, addr func(T) string) {
+	slices.SortFunc(s, func(a, b T) int { return strings.Compare(addr(a), addr(b)) })
 }
 
 // InboundCount is the number of connections open on a listen pipeline's

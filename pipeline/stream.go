@@ -35,7 +35,7 @@ type Stream struct {
 	// inbound is the socket whose reads feed the stream (Socket.Start).
 	inbound *Socket
 
-	data     any
+	value    any
 	cleanups []func()
 	onFail   []func(*event.SessionEnd) bool
 	failing  bool // Fail is offering its SessionEnd to the onFail handlers
@@ -55,7 +55,10 @@ func (t *tail) Input(evt event.Event) {
 	if s.outEnded || s.closed {
 		return
 	}
-	if _, ok := evt.(*event.SessionEnd); ok {
+	if e, ok := evt.(*event.SessionEnd); ok {
+		if int(e.Err) < numKinds {
+			s.p.streams.ended[e.Err].Add(1)
+		}
 		s.outEnded = true
 		s.out.Input(evt)
 		s.close()
@@ -108,15 +111,16 @@ func (s *Stream) Inbound(t Target) *Socket {
 	return s.inbound
 }
 
-// Data returns the value the stream's starter attached with SetData (fork's
-// session data, use's arguments), or nil. Filters that start sub-streams pass
-// it on explicitly where scripts expect it (link and demux do).
-func (s *Stream) Data() any { return s.data }
+// Value returns the value the stream's starter attached with SetValue
+// (fork's session data, use's arguments), or nil. Filters that start
+// sub-streams pass it on explicitly where scripts expect it (link and demux
+// do).
+func (s *Stream) Value() any { return s.value }
 
-// SetData attaches v to the stream, for its filters and callbacks to read
+// SetValue attaches v to the stream, for its filters and callbacks to read
 // (scripts see it as `this` or `__argv`). Call it right after NewStream,
 // before the first Input.
-func (s *Stream) SetData(v any) { s.data = v }
+func (s *Stream) SetValue(v any) { s.value = v }
 
 // Pipeline returns the pipeline the stream runs.
 func (s *Stream) Pipeline() *Pipeline { return s.p }

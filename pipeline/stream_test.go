@@ -165,6 +165,43 @@ func TestEmitWritesMessageEvents(t *testing.T) {
 	assert.Equal(t, `MSh D"body" ME`, pipelinetest.Dump(got))
 }
 
+func TestEmitCases(t *testing.T) {
+	body := event.FromString("hello")
+	emptied := event.FromString("x")
+	emptied.Skip(1)
+	tests := []struct {
+		name string
+		msg  *event.Message
+		want []string
+	}{
+		{"body", &event.Message{Head: "h", Body: body, Tail: "t"}, []string{"MessageStart h", "hello", "MessageEnd t"}},
+		{"nil body", &event.Message{Head: "h"}, []string{"MessageStart h", "MessageEnd"}},
+		{"empty body", &event.Message{Body: event.NewData()}, []string{"MessageStart", "MessageEnd"}},
+		{"emptied body", &event.Message{Body: emptied}, []string{"MessageStart", "MessageEnd"}},
+		{"NewMessage", event.NewMessage(map[string]int{"status": 200}, "ok"), []string{"MessageStart map[status:200]", "ok", "MessageEnd"}},
+		{"NewMessage empty", event.NewMessage(nil, ""), []string{"MessageStart", "MessageEnd"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var evts []event.Event
+			pipeline.Emit(pipeline.TargetFunc(func(e event.Event) { evts = append(evts, e) }), tt.msg)
+			var got []string
+			for _, e := range evts {
+				got = append(got, e.String())
+			}
+			assert.Equal(t, tt.want, got)
+
+			require.IsType(t, &event.MessageStart{}, evts[0])
+			assert.Equal(t, tt.msg.Head, evts[0].(*event.MessageStart).Head)
+			require.IsType(t, &event.MessageEnd{}, evts[len(evts)-1])
+			assert.Equal(t, tt.msg.Tail, evts[len(evts)-1].(*event.MessageEnd).Tail)
+			if len(evts) == 3 {
+				assert.Same(t, tt.msg.Body, evts[1], "the body is handed over, not cloned")
+			}
+		})
+	}
+}
+
 // TestGroupCloseClosesDetachedStreams checks that closing a group closes
 // the streams no connection owns (shared mux streams, script sessions), so
 // their sockets and processes are released, and counts them as closed.

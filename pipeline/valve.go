@@ -3,8 +3,8 @@ package pipeline
 import "sync"
 
 // Valve is the flow control shared by the connections of one context family.
-// A writer whose queue passes its high-water mark calls Close; when the queue
-// drains below its low-water mark it calls Open. Readers call Wait before
+// A writer whose queue passes its high-water mark calls Pause; when the queue
+// drains below its low-water mark it calls Resume. Readers call Wait before
 // reading: it returns at once while every writer is below its mark, and
 // blocks otherwise, so what a slow peer leaves unread stops the reading on the
 // other side instead of piling up in memory. A Valve is safe for concurrent use.
@@ -46,7 +46,7 @@ func (v *Valve) Follow(src *Valve) Following {
 		}
 		x.followers = append(x.followers, v)
 		if x.closed > 0 {
-			v.Close()
+			v.Pause()
 		}
 		x.mu.Unlock()
 	}
@@ -67,7 +67,7 @@ func (f Following) Stop() {
 			if y == f.v {
 				x.followers = append(x.followers[:i], x.followers[i+1:]...)
 				if x.closed > 0 {
-					f.v.Open()
+					f.v.Resume()
 				}
 				break
 			}
@@ -76,21 +76,23 @@ func (f Following) Stop() {
 	}
 }
 
-// Close adds one reason for the valve to be closed.
-func (v *Valve) Close() {
+// Pause adds one reason for the valve to be closed: it closes with the
+// first, and stays closed until each is taken back by Resume.
+func (v *Valve) Pause() {
 	v.mu.Lock()
 	v.closed++
 	if v.closed == 1 {
 		v.open = make(chan struct{})
 		for _, f := range v.followers {
-			f.Close()
+			f.Pause()
 		}
 	}
 	v.mu.Unlock()
 }
 
-// Open removes one reason added by Close; the valve opens when none is left.
-func (v *Valve) Open() {
+// Resume takes back one reason added by Pause; the valve opens when none is
+// left.
+func (v *Valve) Resume() {
 	v.mu.Lock()
 	if v.closed > 0 {
 		v.closed--
@@ -98,7 +100,7 @@ func (v *Valve) Open() {
 			close(v.open)
 			v.open = openChan
 			for _, f := range v.followers {
-				f.Open()
+				f.Resume()
 			}
 		}
 	}

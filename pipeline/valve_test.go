@@ -21,22 +21,22 @@ func TestValveChildFollowsItsParent(t *testing.T) {
 	parent := pipeline.NewValve()
 	child := parent.Child()
 	require.True(t, child.IsOpen())
-	parent.Close()
+	parent.Pause()
 	require.False(t, child.IsOpen(), "a closed parent closes the child")
-	child.Close()
-	parent.Open()
+	child.Pause()
+	parent.Resume()
 	require.False(t, child.IsOpen(), "the child's own reason holds")
 	require.True(t, parent.IsOpen(), "the child never closes its parent")
 
-	parent.Close()
+	parent.Pause()
 	got := waitAsync(child, make(chan struct{}))
-	child.Open()
+	child.Resume()
 	select {
 	case <-got:
 		t.Fatal("Wait returned while the parent is closed")
 	default:
 	}
-	parent.Open()
+	parent.Resume()
 	select {
 	case open := <-got:
 		require.True(t, open)
@@ -44,7 +44,7 @@ func TestValveChildFollowsItsParent(t *testing.T) {
 		t.Fatal("Wait did not return once both were open")
 	}
 
-	child.Close()
+	child.Pause()
 	done := make(chan struct{})
 	got = waitAsync(child, done)
 	close(done)
@@ -73,31 +73,31 @@ func TestContextReturnValveOfADerivedContext(t *testing.T) {
 func TestValveFollowsASourceUntilStopped(t *testing.T) {
 	a := pipeline.NewValve()
 	v := pipeline.NewValve()
-	a.Close()
+	a.Pause()
 	stopA := v.Follow(a)
 	require.False(t, v.IsOpen(), "following a closed source closes v")
 	got := waitAsync(v, make(chan struct{}))
-	a.Open()
+	a.Resume()
 	require.True(t, <-got, "the source's opening wakes v's readers")
-	a.Close()
+	a.Pause()
 	require.False(t, v.IsOpen())
 	stopA.Stop()
 	stopA.Stop()
 	require.True(t, v.IsOpen(), "stopping gives back the source's reason")
-	a.Open()
-	a.Close()
+	a.Resume()
+	a.Pause()
 	require.True(t, v.IsOpen(), "a source no longer followed does nothing")
 
 	parent := pipeline.NewValve()
 	child := parent.Child()
 	stopB := v.Follow(child)
-	parent.Close()
+	parent.Pause()
 	require.False(t, v.IsOpen(), "a Child's parent counts")
-	parent.Open()
-	v.Close()
+	parent.Resume()
+	v.Pause()
 	stopB.Stop()
 	require.False(t, v.IsOpen(), "v's own reasons stay")
-	v.Open()
+	v.Resume()
 	require.True(t, v.IsOpen())
 }
 
@@ -107,8 +107,8 @@ func TestValveWaitBlocksUntilOpened(t *testing.T) {
 	waiting := make(chan struct{}, 3)
 	defer pipeline.SetTestHookValveWait(func() { waiting <- struct{}{} })()
 	v := pipeline.NewValve()
-	v.Close()
-	v.Close()
+	v.Pause()
+	v.Pause()
 	var got []<-chan bool
 	for range 3 {
 		got = append(got, waitAsync(v, make(chan struct{})))
@@ -120,7 +120,7 @@ func TestValveWaitBlocksUntilOpened(t *testing.T) {
 			t.Fatal("a reader did not wait")
 		}
 	}
-	v.Open()
+	v.Resume()
 	for _, ch := range got {
 		select {
 		case <-ch:
@@ -128,7 +128,7 @@ func TestValveWaitBlocksUntilOpened(t *testing.T) {
 		default:
 		}
 	}
-	v.Open()
+	v.Resume()
 	for _, ch := range got {
 		select {
 		case open := <-ch:
@@ -150,14 +150,14 @@ func TestValveWaitBlocksUntilOpened(t *testing.T) {
 // next Close still closes.
 func TestValveExtraOpenIsNotCredit(t *testing.T) {
 	v := pipeline.NewValve()
-	v.Open()
-	v.Open()
-	v.Close()
+	v.Resume()
+	v.Resume()
+	v.Pause()
 	require.False(t, v.IsOpen())
 	done := make(chan struct{})
 	close(done)
 	require.False(t, v.Wait(done), "a reader waits (and gives up when done is closed)")
-	v.Open()
+	v.Resume()
 	require.True(t, v.IsOpen(), "one Open takes back the one Close")
 }
 
@@ -167,19 +167,19 @@ func TestValveExtraOpenIsNotCredit(t *testing.T) {
 func TestValveFollowGivesOneReason(t *testing.T) {
 	src, v := pipeline.NewValve(), pipeline.NewValve()
 	defer v.Follow(src).Stop()
-	src.Close()
-	src.Close()
+	src.Pause()
+	src.Pause()
 	require.False(t, v.IsOpen())
-	src.Open()
+	src.Resume()
 	require.False(t, v.IsOpen(), "the source is still closed")
-	src.Open()
+	src.Resume()
 	require.True(t, v.IsOpen(), "one reason in all, taken back")
 
-	v.Close()
-	src.Close()
-	src.Open()
+	v.Pause()
+	src.Pause()
+	src.Resume()
 	require.False(t, v.IsOpen(), "v's own Close holds after the source opens")
-	v.Open()
+	v.Resume()
 	require.True(t, v.IsOpen())
 	require.True(t, src.IsOpen(), "a follower never closes its source")
 }
@@ -195,7 +195,7 @@ func TestValveFollowedByMany(t *testing.T) {
 	}
 	tail := pipeline.NewValve()
 	defer tail.Follow(fs[2]).Stop() // src → fs[2] → tail
-	src.Close()
+	src.Pause()
 	for i, f := range fs {
 		require.False(t, f.IsOpen(), "follower %d", i)
 	}
@@ -204,12 +204,12 @@ func TestValveFollowedByMany(t *testing.T) {
 	require.True(t, fs[1].IsOpen(), "a stopped link gives its reason back")
 	require.False(t, fs[0].IsOpen())
 	require.False(t, fs[2].IsOpen())
-	src.Open()
+	src.Resume()
 	for i, f := range fs {
 		require.True(t, f.IsOpen(), "follower %d", i)
 	}
 	require.True(t, tail.IsOpen())
-	src.Close()
+	src.Pause()
 	require.True(t, fs[1].IsOpen(), "no longer a follower")
 	require.False(t, fs[0].IsOpen())
 	require.False(t, tail.IsOpen())
@@ -234,10 +234,10 @@ func TestValveConcurrentUse(t *testing.T) {
 			v := pipeline.NewValve()
 			for range 200 {
 				link := v.Follow(child)
-				src.Close()
-				child.Close()
-				child.Open()
-				src.Open()
+				src.Pause()
+				child.Pause()
+				child.Resume()
+				src.Resume()
 				link.Stop()
 			}
 			assert.True(t, v.IsOpen(), "a follower stayed closed")

@@ -191,17 +191,17 @@ func (t *workerTimer) Stop() bool {
 	return true
 }
 
-// Local returns the worker's value for key, calling make to create it on
+// Local returns the worker's value for key, calling newValue to create it on
 // first use. Filters keep per-worker state this way (shared tap budgets, mux
 // sessions, a script runtime). Call it on the worker only.
-func (w *Worker) Local(key any, make func() any) any {
+func (w *Worker) Local(key any, newValue func() any) any {
 	if v, ok := w.locals[key]; ok {
 		return v
 	}
 	if w.locals == nil {
 		w.locals = map[any]any{}
 	}
-	v := make()
+	v := newValue()
 	w.locals[key] = v
 	return v
 }
@@ -289,7 +289,7 @@ func (w *Worker) unlink(s *Stream) {
 }
 
 // CloseStreams closes every stream of the worker that is still open, as
-// Stream.Close does (their OnClose functions release sockets, processes and
+// Stream.Close does (their OnClose functions close sockets, stop processes and
 // timers), including streams that no connection owns: mux's shared streams,
 // a script's sessions, the children of those. It returns how many it
 // closed. A Group's workers do it when the group closes. Call it on the

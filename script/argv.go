@@ -26,7 +26,7 @@ type argvFunc struct {
 }
 
 // argvToJS returns __argv for a stream whose Data is x.
-func (rt *runtime) argvToJS(x any) goja.Value {
+func (rt *jsRuntime) argvToJS(x any) goja.Value {
 	argv, ok := x.([]any)
 	if !ok {
 		return rt.toJS(x)
@@ -35,8 +35,8 @@ func (rt *runtime) argvToJS(x any) goja.Value {
 	for i, e := range argv {
 		switch v := e.(type) {
 		case *argvFunc:
-			vals[i] = rt.proxy(func(s *pipeline.Stream) *runtime { return v.p.runtimeOf(s) },
-				func(from *runtime, s *pipeline.Stream, args []goja.Value) (goja.Value, error) {
+			vals[i] = rt.proxy(func(s *pipeline.Stream) *jsRuntime { return v.p.runtimeOf(s) },
+				func(from *jsRuntime, s *pipeline.Stream, args []goja.Value) (goja.Value, error) {
 					return from.callValue(s, from.fns[v.id], args...)
 				})
 		case *jsValue:
@@ -52,13 +52,13 @@ func (rt *runtime) argvToJS(x any) goja.Value {
 // of rt: primitives and plain data are copied, Data and events are shared, a
 // message gets a new object over the same head and body, a function is
 // wrapped (see proxy).
-func (rt *runtime) adopt(from *runtime, v goja.Value) goja.Value {
+func (rt *jsRuntime) adopt(from *jsRuntime, v goja.Value) goja.Value {
 	if from == rt || v == nil || isNullish(v) {
 		return v
 	}
 	if fn, ok := goja.AssertFunction(v); ok {
-		return rt.proxy(func(*pipeline.Stream) *runtime { return from },
-			func(from *runtime, s *pipeline.Stream, args []goja.Value) (goja.Value, error) {
+		return rt.proxy(func(*pipeline.Stream) *jsRuntime { return from },
+			func(from *jsRuntime, s *pipeline.Stream, args []goja.Value) (goja.Value, error) {
 				return from.callValue(s, fn, args...)
 			})
 	}
@@ -89,7 +89,7 @@ func (rt *runtime) adopt(from *runtime, v goja.Value) goja.Value {
 // (found for the running stream by owner) with the running stream, its
 // arguments adopted by that runtime, and adopts the result back. An
 // exception in the callee is thrown in rt.
-func (rt *runtime) proxy(owner func(*pipeline.Stream) *runtime, call func(from *runtime, s *pipeline.Stream, args []goja.Value) (goja.Value, error)) goja.Value {
+func (rt *jsRuntime) proxy(owner func(*pipeline.Stream) *jsRuntime, call func(from *jsRuntime, s *pipeline.Stream, args []goja.Value) (goja.Value, error)) goja.Value {
 	return rt.vm.ToValue(func(c goja.FunctionCall) goja.Value {
 		s := rt.cur
 		if s == nil {

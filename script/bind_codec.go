@@ -9,7 +9,7 @@ import (
 
 // decodeHttpRequest(options): options {maxBodySize} (a sluice extension;
 // see http1.Options.MaxBodySize; absent or 0 for no limit).
-func bindDecodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindDecodeHTTPRequest(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	f := http1.DecodeRequest()
 	if o, ok := arg(args, 0).(*goja.Object); ok {
 		n, err := bodySizeOption(o, "maxBodySize")
@@ -26,7 +26,7 @@ func bindDecodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, err
 // headArg reads an encoder's head argument, which replaces each message's
 // head as in Pipy: nothing, an object (exported at load; the filter copies
 // it for each message) or a function returning one, called at each message.
-func (rt *runtime) headArg(v goja.Value) (static any, fn func(*pipeline.Stream) any, err error) {
+func (rt *jsRuntime) headArg(v goja.Value) (static any, fn func(*pipeline.Stream) any, err error) {
 	if isNullish(v) {
 		return nil, nil, nil
 	}
@@ -43,7 +43,7 @@ func (rt *runtime) headArg(v goja.Value) (static any, fn func(*pipeline.Stream) 
 	return h, nil, err
 }
 
-func bindEncodeDubbo(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindEncodeDubbo(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	static, fn, err := rt.headArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func bindEncodeDubbo(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	return dubbo.Encode(static), nil
 }
 
-func bindEncodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindEncodeHTTPRequest(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	static, fn, err := rt.headArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ func bindEncodeHTTPRequest(rt *runtime, args []goja.Value) (pipeline.Filter, err
 	return http1.EncodeRequest(static), nil
 }
 
-func bindEncodeHTTPResponse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindEncodeHTTPResponse(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	static, fn, err := rt.headArg(arg(args, 0))
 	if err != nil {
 		return nil, err

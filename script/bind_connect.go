@@ -12,7 +12,7 @@ import (
 
 // targetArg reads an upstream target argument: "host:port", or a function
 // (registered as callback id, isFn true) that returns one.
-func (rt *runtime) targetArg(t goja.Value) (target string, id int, isFn bool, err error) {
+func (rt *jsRuntime) targetArg(t goja.Value) (target string, id int, isFn bool, err error) {
 	if id, isFn = rt.register(t); isFn {
 		return "", id, true, nil
 	}
@@ -25,7 +25,7 @@ func (rt *runtime) targetArg(t goja.Value) (target string, id int, isFn bool, er
 // readTimeout, writeTimeout, idleTimeout, dialAtStart (a sluice extension),
 // tls: {cert, key, serverName, insecure, trusted}}; trusted (or ca) replaces
 // the system roots.
-func bindConnect(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindConnect(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	target, id, isFn, err := rt.targetArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func bindConnect(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}, opts), nil
 }
 
-func (rt *runtime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
+func (rt *jsRuntime) connectOptions(v goja.Value) (filter.ConnectOptions, error) {
 	var opts filter.ConnectOptions
 	o, ok := v.(*goja.Object)
 	if !ok {

@@ -8,7 +8,7 @@ import (
 
 // dump(tag): tag is a string, or a function called at each event, whose
 // result is the tag.
-func bindDump(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindDump(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	v := arg(args, 0)
 	if id, ok := rt.register(v); ok {
 		p := rt.p

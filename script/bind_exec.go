@@ -10,7 +10,7 @@ import (
 
 // exec(command): a command line (split like a shell's words, no
 // expansion), an argv array, or a function returning one of those.
-func bindExec(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindExec(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	v := arg(args, 0)
 	if id, ok := rt.register(v); ok {
 		p := rt.p

@@ -10,9 +10,9 @@ import (
 	"github.com/sluice-go/sluice/pipeline"
 )
 
-// linkTargets reads (target, when, target2, when2, …): each target is a
+// bindLink reads (target, when, target2, when2, …): each target is a
 // pipeline name, optionally followed by its condition.
-func bindLink(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindLink(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	var targets []filter.LinkTarget
 	p := rt.p
 	for i, a := range args {
@@ -42,7 +42,7 @@ func bindLink(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 // demux(target, options): options {bufferLimit (bytes or "1m"), onFail (a
 // replacement: the answer for a request whose stream failed, given the
 // SessionEnd)}.
-func bindDemux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindDemux(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func bindDemux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 // mux(target, selector, options): selector is a function returning the key
 // (as a string), or a fixed key; options {idleTimeout (or maxIdle),
 // maxInFlight}.
-func bindMux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindMux(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ func bindMux(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 // fork(target, sessionData): sessionData is nothing (one fork sharing the
 // stream's data), an array (one fork per element, the element as `this`),
 // any other value (one fork), or a function returning one of those.
-func bindFork(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindFork(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func bindFork(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 
 // sessionData turns what a fork's session-data function returned into the
 // forks' Data, kept as values of this runtime.
-func (rt *runtime) sessionData(v goja.Value) []any {
+func (rt *jsRuntime) sessionData(v goja.Value) []any {
 	if o, ok := v.(*goja.Object); ok && o.ClassName() == "Array" {
 		n := int(o.Get("length").ToInteger())
 		out := make([]any, n)
@@ -180,7 +180,7 @@ func (rt *runtime) sessionData(v goja.Value) []any {
 // several values are the argv. Plain values are exported at load and each
 // stream gets a copy; functions among them stay functions (see argv.go). The
 // used pipeline reads the argv as __argv.
-func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindUse(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	module, err := stringArg(arg(args, 0), "module")
 	if err != nil {
 		return nil, err
@@ -225,7 +225,7 @@ func bindUse(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	return filter.Use(ref, argv...), nil
 }
 
-func bindWait(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindWait(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the condition")
 	if err != nil {
 		return nil, err

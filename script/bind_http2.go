@@ -15,7 +15,7 @@ import (
 // its own stream of the pipeline named target (http2.DemuxHTTP). options:
 // maxConcurrentStreams, maxFrameSize, maxHeaderListSize (bytes or "64k"),
 // maxContinuations, maxResets, maxControlFrames, headTimeout ("10s").
-func bindDemuxHTTP(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindDemuxHTTP(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
 		return nil, err

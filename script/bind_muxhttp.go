@@ -16,7 +16,7 @@ import (
 // connect (connectTimeout, answerTimeout, readTimeout, writeTimeout,
 // idleTimeout of a connection in use, tls) plus maxConnections, maxIdle,
 // maxInFlight and poolIdleTimeout (how long an unused connection is kept).
-func bindMuxHTTP(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindMuxHTTP(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	target, id, isFn, err := rt.targetArg(arg(args, 0))
 	if err != nil {
 		return nil, err

@@ -7,7 +7,7 @@ import (
 	"github.com/sluice-go/sluice/pipeline"
 )
 
-func bindOnSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnSessionStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -19,7 +19,7 @@ func bindOnSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, error)
 	}), nil
 }
 
-func bindOnData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnData(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func bindOnData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}), nil
 }
 
-func bindOnMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnMessageStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func bindOnMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, error)
 	}), nil
 }
 
-func bindOnMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnMessageEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func bindOnMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}), nil
 }
 
-func bindOnSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnSessionEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func bindOnSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}), nil
 }
 
-func bindOnMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnMessageBody(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func bindOnMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) 
 	}, opts), nil
 }
 
-func bindOnMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindOnMessage(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	id, err := rt.callbackArg(arg(args, 0), "the callback")
 	if err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ type replacer struct {
 	static []event.Event
 }
 
-func (rt *runtime) replacementArg(v goja.Value) (replacer, error) {
+func (rt *jsRuntime) replacementArg(v goja.Value) (replacer, error) {
 	if id, ok := rt.register(v); ok {
 		return replacer{p: rt.p, id: id}, nil
 	}
@@ -39,7 +39,7 @@ func (r *replacer) replace(s *pipeline.Stream, evt event.Event, out pipeline.Tar
 	fail(w.emit(w.call(s, r.id, w.eventToJS(evt)), out))
 }
 
-func bindReplaceSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceSessionStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -49,7 +49,7 @@ func bindReplaceSessionStart(rt *runtime, args []goja.Value) (pipeline.Filter, e
 	}), nil
 }
 
-func bindReplaceData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceData(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func bindReplaceData(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
 	}), nil
 }
 
-func bindReplaceMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceMessageStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func bindReplaceMessageStart(rt *runtime, args []goja.Value) (pipeline.Filter, e
 	}), nil
 }
 
-func bindReplaceMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceMessageEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func bindReplaceMessageEnd(rt *runtime, args []goja.Value) (pipeline.Filter, err
 	}), nil
 }
 
-func bindReplaceSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceSessionEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func bindReplaceSessionEnd(rt *runtime, args []goja.Value) (pipeline.Filter, err
 	}), nil
 }
 
-func bindReplaceMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceMessage(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	r, err := rt.replacementArg(arg(args, 0))
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func bindReplaceMessage(rt *runtime, args []goja.Value) (pipeline.Filter, error)
 
 // replaceMessageBody(r): r is a function of the body returning Data, a
 // string or nothing, or such a value itself.
-func bindReplaceMessageBody(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindReplaceMessageBody(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	v := arg(args, 0)
 	opts, err := messageOptionsArg(arg(args, 1))
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 // function, called at each stream's first event. As in Pipy, the account is
 // a string (no account is "undefined"), so streams of one tap without an
 // account share one budget per worker.
-func bindTap(rt *runtime, args []goja.Value) (pipeline.Filter, error) {
+func bindTap(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	q := arg(args, 0)
 	if isNullish(q) {
 		return nil, fmt.Errorf("%w: no quota", ErrBadArgument)

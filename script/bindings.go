@@ -18,11 +18,11 @@ import (
 // callback numbers, never a value of the runtime they were made in.
 type binding struct {
 	name string
-	bind func(rt *runtime, args []goja.Value) (pipeline.Filter, error)
+	bind func(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error)
 }
 
-// bindingTable returns the table of filter methods, in Pipy's names
-// (DESIGN §4). The bindings live by group beside their JS signatures:
+// bindingTable returns the table of filter methods, in Pipy's names.
+// The bindings live by group beside their JS signatures:
 // bind_on.go, bind_replace.go, bind_flow.go (link, demux, mux, fork, use,
 // wait), bind_connect.go, bind_muxhttp.go, bind_codec.go, bind_tap.go,
 // bind_exec.go and bind_dump.go. It is a function, not a variable, only because the bindings
@@ -41,10 +41,10 @@ func bindingTable() []binding {
 		{"tap", bindTap},
 		{"exec", bindExec},
 		{"decodeHttpRequest", bindDecodeHTTPRequest},
-		{"decodeHttpResponse", func(*runtime, []goja.Value) (pipeline.Filter, error) { return http1.DecodeResponse(), nil }},
+		{"decodeHttpResponse", func(*jsRuntime, []goja.Value) (pipeline.Filter, error) { return http1.DecodeResponse(), nil }},
 		{"encodeHttpRequest", bindEncodeHTTPRequest},
 		{"encodeHttpResponse", bindEncodeHTTPResponse},
-		{"decodeDubbo", func(*runtime, []goja.Value) (pipeline.Filter, error) { return dubbo.Decode(), nil }},
+		{"decodeDubbo", func(*jsRuntime, []goja.Value) (pipeline.Filter, error) { return dubbo.Decode(), nil }},
 		{"encodeDubbo", bindEncodeDubbo},
 		{"onSessionStart", bindOnSessionStart},
 		{"onData", bindOnData},
@@ -61,13 +61,13 @@ func bindingTable() []binding {
 		{"replaceMessageBody", bindReplaceMessageBody},
 		{"replaceMessage", bindReplaceMessage},
 		{"dump", bindDump},
-		{"print", func(*runtime, []goja.Value) (pipeline.Filter, error) { return filter.Print(), nil }},
-		{"dummy", func(*runtime, []goja.Value) (pipeline.Filter, error) { return filter.Dummy(), nil }},
+		{"print", func(*jsRuntime, []goja.Value) (pipeline.Filter, error) { return filter.Print(), nil }},
+		{"dummy", func(*jsRuntime, []goja.Value) (pipeline.Filter, error) { return filter.Dummy(), nil }},
 	}
 }
 
 // callbackArg registers v, which must be a function, as the next callback.
-func (rt *runtime) callbackArg(v goja.Value, what string) (int, error) {
+func (rt *jsRuntime) callbackArg(v goja.Value, what string) (int, error) {
 	id, ok := rt.register(v)
 	if !ok {
 		return 0, fmt.Errorf("%w: %s must be a function", ErrBadArgument, what)

@@ -80,7 +80,7 @@ type watchdog struct {
 	// cur is the runtime running JS (the innermost, when calls nest). It is
 	// left set after a call, so that the next one on the same runtime need
 	// not store it; the first tick that finds the worker idle clears it.
-	cur   atomic.Pointer[runtime]
+	cur   atomic.Pointer[jsRuntime]
 	armed atomic.Bool // the timer is pending or running
 	timer *time.Timer
 
@@ -114,7 +114,7 @@ func watchdogOf(w *pipeline.Worker) *watchdog {
 // needs. A nil watchdog (the definition run's) does nothing. Calls nest (a callback starting a Session runs that session's
 // callbacks): only the outermost is timed, and an interrupt decided for it
 // reaches whichever runtime runs at that moment.
-func (d *watchdog) enter(rt *runtime) (outer *runtime) {
+func (d *watchdog) enter(rt *jsRuntime) (outer *jsRuntime) {
 	if d == nil {
 		return nil
 	}
@@ -143,7 +143,7 @@ func (d *watchdog) enter(rt *runtime) (outer *runtime) {
 
 // handOver is called when cur has just changed from old to rt while a call
 // runs: an interrupt decided an instant before may have gone to old.
-func (d *watchdog) handOver(old, rt *runtime) {
+func (d *watchdog) handOver(old, rt *jsRuntime) {
 	if d.state.Load()&stInterrupting == 0 {
 		return
 	}
@@ -155,7 +155,7 @@ func (d *watchdog) handOver(old, rt *runtime) {
 }
 
 // exit is called on the worker when rt's JS has returned (or panicked).
-func (d *watchdog) exit(rt, outer *runtime) {
+func (d *watchdog) exit(rt, outer *jsRuntime) {
 	if d == nil {
 		return
 	}

@@ -27,7 +27,7 @@ func (d *watchdog) decide(reason error) {
 // call that returned before it took effect does not hit the next call.
 func TestWatchdogClearsStaleInterrupt(t *testing.T) {
 	d := newTestWatchdog()
-	rt := &runtime{vm: goja.New()}
+	rt := &jsRuntime{vm: goja.New()}
 	outer := d.enter(rt)
 	d.decide(ErrTimeout) // the JS has returned already: the flag stays set
 	d.exit(rt, outer)
@@ -42,7 +42,7 @@ func TestWatchdogClearsStaleInterrupt(t *testing.T) {
 // returns, and that both are clear afterwards.
 func TestWatchdogUnwindsNestedCalls(t *testing.T) {
 	d := newTestWatchdog()
-	a, b := &runtime{vm: goja.New()}, &runtime{vm: goja.New()}
+	a, b := &jsRuntime{vm: goja.New()}, &jsRuntime{vm: goja.New()}
 	outerA := d.enter(a)
 	outerB := d.enter(b)
 	d.decide(ErrInterrupted) // delivered to b, which runs
@@ -53,7 +53,7 @@ func TestWatchdogUnwindsNestedCalls(t *testing.T) {
 	_, err = a.vm.RunString("1 + 1")
 	require.True(t, errors.As(err, &ie), "the outer call goes on: %v", err)
 	d.exit(a, outerA)
-	for _, rt := range []*runtime{a, b} {
+	for _, rt := range []*jsRuntime{a, b} {
 		_, err := rt.vm.RunString("1 + 1")
 		require.NoError(t, err)
 	}
@@ -63,7 +63,7 @@ func TestWatchdogUnwindsNestedCalls(t *testing.T) {
 // after the timer goroutine chose the outer runtime is interrupted too.
 func TestWatchdogEnterAfterDecision(t *testing.T) {
 	d := newTestWatchdog()
-	a, b := &runtime{vm: goja.New()}, &runtime{vm: goja.New()}
+	a, b := &jsRuntime{vm: goja.New()}, &jsRuntime{vm: goja.New()}
 	outerA := d.enter(a)
 	d.decide(ErrTimeout) // delivered to a
 	outerB := d.enter(b)
@@ -81,7 +81,7 @@ func TestWatchdogEnterAfterDecision(t *testing.T) {
 // call: the bookkeeping around an outermost call, the timer armed.
 func BenchmarkWatchdogEnterExit(b *testing.B) {
 	d := newTestWatchdog()
-	rt := &runtime{vm: goja.New(), lim: limits{budget: time.Second, tick: 50 * time.Millisecond}}
+	rt := &jsRuntime{vm: goja.New(), lim: limits{budget: time.Second, tick: 50 * time.Millisecond}}
 	b.ReportAllocs()
 	for range b.N {
 		outer := d.enter(rt)

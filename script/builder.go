@@ -19,7 +19,7 @@ import (
 // configuration builder: listen(), pipeline() and task() open sections, and
 // each filter method appends a filter to the open section and returns the
 // builder again.
-func (rt *runtime) pipy(c goja.FunctionCall) goja.Value {
+func (rt *jsRuntime) pipy(c goja.FunctionCall) goja.Value {
 	if rt.configured {
 		rt.throwf("pipy() is called more than once")
 	}
@@ -74,7 +74,7 @@ func arg(args []goja.Value, i int) goja.Value {
 }
 
 // pipeline(name) opens a named pipeline.
-func (rt *runtime) openPipeline(args []goja.Value) {
+func (rt *jsRuntime) openPipeline(args []goja.Value) {
 	v := arg(args, 0)
 	if isNullish(v) || v.String() == "" {
 		rt.throwf("pipeline: a pipeline needs a name")
@@ -87,7 +87,7 @@ func (rt *runtime) openPipeline(args []goja.Value) {
 }
 
 // task(interval) opens a task pipeline: no interval runs it once at start.
-func (rt *runtime) openTask(args []goja.Value) {
+func (rt *jsRuntime) openTask(args []goja.Value) {
 	var d = arg(args, 0)
 	interval, err := durationArg(d)
 	if err != nil {
@@ -109,7 +109,7 @@ func (rt *runtime) openTask(args []goja.Value) {
 // ends a connection the client still sends on); 0 turns one of these off.
 // readTimeout (none by default) and handshakeTimeout (10s; 0 keeps the
 // default) are as before.
-func (rt *runtime) openListen(args []goja.Value) {
+func (rt *jsRuntime) openListen(args []goja.Value) {
 	addr, err := rt.listenAddr(arg(args, 0))
 	if err != nil {
 		rt.throwf("listen: %v", err)
@@ -174,7 +174,7 @@ func (rt *runtime) openListen(args []goja.Value) {
 
 // listenAddr reads a port number, a string of digits or "host:port". A
 // bare port listens on Options.ListenHost.
-func (rt *runtime) listenAddr(v goja.Value) (string, error) {
+func (rt *jsRuntime) listenAddr(v goja.Value) (string, error) {
 	if isNullish(v) {
 		return "", fmt.Errorf("no port")
 	}
@@ -193,7 +193,7 @@ func (rt *runtime) listenAddr(v goja.Value) (string, error) {
 
 // tlsConfig reads {cert, key}: each PEM text (a string or Data) or, for a
 // string that holds no PEM block, a file name relative to the script.
-func (rt *runtime) tlsConfig(o *goja.Object) (*tls.Config, error) {
+func (rt *jsRuntime) tlsConfig(o *goja.Object) (*tls.Config, error) {
 	cert, err := rt.pemArg(o.Get("cert"), "cert")
 	if err != nil {
 		return nil, err
@@ -212,7 +212,7 @@ func (rt *runtime) tlsConfig(o *goja.Object) (*tls.Config, error) {
 // trustedPool reads the certificates of o.trusted (or o.ca): one PEM text
 // (a string, Data or file name, as for cert) or an array of them. It
 // returns nil when there are none.
-func (rt *runtime) trustedPool(o *goja.Object) (*x509.CertPool, error) {
+func (rt *jsRuntime) trustedPool(o *goja.Object) (*x509.CertPool, error) {
 	v := o.Get("trusted")
 	if isNullish(v) {
 		v = o.Get("ca")
@@ -241,7 +241,7 @@ func (rt *runtime) trustedPool(o *goja.Object) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-func (rt *runtime) pemArg(v goja.Value, what string) ([]byte, error) {
+func (rt *jsRuntime) pemArg(v goja.Value, what string) ([]byte, error) {
 	if isNullish(v) {
 		return nil, fmt.Errorf("no %s", what)
 	}

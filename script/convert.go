@@ -41,14 +41,14 @@ import (
 // data, returned by a session-data function): the runtime it belongs to
 // gives the very same value back; any other gets a copy of its export.
 type jsValue struct {
-	rt *runtime
+	rt *jsRuntime
 	v  goja.Value
 }
 
 // toJS converts a Go value (a stream's Data, an argument) to JS. Plain Go
 // data ([]any, map[string]any) is copied, so that scripts never write into
 // values shared between streams or workers.
-func (rt *runtime) toJS(x any) goja.Value {
+func (rt *jsRuntime) toJS(x any) goja.Value {
 	switch v := x.(type) {
 	case nil:
 		return goja.Undefined()
@@ -93,7 +93,7 @@ func deepCopy(x any) any {
 }
 
 // headToJS converts a message head to JS (see the comment at the top).
-func (rt *runtime) headToJS(h any) goja.Value {
+func (rt *jsRuntime) headToJS(h any) goja.Value {
 	switch x := h.(type) {
 	case nil:
 		return goja.Undefined()
@@ -116,7 +116,7 @@ func (rt *runtime) headToJS(h any) goja.Value {
 }
 
 // headToGo converts a JS head to Go (see the comment at the top).
-func (rt *runtime) headToGo(v goja.Value) (any, error) {
+func (rt *jsRuntime) headToGo(v goja.Value) (any, error) {
 	if isNullish(v) {
 		return nil, nil
 	}
@@ -205,7 +205,7 @@ func cloneFields(f event.Fields) event.Fields {
 // nothing (undefined, null), Data, a string (as Data), a Message, a
 // MessageStart, MessageEnd or SessionEnd, or an array of those. Data and
 // bodies are cloned (the script may keep and reuse the object).
-func (rt *runtime) emit(v goja.Value, out pipeline.Target) error {
+func (rt *jsRuntime) emit(v goja.Value, out pipeline.Target) error {
 	if isNullish(v) {
 		return nil
 	}
@@ -301,9 +301,9 @@ func emitStatic(evts []event.Event, out pipeline.Target) {
 // event), delete one (an own field is reset to its zero value, which the
 // encoders read as their default), spread and list them.
 
-// extraGet, extraSet, extraDelete and extraKeys handle the added properties
+// extraGet, extraSet and extraKeys handle the added properties
 // of a head view.
-func (rt *runtime) extraGet(x event.Fields, k string) goja.Value {
+func (rt *jsRuntime) extraGet(x event.Fields, k string) goja.Value {
 	v, ok := x[k]
 	if !ok {
 		return nil
@@ -337,7 +337,7 @@ func extraKeys(own []string, x event.Fields) []string {
 
 // requestHeadObj is the live JS view of an *http1.RequestHead.
 type requestHeadObj struct {
-	rt      *runtime
+	rt      *jsRuntime
 	h       *http1.RequestHead
 	headers goja.Value
 }
@@ -410,7 +410,7 @@ func (o *requestHeadObj) Keys() []string { return extraKeys(requestHeadKeys, o.h
 
 // responseHeadObj is the live JS view of an *http1.ResponseHead.
 type responseHeadObj struct {
-	rt      *runtime
+	rt      *jsRuntime
 	h       *http1.ResponseHead
 	headers goja.Value
 }
@@ -494,7 +494,7 @@ func headersOf(v goja.Value) (http1.Headers, error) {
 
 // headersObj is the live JS view of http1.Headers.
 type headersObj struct {
-	rt *runtime
+	rt *jsRuntime
 	h  *http1.Headers
 }
 
@@ -556,7 +556,7 @@ func (o *headersObj) Keys() []string {
 // string of decimal digits, since a 64-bit id does not fit a JS number; a
 // string or a number may be written to it.
 type dubboHeadObj struct {
-	rt *runtime
+	rt *jsRuntime
 	h  *dubbo.Head
 }
 

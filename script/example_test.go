@@ -28,7 +28,7 @@ pipy({ _count: 0 })
 			}
 		}))
 		for _, name := range []string{"ann", "bob"} {
-			event.NewMessage(nil, name).Events(st.Input)
+			pipeline.Emit(st, event.NewMessage(nil, name))
 		}
 		st.Input(&event.SessionEnd{})
 	})

@@ -15,7 +15,7 @@ import (
 // installCore installs what the bridge itself owns: pipy, the event classes,
 // Session, JSON.encode/decode, console, and the special variables
 // __filename, __inbound and __argv.
-func (rt *runtime) installCore() error {
+func (rt *jsRuntime) installCore() error {
 	vm := rt.vm
 	if err := rt.installClasses(); err != nil {
 		return err
@@ -51,7 +51,7 @@ func (rt *runtime) installCore() error {
 		if rt.cur == nil {
 			return goja.Null()
 		}
-		if argv, ok := rt.cur.Data().([]any); ok && argv != nil {
+		if argv, ok := rt.cur.Value().([]any); ok && argv != nil {
 			return rt.argvToJS(argv)
 		}
 		return goja.Null()
@@ -61,7 +61,7 @@ func (rt *runtime) installCore() error {
 // repeat is Pipy's global repeat([count,] fn): it calls fn(0), fn(1), …
 // until fn returns a falsy value or, with a count, count times, and returns
 // what the last call returned (undefined when there was none).
-func (rt *runtime) repeat(c goja.FunctionCall) goja.Value {
+func (rt *jsRuntime) repeat(c goja.FunctionCall) goja.Value {
 	count, f := int64(-1), c.Argument(0)
 	if _, ok := goja.AssertFunction(f); !ok && len(c.Arguments) > 1 {
 		count, f = c.Argument(0).ToInteger(), c.Argument(1)
@@ -86,7 +86,7 @@ func (rt *runtime) repeat(c goja.FunctionCall) goja.Value {
 
 // installJSON adds JSON.encode(value) → Data and JSON.decode(Data) → value
 // to the built-in JSON.
-func (rt *runtime) installJSON() error {
+func (rt *jsRuntime) installJSON() error {
 	vm := rt.vm
 	json, ok := vm.Get("JSON").(*goja.Object)
 	if !ok {
@@ -127,7 +127,7 @@ func (rt *runtime) installJSON() error {
 
 // parseJSON is the standard JSON.parse, except that a syntax error gives
 // undefined.
-func (rt *runtime) parseJSON(text goja.Value, reviver ...goja.Value) goja.Value {
+func (rt *jsRuntime) parseJSON(text goja.Value, reviver ...goja.Value) goja.Value {
 	v, err := rt.jsonParse(goja.Undefined(), append([]goja.Value{text}, reviver...)...)
 	if err != nil {
 		var ex *goja.Exception
@@ -143,7 +143,7 @@ func (rt *runtime) parseJSON(text goja.Value, reviver ...goja.Value) goja.Value 
 
 // installConsole adds console.log (and info, debug, warn, error), which log
 // their arguments, separated by spaces, with the calling script position.
-func (rt *runtime) installConsole() error {
+func (rt *jsRuntime) installConsole() error {
 	console := rt.vm.NewObject()
 	logAt := func(level string) func(goja.FunctionCall) goja.Value {
 		return func(c goja.FunctionCall) goja.Value {
@@ -170,7 +170,7 @@ func (rt *runtime) installConsole() error {
 
 // format joins console arguments: strings as they are, Data as its text,
 // other objects as JSON when they have a JSON form.
-func (rt *runtime) format(args []goja.Value) string {
+func (rt *jsRuntime) format(args []goja.Value) string {
 	var b strings.Builder
 	for i, a := range args {
 		if i > 0 {
@@ -181,7 +181,7 @@ func (rt *runtime) format(args []goja.Value) string {
 	return b.String()
 }
 
-func (rt *runtime) formatOne(a goja.Value) string {
+func (rt *jsRuntime) formatOne(a goja.Value) string {
 	o, ok := a.(*goja.Object)
 	if !ok {
 		return a.String()
@@ -203,7 +203,7 @@ func (rt *runtime) formatOne(a goja.Value) string {
 
 // position returns "file:line:col" of the innermost script frame calling
 // into Go.
-func (rt *runtime) position() string {
+func (rt *jsRuntime) position() string {
 	for _, f := range rt.vm.CaptureCallStack(8, nil) {
 		p := f.Position()
 		if p.Line > 0 {
@@ -226,7 +226,7 @@ func (rt *runtime) position() string {
 // has output its SessionEnd; remoteAddress, remotePort, localAddress and
 // localPort are the connection's ("" and 0 without one).
 type jsSession struct {
-	rt           *runtime
+	rt           *jsRuntime
 	module, name string
 	st           *pipeline.Stream
 	ctx          *pipeline.Context
@@ -262,7 +262,7 @@ func (o *jsSession) Has(k string) bool           { return slices.Contains(sessio
 func (o *jsSession) Delete(string) bool          { return false }
 func (o *jsSession) Keys() []string              { return sessionKeys }
 
-func (rt *runtime) installSession() error {
+func (rt *jsRuntime) installSession() error {
 	ctor := rt.vm.ToValue(func(c goja.ConstructorCall) *goja.Object {
 		s := &jsSession{rt: rt}
 		if rt.cur != nil {
@@ -316,7 +316,7 @@ func (rt *runtime) installSession() error {
 	return nil
 }
 
-func (rt *runtime) sessionPipeline(module, name string) (*pipeline.Pipeline, error) {
+func (rt *jsRuntime) sessionPipeline(module, name string) (*pipeline.Pipeline, error) {
 	if rt.w == nil {
 		return nil, fmt.Errorf("%w: Session.input while the script is loaded", ErrNotOnWorker)
 	}

@@ -69,7 +69,7 @@ type program struct {
 	refs     []ref                        // pipelines named by filters
 	sections map[*pipeline.Pipeline]Error // where each listen, pipeline and task was opened
 
-	// runtimes holds each worker's runtime (*pipeline.Worker → *runtime).
+	// runtimes holds each worker's runtime (*pipeline.Worker → *jsRuntime).
 	// The program keeps them, not the workers, so that a program replaced
 	// by a reload is collected with its runtimes once its streams are gone.
 	runtimes sync.Map

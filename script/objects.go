@@ -18,7 +18,7 @@ import (
 
 // jsData is a Data object: size, and the prototype's push, shift, toString.
 type jsData struct {
-	rt *runtime
+	rt *jsRuntime
 	d  *event.Data
 }
 
@@ -34,7 +34,7 @@ func (o *jsData) Delete(string) bool          { return false }
 func (o *jsData) Keys() []string              { return nil }
 
 // NewData wraps d as a JS Data object (host). The object shares d.
-func (rt *runtime) NewData(d *event.Data) goja.Value {
+func (rt *jsRuntime) NewData(d *event.Data) goja.Value {
 	if d == nil {
 		d = event.NewData()
 	}
@@ -45,7 +45,7 @@ func (rt *runtime) NewData(d *event.Data) goja.Value {
 
 // jsMessage is a Message object: head and body, both readable and writable.
 type jsMessage struct {
-	rt     *runtime
+	rt     *jsRuntime
 	head   any // the Go head, unless headJS was set
 	headJS goja.Value
 	body   *event.Data
@@ -108,7 +108,7 @@ func (o *jsMessage) Keys() []string     { return []string{"head", "body"} }
 
 // NewMessage wraps m as a JS Message object (host): its head is converted
 // to JS when first read, and its body is shared.
-func (rt *runtime) NewMessage(m *event.Message) goja.Value {
+func (rt *jsRuntime) NewMessage(m *event.Message) goja.Value {
 	o := rt.vm.NewDynamicObject(&jsMessage{rt: rt, head: m.Head, body: m.Body, tail: m.Tail})
 	o.SetPrototype(rt.messageProto)
 	return o
@@ -117,7 +117,7 @@ func (rt *runtime) NewMessage(m *event.Message) goja.Value {
 // jsMessageStart is a MessageStart object over the Go event: writing its
 // head changes the event's head.
 type jsMessageStart struct {
-	rt     *runtime
+	rt     *jsRuntime
 	ev     *event.MessageStart
 	headJS goja.Value
 }
@@ -164,7 +164,7 @@ func (o *jsMessageEnd) Keys() []string              { return nil }
 // jsSessionEnd is a SessionEnd object: error (Pipy's name of the kind, such
 // as "ConnectionRefused"; "" for a normal end, as in Pipy) and message.
 type jsSessionEnd struct {
-	rt *runtime
+	rt *jsRuntime
 	ev *event.SessionEnd
 }
 
@@ -243,9 +243,9 @@ func kindOf(v any) (event.ErrorKind, bool) {
 	return event.UnknownError, false
 }
 
-// newEventObject wraps an event as its JS object. borrowed Data is cloned,
+// eventToJS wraps an event as its JS object. borrowed Data is cloned,
 // so a script that shifts it does not take bytes from the event passed on.
-func (rt *runtime) eventToJS(evt event.Event) goja.Value {
+func (rt *jsRuntime) eventToJS(evt event.Event) goja.Value {
 	switch e := evt.(type) {
 	case *event.Data:
 		return rt.NewData(e.Clone())
@@ -259,7 +259,7 @@ func (rt *runtime) eventToJS(evt event.Event) goja.Value {
 	return goja.Undefined()
 }
 
-func (rt *runtime) wrap(d goja.DynamicObject, proto *goja.Object) *goja.Object {
+func (rt *jsRuntime) wrap(d goja.DynamicObject, proto *goja.Object) *goja.Object {
 	o := rt.vm.NewDynamicObject(d)
 	o.SetPrototype(proto)
 	return o
@@ -267,7 +267,7 @@ func (rt *runtime) wrap(d goja.DynamicObject, proto *goja.Object) *goja.Object {
 
 // installClasses defines Data, Message, MessageStart, MessageEnd and
 // SessionEnd.
-func (rt *runtime) installClasses() error {
+func (rt *jsRuntime) installClasses() error {
 	vm := rt.vm
 	class := func(name string, ctor func(goja.ConstructorCall) *goja.Object) (*goja.Object, error) {
 		c := vm.ToValue(ctor).(*goja.Object)
@@ -333,7 +333,7 @@ func (rt *runtime) installClasses() error {
 }
 
 // new Data(), new Data(string [, encoding]), new Data(Data), new Data([bytes]).
-func (rt *runtime) newDataCtor(c goja.ConstructorCall) *goja.Object {
+func (rt *jsRuntime) newDataCtor(c goja.ConstructorCall) *goja.Object {
 	d := event.NewData()
 	v := c.Argument(0)
 	switch {
@@ -380,7 +380,7 @@ func decodeString(s string, enc goja.Value) ([]byte, error) {
 	return nil, fmt.Errorf("%w: unknown encoding %q", ErrBadArgument, e)
 }
 
-func (rt *runtime) thisData(c goja.FunctionCall, method string) *jsData {
+func (rt *jsRuntime) thisData(c goja.FunctionCall, method string) *jsData {
 	if o, ok := c.This.(*goja.Object); ok {
 		if d, ok := o.Export().(*jsData); ok {
 			return d
@@ -390,7 +390,7 @@ func (rt *runtime) thisData(c goja.FunctionCall, method string) *jsData {
 }
 
 // push(data|string) appends, and returns this.
-func (rt *runtime) dataPush(c goja.FunctionCall) goja.Value {
+func (rt *jsRuntime) dataPush(c goja.FunctionCall) goja.Value {
 	o := rt.thisData(c, "push")
 	v := c.Argument(0)
 	if x, ok := v.(*goja.Object); ok {
@@ -407,7 +407,7 @@ func (rt *runtime) dataPush(c goja.FunctionCall) goja.Value {
 }
 
 // shift(n) removes the first n bytes and returns them as Data.
-func (rt *runtime) dataShift(c goja.FunctionCall) goja.Value {
+func (rt *jsRuntime) dataShift(c goja.FunctionCall) goja.Value {
 	o := rt.thisData(c, "shift")
 	n := int(c.Argument(0).ToInteger())
 	n = max(0, min(n, o.d.Len()))
@@ -416,7 +416,7 @@ func (rt *runtime) dataShift(c goja.FunctionCall) goja.Value {
 
 // toString(encoding) decodes the bytes: "utf8" (the default), "hex",
 // "base64" or "base64url".
-func (rt *runtime) dataToString(c goja.FunctionCall) goja.Value {
+func (rt *jsRuntime) dataToString(c goja.FunctionCall) goja.Value {
 	o := rt.thisData(c, "toString")
 	e := "utf8"
 	if v := c.Argument(0); !isNullish(v) {

@@ -9,7 +9,7 @@ import (
 )
 
 // Filters returns the Info of every filter method a script can call (name,
-// argument synopsis, summary), in the order of DESIGN §4, for
+// argument synopsis, summary), in the order of the binding table, for
 // `sluice --list-filters` and `--help-filters`;
 // pipeline.NewRegistry(Filters()...) indexes them by name. The infos are the
 // filter packages' own (filter.Infos, http1.Infos, http2.Infos, dubbo.Infos). Filters is

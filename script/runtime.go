@@ -14,7 +14,7 @@ import (
 	"github.com/sluice-go/sluice/pipeline"
 )
 
-// runtime is one goja runtime running a program: either the definition run
+// jsRuntime is one goja runtime running a program: either the definition run
 // (w is nil), which builds the module's pipelines and is then dropped, or the
 // runtime of one worker, made the first time that worker runs one of the
 // program's callbacks. A worker's runtime re-runs the same compiled top-level
@@ -23,7 +23,7 @@ import (
 // run (which hold only those numbers) find, on each worker, the function of
 // the same number in that worker's runtime. A runtime is used only on its
 // worker, and none of its values leaves it.
-type runtime struct {
+type jsRuntime struct {
 	p      *program
 	vm     *goja.Runtime
 	w      *pipeline.Worker // nil for the definition run
@@ -55,8 +55,8 @@ type runtime struct {
 
 // newRuntime makes a runtime for p with every global installed. w is the
 // worker it belongs to, or nil for the definition run.
-func newRuntime(p *program, w *pipeline.Worker) (*runtime, error) {
-	rt := &runtime{p: p, vm: goja.New(), w: w, logger: p.logger, lim: p.lim}
+func newRuntime(p *program, w *pipeline.Worker) (*jsRuntime, error) {
+	rt := &jsRuntime{p: p, vm: goja.New(), w: w, logger: p.logger, lim: p.lim}
 	if w != nil {
 		rt.wd = watchdogOf(w)
 		if p.opts.Logger == nil {
@@ -74,7 +74,7 @@ func newRuntime(p *program, w *pipeline.Worker) (*runtime, error) {
 }
 
 // runTop runs the program's top-level code, under the time budget.
-func (rt *runtime) runTop() (err error) {
+func (rt *jsRuntime) runTop() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &Error{File: rt.p.name, Message: fmt.Sprint(r), Err: ErrScript}
@@ -101,11 +101,11 @@ func (rt *runtime) runTop() (err error) {
 // It panics (the filter's Catch turns that into a runtime-error SessionEnd)
 // when the worker's run of the script failed (for good, unless it failed
 // because the worker was interrupted).
-func (p *program) runtimeOf(s *pipeline.Stream) *runtime {
+func (p *program) runtimeOf(s *pipeline.Stream) *jsRuntime {
 	w := s.Worker()
-	var rt *runtime
+	var rt *jsRuntime
 	if v, ok := p.runtimes.Load(w); ok {
-		rt = v.(*runtime)
+		rt = v.(*jsRuntime)
 	} else {
 		// Only w itself stores w's runtime, so there is no race to make it.
 		// A run interrupted because the worker was stopping is not kept: the
@@ -123,7 +123,7 @@ func (p *program) runtimeOf(s *pipeline.Stream) *runtime {
 
 // workerRuntime makes w's runtime for p by re-running the script, and checks
 // that it configured the same thing as the definition run.
-func (p *program) workerRuntime(w *pipeline.Worker) *runtime {
+func (p *program) workerRuntime(w *pipeline.Worker) *jsRuntime {
 	rt, err := newRuntime(p, w)
 	if err == nil {
 		err = rt.runTop()
@@ -133,14 +133,14 @@ func (p *program) workerRuntime(w *pipeline.Worker) *runtime {
 	}
 	if err != nil {
 		w.Logger().Error("script runtime failed", "script", p.name, "err", err)
-		return &runtime{p: p, w: w, err: err}
+		return &jsRuntime{p: p, w: w, err: err}
 	}
 	return rt
 }
 
 // matches reports whether a worker run configured what the definition run
 // did: the same variables, builder calls and number of callbacks.
-func (rt *runtime) matches() error {
+func (rt *jsRuntime) matches() error {
 	p := rt.p
 	switch {
 	case !rt.configured:
@@ -157,7 +157,7 @@ func (rt *runtime) matches() error {
 
 // register numbers fn as the next callback; ok is false when v is not a
 // function.
-func (rt *runtime) register(v goja.Value) (id int, ok bool) {
+func (rt *jsRuntime) register(v goja.Value) (id int, ok bool) {
 	fn, ok := goja.AssertFunction(v)
 	if !ok {
 		return -1, false
@@ -172,17 +172,19 @@ func (rt *runtime) register(v goja.Value) (id int, ok bool) {
 // or an interrupt by the worker's watchdog (time budget, memory limit,
 // worker stopping), panics with an *Error giving the script position, for
 // the calling filter's Catch to end the stream with.
-func (rt *runtime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Value {
+func (rt *jsRuntime) call(s *pipeline.Stream, id int, args ...goja.Value) goja.Value {
 	v, err := rt.callValue(s, rt.fns[id], args...)
 	if err != nil {
-		panic(exceptionError(rt.p.name, err))
+		e := exceptionError(rt.p.name, err)
+		countCallbackError(e)
+		panic(e)
 	}
 	return v
 }
 
 // callValue calls fn, a function of this runtime, for stream s as call
 // does, and returns what it throws as an error.
-func (rt *runtime) callValue(s *pipeline.Stream, fn goja.Callable, args ...goja.Value) (goja.Value, error) {
+func (rt *jsRuntime) callValue(s *pipeline.Stream, fn goja.Callable, args ...goja.Value) (goja.Value, error) {
 	prev, prevVars := rt.cur, rt.curVars
 	rt.cur, rt.curVars = s, nil
 	outer := rt.wd.enter(rt)
@@ -191,7 +193,7 @@ func (rt *runtime) callValue(s *pipeline.Stream, fn goja.Callable, args ...goja.
 		rt.cur, rt.curVars = prev, prevVars
 	}()
 	this := goja.Undefined()
-	if d := s.Data(); d != nil {
+	if d := s.Value(); d != nil {
 		if _, argv := d.([]any); !argv { // use's argv is __argv, not this
 			this = rt.toJS(d)
 		}
@@ -221,7 +223,7 @@ func (v *ctxVars) Inherit(child *pipeline.Context) any {
 // (Inherit); one made before its parent had any starts from the declared
 // values, which its parent still had. Outside any stream (top-level code)
 // they are the declared values themselves.
-func (rt *runtime) vars() *ctxVars {
+func (rt *jsRuntime) vars() *ctxVars {
 	if rt.curVars != nil {
 		return rt.curVars
 	}
@@ -241,7 +243,7 @@ func (rt *runtime) vars() *ctxVars {
 
 // declare records the variables of pipy({...}) and makes each a global
 // accessor property reading and writing the current context's slot.
-func (rt *runtime) declare(v goja.Value) error {
+func (rt *jsRuntime) declare(v goja.Value) error {
 	if isNullish(v) {
 		return nil
 	}
@@ -268,7 +270,7 @@ func (rt *runtime) declare(v goja.Value) error {
 }
 
 // inbound returns __inbound for the current context.
-func (rt *runtime) inbound() goja.Value {
+func (rt *jsRuntime) inbound() goja.Value {
 	if rt.cur == nil {
 		return goja.Undefined()
 	}
@@ -309,7 +311,7 @@ func splitAddr(a net.Addr) (host string, port int) {
 
 // ref records, in the definition run, a pipeline named by the builder
 // method being called, with the script position of the call.
-func (rt *runtime) ref(module, name string) {
+func (rt *jsRuntime) ref(module, name string) {
 	if rt.w != nil {
 		return
 	}
@@ -319,7 +321,7 @@ func (rt *runtime) ref(module, name string) {
 
 // callPos returns the position of the innermost script frame (File, Line,
 // Column), or the file alone when there is none.
-func (rt *runtime) callPos() Error {
+func (rt *jsRuntime) callPos() Error {
 	at := Error{File: rt.p.name}
 	for _, f := range rt.vm.CaptureCallStack(8, nil) {
 		if p := f.Position(); p.Line > 0 {
@@ -334,14 +336,14 @@ func (rt *runtime) callPos() Error {
 }
 
 // VM returns the goja runtime (host).
-func (rt *runtime) VM() *goja.Runtime { return rt.vm }
+func (rt *jsRuntime) VM() *goja.Runtime { return rt.vm }
 
 // Logger returns where console output and script errors go (host).
-func (rt *runtime) Logger() *slog.Logger { return rt.logger }
+func (rt *jsRuntime) Logger() *slog.Logger { return rt.logger }
 
 // Now returns the worker's clock, which tests can replace, or the wall clock
 // for the definition run (host: drives algo.Cache ttl).
-func (rt *runtime) Now() time.Time {
+func (rt *jsRuntime) Now() time.Time {
 	if rt.w == nil {
 		return time.Now()
 	}
@@ -349,10 +351,10 @@ func (rt *runtime) Now() time.Time {
 }
 
 // BaseDir returns the script's directory (host).
-func (rt *runtime) BaseDir() string { return rt.p.dir }
+func (rt *jsRuntime) BaseDir() string { return rt.p.dir }
 
 // DataOf converts a Data object (shared) or a string (host).
-func (rt *runtime) DataOf(v goja.Value) (*event.Data, bool) {
+func (rt *jsRuntime) DataOf(v goja.Value) (*event.Data, bool) {
 	switch x := v.(type) {
 	case *goja.Object:
 		if d, ok := x.Export().(*jsData); ok {
@@ -370,12 +372,12 @@ func (rt *runtime) DataOf(v goja.Value) (*event.Data, bool) {
 
 // throw throws err into the script as a JavaScript error (a GoError whose
 // cause is err); it does not return.
-func (rt *runtime) throw(err error) {
+func (rt *jsRuntime) throw(err error) {
 	panic(rt.vm.NewGoError(err))
 }
 
 // throwf throws a bad-argument error.
-func (rt *runtime) throwf(format string, args ...any) {
+func (rt *jsRuntime) throwf(format string, args ...any) {
 	rt.throw(&argError{err: fmt.Errorf(format, args...)})
 }
 

@@ -7,6 +7,12 @@
 // finish (for up to --drain) and exits. SIGHUP reloads the script: new
 // connections get the new configuration, open ones finish on the old.
 // SIGTSTP prints a status table (pipelines, connections) and goes on.
+//
+// For operators: --metrics=ADDR serves Prometheus' /metrics, /healthz,
+// /readyz (failing from the start of a drain) and /status (the status table
+// as JSON); --watch reloads when the script or a module it uses changes (a
+// Kubernetes ConfigMap update too); --log-format=json and --access-log=FILE
+// shape the logs.
 package main
 
 import (

@@ -36,6 +36,7 @@ type options struct {
 	guiPort                                                    int
 	drain, scriptTimeout                                       time.Duration
 	script                                                     string
+	ops                                                        opsOptions
 }
 
 const usage = `Usage: sluice [options] <script file or directory>
@@ -61,7 +62,7 @@ Options:
                           scripts of a folder in a browser (a directory runs nothing at first,
                           a file runs at once; the GUI can write files and start programs)
       --gui-listen=ADDR   the GUI's listen address (default 127.0.0.1)
-
+` + opsUsage + `
 Signals: SIGINT/SIGTERM stop accepting, close idle keep-alive connections, let
 requests in flight finish (up to --drain; a second signal stops waiting) and exit;
 SIGHUP reloads the script: HTTP keep-alive connections move to the new
@@ -91,6 +92,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.guiListen, "gui-listen", "127.0.0.1", "")
 	fs.DurationVar(&o.drain, "drain", 10*time.Second, "")
 	fs.DurationVar(&o.scriptTimeout, "script-timeout", script.DefaultTimeout, "")
+	o.ops.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -118,11 +120,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level)
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+	return newLoggerAs(w, level, "text")
 }
 
 // run is the whole program; it returns the exit status.
@@ -146,7 +144,7 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		helpFilters(stdout)
 		return 0
 	}
-	log, err := newLogger(stderr, o.logLevel)
+	log, err := newLoggerAs(stderr, o.logLevel, o.ops.logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice: %v\n", err)
 		return 2
@@ -190,25 +188,63 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 	for _, a := range pr.Addrs() {
 		log.Info("listening", "addr", a.String(), "script", path)
 	}
-	for s := range sig {
-		if isStatusSignal(s) {
-			printStatus(stdout, log, pr)
-			continue
+	x, err := startOps(&o.ops, log, stderr, pr)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		pr.Close()
+		return 1
+	}
+	defer x.stop()
+	var changed <-chan struct{}
+	var sw *scriptWatcher
+	if o.ops.watch {
+		if sw, err = newScriptWatcher(log, path, m); err != nil {
+			log.Error("--watch", "err", err)
+			pr.Close()
+			return 1
 		}
-		if s == syscall.SIGHUP {
-			nm, err := load()
-			if err != nil {
-				log.Error("reload failed; keeping the running configuration", "script", path, "err", err)
-				continue
-			}
-			if err := pr.Reload(context.Background(), nm); err != nil {
-				log.Error("reload", "script", path, "err", err)
-				continue
-			}
-			log.Info("reloaded", "script", path)
-			continue
+		defer sw.close()
+		changed = sw.changed
+		log.Info("watching", "files", strings.Join(sw.watched(), " "))
+	}
+	reload := func() {
+		nm, err := load()
+		if err == nil {
+			err = pr.Reload(context.Background(), nm)
 		}
-		break
+		x.reloaded(err)
+		if sw != nil && nm != nil {
+			sw.track(path, nm)
+		}
+		if err != nil {
+			log.Error("reload failed; keeping the running configuration", "script", path, "err", err)
+			return
+		}
+		log.Info("reloaded", "script", path)
+	}
+wait:
+	for {
+		select {
+		case <-changed:
+			reload()
+		case s := <-sig:
+			switch {
+			case isStatusSignal(s):
+				printStatus(stdout, log, pr)
+			case s == syscall.SIGHUP:
+				reload()
+			default:
+				break wait
+			}
+		}
+	}
+	x.drain()
+	if d := o.ops.drainDelay; d > 0 {
+		log.Info("draining: not ready, still listening", "for", d.String())
+		select {
+		case <-time.After(d):
+		case <-sig:
+		}
 	}
 	log.Info("shutting down", "drain", o.drain.String())
 	ctx, cancel := context.WithTimeout(context.Background(), o.drain)

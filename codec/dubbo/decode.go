@@ -23,8 +23,7 @@ import (
 // Malformed input (see Decoder.Decode) ends the stream with
 // SessionEnd{Err: event.ProtocolError, Cause: the decoder's error}.
 //
-// The zero value is ready to use; a DecodeFilter is shared by every stream of
-// its pipeline and must not be changed once a stream has started.
+// The zero value is ready to use.
 type DecodeFilter struct {
 	// Options configure each stream's Decoder; the zero value gives the
 	// defaults (an 8 MiB body limit).

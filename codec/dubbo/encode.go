@@ -28,8 +28,7 @@ import (
 // SessionEnd whose Cause wraps ErrInvalidHead; a body longer than MaxBodySize
 // ends it with a BufferOverflow SessionEnd whose Cause wraps ErrBodyTooLarge.
 //
-// The zero value is ready to use; an EncodeFilter is shared by every stream
-// of its pipeline and must not be changed once a stream has started.
+// The zero value is ready to use.
 type EncodeFilter struct {
 	// Head, when not nil, replaces each message's head: any head HeadOf
 	// reads (a *Head, a map[string]any, an event.Head, …), or a

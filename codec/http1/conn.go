@@ -1,6 +1,8 @@
 package http1
 
 import (
+	"time"
+
 	"github.com/sluice-go/sluice/pipeline"
 )
 
@@ -53,23 +55,31 @@ type reqInfo struct {
 	close   bool // the connection closes after the response
 	http10  bool // the client speaks HTTP/1.0: no chunked coding
 	connect bool // the method was CONNECT: a 2xx starts a tunnel
+
+	// For an Observer, when one is installed (start is zero otherwise).
+	method, path string
+	start        time.Time
 }
 
 // maxPending bounds the records kept for requests nobody answers through
 // the partner filter (a pipeline without one): the oldest are forgotten.
 const maxPending = 256
 
-// push records a decoded request.
-func (c *serverConn) push(h *RequestHead) {
+// push records a decoded request, decoded on worker w.
+func (c *serverConn) push(h *RequestHead, w *pipeline.Worker) {
 	if len(c.pending) >= maxPending {
 		c.pending = c.pending[1:]
 	}
-	c.pending = append(c.pending, reqInfo{
+	r := reqInfo{
 		head:    h.Method == "HEAD",
 		close:   !h.KeepAlive(),
 		http10:  h.Protocol == proto10,
 		connect: h.Method == "CONNECT",
-	})
+	}
+	if observer.Load() != nil {
+		r.method, r.path, r.start = h.Method, h.Path, w.BatchNow()
+	}
+	c.pending = append(c.pending, r)
 }
 
 // pop takes the oldest pending request; the zero reqInfo when there is none.

@@ -166,7 +166,7 @@ func (d *decodeRequest) emit(evt event.Event) {
 	if ms, ok := evt.(*event.MessageStart); ok {
 		d.heads++
 		if h, ok := ms.Head.(*RequestHead); ok {
-			d.conn.push(h)
+			d.conn.push(h, d.s.Worker())
 		}
 	}
 	if !d.done && !d.s.Ended() {
@@ -197,6 +197,9 @@ func (d *decodeRequest) fail(kind event.ErrorKind, err error) {
 	var se *SyntaxError
 	if errors.As(err, &se) {
 		d.conn.failStatus = se.Status
+		if o := observed(); o != nil {
+			o.Refused(se.Status)
+		}
 	}
 	d.logRefusal(se, err)
 	d.done = true

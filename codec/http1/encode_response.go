@@ -109,6 +109,8 @@ type encodeResponse struct {
 	headOut  bool                // its head went out
 	closeAft bool                // the stream ends after it
 	flushing bool                // a Flush is asked for the end of the batch
+	sent     int64               // body bytes of the response passed on
+	x        *Exchange           // reused for each Observer call
 }
 
 // Flush is called by the worker at the end of the batch in which a response
@@ -153,6 +155,7 @@ func (e *encodeResponse) Input(evt event.Event) {
 			case FramingClose, FramingLength:
 				out = evt
 			}
+			e.sent += int64(evt.Len())
 			if out.Len() > 0 {
 				e.next.Input(out)
 			}
@@ -173,6 +176,7 @@ func (e *encodeResponse) Input(evt event.Event) {
 		} else if e.owesAnswer(evt) {
 			out := new(event.Data)
 			WriteFailureResponse(out, evt)
+			e.observeOwed(FailureStatus(evt))
 			e.emitSynthetic(FailureStatus(evt), out)
 		}
 		e.msg, e.head, e.body, e.done = nil, nil, nil, true
@@ -270,6 +274,7 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 	if conn := serverConnOf(e.s); conn != nil && e.head.Status >= 200 {
 		conn.answering = false
 		closeAfter = closeAfter || conn.lastAnswer() // drained as it was written
+		e.observe(e.info, e.head.Status, e.sent)
 	}
 	e.msg, e.head, e.body, e.headOut = nil, nil, nil, false
 	e.next.Input(evt)
@@ -315,6 +320,7 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 		out.PushData(e.body)
 		out.PushData(more)
 	}
+	e.sent = int64(dataLen(e.body) + dataLen(more))
 	e.body = nil
 	e.next.Input(out)
 }

@@ -43,6 +43,7 @@ func (e *encodeResponse) answerFailure(end *event.SessionEnd) bool {
 	}
 	out := new(event.Data)
 	WriteFailureResponse(out, end)
+	e.observeOwed(FailureStatus(end))
 	e.msg, e.head, e.body, e.done = nil, nil, nil, true
 	e.emitSynthetic(FailureStatus(end), out)
 	e.next.Input(end)

@@ -124,8 +124,7 @@ func PoolCounts() (opened, retried int64) { return poolStats.opened.Load(), pool
 // larger request is not retried.
 const maxRetryHold = 64 << 10
 
-// MuxHTTPFilter is the filter MuxHTTP returns. It is shared by every stream
-// of its pipeline and must not be changed once a stream has started.
+// MuxHTTPFilter is the filter MuxHTTP returns.
 type MuxHTTPFilter struct {
 	target       string
 	fn           func(*pipeline.Stream, any) string
@@ -331,7 +330,7 @@ func (r *poolReq) answer(evt event.Event) {
 		r.outLen += d.Len()
 		if r.outLen > maxAnswerHold && r.paused == nil && r.conn != nil {
 			r.paused = r.conn.valve
-			r.paused.Close()
+			r.paused.Pause()
 		}
 	}
 }
@@ -345,7 +344,7 @@ const maxAnswerHold = 256 << 10
 func (r *poolReq) resume() {
 	if v := r.paused; v != nil {
 		r.paused = nil
-		v.Open()
+		v.Resume()
 	}
 }
 
@@ -509,7 +508,7 @@ func (l *poolLinkInst) Input(evt event.Event) {
 	switch e := evt.(type) {
 	case *event.Data:
 		if !l.o.Connected() && !l.o.Done() && l.o.Target() == "" {
-			l.o.Dial(l.s.Data().(string))
+			l.o.Dial(l.s.Value().(string))
 		}
 		l.o.Write(e)
 	case *event.SessionEnd: // only into a tunnel: the client's end

@@ -31,7 +31,7 @@ type poolTarget struct {
 }
 
 func poolOf(s *pipeline.Stream, f *MuxHTTPFilter, target string) *poolTarget {
-	table := s.Worker().Local(poolKey{f}, func() any { return map[string]*poolTarget{} }).(map[string]*poolTarget)
+	table := s.Worker().Local(poolKey{f}, func() any { return registerPools(s.Worker(), map[string]*poolTarget{}) }).(map[string]*poolTarget)
 	p := table[target]
 	if p == nil {
 		p = &poolTarget{table: table, f: f, w: s.Worker(), target: target}
@@ -85,18 +85,18 @@ func (p *poolTarget) open() *poolConn {
 	p.total++
 	poolStats.opened.Add(1)
 	c := &poolConn{p: p}
-	c.releaseFn = c.released
+	c.putBackFn = c.putBack
 	c.dec = NewResponseDecoder(Options{RequestMethod: c.method})
 	ctx := pipeline.NewContext(p.w)
 	c.valve = ctx.ReturnValve()
 	c.st = pipeline.NewStream(p.f.connPipeline, ctx, c)
-	c.st.SetData(p.target)
+	c.st.SetValue(p.target)
 	return c
 }
 
-// release takes back c after its request: clean, it serves the next waiter
+// putBack takes back c after its request: clean, it serves the next waiter
 // or goes idle; otherwise it is closed.
-func (p *poolTarget) release(c *poolConn, clean bool) {
+func (p *poolTarget) putBack(c *poolConn, clean bool) {
 	if c.closed {
 		return
 	}
@@ -128,7 +128,7 @@ func (p *poolTarget) release(c *poolConn, clean bool) {
 
 // sweep closes the connections idle for IdleTimeout or more (the oldest are
 // first in the list), and runs again when the oldest left would expire. One
-// timer per pool, not one per release.
+// timer per pool, not one per connection put back.
 func (p *poolTarget) sweep() {
 	p.sweeper = nil
 	now := p.w.Now()
@@ -176,10 +176,10 @@ type poolConn struct {
 	// and the client's forward valve follows the connection's (unfwd).
 	valve         *pipeline.Valve
 	follow, unfwd pipeline.Following
-	// What the release posted after a final answer takes back.
-	releaseFn    func()
-	releaseReq   *poolReq
-	releaseClean bool
+	// What putBack, posted after a final answer, takes back.
+	putBackFn    func()
+	putBackReq   *poolReq
+	putBackClean bool
 }
 
 // method is the decoder's RequestMethod: the current request's.
@@ -197,6 +197,7 @@ func (c *poolConn) assign(r *poolReq) {
 	r.reused = c.uses > 1
 	c.detach()
 	cctx := r.m.s.Context()
+	cctx.SetUpstream(r.target)
 	c.follow = c.valve.Follow(cctx.ReturnValve())
 	c.unfwd = cctx.Valve().Follow(c.st.Context().Valve())
 	for _, e := range r.held {
@@ -213,12 +214,12 @@ func (c *poolConn) detach() {
 	c.follow, c.unfwd = pipeline.Following{}, pipeline.Following{}
 }
 
-// released runs after a final answer's output was handled: the connection
+// putBack runs after a final answer's output was handled: the connection
 // goes back to the pool, and the request's place in flight is given back.
-func (c *poolConn) released() {
-	r, clean := c.releaseReq, c.releaseClean
-	c.releaseReq = nil
-	c.p.release(c, clean)
+func (c *poolConn) putBack() {
+	r, clean := c.putBackReq, c.putBackClean
+	c.putBackReq = nil
+	c.p.putBack(c, clean)
 	r.done()
 }
 
@@ -296,8 +297,8 @@ func (c *poolConn) emit(evt event.Event) {
 			// The connection is taken back once this output has been
 			// handled, not from inside it; then the client's next request
 			// may go (on it, if it is clean).
-			c.releaseReq, c.releaseClean = r, clean
-			c.p.w.Post(c.releaseFn)
+			c.putBackReq, c.putBackClean = r, clean
+			c.p.w.Post(c.putBackFn)
 			return
 		}
 	}

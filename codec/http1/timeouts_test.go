@@ -170,12 +170,12 @@ func TestServerHeadTimeoutSparesPausedReading(t *testing.T) {
 	h.InputString("GET /1 HT")
 	h.Advance(time.Second)
 	valve := h.Stream.Context().Valve()
-	valve.Close()
+	valve.Pause()
 	h.Advance(3 * DefaultHeadTimeout)
 	if h.Ended() {
 		t.Fatal("timed out while sluice was not reading")
 	}
-	valve.Open()
+	valve.Resume()
 	h.Advance(DefaultHeadTimeout / 2)
 	h.InputString("TP/1.1\r\nHost: x\r\n\r\n")
 	if h.Ended() || !strings.HasPrefix(h.OutputString(), "HTTP/1.1 200 OK\r\n") {

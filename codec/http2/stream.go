@@ -50,7 +50,7 @@ func (sc *serverConn) open(id uint32, clen int64) *h2stream {
 	ctx.SetReturnValve(st.valve)
 	sc.streams[id] = st
 	st.st = pipeline.NewStream(sc.target, ctx, st)
-	st.st.SetData(sc.s.Data())
+	st.st.SetValue(sc.s.Value())
 	return st
 }
 
@@ -77,7 +77,7 @@ func (sc *serverConn) closeStream(st *h2stream) {
 	delete(sc.streams, st.id)
 	if st.paused {
 		st.paused = false
-		st.valve.Open()
+		st.valve.Resume()
 	}
 	st.st.Input(&event.SessionEnd{})
 	st.st.Close()
@@ -181,13 +181,13 @@ func (st *h2stream) send() {
 	if st.pend.Len() > 0 {
 		if !st.paused && st.pend.Len() > pendLimit {
 			st.paused = true
-			st.valve.Close()
+			st.valve.Pause()
 		}
 		return
 	}
 	if st.paused {
 		st.paused = false
-		st.valve.Open()
+		st.valve.Resume()
 	}
 	if st.msgEnd {
 		if st.trailers != nil {
