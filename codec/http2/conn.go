@@ -591,11 +591,7 @@ func (sc *serverConn) finish(end *event.SessionEnd) {
 	if sc.done {
 		return
 	}
-	sc.done = true
-	sc.stopHeadTimer()
-	for _, st := range sc.streams {
-		sc.closeStream(st)
-	}
+	sc.abort()
 	sc.depth++
 	sc.flushOutNow()
 	sc.depth--

@@ -42,17 +42,14 @@ func goawayIn(t *testing.T, out []event.Event) (http2.ErrCode, bool) {
 func TestHeaderBlockTrickleTimesOut(t *testing.T) {
 	echoP := pipeline.New("echo", filter.ReplaceMessage(echo))
 	h := pipelinetest.Of(t, sh2.DemuxHTTP(filter.ToPipeline(echoP), sh2.Options{HeadTimeout: 5 * time.Second}))
-	var b, hb bytes.Buffer
+	var b bytes.Buffer
 	fr := http2.NewFramer(&b, nil)
-	enc := hpack.NewEncoder(&hb)
-	for _, f := range []hpack.HeaderField{{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"}, {Name: ":path", Value: "/"}} {
-		_ = enc.WriteField(f)
-	}
+	blk := getBlock()
 	_ = fr.WriteSettings()
-	_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes()[:2]})
+	_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: blk[:2]})
 	h.InputBytes(append([]byte(http2.ClientPreface), b.Bytes()...))
 	b.Reset()
-	_ = fr.WriteContinuation(1, false, hb.Bytes()[2:3])
+	_ = fr.WriteContinuation(1, false, blk[2:3])
 	h.Advance(4 * time.Second).InputBytes(bytes.Clone(b.Bytes()))
 	_, ok := goawayIn(t, h.Output())
 	assert.False(t, ok, "not before the timeout")
@@ -70,14 +67,11 @@ func TestClosingTheConnectionClosesRequestStreams(t *testing.T) {
 	closed := make(chan struct{}, 1)
 	target := pipeline.New("hang", onClose{closed})
 	h := pipelinetest.Of(t, sh2.DemuxHTTP(filter.ToPipeline(target)))
-	var b, hb bytes.Buffer
+	var b bytes.Buffer
 	fr := http2.NewFramer(&b, nil)
-	enc := hpack.NewEncoder(&hb)
-	for _, f := range []hpack.HeaderField{{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"}, {Name: ":path", Value: "/"}} {
-		_ = enc.WriteField(f)
-	}
+	blk := getBlock()
 	_ = fr.WriteSettings()
-	_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true})
+	_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: blk, EndStream: true, EndHeaders: true})
 	h.InputBytes(append([]byte(http2.ClientPreface), b.Bytes()...))
 	assert.Empty(t, closed)
 	h.Stream.Close()
@@ -91,4 +85,14 @@ func (onClose) Info() pipeline.Info { return pipeline.Info{Name: "onClose"} }
 func (o onClose) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	s.OnClose(func() { o.closed <- struct{}{} })
 	return pipeline.TargetFunc(func(event.Event) {})
+}
+
+// getBlock is the HPACK block of a GET of "/", with a fresh encoder.
+func getBlock() []byte {
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range []hpack.HeaderField{{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"}, {Name: ":path", Value: "/"}} {
+		_ = enc.WriteField(f)
+	}
+	return hb.Bytes()
 }
