@@ -243,6 +243,25 @@ cpu_ticks() {
 	printf '%s\n' "$t"
 }
 
+# cpu_ns PID: nanoseconds on a CPU of PID's threads and its descendants',
+# from the scheduler's own accounting (/proc/PID/task/TID/schedstat), not
+# sampled at each clock tick as utime+stime are: with the server getting a
+# part of its core on a loaded machine, tick sampling over a few seconds is
+# off by several percent, this is not. Threads that exit take their time
+# with them (the servers measured keep theirs). Prints nothing when the
+# kernel has no schedstat; cpu_ticks is the fallback.
+cpu_ns() {
+	local p f t=0 v
+	[[ -r /proc/self/schedstat ]] || return 0
+	for p in $(tree_pids "$1"); do
+		for f in /proc/"$p"/task/*/schedstat; do
+			read -r v _ <"$f" 2>/dev/null || continue
+			t=$((t + v))
+		done
+	done
+	printf '%s\n' "$t"
+}
+
 # mem_kb PID FIELD: FIELD (VmRSS, VmHWM) of PID and its descendants, in KiB.
 mem_kb() {
 	local t=0 p v
@@ -372,6 +391,48 @@ nginx_cmd() {
 	if nginx -h 2>&1 | grep -q -- '-e filename'; then
 		NGINX_CMD+=(-e "$1/error.log")
 	fi
+}
+
+# server_cmd ID PORT UPSTREAM: the command line of server ID (CASE/NAME, as
+# bench/run names them) into CMD; the caller sets BIN (the built programs),
+# SCRIPTS (bench/scripts) and PIPY (a Pipy 0.x binary, for the pipy rows).
+server_cmd() {
+	local id=$1 port=$2 up=${3:-} m=()
+	if [[ $id == *+metrics ]]; then
+		id=${id%+metrics}
+		m=(--metrics=127.0.0.1:0)
+	fi
+	case $id in
+	hello/sluice-js) CMD=(env "BENCH_LISTEN=127.0.0.1:$port" "$BIN/sluice" --workers=1 --drain=1s --log-level=warn "${m[@]}" "$SCRIPTS/hello.js") ;;
+	hello/sluice-go) CMD=("$BIN/sluice-hello" -addr "127.0.0.1:$port") ;;
+	hello/nginx)
+		nginx_conf "$TMP/nginx-$port" "$port"
+		nginx_cmd "$TMP/nginx-$port"
+		CMD=("${NGINX_CMD[@]}")
+		;;
+	hello/net-http) CMD=("$BIN/nethttp-hello" -addr "127.0.0.1:$port") ;;
+	hello/pipy) CMD=(env "BENCH_PORT=$port" "$PIPY" --log-level=warn "$SCRIPTS/pipy-hello.js") ;;
+	proxy/pipy) CMD=(env "BENCH_PORT=$port" "BENCH_UPSTREAM=$up" "$PIPY" --log-level=warn "$SCRIPTS/pipy-proxy.js") ;;
+	proxy/pipy-mux) CMD=(env "BENCH_PORT=$port" "BENCH_UPSTREAM=$up" "$PIPY" --log-level=warn "$SCRIPTS/pipy-proxy-mux.js") ;;
+	proxy/sluice-js) CMD=(env "BENCH_LISTEN=127.0.0.1:$port" "BENCH_UPSTREAM=$up" "$BIN/sluice" --workers=1 --drain=1s --log-level=warn "${m[@]}" "$SCRIPTS/proxy.js") ;;
+	proxy/sluice-js-mux) CMD=(env "BENCH_LISTEN=127.0.0.1:$port" "BENCH_UPSTREAM=$up" "$BIN/sluice" --workers=1 --drain=1s --log-level=warn "${m[@]}" "$SCRIPTS/proxy-mux.js") ;;
+	proxy/sluice-js-pool) CMD=(env "BENCH_LISTEN=127.0.0.1:$port" "BENCH_UPSTREAM=$up" "$BIN/sluice" --workers=1 --drain=1s --log-level=warn "${m[@]}" "$SCRIPTS/proxy-pool.js") ;;
+	proxy/nginx)
+		nginx_proxy_conf "$TMP/nginx-proxy-$port" "$port" "$up"
+		nginx_cmd "$TMP/nginx-proxy-$port"
+		CMD=("${NGINX_CMD[@]}")
+		;;
+	proxy/haproxy)
+		haproxy_conf "$TMP/haproxy-$port" "$port" "$up"
+		CMD=(haproxy -db -f "$TMP/haproxy-$port/haproxy.cfg")
+		;;
+	proxy/sluice-js-demux) CMD=(env "BENCH_LISTEN=127.0.0.1:$port" "BENCH_UPSTREAM=$up" "$BIN/sluice" --workers=1 --drain=1s --log-level=warn "${m[@]}" "$SCRIPTS/proxy-demux.js") ;;
+	proxy/sluice-go) CMD=("$BIN/sluice-proxy" -addr "127.0.0.1:$port" -upstream "$up") ;;
+	proxy/httputil) CMD=("$BIN/revproxy" -addr "127.0.0.1:$port" -upstream "$up") ;;
+	pass/sluice-js) CMD=(env "BENCH_LISTEN=127.0.0.1:$port" "BENCH_UPSTREAM=$up" "$BIN/sluice" --workers=1 --drain=1s --log-level=warn "${m[@]}" "$SCRIPTS/passthrough.js") ;;
+	pass/io.Copy) CMD=("$BIN/tcpproxy" -addr "127.0.0.1:$port" -upstream "$up") ;;
+	*) die "unknown server $id" ;;
+	esac
 }
 
 # run_load CMD...: runs CMD to completion and returns its status. It runs in

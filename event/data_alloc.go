@@ -83,9 +83,22 @@ func FromCopy(b []byte) *Data {
 		d.Push(b)
 		return d
 	}
-	d.inline[0] = append(room, b...)
+	d.InitCopy(b, room)
+	return d
+}
+
+// InitCopy makes d, which must be empty and unused, hold a copy of b in
+// room, a slice of length zero the caller hands over: room's bytes become
+// d's own, so that later pushes fill its spare capacity. It lets a caller
+// allocate a Data and its bytes together with something else of its own;
+// when b does not fit in room, d gets a chunk of its own like Push.
+func (d *Data) InitCopy(b, room []byte) {
+	if len(b) > cap(room) || len(b) == 0 {
+		d.Push(b)
+		return
+	}
+	d.inline[0] = append(room[:0], b...)
 	d.chunks = d.inline[:1]
 	d.size = len(b)
 	d.own = true
-	return d
 }

@@ -806,3 +806,23 @@ func TestDataShiftToAllocatesNothing(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+func TestDataInitCopy(t *testing.T) {
+	for _, c := range []struct{ n, room int }{{0, 8}, {1, 8}, {8, 8}, {9, 8}, {100, 0}} {
+		b := pattern(c.n, 7)
+		want := bytes.Clone(b)
+		room := make([]byte, 0, c.room)
+		var d Data
+		d.InitCopy(b, room)
+		requireConsistent(t, &d)
+		require.Equal(t, want, d.Bytes(), "%d bytes in %d", c.n, c.room)
+		clear(b)
+		assert.Equal(t, want, d.Bytes(), "%d bytes in %d: InitCopy kept the caller's bytes", c.n, c.room)
+		if c.n > 0 && c.n <= c.room {
+			assert.Same(t, &room[:1][0], &d.Chunks()[0][0], "%d bytes in %d: the copy is in the room", c.n, c.room)
+		}
+		d.PushString("more") // its room is its own: pushes go on after the copy
+		requireConsistent(t, &d)
+		assert.Equal(t, string(want)+"more", d.String())
+	}
+}

@@ -37,7 +37,9 @@ type MessageReader struct {
 func (r *MessageReader) Read(evt Event) (*Message, error) {
 	switch e := evt.(type) {
 	case *MessageStart:
-		r.msg = &Message{Head: e.Head, Body: NewData()}
+		b := &messageBlock{} // the message and its body in one allocation
+		b.msg = Message{Head: e.Head, Body: &b.body}
+		r.msg = &b.msg
 	case *Data:
 		if r.msg == nil {
 			return nil, nil
@@ -59,6 +61,14 @@ func (r *MessageReader) Read(evt Event) (*Message, error) {
 		r.msg = nil
 	}
 	return nil, nil
+}
+
+// messageBlock is a message Read collects with its body: one allocation, not
+// two. The body is an ordinary Data the message's owner may keep, replace or
+// hand on.
+type messageBlock struct {
+	msg  Message
+	body Data
 }
 
 // InMessage reports whether a message has begun and not yet ended: whether

@@ -55,3 +55,21 @@ func TestMessageReaderBound(t *testing.T) {
 	_, err = u.Read(FromString("x"))
 	require.NoError(t, err, "unbounded")
 }
+
+// A message Read collects costs one allocation, its body included.
+func TestMessageReaderAllocations(t *testing.T) {
+	var r MessageReader
+	start, body, end := &MessageStart{Head: "h"}, FromString("body"), &MessageEnd{}
+	var got *Message
+	allocs := testing.AllocsPerRun(100, func() {
+		r.Read(start)
+		r.Read(body)
+		got, _ = r.Read(end)
+	})
+	if allocs > 1 {
+		t.Errorf("a collected message allocates %v times, more than once", allocs)
+	}
+	if got == nil || got.Head != "h" || got.Body.String() != "body" {
+		t.Errorf("collected %+v", got)
+	}
+}

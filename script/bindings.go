@@ -31,6 +31,7 @@ func bindingTable() []binding {
 	return []binding{
 		{"connect", bindConnect},
 		{"demux", bindDemux},
+		{"demuxHTTP", bindDemuxHTTP},
 		{"mux", bindMux},
 		{"muxHTTP", bindMuxHTTP},
 		{"fork", bindFork},

@@ -163,6 +163,9 @@ func (rt *jsRuntime) openListen(args []goja.Value) {
 			if pool != nil {
 				cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
 			}
+			if cfg.NextProtos, err = alpnArg(t.Get("alpn")); err != nil {
+				rt.throwf("listen: tls: %v", err)
+			}
 			opts.TLS = cfg
 		}
 	}

@@ -279,13 +279,22 @@ type eventList []event.Event
 
 func (l *eventList) Input(evt event.Event) { *l = append(*l, evt) }
 
-// emitStatic writes copies of a static replacement's events to out.
+// emitStatic writes copies of a static replacement's events to out. A
+// whole message of at most one Data (a MessageStart, maybe a Data, a
+// MessageEnd: what new Message(...) converts to) is copied into one
+// allocation: its events are still distinct objects the next filter owns,
+// they only share a block of memory.
 func emitStatic(evts []event.Event, out pipeline.Target) {
-	for _, evt := range evts {
-		switch e := evt.(type) {
+	for i := 0; i < len(evts); i++ {
+		switch e := evts[i].(type) {
 		case *event.Data:
 			out.Input(e.Clone())
 		case *event.MessageStart:
+			if n := staticMessageLen(evts[i:]); n > 0 {
+				emitStaticMessage(evts[i:i+n], out)
+				i += n - 1
+				continue
+			}
 			out.Input(&event.MessageStart{Head: cloneHead(e.Head)})
 		case *event.MessageEnd:
 			out.Input(&event.MessageEnd{Tail: e.Tail})
@@ -294,6 +303,45 @@ func emitStatic(evts []event.Event, out pipeline.Target) {
 			out.Input(&se)
 		}
 	}
+}
+
+// staticMessage is the block of memory emitStaticMessage copies a message
+// into.
+type staticMessage struct {
+	start event.MessageStart
+	body  event.Data
+	end   event.MessageEnd
+}
+
+// staticMessageLen returns the length of the message at the start of evts
+// when it is a MessageStart, at most one Data and a MessageEnd; else 0.
+func staticMessageLen(evts []event.Event) int {
+	n := 1
+	if len(evts) > n {
+		if _, ok := evts[n].(*event.Data); ok {
+			n++
+		}
+	}
+	if len(evts) > n {
+		if _, ok := evts[n].(*event.MessageEnd); ok {
+			return n + 1
+		}
+	}
+	return 0
+}
+
+// emitStaticMessage writes a copy of msg, a message staticMessageLen
+// accepted, to out from one staticMessage.
+func emitStaticMessage(msg []event.Event, out pipeline.Target) {
+	b := &staticMessage{}
+	b.start.Head = cloneHead(msg[0].(*event.MessageStart).Head)
+	out.Input(&b.start)
+	if d, ok := msg[1].(*event.Data); ok {
+		b.body.PushData(d)
+		out.Input(&b.body)
+	}
+	b.end.Tail = msg[len(msg)-1].(*event.MessageEnd).Tail
+	out.Input(&b.end)
 }
 
 // Heads are Pipy objects: besides their own fields a script may add any

@@ -791,7 +791,8 @@ func (d *Decoder) endMessage(emit func(event.Event)) {
 
 // The head, its MessageStart and its MessageEnd are allocated together, with
 // room for a few fields, so that a decoded head costs two allocations: this
-// block and the string holding the head's bytes. A response's block also
+// block and the string holding the head's bytes (one for a small head,
+// whose bytes fit in its block: see head_text.go). A response's block also
 // holds the Data of its body's first piece.
 type requestBlock struct {
 	head  RequestHead
@@ -896,9 +897,8 @@ func (d *Decoder) emitRequestHead(emit func(event.Event), endLine int) {
 	if addHost {
 		n++
 	}
-	blk, hs := newRequestBlock(n)
 	base := d.first
-	s := string(d.buf[base:endLine])
+	blk, hs, s := newRequestBlockText(n, d.buf[base:endLine])
 	if addHost {
 		hs[0] = Header{Name: "host", Value: l.target.host}
 		d.fillHeaders(hs[1:], s, base)
@@ -928,9 +928,8 @@ func (d *Decoder) emitRequestHead(emit func(event.Event), endLine int) {
 }
 
 func (d *Decoder) emitResponseHead(emit func(event.Event), endLine int) {
-	blk, hs := newResponseBlock(len(d.fields))
 	base := d.first
-	s := string(d.buf[base:endLine])
+	blk, hs, s := newResponseBlockText(len(d.fields), d.buf[base:endLine])
 	d.fillHeaders(hs, s, base)
 	l := &d.line
 	h := &blk.head

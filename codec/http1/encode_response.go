@@ -302,12 +302,19 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 		failIn(e.s, "encodeHttpResponse", err)
 		return
 	}
-	out := event.FromCopy(b) // one allocation with its bytes
-	e.framing, e.headOut = framing, true
+	var out *event.Data
 	e.msg.Head = e.head
 	if e.head == defaultResponseHead {
-		e.msg.Head = cloneResponseHead(e.head) // never hand the shared one on
+		// Never hand the shared one on: a copy, in one allocation with the
+		// bytes (the default head has no fields to copy).
+		blk := new(defaultHeadBlock)
+		blk.head = *defaultResponseHead
+		blk.out.InitCopy(b, blk.room[:0])
+		e.msg.Head, out = &blk.head, &blk.out
+	} else {
+		out = event.FromCopy(b) // one allocation with its bytes
 	}
+	e.framing, e.headOut = framing, true
 	e.next.Input(e.msg)
 	if e.s.Ended() {
 		return
@@ -323,6 +330,15 @@ func (e *encodeResponse) writeHead(length int64, more *event.Data) {
 	e.sent = int64(dataLen(e.body) + dataLen(more))
 	e.body = nil
 	e.next.Input(out)
+}
+
+// defaultHeadBlock is a response written with the default head (a message
+// without one): the copy of the head passed on, and the Data of its bytes
+// with room for them, together in one allocation of 384 bytes.
+type defaultHeadBlock struct {
+	head ResponseHead
+	out  event.Data
+	room [216]byte
 }
 
 // errorStatus returns the status to answer a failed request decoder with, or 0.

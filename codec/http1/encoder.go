@@ -44,7 +44,8 @@ const (
 // chunked for UnknownLength, in which case an HTTP/1.0 request line is sent
 // as HTTP/1.1 since HTTP/1.0 has no chunked coding. Any Content-Length and
 // Transfer-Encoding fields of h are replaced. Empty Method, Path and Protocol
-// mean "GET", "/" and "HTTP/1.1". It returns how the body must be written,
+// mean "GET", "/" and "HTTP/1.1", and so does Protocol "HTTP/2" (a request
+// that came over HTTP/2 goes on over HTTP/1.1). It returns how the body must be written,
 // or an error wrapping ErrInvalidHead, having written nothing, when h cannot
 // be encoded safely (a method that is not a token, a path with spaces or
 // control bytes, a field name that is not a token, a value with CR, LF or
@@ -69,8 +70,8 @@ func appendRequestHead(b []byte, h *RequestHead, length int64) ([]byte, Framing,
 	if path == "" {
 		path = "/"
 	}
-	if proto == "" {
-		proto = proto11
+	if proto == "" || proto == "HTTP/2" || proto == "HTTP/2.0" {
+		proto = proto11 // a request that came over HTTP/2 goes on as HTTP/1.1
 	}
 	if !isToken(method) {
 		return b, 0, fmt.Errorf("%w: method %q", ErrInvalidHead, method)

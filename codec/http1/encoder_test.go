@@ -78,13 +78,23 @@ func TestWriteResponseHead(t *testing.T) {
 	}
 }
 
+// TestWriteRequestHeadFromHTTP2: a request head that came over HTTP/2
+// (protocol "HTTP/2") goes out as an HTTP/1.1 request line.
+func TestWriteRequestHeadFromHTTP2(t *testing.T) {
+	out := new(event.Data)
+	_, err := WriteRequestHead(out, &RequestHead{Method: "GET", Path: "/a", Protocol: "HTTP/2", Headers: Headers{{"host", "x"}}}, 0)
+	if err != nil || out.String() != "GET /a HTTP/1.1\r\nhost: x\r\n\r\n" {
+		t.Fatalf("got %q, %v", out.String(), err)
+	}
+}
+
 func TestWriteHeadRejectsUnsafe(t *testing.T) {
 	reqs := []RequestHead{
 		{Method: "G T"},
 		{Method: "GET\r\n"},
 		{Path: "/a b"},
 		{Path: "/a\r\nx: y"},
-		{Protocol: "HTTP/2"},
+		{Protocol: "HTTP/3"},
 		{Headers: Headers{{"a b", "1"}}},
 		{Headers: Headers{{"", "1"}}},
 		{Headers: Headers{{"a", "1\r\nb: 2"}}},

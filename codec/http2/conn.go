@@ -1,0 +1,618 @@
+package http2
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/sluice-go/sluice/codec/http1"
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// serverConn is one HTTP/2 server connection in the event model: the bytes
+// of its parent stream go in, each request becomes a stream of the target
+// pipeline, and the answers go out as frames. Everything runs on the
+// connection's worker; there is no goroutine per h2 stream.
+type serverConn struct {
+	opts   Options
+	s      *pipeline.Stream // the connection's stream
+	next   pipeline.Target  // where the connection's bytes go
+	target *pipeline.Pipeline
+
+	in   []byte      // received bytes not parsed yet
+	rd   frameReader // what the framer reads: one whole frame at a time
+	out  bytes.Buffer
+	fr   *http2.Framer
+	hdec *hpack.Decoder
+	henc *hpack.Encoder
+	hbuf bytes.Buffer
+
+	prefaceDone bool // the client preface came
+	settingsIn  bool // the client's first SETTINGS came
+	streams     map[uint32]*h2stream
+	lastID      uint32 // the highest stream id the client opened
+	goawayID    uint32 // streams above it are ignored once goaway is set
+	goaway      bool   // a GOAWAY went out
+	// drainAfterFirst: a reload came before the preface; drain once the
+	// first request is in
+	drainAfterFirst bool
+	done            bool // the connection ended
+	depth           int  // nesting of event handling: output is flushed at depth 0
+
+	peerMaxFrame  uint32
+	peerInitWin   int64
+	sendWin       int64 // the connection's send window
+	recvWin       int64 // what the client may still send on the connection
+	recvUnacked   int64 // received and not yet returned by WINDOW_UPDATE
+	resetBudget   int   // rapid reset guard
+	controlFrames int   // PING and SETTINGS since the last HEADERS or DATA
+
+	hb        headerBlock    // the header block being received
+	headTimer pipeline.Timer // running while a header block is incomplete
+}
+
+// headerBlock is a HEADERS frame and its CONTINUATIONs as they arrive.
+type headerBlock struct {
+	id        uint32
+	endStream bool
+	size      int // compressed bytes so far
+	conts     int // CONTINUATION frames so far
+	listSize  uint32
+	tooBig    bool
+	fields    []hpack.HeaderField
+	prio      http2.PriorityParam
+}
+
+// frameReader gives the framer one complete frame at a time.
+type frameReader struct{ b []byte }
+
+func (r *frameReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+const (
+	idleBuffer    = 16 << 10 // input or output buffer capacity kept between batches
+	initialWindow = 65535
+	maxWindow     = math.MaxInt32
+)
+
+func newServerConn(s *pipeline.Stream, next pipeline.Target, target *pipeline.Pipeline, opts Options) *serverConn {
+	sc := &serverConn{
+		opts: opts, s: s, next: next, target: target,
+		streams:      map[uint32]*h2stream{},
+		peerMaxFrame: 16384, peerInitWin: initialWindow,
+		sendWin: initialWindow, recvWin: initialWindow,
+		resetBudget: opts.MaxResets,
+	}
+	sc.fr = http2.NewFramer(&sc.out, &sc.rd)
+	sc.fr.SetMaxReadFrameSize(opts.MaxFrameSize)
+	sc.hdec = hpack.NewDecoder(4096, sc.onField)
+	sc.hdec.SetMaxStringLength(int(opts.MaxHeaderListSize))
+	sc.henc = hpack.NewEncoder(&sc.hbuf)
+	settings := []http2.Setting{
+		{ID: http2.SettingMaxConcurrentStreams, Val: opts.MaxConcurrentStreams},
+		{ID: http2.SettingMaxHeaderListSize, Val: opts.MaxHeaderListSize},
+	}
+	if opts.MaxFrameSize != 16384 {
+		settings = append(settings, http2.Setting{ID: http2.SettingMaxFrameSize, Val: opts.MaxFrameSize})
+	}
+	_ = sc.fr.WriteSettings(settings...)
+	s.OnClose(sc.abort)
+	return sc
+}
+
+// abort closes the request streams when the connection's stream is closed
+// from outside (a server's Close, a failure elsewhere in its pipeline).
+func (sc *serverConn) abort() {
+	if sc.done {
+		return
+	}
+	sc.done = true
+	sc.stopHeadTimer()
+	for _, st := range sc.streams {
+		sc.closeStream(st)
+	}
+}
+
+// Input takes the connection's input events.
+func (sc *serverConn) Input(evt event.Event) {
+	if sc.done {
+		return
+	}
+	sc.depth++
+	switch e := evt.(type) {
+	case *event.Data:
+		sc.in = e.AppendTo(sc.in)
+		sc.parse()
+	case *event.SessionEnd:
+		sc.finish(e)
+	}
+	sc.depth--
+	sc.flushOut()
+}
+
+// parse handles the whole frames received.
+func (sc *serverConn) parse() {
+	if !sc.prefaceDone {
+		n := min(len(sc.in), len(http2.ClientPreface))
+		if string(sc.in[:n]) != http2.ClientPreface[:n] {
+			sc.connError(http2.ErrCodeProtocol, ErrBadPreface)
+			return
+		}
+		if n < len(http2.ClientPreface) {
+			return
+		}
+		sc.in = sc.in[n:]
+		sc.prefaceDone = true
+	}
+	consumed := 0
+	for !sc.done && len(sc.in)-consumed >= 9 {
+		b := sc.in[consumed:]
+		length := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
+		if uint32(length) > sc.opts.MaxFrameSize {
+			sc.connError(http2.ErrCodeFrameSize, fmt.Errorf("%w: frame of %d bytes", ErrProtocol, length))
+			return
+		}
+		if len(b) < 9+length {
+			break
+		}
+		sc.rd.b = b[:9+length]
+		consumed += 9 + length
+		f, err := sc.fr.ReadFrame()
+		if err != nil {
+			sc.readError(err)
+			continue
+		}
+		sc.frame(f)
+	}
+	sc.in = append(sc.in[:0], sc.in[consumed:]...)
+	if len(sc.in) == 0 && cap(sc.in) > idleBuffer {
+		sc.in = nil // an idle connection keeps no large buffer
+	}
+}
+
+// readError handles what the framer refused.
+func (sc *serverConn) readError(err error) {
+	var se http2.StreamError
+	var ce http2.ConnectionError
+	switch {
+	case errors.As(err, &se):
+		sc.streamError(se.StreamID, se.Code)
+	case errors.As(err, &ce):
+		sc.connError(http2.ErrCode(ce), fmt.Errorf("%w: %v", ErrProtocol, sc.fr.ErrorDetail()))
+	default:
+		sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: %v", ErrProtocol, err))
+	}
+}
+
+// frame handles one frame.
+func (sc *serverConn) frame(f http2.Frame) {
+	if !sc.settingsIn {
+		sf, ok := f.(*http2.SettingsFrame)
+		if !ok || sf.IsAck() {
+			sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: the first frame is not SETTINGS", ErrProtocol))
+			return
+		}
+		sc.settingsIn = true
+	}
+	switch f := f.(type) {
+	case *http2.HeadersFrame:
+		sc.controlFrames = 0
+		if f.StreamID%2 == 0 {
+			sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: HEADERS on even stream %d", ErrProtocol, f.StreamID))
+			return
+		}
+		sc.hb = headerBlock{id: f.StreamID, endStream: f.StreamEnded(), prio: f.Priority}
+		sc.hdec.SetEmitEnabled(true)
+		if !f.HeadersEnded() {
+			sc.startHeadTimer()
+		}
+		sc.fragment(f.HeaderBlockFragment(), f.HeadersEnded())
+	case *http2.ContinuationFrame:
+		sc.hb.conts++
+		if sc.hb.conts > sc.opts.MaxContinuations {
+			sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: more than %d CONTINUATION frames", ErrCalm, sc.opts.MaxContinuations))
+			return
+		}
+		sc.fragment(f.HeaderBlockFragment(), f.HeadersEnded())
+	case *http2.DataFrame:
+		sc.controlFrames = 0
+		sc.data(f)
+	case *http2.SettingsFrame:
+		if sc.control() && !f.IsAck() {
+			sc.settings(f)
+		}
+	case *http2.PingFrame:
+		if sc.control() && !f.IsAck() {
+			_ = sc.fr.WritePing(true, f.Data)
+		}
+	case *http2.WindowUpdateFrame:
+		sc.windowUpdate(f)
+	case *http2.RSTStreamFrame:
+		sc.rstStream(f)
+	case *http2.PriorityFrame:
+		if f.StreamDep == f.StreamID {
+			sc.streamError(f.StreamID, http2.ErrCodeProtocol)
+		}
+	case *http2.GoAwayFrame:
+		sc.goawayID = min(sc.lastID, f.LastStreamID)
+		sc.drain()
+	case *http2.PushPromiseFrame:
+		sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: PUSH_PROMISE from a client", ErrProtocol))
+	}
+}
+
+// control counts a PING or SETTINGS frame against the flood limit.
+func (sc *serverConn) control() bool {
+	sc.controlFrames++
+	if sc.controlFrames > sc.opts.MaxControlFrames {
+		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: more than %d PING and SETTINGS frames in a row", ErrCalm, sc.opts.MaxControlFrames))
+		return false
+	}
+	return true
+}
+
+// fragment decodes a piece of the header block being received.
+func (sc *serverConn) fragment(b []byte, end bool) {
+	sc.hb.size += len(b)
+	if sc.hb.size > int(sc.opts.MaxHeaderListSize) {
+		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: header block over %d bytes", ErrCalm, sc.opts.MaxHeaderListSize))
+		return
+	}
+	if _, err := sc.hdec.Write(b); err != nil {
+		sc.connError(http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err))
+		return
+	}
+	if !end {
+		return
+	}
+	sc.stopHeadTimer()
+	if err := sc.hdec.Close(); err != nil {
+		sc.connError(http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err))
+		return
+	}
+	sc.headers()
+}
+
+// startHeadTimer bounds the time a header block split over CONTINUATION
+// frames may take to complete (a slow CONTINUATION trickle holds the whole
+// connection): the connection's HeadTimeout, as HTTP/1's head timeout.
+func (sc *serverConn) startHeadTimer() {
+	d := cmp.Or(sc.opts.HeadTimeout, sc.s.Context().ConnOptions().HeadTimeout, http1.DefaultHeadTimeout)
+	if d < 0 {
+		return
+	}
+	sc.headTimer = sc.s.AfterFunc(d, func() {
+		sc.headTimer = nil
+		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: header block not complete within %v", ErrCalm, d))
+	})
+}
+
+func (sc *serverConn) stopHeadTimer() {
+	if sc.headTimer != nil {
+		sc.headTimer.Stop()
+		sc.headTimer = nil
+	}
+}
+
+// onField collects a decoded header field, up to MaxHeaderListSize.
+func (sc *serverConn) onField(f hpack.HeaderField) {
+	sc.hb.listSize += f.Size()
+	if sc.hb.listSize > sc.opts.MaxHeaderListSize {
+		sc.hb.tooBig = true
+		sc.hb.fields = nil
+		sc.hdec.SetEmitEnabled(false)
+		return
+	}
+	sc.hb.fields = append(sc.hb.fields, f)
+}
+
+// headers handles a complete header block: a request or its trailers.
+func (sc *serverConn) headers() {
+	hb := &sc.hb
+	id := hb.id
+	if st := sc.streams[id]; st != nil {
+		if st.remoteEnd {
+			sc.streamError(id, http2.ErrCodeStreamClosed)
+			return
+		}
+		if !hb.endStream || hb.tooBig {
+			sc.streamError(id, http2.ErrCodeProtocol)
+			return
+		}
+		tail, ok := trailersOf(hb.fields)
+		if !ok {
+			sc.streamError(id, http2.ErrCodeProtocol)
+			return
+		}
+		st.endRemote(tail)
+		return
+	}
+	if id < sc.lastID { // a lower id than the last one opened
+		sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: HEADERS on stream %d after %d", ErrProtocol, id, sc.lastID))
+		return
+	}
+	if id == sc.lastID {
+		sc.connError(http2.ErrCodeStreamClosed, fmt.Errorf("%w: HEADERS on closed stream %d", ErrProtocol, id))
+		return
+	}
+	sc.lastID = id
+	if hb.prio.StreamDep == id {
+		sc.streamError(id, http2.ErrCodeProtocol)
+		return
+	}
+	if sc.goaway && id > sc.goawayID {
+		return
+	}
+	if uint32(len(sc.streams)) >= sc.opts.MaxConcurrentStreams {
+		sc.streamError(id, http2.ErrCodeRefusedStream)
+		return
+	}
+	if hb.tooBig {
+		sc.answerLocal(id, 431)
+		return
+	}
+	head, clen, ok := requestHeadOf(hb.fields)
+	if !ok {
+		sc.streamError(id, http2.ErrCodeProtocol)
+		return
+	}
+	st := sc.open(id, clen)
+	st.bodiless = head.Method == "HEAD"
+	st.st.Input(&event.MessageStart{Head: head})
+	if hb.endStream && !st.closed {
+		st.endRemote(nil)
+	}
+	if sc.drainAfterFirst {
+		sc.drainAfterFirst = false
+		sc.drain()
+	}
+}
+
+// data handles a DATA frame.
+func (sc *serverConn) data(f *http2.DataFrame) {
+	n := int64(f.Length)
+	sc.recvWin -= n
+	if sc.recvWin < 0 {
+		sc.connError(http2.ErrCodeFlowControl, fmt.Errorf("%w: connection window exceeded", ErrProtocol))
+		return
+	}
+	sc.returnConnWindow(n)
+	id := f.StreamID
+	st := sc.streams[id]
+	switch {
+	case id > sc.lastID:
+		sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: DATA on idle stream %d", ErrProtocol, id))
+		return
+	case st == nil || st.remoteEnd:
+		sc.streamError(id, http2.ErrCodeStreamClosed)
+		return
+	}
+	st.recvWin -= n
+	if st.recvWin < 0 {
+		sc.streamError(id, http2.ErrCodeFlowControl)
+		return
+	}
+	st.got += int64(len(f.Data()))
+	if st.clen >= 0 && st.got > st.clen {
+		sc.streamError(id, http2.ErrCodeProtocol)
+		return
+	}
+	if len(f.Data()) > 0 {
+		st.st.Input(event.FromCopy(f.Data()))
+	}
+	if st.closed {
+		return
+	}
+	if f.StreamEnded() {
+		if st.clen >= 0 && st.got != st.clen {
+			sc.streamError(id, http2.ErrCodeProtocol)
+			return
+		}
+		st.endRemote(nil)
+		return
+	}
+	st.recvUnacked += n
+	if st.recvUnacked >= initialWindow/2 {
+		_ = sc.fr.WriteWindowUpdate(id, uint32(st.recvUnacked))
+		st.recvWin += st.recvUnacked
+		st.recvUnacked = 0
+	}
+}
+
+// returnConnWindow gives n received bytes back to the client's connection
+// window, in updates of at least half the window.
+func (sc *serverConn) returnConnWindow(n int64) {
+	sc.recvUnacked += n
+	if sc.recvUnacked >= initialWindow/2 {
+		_ = sc.fr.WriteWindowUpdate(0, uint32(sc.recvUnacked))
+		sc.recvWin += sc.recvUnacked
+		sc.recvUnacked = 0
+	}
+}
+
+// settings applies the client's SETTINGS and acknowledges them.
+func (sc *serverConn) settings(f *http2.SettingsFrame) {
+	err := f.ForeachSetting(func(s http2.Setting) error {
+		if err := s.Valid(); err != nil {
+			return err
+		}
+		switch s.ID {
+		case http2.SettingHeaderTableSize:
+			sc.henc.SetMaxDynamicTableSizeLimit(s.Val)
+		case http2.SettingInitialWindowSize:
+			delta := int64(s.Val) - sc.peerInitWin
+			sc.peerInitWin = int64(s.Val)
+			for _, st := range sc.streams {
+				st.sendWin += delta
+				if st.sendWin > maxWindow {
+					return http2.ConnectionError(http2.ErrCodeFlowControl)
+				}
+			}
+		case http2.SettingMaxFrameSize:
+			sc.peerMaxFrame = s.Val
+		}
+		return nil
+	})
+	if err != nil {
+		sc.readError(err)
+		return
+	}
+	_ = sc.fr.WriteSettingsAck()
+	sc.sendAll()
+}
+
+// windowUpdate adds to a send window.
+func (sc *serverConn) windowUpdate(f *http2.WindowUpdateFrame) {
+	inc := int64(f.Increment)
+	if f.StreamID == 0 {
+		sc.sendWin += inc
+		if sc.sendWin > maxWindow {
+			sc.connError(http2.ErrCodeFlowControl, fmt.Errorf("%w: connection window over 2^31-1", ErrProtocol))
+			return
+		}
+		sc.sendAll()
+		return
+	}
+	if f.StreamID > sc.lastID {
+		sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: WINDOW_UPDATE on idle stream %d", ErrProtocol, f.StreamID))
+		return
+	}
+	if st := sc.streams[f.StreamID]; st != nil {
+		st.sendWin += inc
+		if st.sendWin > maxWindow {
+			sc.streamError(f.StreamID, http2.ErrCodeFlowControl)
+			return
+		}
+		st.send()
+	}
+}
+
+// rstStream handles the client cancelling a stream.
+func (sc *serverConn) rstStream(f *http2.RSTStreamFrame) {
+	if f.StreamID > sc.lastID {
+		sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: RST_STREAM on idle stream %d", ErrProtocol, f.StreamID))
+		return
+	}
+	st := sc.streams[f.StreamID]
+	if st == nil {
+		return
+	}
+	sc.closeStream(st)
+	if !st.localEnd {
+		sc.resetBudget--
+		if sc.resetBudget < 0 {
+			sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: too many streams reset before their answer", ErrCalm))
+		}
+	}
+}
+
+// sendAll sends what the streams have queued, as the windows allow.
+func (sc *serverConn) sendAll() {
+	for _, st := range sc.streams {
+		st.send()
+	}
+}
+
+// streamError resets one stream, leaving the others alone.
+func (sc *serverConn) streamError(id uint32, code http2.ErrCode) {
+	_ = sc.fr.WriteRSTStream(id, code)
+	if st := sc.streams[id]; st != nil {
+		st.localEnd = true
+		sc.closeStream(st)
+	}
+}
+
+// connError ends the connection with a GOAWAY carrying code.
+func (sc *serverConn) connError(code http2.ErrCode, err error) {
+	if sc.done {
+		return
+	}
+	_ = sc.fr.WriteGoAway(sc.lastID, code, []byte(err.Error()))
+	sc.goaway = true
+	sc.s.Logger().Debug("http2: connection error", "code", code, "err", err)
+	sc.finish(&event.SessionEnd{})
+}
+
+// answerLocal answers stream id with a bodiless status of its own.
+func (sc *serverConn) answerLocal(id uint32, status int) {
+	sc.writeHeaders(id, []hpack.HeaderField{{Name: ":status", Value: fmt.Sprint(status)}}, true)
+}
+
+// writeHeaders encodes fields and writes them as HEADERS and CONTINUATION
+// frames no larger than the client takes.
+func (sc *serverConn) writeHeaders(id uint32, fields []hpack.HeaderField, endStream bool) {
+	sc.hbuf.Reset()
+	for _, f := range fields {
+		_ = sc.henc.WriteField(f)
+	}
+	b := sc.hbuf.Bytes()
+	max := int(sc.peerMaxFrame)
+	first := b[:min(len(b), max)]
+	b = b[len(first):]
+	_ = sc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: first, EndStream: endStream, EndHeaders: len(b) == 0})
+	for len(b) > 0 {
+		frag := b[:min(len(b), max)]
+		b = b[len(frag):]
+		_ = sc.fr.WriteContinuation(id, len(b) == 0, frag)
+	}
+}
+
+// drain stops taking streams: GOAWAY now, and the connection ends once the
+// streams already open are answered.
+func (sc *serverConn) drain() {
+	if sc.done {
+		return
+	}
+	if !sc.goaway {
+		sc.goaway = true
+		sc.goawayID = sc.lastID
+		_ = sc.fr.WriteGoAway(sc.lastID, http2.ErrCodeNo, nil)
+	}
+	if len(sc.streams) == 0 {
+		sc.finish(&event.SessionEnd{})
+	}
+}
+
+// finish ends the connection: its streams are closed and end goes out
+// after what is queued.
+func (sc *serverConn) finish(end *event.SessionEnd) {
+	if sc.done {
+		return
+	}
+	sc.abort()
+	sc.depth++
+	sc.flushOutNow()
+	sc.depth--
+	sc.next.Input(end)
+}
+
+// flushOut sends the frames written, unless an outer handler will.
+func (sc *serverConn) flushOut() {
+	if sc.depth == 0 {
+		sc.flushOutNow()
+	}
+}
+
+func (sc *serverConn) flushOutNow() {
+	if sc.out.Len() == 0 {
+		return
+	}
+	d := event.FromCopy(sc.out.Bytes())
+	sc.out.Reset()
+	if sc.out.Cap() > idleBuffer {
+		sc.out = bytes.Buffer{} // the framer writes to &sc.out: still this field
+	}
+	sc.next.Input(d)
+}

@@ -1,0 +1,39 @@
+// Package http2 is sluice's HTTP/2 codec, built on golang.org/x/net's
+// Framer and HPACK: the demuxHTTP filter serves HTTP/1.x and HTTP/2 on one
+// listener, each request as a message in its own stream of a named
+// pipeline, its answer back as frames.
+//
+// # Model
+//
+// An HTTP/2 connection is one stream of the listen pipeline: the bytes go
+// in, the frames are parsed as soon as each is whole, and every request
+// starts a stream of the target pipeline on the same worker (no goroutine
+// per h2 stream). The request's stream sees
+//
+//	*event.MessageStart{Head: *http1.RequestHead}   protocol "HTTP/2", plus "scheme" and "authority"
+//	*event.Data ...                                  the body, as DATA frames arrive
+//	*event.MessageEnd{Tail: http1.Headers or nil}    the trailers
+//
+// so a script reads the head of an HTTP/2 request as it reads an HTTP/1
+// one, and such a request can go on over HTTP/1 (encodeHttpRequest) as
+// it is. What the stream outputs is the answer, read as encodeHttpResponse
+// reads any head; its MessageEnd's tail (any headers value) become
+// trailers, as gRPC needs for grpc-status.
+//
+// # Flow control and limits
+//
+// Answer bodies go out within the client's stream and connection windows;
+// what waits for the window is queued per stream, and past a bound the
+// reading of that stream's upstream pauses (its context's return valve).
+// Request bodies are passed on as they come and their credit returned in
+// WINDOW_UPDATEs of half a window. Options bound concurrent streams (more
+// are refused with REFUSED_STREAM), frame size, header lists (431), header
+// blocks and CONTINUATION counts, streams reset before their answer (rapid
+// reset) and runs of PING and SETTINGS frames; a breach of the last three
+// ends the connection with GOAWAY(ENHANCE_YOUR_CALM).
+//
+// A protocol error on one stream resets that stream only (RST_STREAM); a
+// connection error sends GOAWAY and ends the connection. A server's Drain
+// (shutdown, reload) sends GOAWAY(NO_ERROR); the streams already open
+// finish.
+package http2

@@ -1,0 +1,15 @@
+package http2
+
+import "errors"
+
+// Sentinel errors of the HTTP/2 codec, compared with errors.Is. A
+// connection that fails with one of them sent the peer a GOAWAY first.
+var (
+	// ErrProtocol: the peer broke the HTTP/2 protocol (a connection error).
+	ErrProtocol = errors.New("http2: protocol error")
+	// ErrBadPreface: the connection did not begin with the client preface.
+	ErrBadPreface = errors.New("http2: bad connection preface")
+	// ErrCalm: the peer exceeded a limit that guards against abuse (rapid
+	// reset, CONTINUATION flood, ping or settings flood): ENHANCE_YOUR_CALM.
+	ErrCalm = errors.New("http2: enhance your calm")
+)

@@ -1,0 +1,68 @@
+package http2
+
+import "time"
+
+// Options are the limits of one HTTP/2 server connection. The zero value
+// of each field means its default, given beside it.
+type Options struct {
+	// MaxConcurrentStreams is the number of requests a client may have open
+	// at once (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with
+	// RST_STREAM(REFUSED_STREAM). Default 100.
+	MaxConcurrentStreams uint32
+	// MaxFrameSize is the largest frame payload accepted
+	// (SETTINGS_MAX_FRAME_SIZE); larger is FRAME_SIZE_ERROR. Default 16384.
+	MaxFrameSize uint32
+	// MaxHeaderListSize bounds a decoded header list, names and values plus
+	// 32 bytes a field (SETTINGS_MAX_HEADER_LIST_SIZE); a request over it is
+	// answered 431. It also bounds the compressed header block (HEADERS
+	// and its CONTINUATIONs) and each HPACK string: a block over it ends the
+	// connection. Default 64 KiB.
+	MaxHeaderListSize uint32
+	// MaxContinuations is how many CONTINUATION frames one header block may
+	// have; more end the connection with ENHANCE_YOUR_CALM (CVE-2024-27316,
+	// empty CONTINUATIONs cost nothing to send). Default 64.
+	MaxContinuations int
+	// MaxResets bounds rapid reset (CVE-2023-44487): a budget of streams the
+	// client may cancel before they are answered, refilled by one for each
+	// stream answered in full. When it is spent the connection ends with
+	// GOAWAY(ENHANCE_YOUR_CALM). Default 200.
+	MaxResets int
+	// MaxControlFrames bounds PING and SETTINGS floods: how many of them
+	// the client may send between two HEADERS or DATA frames; more end the
+	// connection with GOAWAY(ENHANCE_YOUR_CALM). Default 1000.
+	MaxControlFrames int
+	// HeadTimeout bounds how long a header block split over CONTINUATION
+	// frames may take to complete; then the connection ends with
+	// GOAWAY(ENHANCE_YOUR_CALM). Zero means the connection's
+	// ConnOptions.HeadTimeout or, if that is zero too,
+	// http1.DefaultHeadTimeout (10s); a negative value, no limit.
+	HeadTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxConcurrentStreams == 0 {
+		o.MaxConcurrentStreams = 100
+	}
+	if o.MaxFrameSize == 0 {
+		o.MaxFrameSize = 16384
+	}
+	if o.MaxFrameSize < 16384 {
+		o.MaxFrameSize = 16384
+	}
+	if o.MaxFrameSize > 1<<24-1 {
+		o.MaxFrameSize = 1<<24 - 1
+	}
+	if o.MaxHeaderListSize == 0 {
+		o.MaxHeaderListSize = 64 << 10
+	}
+	if o.MaxContinuations == 0 {
+		o.MaxContinuations = 64
+	}
+	if o.MaxResets == 0 {
+		o.MaxResets = 200
+	}
+	if o.MaxControlFrames == 0 {
+		o.MaxControlFrames = 1000
+	}
+	return o
+}

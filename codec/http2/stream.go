@@ -1,0 +1,265 @@
+package http2
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/sluice-go/sluice/codec/http1"
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// pendLimit is how many answer bytes a stream queues, waiting for the
+// client's window, before the reading of its upstream pauses.
+const pendLimit = 64 << 10
+
+// h2stream is one request: its stream of the target pipeline, and the
+// answer that stream outputs on its way out as frames.
+type h2stream struct {
+	sc    *serverConn
+	id    uint32
+	st    *pipeline.Stream
+	valve *pipeline.Valve
+
+	remoteEnd   bool  // END_STREAM came
+	closed      bool  // the stream is gone from the connection
+	clen        int64 // the request's content-length, -1 when none
+	got         int64 // body bytes received
+	recvWin     int64
+	recvUnacked int64
+
+	sendWin  int64
+	inMsg    bool // a message of the output is open
+	headOut  bool // the answer's HEADERS went out
+	msgEnd   bool // the answer's MessageEnd came
+	localEnd bool // END_STREAM went out
+	paused   bool // valve closed by us
+	bodiless bool // the answer has no body: a HEAD request's, a 204 or a 304
+	pend     event.Data
+	trailers []hpack.HeaderField
+}
+
+// open starts the stream of the target pipeline for request id.
+func (sc *serverConn) open(id uint32, clen int64) *h2stream {
+	ctx := sc.s.Context().Derive()
+	st := &h2stream{sc: sc, id: id, clen: clen, recvWin: initialWindow, sendWin: sc.peerInitWin}
+	st.valve = ctx.ReturnValve().Child()
+	ctx.SetReturnValve(st.valve)
+	sc.streams[id] = st
+	st.st = pipeline.NewStream(sc.target, ctx, st)
+	st.st.SetValue(sc.s.Value())
+	return st
+}
+
+// endRemote ends the request's message (END_STREAM), with trailers if any.
+func (st *h2stream) endRemote(tail http1.Headers) {
+	st.remoteEnd = true
+	var me event.MessageEnd
+	if tail != nil {
+		me.Tail = tail
+	}
+	st.st.Input(&me)
+	if st.localEnd {
+		st.sc.closeStream(st)
+	}
+}
+
+// closeStream forgets st: its pipeline stream gets its SessionEnd and is
+// closed.
+func (sc *serverConn) closeStream(st *h2stream) {
+	if st.closed {
+		return
+	}
+	st.closed = true
+	delete(sc.streams, st.id)
+	if st.paused {
+		st.paused = false
+		st.valve.Resume()
+	}
+	st.st.Input(&event.SessionEnd{})
+	st.st.Close()
+	if sc.goaway && len(sc.streams) == 0 {
+		sc.drain()
+	}
+}
+
+// Input takes the output of the request's stream: its answer.
+func (st *h2stream) Input(evt event.Event) {
+	sc := st.sc
+	if st.closed || sc.done {
+		return
+	}
+	sc.depth++
+	switch e := evt.(type) {
+	case *event.MessageStart:
+		st.start(e)
+	case *event.Data:
+		if st.inMsg && st.headOut && !st.msgEnd && !st.bodiless {
+			st.pend.PushData(e)
+			st.send()
+		}
+	case *event.MessageEnd:
+		if st.inMsg {
+			st.inMsg = false
+			if st.headOut {
+				st.msgEnd = true
+				st.trailers = trailerFields(e.Tail)
+				st.send()
+			}
+		}
+	case *event.SessionEnd:
+		if !st.localEnd {
+			if !st.headOut && e.Err != event.NoError {
+				st.fail()
+			} else if !st.msgEnd {
+				sc.streamError(st.id, http2.ErrCodeInternal)
+			}
+		}
+	}
+	sc.depth--
+	sc.flushOut()
+}
+
+// start writes the answer's HEADERS, or an interim answer's.
+func (st *h2stream) start(e *event.MessageStart) {
+	if st.inMsg || st.headOut {
+		return
+	}
+	rh, err := http1.ResponseHeadOf(e.Head)
+	if err != nil {
+		st.sc.s.Logger().Warn("http2: bad answer head", "err", err)
+		st.fail()
+		return
+	}
+	st.inMsg = true
+	if rh.Status >= 100 && rh.Status < 200 {
+		if rh.Status != 101 {
+			st.sc.writeHeaders(st.id, responseFields(rh), false)
+			st.inMsg = false // an interim answer has no body
+			return
+		}
+		rh = &http1.ResponseHead{Status: 502}
+	}
+	st.headOut = true
+	st.bodiless = st.bodiless || rh.Status == 204 || rh.Status == 304
+	st.sc.writeHeaders(st.id, responseFields(rh), false)
+}
+
+// fail answers 500 for a request whose stream failed before answering.
+func (st *h2stream) fail() {
+	st.inMsg, st.headOut = true, true
+	st.sc.writeHeaders(st.id, []hpack.HeaderField{{Name: ":status", Value: "500"}, {Name: "content-type", Value: "text/plain; charset=utf-8"}}, false)
+	st.pend.PushString("Internal Server Error\n")
+	st.msgEnd, st.inMsg = true, false
+	st.send()
+}
+
+// send writes what the windows allow of the queued body, then the end.
+func (st *h2stream) send() {
+	sc := st.sc
+	if st.closed || st.localEnd || !st.headOut {
+		return
+	}
+	for st.pend.Len() > 0 {
+		n := min(int64(st.pend.Len()), st.sendWin, sc.sendWin, int64(sc.peerMaxFrame))
+		if n <= 0 {
+			break
+		}
+		chunk := st.pend.Shift(int(n))
+		st.sendWin -= n
+		sc.sendWin -= n
+		end := st.msgEnd && st.pend.Len() == 0 && st.trailers == nil
+		_ = sc.fr.WriteData(st.id, end, chunk.Bytes())
+		if end {
+			st.endLocal()
+			return
+		}
+	}
+	if st.pend.Len() > 0 {
+		if !st.paused && st.pend.Len() > pendLimit {
+			st.paused = true
+			st.valve.Pause()
+		}
+		return
+	}
+	if st.paused {
+		st.paused = false
+		st.valve.Resume()
+	}
+	if st.msgEnd {
+		if st.trailers != nil {
+			sc.writeHeaders(st.id, st.trailers, true)
+		} else {
+			_ = sc.fr.WriteData(st.id, true, nil)
+		}
+		st.endLocal()
+	}
+}
+
+// endLocal records that END_STREAM went out.
+func (st *h2stream) endLocal() {
+	st.localEnd = true
+	sc := st.sc
+	if sc.resetBudget < sc.opts.MaxResets {
+		sc.resetBudget++
+	}
+	if st.remoteEnd {
+		sc.closeStream(st)
+	}
+}
+
+// connectionHeaders are the fields HTTP/2 forbids (RFC 9113 section 8.2.2).
+func connectionHeader(name string) bool {
+	switch name {
+	case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+		return true
+	}
+	return false
+}
+
+// responseFields are the header fields of an answer's HEADERS frame.
+func responseFields(rh *http1.ResponseHead) []hpack.HeaderField {
+	fields := make([]hpack.HeaderField, 0, 1+len(rh.Headers))
+	fields = append(fields, hpack.HeaderField{Name: ":status", Value: strconv.Itoa(rh.Status)})
+	for _, h := range rh.Headers {
+		name := strings.ToLower(h.Name)
+		if connectionHeader(name) || name == "content-length" || name == "te" || !validOut(name, h.Value) {
+			continue
+		}
+		fields = append(fields, hpack.HeaderField{Name: name, Value: h.Value})
+	}
+	return fields
+}
+
+// trailerFields are the fields of a MessageEnd's tail, nil when none.
+func trailerFields(tail any) []hpack.HeaderField {
+	if tail == nil {
+		return nil
+	}
+	hs, err := http1.HeadersOf(tail)
+	if err != nil || len(hs) == 0 {
+		return nil
+	}
+	fields := make([]hpack.HeaderField, 0, len(hs))
+	for _, h := range hs {
+		name := strings.ToLower(h.Name)
+		if connectionHeader(name) || !validOut(name, h.Value) {
+			continue
+		}
+		fields = append(fields, hpack.HeaderField{Name: name, Value: h.Value})
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return fields
+}
+
+// validOut reports whether a field of an answer may go out: a token name
+// (no pseudo-header) and a value without CR, LF or NUL. Others are dropped:
+// a client would refuse the whole answer.
+func validOut(name, value string) bool {
+	return httpguts.ValidHeaderFieldName(name) && httpguts.ValidHeaderFieldValue(value)
+}

@@ -1,0 +1,98 @@
+package http2_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	sh2 "github.com/sluice-go/sluice/codec/http2"
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
+	"github.com/stretchr/testify/assert"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// goawayIn returns the code of the GOAWAY in the bytes of out, and whether
+// there was one.
+func goawayIn(t *testing.T, out []event.Event) (http2.ErrCode, bool) {
+	var b []byte
+	for _, e := range out {
+		if d, ok := e.(*event.Data); ok {
+			b = d.AppendTo(b)
+		}
+	}
+	fr := http2.NewFramer(nil, bytes.NewReader(b))
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return 0, false
+		}
+		if g, ok := f.(*http2.GoAwayFrame); ok {
+			return g.ErrCode, true
+		}
+	}
+}
+
+// TestHeaderBlockTrickleTimesOut: a header block left incomplete (a
+// HEADERS without END_HEADERS, CONTINUATIONs trickling) ends the
+// connection after the head timeout, on the worker's clock.
+func TestHeaderBlockTrickleTimesOut(t *testing.T) {
+	echoP := pipeline.New("echo", filter.ReplaceMessage(echo))
+	h := pipelinetest.Of(t, sh2.DemuxHTTP(filter.ToPipeline(echoP), sh2.Options{HeadTimeout: 5 * time.Second}))
+	var b bytes.Buffer
+	fr := http2.NewFramer(&b, nil)
+	blk := getBlock()
+	_ = fr.WriteSettings()
+	_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: blk[:2]})
+	h.InputBytes(append([]byte(http2.ClientPreface), b.Bytes()...))
+	b.Reset()
+	_ = fr.WriteContinuation(1, false, blk[2:3])
+	h.Advance(4 * time.Second).InputBytes(bytes.Clone(b.Bytes()))
+	_, ok := goawayIn(t, h.Output())
+	assert.False(t, ok, "not before the timeout")
+	h.Advance(2 * time.Second)
+	code, ok := goawayIn(t, h.Output())
+	assert.True(t, ok)
+	assert.Equal(t, http2.ErrCodeEnhanceYourCalm, code)
+	assert.NotNil(t, h.SessionEnd())
+}
+
+// TestClosingTheConnectionClosesRequestStreams: when the connection's
+// stream is closed from outside, the request streams still open are closed
+// too (their upstream connections with them).
+func TestClosingTheConnectionClosesRequestStreams(t *testing.T) {
+	closed := make(chan struct{}, 1)
+	target := pipeline.New("hang", onClose{closed})
+	h := pipelinetest.Of(t, sh2.DemuxHTTP(filter.ToPipeline(target)))
+	var b bytes.Buffer
+	fr := http2.NewFramer(&b, nil)
+	blk := getBlock()
+	_ = fr.WriteSettings()
+	_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: blk, EndStream: true, EndHeaders: true})
+	h.InputBytes(append([]byte(http2.ClientPreface), b.Bytes()...))
+	assert.Empty(t, closed)
+	h.Stream.Close()
+	assert.Len(t, closed, 1)
+}
+
+// onClose never answers, and reports its stream's close.
+type onClose struct{ closed chan struct{} }
+
+func (onClose) Info() pipeline.Info { return pipeline.Info{Name: "onClose"} }
+func (o onClose) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+	s.OnClose(func() { o.closed <- struct{}{} })
+	return pipeline.TargetFunc(func(event.Event) {})
+}
+
+// getBlock is the HPACK block of a GET of "/", with a fresh encoder.
+func getBlock() []byte {
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range []hpack.HeaderField{{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"}, {Name: ":path", Value: "/"}} {
+		_ = enc.WriteField(f)
+	}
+	return hb.Bytes()
+}

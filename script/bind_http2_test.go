@@ -1,0 +1,95 @@
+package script_test
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice/internal/testnet"
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/script"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDemuxHTTPServesH2CAndHTTP1: a script's demuxHTTP answers Go's HTTP/2
+// client (h2c, prior knowledge) and its HTTP/1.1 client on one port, the
+// heads reading alike.
+func TestDemuxHTTPServesH2CAndHTTP1(t *testing.T) {
+	m := load(t, `
+pipy()
+.listen(0)
+  .demuxHTTP('handle', {maxConcurrentStreams: 10, maxHeaderListSize: '32k', headTimeout: '5s'})
+.pipeline('handle')
+  .replaceMessage(msg => new Message({status: 201, headers: {'x-proto': msg.head.protocol}},
+    msg.head.method + ' ' + msg.head.path + ' ' + msg.head.headers.host + ' ' + msg.head.scheme + ' ' + msg.body.toString()))
+`, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
+	require.NoError(t, err)
+	defer pr.Close()
+	addr := pr.Addrs()[0].String()
+
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true) // h2c with prior knowledge
+	h2c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Protocols: &protos}}
+	for _, c := range []struct {
+		client *http.Client
+		proto  string
+		scheme string
+	}{{h2c, "HTTP/2", "http"}, {http.DefaultClient, "HTTP/1.1", "undefined"}} {
+		resp, err := c.client.Post("http://"+addr+"/p?q", "text/plain", strings.NewReader("hi"))
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 201, resp.StatusCode)
+		assert.Equal(t, c.proto, resp.Header.Get("x-proto"))
+		assert.Equal(t, "POST /p?q "+addr+" "+c.scheme+" hi", string(b))
+	}
+}
+
+func TestDemuxHTTPListedInFilters(t *testing.T) {
+	var found bool
+	for _, i := range script.Filters() {
+		if i.Name == "demuxHTTP" {
+			found = i.Summary != "(no description)" && len(i.Params) == 2
+		}
+	}
+	assert.True(t, found, "demuxHTTP with its description and parameters")
+}
+
+// TestDemuxHTTPServesH2OverTLS: listen's tls.alpn offers h2, and Go's
+// HTTP/2 client speaks it over TLS to demuxHTTP.
+func TestDemuxHTTPServesH2OverTLS(t *testing.T) {
+	cert := testnet.NewCert(t, "localhost")
+	pem := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	m := load(t, `
+pipy()
+.listen(0, {tls: {cert: `+pem(cert.CertPEM)+`, key: `+pem(cert.KeyPEM)+`, alpn: ['h2', 'http/1.1']}})
+  .demuxHTTP('handle')
+.pipeline('handle')
+  .replaceMessage(msg => new Message(msg.head.protocol + ' ' + msg.head.scheme + ' ' + msg.head.authority))
+`, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
+	require.NoError(t, err)
+	defer pr.Close()
+	addr := pr.Addrs()[0].String()
+	c := &http.Client{Timeout: 30 * time.Second, Transport: h2Only(&tls.Config{RootCAs: cert.Pool, ServerName: "localhost"})}
+	resp, err := c.Get("https://" + addr + "/")
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "HTTP/2 https "+addr, string(b))
+}
+
+// h2Only is Go's HTTP/2 client over TLS (h2 by ALPN only).
+func h2Only(cfg *tls.Config) *http.Transport {
+	var protos http.Protocols
+	protos.SetHTTP2(true)
+	return &http.Transport{TLSClientConfig: cfg, Protocols: &protos}
+}
