@@ -132,12 +132,19 @@ func (w *Worker) Now() time.Time { return w.clock.Now() }
 // batch, and with a clock other than the wall clock (a test's manual clock),
 // it is Now.
 func (w *Worker) BatchNow() time.Time {
+	if w.batchSet { // small enough to be inlined: the calls after a batch's first
+		return w.batchAt
+	}
+	return w.readBatchNow()
+}
+
+// readBatchNow is BatchNow when the batch has no reading yet (batchSet is
+// only ever set in a batch, with the wall clock, and cleared at its ends).
+func (w *Worker) readBatchNow() time.Time {
 	if !w.inBatch || !w.sysClock {
 		return w.clock.Now()
 	}
-	if !w.batchSet {
-		w.batchAt, w.batchSet = time.Now(), true
-	}
+	w.batchAt, w.batchSet = time.Now(), true
 	return w.batchAt
 }
 
