@@ -12,8 +12,11 @@ func OnData(fn func(s *pipeline.Stream, d *event.Data)) pipeline.Filter {
 	return on(onDataInfo, eachData, fn)
 }
 
+// onDataName is the filter's name, a constant for hook.go's fast path.
+const onDataName = "onData"
+
 var onDataInfo = pipeline.Info{
-	Name:     "onData",
+	Name:     onDataName,
 	Synopsis: "(callback)",
 	Summary:  "Calls a function with each Data event",
 	Params:   []pipeline.Param{callbackParam("each Data event")},

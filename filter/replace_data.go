@@ -13,8 +13,11 @@ func ReplaceData(r func(s *pipeline.Stream, d *event.Data, out pipeline.Target))
 	return replace(replaceDataInfo, eachData, r)
 }
 
+// replaceDataName is the filter's name, a constant for hook.go's fast path.
+const replaceDataName = "replaceData"
+
 var replaceDataInfo = pipeline.Info{
-	Name:     "replaceData",
+	Name:     replaceDataName,
 	Synopsis: "(replacement)",
 	Summary:  "Replaces each Data event",
 	Params:   []pipeline.Param{replacementParam("each Data event", "it")},
