@@ -20,8 +20,14 @@ type MessageReader struct {
 	// MaxBodySize bounds the body of each message, in bytes: zero means
 	// DefaultMaxBodySize, a negative value no bound.
 	MaxBodySize int64
+	// HeadOnly makes Read keep no body: the message it returns has an empty
+	// Body whatever the Data, MaxBodySize does not apply, and the message
+	// is the reader's own, valid until the next Read (nothing is
+	// allocated). For a reader whose caller looks at heads only.
+	HeadOnly bool
 
-	msg *Message // the message so far; nil outside a message
+	msg *Message     // the message so far; nil outside a message
+	own messageBlock // the message HeadOnly reuses
 }
 
 // Read takes the next event of the stream. At a MessageEnd that completes a
@@ -37,11 +43,15 @@ type MessageReader struct {
 func (r *MessageReader) Read(evt Event) (*Message, error) {
 	switch e := evt.(type) {
 	case *MessageStart:
-		b := &messageBlock{} // the message and its body in one allocation
+		b := &r.own
+		if !r.HeadOnly {
+			b = &messageBlock{} // the message and its body in one allocation
+		}
+		b.body = Data{}
 		b.msg = Message{Head: e.Head, Body: &b.body}
 		r.msg = &b.msg
 	case *Data:
-		if r.msg == nil {
+		if r.msg == nil || r.HeadOnly {
 			return nil, nil
 		}
 		if max := r.max(); max >= 0 && int64(r.msg.Body.Len())+int64(e.Len()) > max {

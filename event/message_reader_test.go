@@ -73,3 +73,26 @@ func TestMessageReaderAllocations(t *testing.T) {
 		t.Errorf("collected %+v", got)
 	}
 }
+
+func TestMessageReaderHeadOnly(t *testing.T) {
+	r := MessageReader{HeadOnly: true, MaxBodySize: 2}
+	for _, e := range []Event{&MessageStart{Head: "h"}, FromString("more than two bytes")} {
+		msg, err := r.Read(e)
+		require.NoError(t, err, "no bound applies to a body that is not kept: Read(%v)", e)
+		require.Nil(t, msg)
+	}
+	msg, err := r.Read(&MessageEnd{Tail: "t"})
+	require.NoError(t, err)
+	require.Equal(t, "h", msg.Head)
+	require.Equal(t, "t", msg.Tail)
+	require.True(t, msg.Body.Empty(), "no body is collected")
+	start, data, end := &MessageStart{Head: "h"}, FromString("x"), &MessageEnd{}
+	allocs := testing.AllocsPerRun(100, func() {
+		r.Read(start)
+		r.Read(data)
+		if m, _ := r.Read(end); m == nil || !m.Body.Empty() {
+			t.Fatal("no message, or a body")
+		}
+	})
+	require.Zero(t, allocs, "the reader's own message is reused")
+}

@@ -32,6 +32,8 @@ type hook struct {
 	hold           hold
 	// maxBody bounds the messages eachMessage and eachBody collect.
 	maxBody int64
+	// headOnly: eachMessage's callback reads heads only (MessageOptions).
+	headOnly bool
 }
 
 // kindFns holds the callback of a hook that fires on one kind of event:
@@ -131,7 +133,7 @@ func (h *hook) Info() pipeline.Info { return h.info }
 
 func (h *hook) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
 	i := &hookInst{h: h, s: s, next: next, kindFns: h.kind, slow: h.pick >= firstEvent}
-	i.rd.MaxBodySize = h.maxBody
+	i.rd.MaxBodySize, i.rd.HeadOnly = h.maxBody, h.headOnly
 	return i
 }
 

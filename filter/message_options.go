@@ -18,6 +18,12 @@ type MessageOptions struct {
 	// SessionEnd whose Cause wraps event.ErrBodyTooLarge (the callback is
 	// not called); encodeHttpResponse answers the request it owes with 413.
 	MaxBodySize int64
+	// HeadOnly tells that the callback looks at the message's head only (a
+	// replacement that does not depend on the message): bodies are not
+	// collected (Body is empty), MaxBodySize does not apply, and the
+	// message is valid only during the callback. ReplaceMessage and
+	// OnMessage honour it.
+	HeadOnly bool
 }
 
 // messageOptions returns the options given, at most one, or the zero value.

@@ -14,7 +14,8 @@ import (
 // SessionEnd. fn owns msg but not its head and tail, which were passed on.
 func OnMessage(fn func(s *pipeline.Stream, msg *event.Message), opts ...MessageOptions) pipeline.Filter {
 	h := on(onMessageInfo, eachMessage, fn)
-	h.maxBody = messageOptions(opts).MaxBodySize
+	o := messageOptions(opts)
+	h.maxBody, h.headOnly = o.MaxBodySize, o.HeadOnly
 	return h
 }
 

@@ -15,7 +15,8 @@ import (
 func ReplaceMessage(r func(s *pipeline.Stream, msg *event.Message, out pipeline.Target), opts ...MessageOptions) pipeline.Filter {
 	h := replace(replaceMessageInfo, eachMessage, r)
 	h.hold = holdMessage
-	h.maxBody = messageOptions(opts).MaxBodySize
+	o := messageOptions(opts)
+	h.maxBody, h.headOnly = o.MaxBodySize, o.HeadOnly
 	return h
 }
 

@@ -69,3 +69,18 @@ func TestReplaceMessagePanicEndsStream(t *testing.T) {
 func TestReplaceMessageNilCallbackPanics(t *testing.T) {
 	require.PanicsWithValue(t, "filter: replaceMessage: nil callback", func() { filter.ReplaceMessage(nil) })
 }
+
+func TestReplaceMessageHeadOnly(t *testing.T) {
+	var heads []any
+	var bodies []string
+	h := pipelinetest.Of(t, filter.ReplaceMessage(func(s *pipeline.Stream, m *event.Message, out pipeline.Target) {
+		heads, bodies = append(heads, m.Head), append(bodies, m.Body.String())
+		pipeline.Emit(out, event.NewMessage("static", "answer"))
+	}, filter.MessageOptions{HeadOnly: true, MaxBodySize: 4}))
+	h.Input(&event.MessageStart{Head: "a"}, event.FromString("a body longer than the bound"), &event.MessageEnd{})
+	h.InputMessage("b", "x").End()
+	require.Equal(t, []any{"a", "b"}, heads)
+	require.Equal(t, []string{"", ""}, bodies, "bodies are not collected")
+	require.Equal(t, `MSstatic D"answer" ME MSstatic D"answer" ME SE`, pipelinetest.Dump(h.Output()),
+		"the bound does not apply to bodies not kept, and their Data is dropped with the message")
+}

@@ -103,6 +103,7 @@ func bindReplaceMessage(rt *jsRuntime, args []goja.Value) (pipeline.Filter, erro
 	if err != nil {
 		return nil, err
 	}
+	opts.HeadOnly = r.id < 0 // a static replacement does not look at the message
 	return filter.ReplaceMessage(func(s *pipeline.Stream, msg *event.Message, out pipeline.Target) {
 		if r.id < 0 {
 			emitStatic(r.static, out)

@@ -94,7 +94,7 @@ func BenchmarkHelloJSInProcess(b *testing.B) {
 // deterministic, unlike its time): a guard against regressions of its CPU
 // cost.
 func TestHelloJSInProcessAllocations(t *testing.T) {
-	const budget = 5 // lowered with each change that takes one away
+	const budget = 4 // lowered with each change that takes one away
 	x := newInprocHello(t)
 	if got := testing.AllocsPerRun(200, func() { x.request(t) }); got > budget {
 		t.Errorf("a JS hello request allocates %v times, more than %d", got, budget)
