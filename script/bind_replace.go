@@ -31,67 +31,48 @@ func (rt *jsRuntime) replacementArg(v goja.Value) (replacer, error) {
 
 // replace writes the replacement for evt to out.
 func (r *replacer) replace(s *pipeline.Stream, evt event.Event, out pipeline.Target) {
+	replaceAs(r, s, evt, out, (*jsRuntime).eventToJS)
+}
+
+// replaceAs writes the replacement for v to out: the static events, or what
+// the callback returns when given toJS's value of v.
+func replaceAs[V any](r *replacer, s *pipeline.Stream, v V, out pipeline.Target, toJS func(*jsRuntime, V) goja.Value) {
 	if r.id < 0 {
 		emitStatic(r.static, out)
 		return
 	}
 	w := r.p.runtimeOf(s)
-	fail(w.emit(w.call(s, r.id, w.eventToJS(evt)), out))
+	fail(w.emit(w.call(s, r.id, toJS(w, v)), out))
+}
+
+// bindReplacer binds a filter replacing single events: its argument is the
+// replacement, static or a callback given toJS's value of each event.
+func bindReplacer[V any](rt *jsRuntime, args []goja.Value, newFilter func(func(*pipeline.Stream, V, pipeline.Target)) pipeline.Filter, toJS func(*jsRuntime, V) goja.Value) (pipeline.Filter, error) {
+	r, err := rt.replacementArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return newFilter(func(s *pipeline.Stream, v V, out pipeline.Target) { replaceAs(&r, s, v, out, toJS) }), nil
 }
 
 func bindReplaceSessionStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
-	r, err := rt.replacementArg(arg(args, 0))
-	if err != nil {
-		return nil, err
-	}
-	return filter.ReplaceSessionStart(func(s *pipeline.Stream, evt event.Event, out pipeline.Target) {
-		r.replace(s, evt, out)
-	}), nil
+	return bindReplacer(rt, args, filter.ReplaceSessionStart, (*jsRuntime).eventToJS)
 }
 
 func bindReplaceData(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
-	r, err := rt.replacementArg(arg(args, 0))
-	if err != nil {
-		return nil, err
-	}
-	return filter.ReplaceData(func(s *pipeline.Stream, d *event.Data, out pipeline.Target) {
-		if r.id < 0 {
-			emitStatic(r.static, out)
-			return
-		}
-		w := r.p.runtimeOf(s)
-		fail(w.emit(w.call(s, r.id, w.NewData(d)), out))
-	}), nil
+	return bindReplacer(rt, args, filter.ReplaceData, (*jsRuntime).NewData)
 }
 
 func bindReplaceMessageStart(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
-	r, err := rt.replacementArg(arg(args, 0))
-	if err != nil {
-		return nil, err
-	}
-	return filter.ReplaceMessageStart(func(s *pipeline.Stream, ms *event.MessageStart, out pipeline.Target) {
-		r.replace(s, ms, out)
-	}), nil
+	return bindReplacer(rt, args, filter.ReplaceMessageStart, eventToJS[*event.MessageStart])
 }
 
 func bindReplaceMessageEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
-	r, err := rt.replacementArg(arg(args, 0))
-	if err != nil {
-		return nil, err
-	}
-	return filter.ReplaceMessageEnd(func(s *pipeline.Stream, me *event.MessageEnd, out pipeline.Target) {
-		r.replace(s, me, out)
-	}), nil
+	return bindReplacer(rt, args, filter.ReplaceMessageEnd, eventToJS[*event.MessageEnd])
 }
 
 func bindReplaceSessionEnd(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
-	r, err := rt.replacementArg(arg(args, 0))
-	if err != nil {
-		return nil, err
-	}
-	return filter.ReplaceSessionEnd(func(s *pipeline.Stream, se *event.SessionEnd, out pipeline.Target) {
-		r.replace(s, se, out)
-	}), nil
+	return bindReplacer(rt, args, filter.ReplaceSessionEnd, eventToJS[*event.SessionEnd])
 }
 
 func bindReplaceMessage(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
@@ -105,12 +86,7 @@ func bindReplaceMessage(rt *jsRuntime, args []goja.Value) (pipeline.Filter, erro
 	}
 	opts.HeadOnly = r.id < 0 // a static replacement does not look at the message
 	return filter.ReplaceMessage(func(s *pipeline.Stream, msg *event.Message, out pipeline.Target) {
-		if r.id < 0 {
-			emitStatic(r.static, out)
-			return
-		}
-		w := r.p.runtimeOf(s)
-		fail(w.emit(w.call(s, r.id, w.NewMessage(msg)), out))
+		replaceAs(&r, s, msg, out, (*jsRuntime).NewMessage)
 	}, opts), nil
 }
 
