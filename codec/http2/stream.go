@@ -40,6 +40,12 @@ type h2stream struct {
 	bodiless bool // the answer has no body: a HEAD request's, a 204 or a 304
 	pend     event.Data
 	trailers []hpack.HeaderField
+	// head is the answer's HEADERS, held until its body, its end or the
+	// end of the worker's batch: an answer complete by then without body
+	// or trailers goes out as one HEADERS frame with END_STREAM (what gRPC
+	// calls Trailers-Only, the only way its errors are sent)
+	head     []hpack.HeaderField
+	flushing bool // a Flush is asked for the end of the batch
 }
 
 // open starts the stream of the target pipeline for request id.
@@ -145,7 +151,24 @@ func (st *h2stream) start(e *event.MessageStart) {
 	}
 	st.headOut = true
 	st.bodiless = st.bodiless || rh.Status == 204 || rh.Status == 304
-	st.sc.writeHeaders(st.id, responseFields(rh), false)
+	st.head = responseFields(rh)
+	if !st.flushing {
+		st.flushing = true
+		st.sc.s.Worker().FlushLater(st)
+	}
+}
+
+// Flush writes the answer's HEADERS if they are still held at the end of
+// the batch in which they came, so that an answer whose body comes later
+// has its head sent at once (pipeline.Flusher).
+func (st *h2stream) Flush() {
+	st.flushing = false
+	if st.head == nil || st.closed || st.localEnd || st.sc.done {
+		return
+	}
+	st.sc.writeHeaders(st.id, st.head, false)
+	st.head = nil
+	st.sc.flushOut()
 }
 
 // fail answers 500 for a request whose stream failed before answering.
@@ -162,6 +185,15 @@ func (st *h2stream) send() {
 	sc := st.sc
 	if st.closed || st.localEnd || !st.headOut {
 		return
+	}
+	if st.head != nil {
+		end := st.msgEnd && st.pend.Len() == 0 && st.trailers == nil
+		sc.writeHeaders(st.id, st.head, end)
+		st.head = nil
+		if end {
+			st.endLocal()
+			return
+		}
 	}
 	for st.pend.Len() > 0 {
 		n := min(int64(st.pend.Len()), st.sendWin, sc.sendWin, int64(sc.peerMaxFrame))
