@@ -1,0 +1,157 @@
+package script_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/script"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// gRPC clients (grpc-go) against answers a script builds: the server side
+// of demuxHTTP as gRPC needs it (trailers from a MessageEnd's tail, errors
+// as Trailers-Only, bodies streamed both ways). The messages are raw bytes
+// (rawCodec), so no protobuf code is generated.
+
+// rawCodec marshals *[]byte as it is.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) { return *v.(*[]byte), nil }
+func (rawCodec) Unmarshal(b []byte, v any) error {
+	*v.(*[]byte) = append([]byte(nil), b...)
+	return nil
+}
+func (rawCodec) Name() string { return "raw" }
+
+// grpcScript serves src's listen pipeline on 127.0.0.1 and returns a gRPC
+// client of it (h2c).
+func grpcScript(t *testing.T, src string) *grpc.ClientConn {
+	t.Helper()
+	m := load(t, src, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
+	require.NoError(t, err)
+	t.Cleanup(func() { pr.Close() })
+	cc, err := grpc.NewClient("passthrough:///"+pr.Addrs()[0].String(),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+	require.NoError(t, err)
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}
+
+// callCtx bounds a call, so that a broken answer fails the test instead of
+// hanging it.
+func callCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestGRPCUnaryAnsweredByScript: a script echoes a unary call's message,
+// the request's metadata back as header metadata, and grpc-status and a
+// trailer of its own from the answer's tail.
+func TestGRPCUnaryAnsweredByScript(t *testing.T) {
+	cc := grpcScript(t, `
+pipy()
+.listen(0)
+  .demuxHTTP('call')
+.pipeline('call')
+  .replaceMessage(msg => new Message(
+    {status: 200, headers: {'content-type': 'application/grpc', 'x-echo': msg.head.headers['x-id']}},
+    msg.body,
+    {'grpc-status': '0', 'x-path': msg.head.path}))
+`)
+	ctx := metadata.AppendToOutgoingContext(callCtx(t), "x-id", "42")
+	in, out := []byte("hello"), []byte(nil)
+	var header, trailer metadata.MD
+	require.NoError(t, cc.Invoke(ctx, "/test.Echo/Unary", &in, &out, grpc.Header(&header), grpc.Trailer(&trailer)))
+	assert.Equal(t, "hello", string(out))
+	assert.Equal(t, []string{"42"}, header.Get("x-echo"))
+	assert.Equal(t, []string{"/test.Echo/Unary"}, trailer.Get("x-path"))
+}
+
+// TestGRPCErrorAnsweredByScript: an error a script answers reaches the
+// client with its code and message, sent in the answer's only HEADERS
+// (Trailers-Only) or as trailers after an empty body.
+func TestGRPCErrorAnsweredByScript(t *testing.T) {
+	cc := grpcScript(t, `
+pipy()
+.listen(0)
+  .demuxHTTP('call')
+.pipeline('call')
+  .replaceMessage(msg => msg.head.path === '/test.Echo/Only'
+    ? new Message({status: 200, headers: {'content-type': 'application/grpc', 'grpc-status': '7', 'grpc-message': 'denied'}})
+    : new Message({status: 200, headers: {'content-type': 'application/grpc'}}, '', {'grpc-status': '9', 'grpc-message': 'not now'}))
+`)
+	for _, c := range []struct {
+		method string
+		code   codes.Code
+		msg    string
+	}{{"/test.Echo/Only", codes.PermissionDenied, "denied"}, {"/test.Echo/Trailers", codes.FailedPrecondition, "not now"}} {
+		in, out := []byte("x"), []byte(nil)
+		err := cc.Invoke(callCtx(t), c.method, &in, &out)
+		s := status.Convert(err)
+		assert.Equal(t, c.code, s.Code(), "%s: %v", c.method, err)
+		assert.Equal(t, c.msg, s.Message(), c.method)
+	}
+}
+
+// TestGRPCBidiStreamedByScript: a script that passes the request's body
+// through as the answer's, head first and grpc-status at the end, answers
+// each message of a bidirectional stream before the next is sent: bodies
+// flow both ways as they come.
+func TestGRPCBidiStreamedByScript(t *testing.T) {
+	cc := grpcScript(t, `
+pipy()
+.listen(0)
+  .demuxHTTP('call')
+.pipeline('call')
+  .replaceMessageStart(() => new MessageStart({status: 200, headers: {'content-type': 'application/grpc'}}))
+  .replaceMessageEnd(evt => new MessageEnd({'grpc-status': '0', 'x-had-tail': String(evt.tail !== null)}))
+`)
+	st, err := cc.NewStream(callCtx(t), &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, "/test.Echo/Bidi")
+	require.NoError(t, err)
+	for _, m := range []string{"one", "two", "three"} {
+		in := []byte(m)
+		require.NoError(t, st.SendMsg(&in))
+		var out []byte
+		require.NoError(t, st.RecvMsg(&out), m)
+		assert.Equal(t, m, string(out))
+	}
+	require.NoError(t, st.CloseSend())
+	var out []byte
+	assert.ErrorIs(t, st.RecvMsg(&out), io.EOF)
+	assert.Equal(t, []string{"false"}, st.Trailer().Get("x-had-tail"), "the request had no trailers")
+}
+
+// TestGRPCDeadlineWithoutAnswer: a call whose answer never comes ends with
+// DEADLINE_EXCEEDED at its deadline; the proxy goes on serving.
+func TestGRPCDeadlineWithoutAnswer(t *testing.T) {
+	cc := grpcScript(t, `
+pipy()
+.listen(0)
+  .demuxHTTP('call')
+.pipeline('call')
+  .replaceMessage(msg => msg.head.path === '/test.Echo/Hang'
+    ? null
+    : new Message({status: 200, headers: {'content-type': 'application/grpc'}}, msg.body, {'grpc-status': '0'}))
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	in, out := []byte("x"), []byte(nil)
+	err := cc.Invoke(ctx, "/test.Echo/Hang", &in, &out)
+	assert.Equal(t, codes.DeadlineExceeded, status.Code(err), "%v", err)
+	assert.True(t, errors.Is(ctx.Err(), context.DeadlineExceeded))
+	require.NoError(t, cc.Invoke(callCtx(t), "/test.Echo/Unary", &in, &out), "the connection goes on")
+	assert.Equal(t, "x", string(out))
+}
