@@ -3,11 +3,13 @@ package http2_test
 import (
 	"testing"
 
+	"github.com/sluice-go/sluice/codec/http1"
 	sh2 "github.com/sluice-go/sluice/codec/http2"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
 )
 
@@ -50,4 +52,27 @@ func TestHeadOfALaterBodyGoesOutAtOnce(t *testing.T) {
 	r := dialRaw(t, addr)
 	r.get(1, "/")
 	assert.Equal(t, "201", r.status(1))
+}
+
+// TestResetAfterTheAnswerBeganIsNoRapidReset: streams the client cancels
+// once their answer has begun (a gRPC client cancelling a watch it is
+// being sent) do not spend the rapid-reset budget: far more of them than
+// MaxResets leave the connection serving.
+func TestResetAfterTheAnswerBeganIsNoRapidReset(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{MaxResets: 3}, filter.ReplaceMessage(func(_ *pipeline.Stream, msg *event.Message, out pipeline.Target) {
+		out.Input(&event.MessageStart{Head: event.Fields{"status": 200}})
+		if msg.Head.(*http1.RequestHead).Path == "/done" {
+			out.Input(&event.MessageEnd{})
+		} // else an answer that goes on until the client cancels it
+	}))
+	r := dialRaw(t, addr)
+	id := uint32(1)
+	for range 10 {
+		r.get(id, "/watch")
+		assert.Equal(t, "200", r.status(id))
+		require.NoError(t, r.fr.WriteRSTStream(id, http2.ErrCodeCancel))
+		id += 2
+	}
+	r.get(id, "/done")
+	assert.Equal(t, "200", r.status(id), "the connection still serves")
 }

@@ -510,7 +510,10 @@ func (sc *serverConn) rstStream(f *http2.RSTStreamFrame) {
 		return
 	}
 	sc.closeStream(st)
-	if !st.localEnd {
+	// only a stream reset before its answer began counts: a client that
+	// cancels a call it is being answered on (a gRPC stream it no longer
+	// wants) waited for that answer, and is not flooding
+	if !st.headOut {
 		sc.resetBudget--
 		if sc.resetBudget < 0 {
 			sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: too many streams reset before their answer", ErrCalm))

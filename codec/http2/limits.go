@@ -23,8 +23,8 @@ type Options struct {
 	// empty CONTINUATIONs cost nothing to send). Default 64.
 	MaxContinuations int
 	// MaxResets bounds rapid reset (CVE-2023-44487): a budget of streams the
-	// client may cancel before they are answered, refilled by one for each
-	// stream answered in full. When it is spent the connection ends with
+	// client may cancel before their answer begins (its HEADERS sent),
+	// refilled by one for each stream answered in full. When it is spent the connection ends with
 	// GOAWAY(ENHANCE_YOUR_CALM). Default 200.
 	MaxResets int
 	// MaxControlFrames bounds PING and SETTINGS floods: how many of them
