@@ -1,18 +1,23 @@
 package script_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"io"
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/script"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -34,15 +39,16 @@ func (rawCodec) Unmarshal(b []byte, v any) error {
 func (rawCodec) Name() string { return "raw" }
 
 // grpcScript serves src's listen pipeline on 127.0.0.1 and returns a gRPC
-// client of it (h2c).
-func grpcScript(t *testing.T, src string) *grpc.ClientConn {
+// client of it: h2c, or TLS with creds if given.
+func grpcScript(t *testing.T, src string, creds ...credentials.TransportCredentials) *grpc.ClientConn {
 	t.Helper()
+	creds = append(creds, insecure.NewCredentials())
 	m := load(t, src, script.Options{ListenHost: "127.0.0.1"})
 	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
 	require.NoError(t, err)
 	t.Cleanup(func() { pr.Close() })
 	cc, err := grpc.NewClient("passthrough:///"+pr.Addrs()[0].String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(creds[0]),
 		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
 	require.NoError(t, err)
 	t.Cleanup(func() { cc.Close() })
@@ -154,4 +160,75 @@ pipy()
 	assert.True(t, errors.Is(ctx.Err(), context.DeadlineExceeded))
 	require.NoError(t, cc.Invoke(callCtx(t), "/test.Echo/Unary", &in, &out), "the connection goes on")
 	assert.Equal(t, "x", string(out))
+}
+
+// echoAnswer is a script answering each call with its own message and
+// grpc-status 0.
+const echoAnswer = `
+.pipeline('call')
+  .replaceMessage(msg => new Message(
+    {status: 200, headers: {'content-type': 'application/grpc'}}, msg.body, {'grpc-status': '0'}))
+`
+
+// TestGRPCOverTLS: a gRPC client over TLS, h2 chosen by ALPN (grpc-go
+// insists on it), to a listener whose tls.alpn offers h2.
+func TestGRPCOverTLS(t *testing.T) {
+	cert := testnet.NewCert(t, "localhost")
+	pem := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	cc := grpcScript(t, `
+pipy()
+.listen(0, {tls: {cert: `+pem(cert.CertPEM)+`, key: `+pem(cert.KeyPEM)+`, alpn: ['h2', 'http/1.1']}})
+  .demuxHTTP('call')
+`+echoAnswer, credentials.NewTLS(&tls.Config{RootCAs: cert.Pool, ServerName: "localhost"}))
+	var out []byte
+	require.NoError(t, cc.Invoke(callCtx(t), "/test.Echo/Unary", msg("over tls"), &out))
+	assert.Equal(t, "over tls", string(out))
+}
+
+// TestGRPCLargeMessages: messages larger than the HTTP/2 windows (64 KiB)
+// go both ways whole, both sides' flow control honoured.
+func TestGRPCLargeMessages(t *testing.T) {
+	cc := grpcScript(t, `
+pipy()
+.listen(0)
+  .demuxHTTP('call')
+`+echoAnswer)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	var out []byte
+	require.NoError(t, cc.Invoke(callCtx(t), "/test.Echo/Unary", &big, &out))
+	assert.True(t, bytes.Equal(big, out), "got %d bytes", len(out))
+}
+
+func msg(s string) *[]byte { b := []byte(s); return &b }
+
+// TestGRPCCancelledStreamsKeepTheConnection: a client cancelling many
+// streams it was being answered on (watches it no longer wants) keeps its
+// connection: a stream open across them goes on. The rapid-reset guard
+// counts only streams reset before their answer began.
+func TestGRPCCancelledStreamsKeepTheConnection(t *testing.T) {
+	cc := grpcScript(t, `
+pipy()
+.listen(0)
+  .demuxHTTP('call')
+.pipeline('call')
+  .replaceMessageStart(() => new MessageStart({status: 200, headers: {'content-type': 'application/grpc'}}))
+  .replaceMessageEnd(() => new MessageEnd({'grpc-status': '0'}))
+`)
+	bidi := &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}
+	long, err := cc.NewStream(callCtx(t), bidi, "/test.Echo/Long")
+	require.NoError(t, err)
+	var out []byte
+	require.NoError(t, long.SendMsg(msg("a")))
+	require.NoError(t, long.RecvMsg(&out))
+	for i := range 300 { // more than the default budget of 200
+		ctx, cancel := context.WithCancel(callCtx(t))
+		st, err := cc.NewStream(ctx, bidi, "/test.Echo/Watch")
+		require.NoError(t, err)
+		require.NoError(t, st.SendMsg(msg("w")))
+		require.NoError(t, st.RecvMsg(&out), "watch %d", i)
+		cancel()
+	}
+	require.NoError(t, long.SendMsg(msg("b")))
+	require.NoError(t, long.RecvMsg(&out), "the long stream goes on")
+	assert.Equal(t, "b", string(out))
 }
