@@ -28,8 +28,10 @@ type Options struct {
 	// GOAWAY(ENHANCE_YOUR_CALM). Default 200.
 	MaxResets int
 	// MaxControlFrames bounds PING and SETTINGS floods: how many of them
-	// the client may send between two HEADERS or DATA frames; more end the
-	// connection with GOAWAY(ENHANCE_YOUR_CALM). Default 1000.
+	// the client may send between two HEADERS or DATA frames it sends or two
+	// DATA frames of an answer (grpc-go's client PINGs after the DATA it
+	// gets); more end the connection with GOAWAY(ENHANCE_YOUR_CALM).
+	// Default 1000.
 	MaxControlFrames int
 	// HeadTimeout bounds how long a header block split over CONTINUATION
 	// frames may take to complete; then the connection ends with

@@ -205,6 +205,9 @@ func (st *h2stream) send() {
 		sc.sendWin -= n
 		end := st.msgEnd && st.pend.Len() == 0 && st.trailers == nil
 		_ = sc.fr.WriteData(st.id, end, chunk.Bytes())
+		// a client may PING after each DATA it gets (grpc-go measures
+		// bandwidth so): an answer's data makes the next PINGs no flood
+		sc.controlFrames = 0
 		if end {
 			st.endLocal()
 			return

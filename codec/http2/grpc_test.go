@@ -1,0 +1,81 @@
+package http2_test
+
+import (
+	"context"
+	"encoding/binary"
+	"io"
+	"testing"
+	"time"
+
+	sh2 "github.com/sluice-go/sluice/codec/http2"
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/pipeline"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// rawCodec marshals *[]byte as it is (no protobuf code generated).
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) { return *v.(*[]byte), nil }
+func (rawCodec) Unmarshal(b []byte, v any) error {
+	*v.(*[]byte) = append([]byte(nil), b...)
+	return nil
+}
+func (rawCodec) Name() string { return "raw" }
+
+// grpcFrame is one gRPC message on the wire: uncompressed, its length, it.
+func grpcFrame(p string) *event.Data {
+	b := make([]byte, 5, 5+len(p))
+	binary.BigEndian.PutUint32(b[1:], uint32(len(p)))
+	return event.FromBytes(append(b, p...))
+}
+
+// TestGRPCClientPingsOnAStreamingAnswer: grpc-go's client sends a PING
+// (its bandwidth estimate) for each DATA frame it receives once the
+// previous PING is acknowledged, so a long server-streaming answer that
+// sends a message at a time gets a PING per message while the client sends
+// nothing else. Those are no flood: the answer's DATA frames between them
+// keep MaxControlFrames from ending the connection.
+func TestGRPCClientPingsOnAStreamingAnswer(t *testing.T) {
+	const n = 60
+	addr, _ := serve(t, sh2.Options{MaxControlFrames: 10}, filter.ReplaceMessage(func(s *pipeline.Stream, _ *event.Message, out pipeline.Target) {
+		out.Input(&event.MessageStart{Head: event.Fields{"status": 200, "headers": map[string]any{"content-type": "application/grpc"}}})
+		i := 0
+		var next func()
+		next = func() {
+			if i == n {
+				out.Input(&event.MessageEnd{Tail: map[string]string{"grpc-status": "0"}})
+				return
+			}
+			out.Input(grpcFrame("m"))
+			i++
+			s.AfterFunc(time.Millisecond, next)
+		}
+		next()
+	}))
+	cc, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+	require.NoError(t, err)
+	defer cc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/test.Echo/Watch")
+	require.NoError(t, err)
+	in := []byte("go")
+	require.NoError(t, st.SendMsg(&in))
+	require.NoError(t, st.CloseSend())
+	got := 0
+	for {
+		var out []byte
+		err := st.RecvMsg(&out)
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err, "after %d messages", got)
+		got++
+	}
+	assert.Equal(t, n, got)
+}
