@@ -1,7 +1,6 @@
 package http2
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -24,14 +23,7 @@ type serverConn struct {
 	s      *pipeline.Stream // the connection's stream
 	next   pipeline.Target  // where the connection's bytes go
 	target *pipeline.Pipeline
-
-	in   []byte      // received bytes not parsed yet
-	rd   frameReader // what the framer reads: one whole frame at a time
-	out  bytes.Buffer
-	fr   *http2.Framer
-	hdec *hpack.Decoder
-	henc *hpack.Encoder
-	hbuf bytes.Buffer
+	framing
 
 	prefaceDone bool // the client preface came
 	settingsIn  bool // the client's first SETTINGS came
@@ -45,7 +37,6 @@ type serverConn struct {
 	done            bool // the connection ended
 	depth           int  // nesting of event handling: output is flushed at depth 0
 
-	peerMaxFrame  uint32
 	peerInitWin   int64
 	sendWin       int64 // the connection's send window
 	recvWin       int64 // what the client may still send on the connection
@@ -53,7 +44,6 @@ type serverConn struct {
 	resetBudget   int   // rapid reset guard
 	controlFrames int   // PING and SETTINGS since the last HEADERS or DATA
 
-	hb        headerBlock    // the header block being received
 	headTimer pipeline.Timer // running while a header block is incomplete
 }
 
@@ -90,16 +80,12 @@ const (
 func newServerConn(s *pipeline.Stream, next pipeline.Target, target *pipeline.Pipeline, opts Options) *serverConn {
 	sc := &serverConn{
 		opts: opts, s: s, next: next, target: target,
-		streams:      map[uint32]*h2stream{},
-		peerMaxFrame: 16384, peerInitWin: initialWindow,
-		sendWin: initialWindow, recvWin: initialWindow,
+		streams:     map[uint32]*h2stream{},
+		peerInitWin: initialWindow,
+		sendWin:     initialWindow, recvWin: initialWindow,
 		resetBudget: opts.MaxResets,
 	}
-	sc.fr = http2.NewFramer(&sc.out, &sc.rd)
-	sc.fr.SetMaxReadFrameSize(opts.MaxFrameSize)
-	sc.hdec = hpack.NewDecoder(4096, sc.onField)
-	sc.hdec.SetMaxStringLength(int(opts.MaxHeaderListSize))
-	sc.henc = hpack.NewEncoder(&sc.hbuf)
+	sc.initFraming(opts.MaxFrameSize, opts.MaxHeaderListSize)
 	settings := []http2.Setting{
 		{ID: http2.SettingMaxConcurrentStreams, Val: opts.MaxConcurrentStreams},
 		{ID: http2.SettingMaxHeaderListSize, Val: opts.MaxHeaderListSize},
@@ -156,31 +142,11 @@ func (sc *serverConn) parse() {
 		sc.in = sc.in[n:]
 		sc.prefaceDone = true
 	}
-	consumed := 0
-	for !sc.done && len(sc.in)-consumed >= 9 {
-		b := sc.in[consumed:]
-		length := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
-		if uint32(length) > sc.opts.MaxFrameSize {
-			sc.connError(http2.ErrCodeFrameSize, fmt.Errorf("%w: frame of %d bytes", ErrProtocol, length))
-			return
-		}
-		if len(b) < 9+length {
-			break
-		}
-		sc.rd.b = b[:9+length]
-		consumed += 9 + length
-		f, err := sc.fr.ReadFrame()
-		if err != nil {
-			sc.readError(err)
-			continue
-		}
-		sc.frame(f)
-	}
-	sc.in = append(sc.in[:0], sc.in[consumed:]...)
-	if len(sc.in) == 0 && cap(sc.in) > idleBuffer {
-		sc.in = nil // an idle connection keeps no large buffer
-	}
+	sc.readFrames(sc)
 }
+
+// stopped reports whether the connection ended (frameHandler).
+func (sc *serverConn) stopped() bool { return sc.done }
 
 // readError handles what the framer refused.
 func (sc *serverConn) readError(err error) {
@@ -304,18 +270,6 @@ func (sc *serverConn) stopHeadTimer() {
 		sc.headTimer.Stop()
 		sc.headTimer = nil
 	}
-}
-
-// onField collects a decoded header field, up to MaxHeaderListSize.
-func (sc *serverConn) onField(f hpack.HeaderField) {
-	sc.hb.listSize += f.Size()
-	if sc.hb.listSize > sc.opts.MaxHeaderListSize {
-		sc.hb.tooBig = true
-		sc.hb.fields = nil
-		sc.hdec.SetEmitEnabled(false)
-		return
-	}
-	sc.hb.fields = append(sc.hb.fields, f)
 }
 
 // headers handles a complete header block: a request or its trailers.
@@ -553,25 +507,6 @@ func (sc *serverConn) answerLocal(id uint32, status int) {
 	sc.writeHeaders(id, []hpack.HeaderField{{Name: ":status", Value: fmt.Sprint(status)}}, true)
 }
 
-// writeHeaders encodes fields and writes them as HEADERS and CONTINUATION
-// frames no larger than the client takes.
-func (sc *serverConn) writeHeaders(id uint32, fields []hpack.HeaderField, endStream bool) {
-	sc.hbuf.Reset()
-	for _, f := range fields {
-		_ = sc.henc.WriteField(f)
-	}
-	b := sc.hbuf.Bytes()
-	max := int(sc.peerMaxFrame)
-	first := b[:min(len(b), max)]
-	b = b[len(first):]
-	_ = sc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: first, EndStream: endStream, EndHeaders: len(b) == 0})
-	for len(b) > 0 {
-		frag := b[:min(len(b), max)]
-		b = b[len(frag):]
-		_ = sc.fr.WriteContinuation(id, len(b) == 0, frag)
-	}
-}
-
 // drain stops taking streams: GOAWAY now, and the connection ends once the
 // streams already open are answered.
 func (sc *serverConn) drain() {
@@ -609,13 +544,7 @@ func (sc *serverConn) flushOut() {
 }
 
 func (sc *serverConn) flushOutNow() {
-	if sc.out.Len() == 0 {
-		return
+	if d := sc.takeOut(); d != nil {
+		sc.next.Input(d)
 	}
-	d := event.FromCopy(sc.out.Bytes())
-	sc.out.Reset()
-	if sc.out.Cap() > idleBuffer {
-		sc.out = bytes.Buffer{} // the framer writes to &sc.out: still this field
-	}
-	sc.next.Input(d)
 }

@@ -13,3 +13,12 @@ var (
 	// reset, CONTINUATION flood, ping or settings flood): ENHANCE_YOUR_CALM.
 	ErrCalm = errors.New("http2: enhance your calm")
 )
+
+// Sentinel errors of the HTTP/2 client side (muxHTTP with version 2): the
+// cause of a request that failed at its upstream.
+var (
+	// ErrGoAway: the upstream sent GOAWAY before processing the request.
+	ErrGoAway = errors.New("http2: upstream going away")
+	// ErrReset: the upstream reset the request's stream (RST_STREAM).
+	ErrReset = errors.New("http2: stream reset")
+)
