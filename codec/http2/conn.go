@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
@@ -324,6 +325,7 @@ func (sc *serverConn) headers() {
 	}
 	st := sc.open(id, clen)
 	st.bodiless = head.Method == "HEAD"
+	st.grpc = strings.HasPrefix(head.Headers.Get("content-type"), "application/grpc")
 	st.st.Input(&event.MessageStart{Head: head})
 	if hb.endStream && !st.closed {
 		st.endRemote(nil)

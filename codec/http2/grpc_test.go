@@ -13,8 +13,11 @@ import (
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // rawCodec marshals *[]byte as it is (no protobuf code generated).
@@ -78,4 +81,37 @@ func TestGRPCClientPingsOnAStreamingAnswer(t *testing.T) {
 		got++
 	}
 	assert.Equal(t, n, got)
+}
+
+// TestGRPCAnswerBrokenOffIsUnavailable: a gRPC call whose answer breaks off
+// (its stream fails after the head and a message, as when the upstream
+// goes away) ends with grpc-status UNAVAILABLE in trailers, not a reset
+// that grpc-go reports as INTERNAL; other requests are still reset.
+func TestGRPCAnswerBrokenOffIsUnavailable(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{}, filter.ReplaceMessage(func(s *pipeline.Stream, _ *event.Message, out pipeline.Target) {
+		out.Input(&event.MessageStart{Head: event.Fields{"status": 200, "headers": map[string]any{"content-type": "application/grpc"}}})
+		out.Input(grpcFrame("first"))
+		s.Post(func() { s.Fail(event.ReadError, io.ErrUnexpectedEOF) })
+	}))
+	cc, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+	require.NoError(t, err)
+	defer cc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/test.Echo/Watch")
+	require.NoError(t, err)
+	in := []byte("go")
+	require.NoError(t, st.SendMsg(&in))
+	require.NoError(t, st.CloseSend())
+	var out []byte
+	require.NoError(t, st.RecvMsg(&out))
+	assert.Equal(t, "first", string(out))
+	err = st.RecvMsg(&out)
+	assert.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
+
+	r := dialRaw(t, addr) // not gRPC: reset
+	r.get(1, "/")
+	assert.Equal(t, "200", r.status(1))
+	f := r.rst()
+	assert.Equal(t, http2.ErrCodeInternal, f.ErrCode)
 }

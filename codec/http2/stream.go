@@ -38,6 +38,7 @@ type h2stream struct {
 	localEnd bool // END_STREAM went out
 	paused   bool // valve closed by us
 	bodiless bool // the answer has no body: a HEAD request's, a 204 or a 304
+	grpc     bool // the request is a gRPC call (content-type application/grpc...)
 	pend     event.Data
 	trailers []hpack.HeaderField
 	// head is the answer's HEADERS, held until its body, its end or the
@@ -118,9 +119,12 @@ func (st *h2stream) Input(evt event.Event) {
 		}
 	case *event.SessionEnd:
 		if !st.localEnd {
-			if !st.headOut && e.Err != event.NoError {
+			switch {
+			case !st.headOut && e.Err != event.NoError:
 				st.fail()
-			} else if !st.msgEnd {
+			case !st.msgEnd && st.grpc && e.Err != event.NoError:
+				st.failGRPC(e)
+			case !st.msgEnd:
 				sc.streamError(st.id, http2.ErrCodeInternal)
 			}
 		}
@@ -177,6 +181,15 @@ func (st *h2stream) fail() {
 	st.sc.writeHeaders(st.id, []hpack.HeaderField{{Name: ":status", Value: "500"}, {Name: "content-type", Value: "text/plain; charset=utf-8"}}, false)
 	st.pend.PushString("Internal Server Error\n")
 	st.msgEnd, st.inMsg = true, false
+	st.send()
+}
+
+// failGRPC ends a gRPC call whose answer broke off (its upstream failed)
+// with grpc-status 14, UNAVAILABLE, in trailers after what was sent, as
+// gRPC proxies do: a reset would reach the client as INTERNAL.
+func (st *h2stream) failGRPC(e *event.SessionEnd) {
+	st.msgEnd, st.inMsg = true, false
+	st.trailers = []hpack.HeaderField{{Name: "grpc-status", Value: "14"}, {Name: "grpc-message", Value: "upstream failed: " + e.Err.String()}}
 	st.send()
 }
 
