@@ -229,18 +229,6 @@ func callCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// h2Upstreams says whether muxHTTP speaks HTTP/2 to upstreams ({version:
-// 2}, the h2client work); until it does, the calls that reach the service
-// are skipped (a grpc-go service speaks only HTTP/2).
-const h2Upstreams = false
-
-// needH2Upstreams skips a test that needs muxHTTP's HTTP/2 client side.
-func needH2Upstreams(t *testing.T) {
-	if !h2Upstreams {
-		t.Skip("muxHTTP {version: 2} is not there yet: the service cannot be reached")
-	}
-}
-
 // startGRPCProxy runs examples/grpc-proxy in front of a new test.Echo
 // service, with /test.Echo/Denied denied, and returns both.
 func startGRPCProxy(t *testing.T) (*program, *grpcService) {
@@ -260,7 +248,6 @@ var (
 // TestGRPCProxyCalls: the four kinds of call through the proxy, with
 // metadata both ways and trailers; all on one connection to the service.
 func TestGRPCProxyCalls(t *testing.T) {
-	needH2Upstreams(t)
 	leakCheck(t)
 	p, svc := startGRPCProxy(t)
 	cc := grpcClient(t, p.addr)
@@ -340,7 +327,6 @@ func TestGRPCProxyCalls(t *testing.T) {
 // TestGRPCProxyErrorDetails: an error status with details reaches the
 // client unchanged: code, message and details.
 func TestGRPCProxyErrorDetails(t *testing.T) {
-	needH2Upstreams(t)
 	leakCheck(t)
 	p, _ := startGRPCProxy(t)
 	var out []byte
@@ -355,7 +341,6 @@ func TestGRPCProxyErrorDetails(t *testing.T) {
 // TestGRPCProxyDeadline: a call the service does not answer ends with
 // DEADLINE_EXCEEDED at the client's deadline, and the proxy goes on.
 func TestGRPCProxyDeadline(t *testing.T) {
-	needH2Upstreams(t)
 	leakCheck(t)
 	p, _ := startGRPCProxy(t)
 	cc := grpcClient(t, p.addr)
@@ -372,7 +357,6 @@ func TestGRPCProxyDeadline(t *testing.T) {
 // a server-streaming call ends the call with UNAVAILABLE, not a hang; the
 // next call gets a new connection.
 func TestGRPCProxyServiceDies(t *testing.T) {
-	needH2Upstreams(t)
 	leakCheck(t)
 	p, svc := startGRPCProxy(t)
 	cc := grpcClient(t, p.addr)
