@@ -2,6 +2,7 @@ package examples_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -12,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -386,4 +389,30 @@ func TestGRPCProxyDenies(t *testing.T) {
 	assert.Equal(t, codes.PermissionDenied, s.Code(), "%v", err)
 	assert.Equal(t, "denied by the proxy: /test.Echo/Denied", s.Message())
 	assert.Zero(t, svc.calls.Load())
+}
+
+// TestGRPCProxyOverTLS: with TLS_CERT and TLS_KEY the proxy's port is TLS,
+// h2 chosen by ALPN, which grpc-go's TLS client requires.
+func TestGRPCProxyOverTLS(t *testing.T) {
+	leakCheck(t)
+	cert := testnet.NewCert(t, "localhost")
+	certFile, keyFile := cert.Files(t)
+	t.Setenv("TLS_CERT", certFile)
+	t.Setenv("TLS_KEY", keyFile)
+	p, _ := startGRPCProxy(t)
+	cc, err := grpc.NewClient("passthrough:///"+p.addr,
+		grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: cert.Pool, ServerName: "localhost"})),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+	require.NoError(t, err)
+	defer cc.Close()
+	var out []byte
+	require.NoError(t, cc.Invoke(callCtx(t), "/test.Echo/Unary", msg("over tls"), &out))
+	assert.Equal(t, "over tls", string(out))
+	st, err := cc.NewStream(callCtx(t), bidiStreaming, "/test.Echo/Bidi")
+	require.NoError(t, err)
+	require.NoError(t, st.SendMsg(msg("bidi")))
+	require.NoError(t, st.RecvMsg(&out))
+	assert.Equal(t, "bidi", string(out))
+	require.NoError(t, st.CloseSend())
+	assert.Equal(t, io.EOF, st.RecvMsg(&out))
 }

@@ -3,9 +3,10 @@
 // call goes on to the service over HTTP/2, calls sharing pooled connections.
 // Messages stream both ways as they come (unary, server-, client- and
 // bidirectional streaming), and metadata, trailers, grpc-status and error
-// details pass unchanged. The proxy adds x-forwarded-for to each call's
-// metadata, and answers the methods listed in GRPC_DENY itself with
-// PERMISSION_DENIED, without calling the service.
+// details pass unchanged; TLS_CERT and TLS_KEY make the proxy's port TLS
+// (h2 by ALPN). The proxy adds x-forwarded-for to each call's metadata, and
+// answers the methods listed in GRPC_DENY itself with PERMISSION_DENIED,
+// without calling the service.
 //
 //   UPSTREAM=127.0.0.1:50051 GRPC_DENY=/pkg.Admin/Drop go run ./cmd/sluice examples/grpc-proxy/main.js
 //   grpcurl -plaintext 127.0.0.1:8080 list   (with reflection on the service)
@@ -16,7 +17,15 @@ pipy({
   _method: '', // per call: its path, /package.Service/Method
 })
 
-.listen(8080)
+// With TLS_CERT and TLS_KEY, TLS with h2 chosen by ALPN (gRPC's TLS clients
+// insist on it); without, h2c by prior knowledge.
+.listen(8080, os.env.TLS_CERT ? {
+  tls: {
+    cert: os.readFile(os.env.TLS_CERT),
+    key: os.readFile(os.env.TLS_KEY),
+    alpn: ['h2'],
+  },
+} : {})
   .demuxHTTP('call') // HTTP/2 and HTTP/1.x on one port: each call its own stream
 
 .pipeline('call')
