@@ -46,9 +46,12 @@ func (rawCodec) Name() string { return "raw" }
 type grpcService struct {
 	addr  string
 	calls atomic.Int32 // calls received
-	conns atomic.Int32 // connections accepted
-	mu    sync.Mutex
-	open  []net.Conn
+	// started gets the name of each call as its handler starts (if it
+	// has room)
+	started chan string
+	conns   atomic.Int32 // connections accepted
+	mu      sync.Mutex
+	open    []net.Conn
 }
 
 // kill resets every connection the service has: it goes away mid-call.
@@ -94,23 +97,30 @@ func msg(s string) *[]byte { b := []byte(s); return &b }
 //	Die           server streaming: "first", then no more until the call ends
 func startGRPCService(t *testing.T) *grpcService {
 	t.Helper()
-	g := &grpcService{}
+	g := &grpcService{started: make(chan string, 64)}
+	begin := func(name string) {
+		g.calls.Add(1)
+		select {
+		case g.started <- name:
+		default:
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	g.addr = ln.Addr().String()
-	unary := func(f func(ctx context.Context, in []byte) (*[]byte, error)) grpc.MethodHandler {
-		return func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
-			g.calls.Add(1)
+	unary := func(name string, f func(ctx context.Context, in []byte) (*[]byte, error)) grpc.MethodDesc {
+		return grpc.MethodDesc{MethodName: name, Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			begin(name)
 			var in []byte
 			if err := dec(&in); err != nil {
 				return nil, err
 			}
 			return f(ctx, in)
-		}
+		}}
 	}
 	stream := func(name string, client, server bool, f func(grpc.ServerStream) error) grpc.StreamDesc {
 		return grpc.StreamDesc{StreamName: name, ClientStreams: client, ServerStreams: server, Handler: func(_ any, ss grpc.ServerStream) error {
-			g.calls.Add(1)
+			begin(name)
 			return f(ss)
 		}}
 	}
@@ -118,19 +128,19 @@ func startGRPCService(t *testing.T) *grpcService {
 		ServiceName: "test.Echo",
 		HandlerType: (*any)(nil),
 		Methods: []grpc.MethodDesc{
-			{MethodName: "Unary", Handler: unary(func(ctx context.Context, in []byte) (*[]byte, error) {
+			unary("Unary", func(ctx context.Context, in []byte) (*[]byte, error) {
 				md, _ := metadata.FromIncomingContext(ctx)
 				_ = grpc.SetHeader(ctx, metadata.Pairs("x-echo", strings.Join(md.Get("x-id"), ","), "x-xff", strings.Join(md.Get("x-forwarded-for"), ",")))
 				_ = grpc.SetTrailer(ctx, metadata.Pairs("x-trailer", "done"))
 				return &in, nil
-			})},
-			{MethodName: "Fail", Handler: unary(func(context.Context, []byte) (*[]byte, error) {
+			}),
+			unary("Fail", func(context.Context, []byte) (*[]byte, error) {
 				return nil, badRequest().Err()
-			})},
-			{MethodName: "Hang", Handler: unary(func(ctx context.Context, _ []byte) (*[]byte, error) {
+			}),
+			unary("Hang", func(ctx context.Context, _ []byte) (*[]byte, error) {
 				<-ctx.Done()
 				return nil, status.FromContextError(ctx.Err()).Err()
-			})},
+			}),
 		},
 		Streams: []grpc.StreamDesc{
 			stream("Count", false, true, func(ss grpc.ServerStream) error {
@@ -415,4 +425,33 @@ func TestGRPCProxyOverTLS(t *testing.T) {
 	assert.Equal(t, "bidi", string(out))
 	require.NoError(t, st.CloseSend())
 	assert.Equal(t, io.EOF, st.RecvMsg(&out))
+}
+
+// TestGRPCProxyServiceGoneBeforeAnswering: a service that goes away before
+// it has answered (in a client-streaming call), or that is not there at
+// all, gives UNAVAILABLE.
+func TestGRPCProxyServiceGoneBeforeAnswering(t *testing.T) {
+	leakCheck(t)
+	t.Run("mid-call", func(t *testing.T) {
+		p, svc := startGRPCProxy(t)
+		st, err := grpcClient(t, p.addr).NewStream(callCtx(t), clientStreaming, "/test.Echo/Join")
+		require.NoError(t, err)
+		require.NoError(t, st.SendMsg(msg("a")))
+		select { // the call has reached the service
+		case <-svc.started:
+		case <-time.After(ioTimeout):
+			t.Fatal("the call did not reach the service")
+		}
+		svc.kill()
+		var out []byte
+		err = st.RecvMsg(&out)
+		assert.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
+	})
+	t.Run("not there", func(t *testing.T) {
+		t.Setenv("UPSTREAM", closedPort(t))
+		p := start(t, "grpc-proxy", nil)
+		var out []byte
+		err := grpcClient(t, p.addr).Invoke(callCtx(t), "/test.Echo/Unary", msg("x"), &out)
+		assert.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
+	})
 }
