@@ -49,6 +49,7 @@ type grpcService struct {
 	// started gets the name of each call as its handler starts (if it
 	// has room)
 	started chan string
+	hangEnd chan error   // what ended each Hang call
 	conns   atomic.Int32 // connections accepted
 	mu      sync.Mutex
 	open    []net.Conn
@@ -87,8 +88,9 @@ func msg(s string) *[]byte { b := []byte(s); return &b }
 
 // startGRPCService serves test.Echo on 127.0.0.1 until the test ends:
 //
-//	Unary         the message back; header x-echo (the call's x-id) and
-//	              x-xff (its x-forwarded-for), trailer x-trailer
+//	Unary         the message back; header x-echo (the call's x-id), x-bin
+//	              (its x-bin) and x-xff (its x-forwarded-for), trailer
+//	              x-trailer
 //	Fail          INVALID_ARGUMENT "bad request" with a BadRequest detail
 //	Hang          no answer until the call ends
 //	Count         server streaming: message "n" gets n messages "0".."n-1"
@@ -97,7 +99,7 @@ func msg(s string) *[]byte { b := []byte(s); return &b }
 //	Die           server streaming: "first", then no more until the call ends
 func startGRPCService(t *testing.T) *grpcService {
 	t.Helper()
-	g := &grpcService{started: make(chan string, 64)}
+	g := &grpcService{started: make(chan string, 64), hangEnd: make(chan error, 64)}
 	begin := func(name string) {
 		g.calls.Add(1)
 		select {
@@ -131,6 +133,7 @@ func startGRPCService(t *testing.T) *grpcService {
 			unary("Unary", func(ctx context.Context, in []byte) (*[]byte, error) {
 				md, _ := metadata.FromIncomingContext(ctx)
 				_ = grpc.SetHeader(ctx, metadata.Pairs("x-echo", strings.Join(md.Get("x-id"), ","), "x-xff", strings.Join(md.Get("x-forwarded-for"), ",")))
+				_ = grpc.SetHeader(ctx, metadata.MD{"x-bin": md.Get("x-bin")}) // binary, base64 on the wire
 				_ = grpc.SetTrailer(ctx, metadata.Pairs("x-trailer", "done"))
 				return &in, nil
 			}),
@@ -139,6 +142,7 @@ func startGRPCService(t *testing.T) *grpcService {
 			}),
 			unary("Hang", func(ctx context.Context, _ []byte) (*[]byte, error) {
 				<-ctx.Done()
+				g.hangEnd <- ctx.Err()
 				return nil, status.FromContextError(ctx.Err()).Err()
 			}),
 		},
@@ -266,12 +270,13 @@ func TestGRPCProxyCalls(t *testing.T) {
 	cc := grpcClient(t, p.addr)
 
 	t.Run("unary", func(t *testing.T) {
-		ctx := metadata.AppendToOutgoingContext(callCtx(t), "x-id", "42")
+		ctx := metadata.AppendToOutgoingContext(callCtx(t), "x-id", "42", "x-bin", "\x00\xff binary")
 		var out []byte
 		var header, trailer metadata.MD
 		require.NoError(t, cc.Invoke(ctx, "/test.Echo/Unary", msg("hello"), &out, grpc.Header(&header), grpc.Trailer(&trailer)))
 		assert.Equal(t, "hello", string(out))
 		assert.Equal(t, []string{"42"}, header.Get("x-echo"), "request metadata reaches the service")
+		assert.Equal(t, []string{"\x00\xff binary"}, header.Get("x-bin"), "binary metadata both ways")
 		assert.Equal(t, []string{"127.0.0.1"}, header.Get("x-xff"), "the proxy's x-forwarded-for")
 		assert.Equal(t, []string{"done"}, trailer.Get("x-trailer"))
 	})
@@ -355,7 +360,7 @@ func TestGRPCProxyErrorDetails(t *testing.T) {
 // DEADLINE_EXCEEDED at the client's deadline, and the proxy goes on.
 func TestGRPCProxyDeadline(t *testing.T) {
 	leakCheck(t)
-	p, _ := startGRPCProxy(t)
+	p, svc := startGRPCProxy(t)
 	cc := grpcClient(t, p.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -364,6 +369,42 @@ func TestGRPCProxyDeadline(t *testing.T) {
 	assert.Equal(t, codes.DeadlineExceeded, status.Code(err), "%v", err)
 	require.NoError(t, cc.Invoke(callCtx(t), "/test.Echo/Unary", msg("after"), &out))
 	assert.Equal(t, "after", string(out))
+	waitHangEnd(t, svc)
+}
+
+// waitHangEnd waits for the service's Hang call to end and returns why.
+func waitHangEnd(t *testing.T, svc *grpcService) error {
+	t.Helper()
+	select {
+	case err := <-svc.hangEnd:
+		return err
+	case <-time.After(ioTimeout):
+		t.Fatal("the service's call did not end")
+		return nil
+	}
+}
+
+// TestGRPCProxyCancel: a call the client cancels is cancelled at the
+// service too (its RST_STREAM passed on), long before its deadline.
+func TestGRPCProxyCancel(t *testing.T) {
+	leakCheck(t)
+	p, svc := startGRPCProxy(t)
+	cc := grpcClient(t, p.addr)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		var out []byte
+		errc <- cc.Invoke(ctx, "/test.Echo/Hang", msg("x"), &out)
+	}()
+	select {
+	case <-svc.started:
+	case <-time.After(ioTimeout):
+		t.Fatal("the call did not reach the service")
+	}
+	cancel()
+	assert.Equal(t, codes.Canceled, status.Code(<-errc))
+	assert.ErrorIs(t, waitHangEnd(t, svc), context.Canceled, "cancelled, not timed out, at the service")
 }
 
 // TestGRPCProxyServiceDies: the service's connection reset in the middle of
