@@ -299,6 +299,16 @@ func (c *clientConn) settings(f *http2.SettingsFrame) {
 	_ = c.fr.WriteSettingsAck()
 	c.settingsIn = true
 	c.startWaiting()
+	// requests given to the connection before it said how many it takes,
+	// and over that, go back to the pool: another connection may take them
+	if len(c.waiting) > 0 {
+		rs := c.waiting
+		c.waiting = nil
+		for _, s := range rs {
+			s.c = nil
+			c.pool.acquire(s)
+		}
+	}
 	for _, s := range c.streams {
 		s.send()
 	}
