@@ -2,11 +2,13 @@ package http2_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -441,4 +443,74 @@ func TestClientCancelResetsOnlyThatStream(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, "ok", string(b))
 	assert.EqualValues(t, 1, up.conns.Load(), "upstream connections")
+}
+
+// TestClientSlowReaderThrottlesUpstream: a client that stops reading stops
+// the upstream through the window of its stream: what the upstream writes
+// meanwhile stays bounded (by the windows and socket buffers on the way),
+// far below the answer's size; then the whole answer arrives.
+func TestClientSlowReaderThrottlesUpstream(t *testing.T) {
+	const total = 64 << 20
+	var written atomic.Int64
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("z"), 32<<10)
+		for written.Load() < total {
+			n, err := w.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	for _, h2 := range []bool{true, false} {
+		written.Store(0)
+		addr := proxy(t, up.addr, h2, http1.MuxHTTPOptions{})
+		c := &http.Client{Timeout: 60 * time.Second}
+		if h2 {
+			c = h2cClient()
+		}
+		resp, err := c.Get("http://" + addr + "/big")
+		require.NoError(t, err)
+		one := make([]byte, 1)
+		_, err = io.ReadFull(resp.Body, one)
+		require.NoError(t, err)
+		// wait for the upstream to stop: no progress over 50 looks
+		deadline := time.Now().Add(30 * time.Second)
+		last, same := written.Load(), 0
+		for same < 50 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+			if n := written.Load(); n == last {
+				same++
+			} else {
+				last, same = n, 0
+			}
+		}
+		t.Logf("h2 %v: the upstream stopped after %d KiB", h2, last>>10)
+		assert.Less(t, last, int64(24<<20), "h2 %v", h2)
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.EqualValues(t, total, n+1)
+	}
+}
+
+// TestClientCurlThroughProxy: curl --http2-prior-knowledge, through
+// demuxHTTP and muxHTTP with version 2, to an h2c upstream (skipped where
+// curl is not installed or lacks HTTP/2).
+func TestClientCurlThroughProxy(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("no curl")
+	}
+	if v, _ := exec.Command(curl, "--version").Output(); !strings.Contains(string(v), "HTTP2") {
+		t.Skip("curl without HTTP/2")
+	}
+	up := startUpstream(t, false, echoUp)
+	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, curl, "-sS", "--http2-prior-knowledge", "-d", "data", "-w", "|%{http_version}",
+		"http://"+addr+"/curl").Output()
+	require.NoError(t, err)
+	assert.Equal(t, "HTTP/2.0 POST /curl "+addr+"|data|2", string(out))
 }
