@@ -480,12 +480,13 @@ func (c *clientConn) broken(end *event.SessionEnd) {
 	for _, s := range c.streams {
 		s.fail(end)
 	}
-	for _, s := range append(c.waiting, c.heads...) {
+	rs := append(c.waiting, c.heads...) // a list of their own: failing takes them out of waiting
+	c.waiting, c.heads = nil, nil
+	for _, s := range rs {
 		if s != nil && s.c == c && !s.closed {
 			s.fail(end)
 		}
 	}
-	c.waiting, c.heads = nil, nil
 	c.close()
 }
 
