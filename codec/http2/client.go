@@ -299,6 +299,16 @@ func (c *clientConn) settings(f *http2.SettingsFrame) {
 	_ = c.fr.WriteSettingsAck()
 	c.settingsIn = true
 	c.startWaiting()
+	// requests given to the connection before it said how many it takes,
+	// and over that, go back to the pool: another connection may take them
+	if len(c.waiting) > 0 {
+		rs := c.waiting
+		c.waiting = nil
+		for _, s := range rs {
+			s.c = nil
+			c.pool.acquire(s)
+		}
+	}
 	for _, s := range c.streams {
 		s.send()
 	}
@@ -470,12 +480,13 @@ func (c *clientConn) broken(end *event.SessionEnd) {
 	for _, s := range c.streams {
 		s.fail(end)
 	}
-	for _, s := range append(c.waiting, c.heads...) {
+	rs := append(c.waiting, c.heads...) // a list of their own: failing takes them out of waiting
+	c.waiting, c.heads = nil, nil
+	for _, s := range rs {
 		if s != nil && s.c == c && !s.closed {
 			s.fail(end)
 		}
 	}
-	c.waiting, c.heads = nil, nil
 	c.close()
 }
 

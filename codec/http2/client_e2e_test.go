@@ -2,11 +2,13 @@ package http2_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -197,4 +199,318 @@ func TestClientTLSByALPN(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, "HTTP/2.0 GET /tls "+addr+"|", string(b))
+}
+
+// within waits for ch with a deadline, so a broken proxy fails the test
+// instead of hanging it.
+func within(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// TestClient100StreamsOneConnection: 100 requests of one h2 client are at
+// the upstream at once, all on one upstream connection.
+func TestClient100StreamsOneConnection(t *testing.T) {
+	var n atomic.Int32
+	all := make(chan struct{})
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 100 {
+			close(all)
+		}
+		select {
+		case <-all:
+		case <-time.After(20 * time.Second):
+			w.WriteHeader(500)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s|%s", r.URL.Path, b)
+	})
+	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
+	c := h2cClient()
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := strings.Repeat(string(rune('a'+i%26)), 1000+i)
+			resp, err := c.Post(fmt.Sprintf("http://%s/%d", addr, i), "x", strings.NewReader(body))
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer resp.Body.Close()
+			got, err := io.ReadAll(resp.Body)
+			assert.NoError(t, err)
+			assert.Equal(t, 200, resp.StatusCode)
+			assert.Equal(t, fmt.Sprintf("/%d|%s", i, body), string(got))
+		}()
+	}
+	wg.Wait()
+	assert.EqualValues(t, 1, up.conns.Load(), "upstream connections")
+}
+
+// TestClientHonoursMaxConcurrentStreams: an upstream that takes 2 streams
+// at a time gets no more on a connection; with maxConnections 2, a second
+// connection opens when the first is full, and no third.
+func TestClientHonoursMaxConcurrentStreams(t *testing.T) {
+	var cur, peak atomic.Int32
+	var n atomic.Int32
+	four := make(chan struct{})
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		c := cur.Add(1)
+		defer cur.Add(-1)
+		for p := peak.Load(); c > p && !peak.CompareAndSwap(p, c); p = peak.Load() {
+		}
+		if n.Add(1) == 4 {
+			close(four)
+		}
+		select {
+		case <-four:
+		case <-time.After(20 * time.Second):
+		}
+		fmt.Fprint(w, r.URL.Path)
+	})
+	up.srv.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 2}
+	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{MaxConns: 2})
+	c := h2cClient()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Get(fmt.Sprintf("http://%s/%d", addr, i))
+			if !assert.NoError(t, err) {
+				return
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			assert.Equal(t, fmt.Sprintf("/%d", i), string(got))
+		}()
+	}
+	wg.Wait()
+	assert.EqualValues(t, 2, up.conns.Load(), "upstream connections")
+	assert.EqualValues(t, 4, peak.Load(), "streams at once over both")
+}
+
+// TestClientUpstreamResetLeavesSiblings: the upstream resets one stream
+// before its answer (the client gets 502) and another after its head (a
+// cut answer) while a third, on the same connection, completes.
+func TestClientUpstreamResetLeavesSiblings(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{})
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow":
+			close(started)
+			within(t, release, "release")
+			fmt.Fprint(w, "slow done")
+		case "/reset":
+			panic(http.ErrAbortHandler) // RST_STREAM, no answer
+		case "/cut":
+			w.Write(bytes.Repeat([]byte("x"), 1000))
+			w.(http.Flusher).Flush()
+			panic(http.ErrAbortHandler)
+		}
+	})
+	for _, h2 := range []bool{true, false} {
+		release = make(chan struct{})
+		started = make(chan struct{})
+		addr := proxy(t, up.addr, h2, http1.MuxHTTPOptions{})
+		c := &http.Client{Timeout: 30 * time.Second}
+		if h2 {
+			c = h2cClient()
+		}
+		slow := make(chan string, 1)
+		go func() {
+			resp, err := c.Get("http://" + addr + "/slow")
+			if err != nil {
+				slow <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			slow <- string(b)
+		}()
+		within(t, started, "the slow request")
+		resp, err := c.Get("http://" + addr + "/reset")
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, 502, resp.StatusCode, "%s", b)
+		assert.Contains(t, string(b), "stream reset")
+
+		resp, err = c.Get("http://" + addr + "/cut")
+		require.NoError(t, err)
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if h2 || resp.StatusCode == 200 {
+			assert.Equal(t, 200, resp.StatusCode, "h2 %v", h2)
+			assert.Error(t, err, "a cut answer")
+		} else {
+			// head, part of the body and reset came in one read: the
+			// response encoder had not written the head yet, and the
+			// failure is answered 500 instead
+			assert.Equal(t, 500, resp.StatusCode)
+		}
+
+		close(release)
+		assert.Equal(t, "slow done", <-slow)
+	}
+	// HTTP/1 clients' connections were cut, not the upstream's
+	assert.EqualValues(t, 2, up.conns.Load(), "upstream connections")
+}
+
+// TestClientUpstreamDiesMidAnswer: the upstream's connection breaks in the
+// middle of an answer: the client sees a cut answer, not a hang, and a
+// request not answered yet gets 502.
+func TestClientUpstreamDiesMidAnswer(t *testing.T) {
+	for _, h2 := range []bool{true, false} {
+		midway := make(chan struct{})
+		waiting := make(chan struct{})
+		up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/wait" {
+				close(waiting)
+				<-r.Context().Done()
+				return
+			}
+			w.Write(bytes.Repeat([]byte("y"), 10000))
+			w.(http.Flusher).Flush()
+			close(midway)
+			<-r.Context().Done()
+		})
+		addr := proxy(t, up.addr, h2, http1.MuxHTTPOptions{})
+		c, c2 := &http.Client{Timeout: 30 * time.Second}, &http.Client{Timeout: 30 * time.Second}
+		if h2 {
+			c, c2 = h2cClient(), h2cClient()
+		}
+		status := make(chan int, 1)
+		go func() {
+			resp, err := c2.Get("http://" + addr + "/wait")
+			if err != nil {
+				status <- 0
+				return
+			}
+			io.ReadAll(resp.Body)
+			resp.Body.Close()
+			status <- resp.StatusCode
+		}()
+		within(t, waiting, "the waiting request")
+		resp, err := c.Get("http://" + addr + "/mid")
+		require.NoError(t, err)
+		buf := make([]byte, 100)
+		_, err = io.ReadFull(resp.Body, buf)
+		require.NoError(t, err)
+		within(t, midway, "the answer's first part")
+		up.breakAll()
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Error(t, err, "a cut answer (h2 %v)", h2)
+		assert.Equal(t, 502, <-status)
+	}
+}
+
+// TestClientCancelResetsOnlyThatStream: a client that leaves in the middle
+// of its answer resets its upstream stream (the upstream handler sees its
+// request cancelled); the upstream connection goes on serving.
+func TestClientCancelResetsOnlyThatStream(t *testing.T) {
+	cancelled := make(chan struct{})
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ok" {
+			fmt.Fprint(w, "ok")
+			return
+		}
+		w.Write([]byte("first"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+		close(cancelled)
+	})
+	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
+	c := h2cClient()
+	resp, err := c.Get("http://" + addr + "/long")
+	require.NoError(t, err)
+	buf := make([]byte, 5)
+	_, err = io.ReadFull(resp.Body, buf)
+	require.NoError(t, err)
+	resp.Body.Close() // RST_STREAM(CANCEL) to the proxy, which passes it on
+	within(t, cancelled, "the upstream to see the cancel")
+	resp, err = c.Get("http://" + addr + "/ok")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "ok", string(b))
+	assert.EqualValues(t, 1, up.conns.Load(), "upstream connections")
+}
+
+// TestClientSlowReaderThrottlesUpstream: a client that stops reading stops
+// the upstream through the window of its stream: what the upstream writes
+// meanwhile stays bounded (by the windows and socket buffers on the way),
+// far below the answer's size; then the whole answer arrives.
+func TestClientSlowReaderThrottlesUpstream(t *testing.T) {
+	const total = 64 << 20
+	var written atomic.Int64
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("z"), 32<<10)
+		for written.Load() < total {
+			n, err := w.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	for _, h2 := range []bool{true, false} {
+		written.Store(0)
+		addr := proxy(t, up.addr, h2, http1.MuxHTTPOptions{})
+		c := &http.Client{Timeout: 60 * time.Second}
+		if h2 {
+			c = h2cClient()
+		}
+		resp, err := c.Get("http://" + addr + "/big")
+		require.NoError(t, err)
+		one := make([]byte, 1)
+		_, err = io.ReadFull(resp.Body, one)
+		require.NoError(t, err)
+		// wait for the upstream to stop: no progress over 50 looks
+		deadline := time.Now().Add(30 * time.Second)
+		last, same := written.Load(), 0
+		for same < 50 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+			if n := written.Load(); n == last {
+				same++
+			} else {
+				last, same = n, 0
+			}
+		}
+		t.Logf("h2 %v: the upstream stopped after %d KiB", h2, last>>10)
+		assert.Less(t, last, int64(24<<20), "h2 %v", h2)
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.EqualValues(t, total, n+1)
+	}
+}
+
+// TestClientCurlThroughProxy: curl --http2-prior-knowledge, through
+// demuxHTTP and muxHTTP with version 2, to an h2c upstream (skipped where
+// curl is not installed or lacks HTTP/2).
+func TestClientCurlThroughProxy(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("no curl")
+	}
+	if v, _ := exec.Command(curl, "--version").Output(); !strings.Contains(string(v), "HTTP2") {
+		t.Skip("curl without HTTP/2")
+	}
+	up := startUpstream(t, false, echoUp)
+	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, curl, "-sS", "--http2-prior-knowledge", "-d", "data", "-w", "|%{http_version}",
+		"http://"+addr+"/curl").Output()
+	require.NoError(t, err)
+	assert.Equal(t, "HTTP/2.0 POST /curl "+addr+"|data|2", string(out))
 }

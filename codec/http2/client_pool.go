@@ -73,7 +73,7 @@ func (t *client) Open(call http1.MuxCall) http1.MuxUpstream {
 		}
 		table[p.target] = p
 	}
-	s := &clientStream{pool: p, call: call}
+	s := &clientStream{pool: p, call: call, fwd: st.Context().Valve()}
 	s.valve = pipeline.NewValve()
 	s.follow = s.valve.Follow(st.Context().ReturnValve())
 	call.SetValve(s.valve)

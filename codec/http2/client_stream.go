@@ -17,8 +17,9 @@ import (
 type clientStream struct {
 	c    *clientConn // nil while it waits in the pool
 	pool *clientPool
-	call http1.MuxCall
-	id   uint32 // 0 until its HEADERS go out
+	call muxCall
+	fwd  *pipeline.Valve // the client's forward valve: its reading
+	id   uint32          // 0 until its HEADERS go out
 
 	// The request.
 	fields   []hpack.HeaderField // its HEADERS, until they go out
@@ -40,6 +41,14 @@ type clientStream struct {
 	valve       *pipeline.Valve // closed while the answer may not be read on
 	follow      pipeline.Following
 	waitDone    chan struct{} // a goroutine waits for valve to open
+}
+
+// muxCall is what a clientStream uses of its http1.MuxCall (the fuzz
+// target's is a fake).
+type muxCall interface {
+	Answer(evt event.Event)
+	Fail(end *event.SessionEnd)
+	Retry() bool
 }
 
 // Input takes the request's events (http1.MuxUpstream).
@@ -78,7 +87,7 @@ func (s *clientStream) Input(evt event.Event) {
 	s.send()
 	if !s.paused && s.pend.Len() > pendLimit {
 		s.paused = true
-		s.call.Stream().Context().Valve().Pause()
+		s.fwd.Pause()
 	}
 }
 
@@ -134,7 +143,7 @@ func (s *clientStream) send() {
 	}
 	if s.paused {
 		s.paused = false
-		s.call.Stream().Context().Valve().Resume()
+		s.fwd.Resume()
 	}
 	if s.reqEnd && !s.localEnd {
 		if s.trailers != nil {
@@ -314,7 +323,7 @@ func (s *clientStream) close() {
 	s.closed = true
 	if s.paused {
 		s.paused = false
-		s.call.Stream().Context().Valve().Resume()
+		s.fwd.Resume()
 	}
 	s.follow.Stop()
 	if s.waitDone != nil {
