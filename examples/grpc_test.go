@@ -28,19 +28,9 @@ import (
 
 // The grpc-proxy example between a grpc-go client and a grpc-go service.
 // The service, test.Echo, is written by hand (a grpc.ServiceDesc) over raw
-// byte messages (rawCodec), so no protobuf code is generated; its methods
+// byte messages (testnet.RawCodec), so no protobuf code is generated; its methods
 // cover the four kinds of call, an error with details, a call that never
 // answers and one whose service goes away mid-stream.
-
-// rawCodec marshals *[]byte as it is.
-type rawCodec struct{}
-
-func (rawCodec) Marshal(v any) ([]byte, error) { return *v.(*[]byte), nil }
-func (rawCodec) Unmarshal(b []byte, v any) error {
-	*v.(*[]byte) = append([]byte(nil), b...)
-	return nil
-}
-func (rawCodec) Name() string { return "raw" }
 
 // grpcService is a running test.Echo service.
 type grpcService struct {
@@ -202,7 +192,7 @@ func startGRPCService(t *testing.T) *grpcService {
 			}),
 		},
 	}
-	srv := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}))
+	srv := grpc.NewServer(grpc.ForceServerCodec(testnet.RawCodec{}))
 	srv.RegisterService(&desc, struct{}{})
 	done := make(chan struct{})
 	go func() {
@@ -232,7 +222,7 @@ func grpcClient(t *testing.T, addr string) *grpc.ClientConn {
 	t.Helper()
 	cc, err := grpc.NewClient("passthrough:///"+addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(testnet.RawCodec{})))
 	require.NoError(t, err)
 	t.Cleanup(func() { cc.Close() })
 	return cc
@@ -453,7 +443,7 @@ func TestGRPCProxyOverTLS(t *testing.T) {
 	p, _ := startGRPCProxy(t)
 	cc, err := grpc.NewClient("passthrough:///"+p.addr,
 		grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: cert.Pool, ServerName: "localhost"})),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(testnet.RawCodec{})))
 	require.NoError(t, err)
 	defer cc.Close()
 	var out []byte

@@ -26,17 +26,7 @@ import (
 // gRPC clients (grpc-go) against answers a script builds: the server side
 // of demuxHTTP as gRPC needs it (trailers from a MessageEnd's tail, errors
 // as Trailers-Only, bodies streamed both ways). The messages are raw bytes
-// (rawCodec), so no protobuf code is generated.
-
-// rawCodec marshals *[]byte as it is.
-type rawCodec struct{}
-
-func (rawCodec) Marshal(v any) ([]byte, error) { return *v.(*[]byte), nil }
-func (rawCodec) Unmarshal(b []byte, v any) error {
-	*v.(*[]byte) = append([]byte(nil), b...)
-	return nil
-}
-func (rawCodec) Name() string { return "raw" }
+// (testnet.RawCodec), so no protobuf code is generated.
 
 // grpcScript serves src's listen pipeline on 127.0.0.1 and returns a gRPC
 // client of it: h2c, or TLS with creds if given.
@@ -49,10 +39,17 @@ func grpcScript(t *testing.T, src string, creds ...credentials.TransportCredenti
 	t.Cleanup(func() { pr.Close() })
 	cc, err := grpc.NewClient("passthrough:///"+pr.Addrs()[0].String(),
 		grpc.WithTransportCredentials(creds[0]),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(testnet.RawCodec{})))
 	require.NoError(t, err)
 	t.Cleanup(func() { cc.Close() })
 	return cc
+}
+
+// grpcCalls is grpcScript for a script whose h2c listener sends each call to
+// its pipeline 'call', which calls (JS) defines.
+func grpcCalls(t *testing.T, calls string) *grpc.ClientConn {
+	t.Helper()
+	return grpcScript(t, "pipy()\n.listen(0)\n.demuxHTTP('call')\n"+calls)
 }
 
 // callCtx bounds a call, so that a broken answer fails the test instead of
@@ -67,10 +64,7 @@ func callCtx(t *testing.T) context.Context {
 // the request's metadata back as header metadata, and grpc-status and a
 // trailer of its own from the answer's tail.
 func TestGRPCUnaryAnsweredByScript(t *testing.T) {
-	cc := grpcScript(t, `
-pipy()
-.listen(0)
-  .demuxHTTP('call')
+	cc := grpcCalls(t, `
 .pipeline('call')
   .replaceMessage(msg => new Message(
     {status: 200, headers: {'content-type': 'application/grpc', 'x-echo': msg.head.headers['x-id']}},
@@ -90,10 +84,7 @@ pipy()
 // client with its code and message, sent in the answer's only HEADERS
 // (Trailers-Only) or as trailers after an empty body.
 func TestGRPCErrorAnsweredByScript(t *testing.T) {
-	cc := grpcScript(t, `
-pipy()
-.listen(0)
-  .demuxHTTP('call')
+	cc := grpcCalls(t, `
 .pipeline('call')
   .replaceMessage(msg => msg.head.path === '/test.Echo/Only'
     ? new Message({status: 200, headers: {'content-type': 'application/grpc', 'grpc-status': '7', 'grpc-message': 'denied'}})
@@ -117,10 +108,7 @@ pipy()
 // each message of a bidirectional stream before the next is sent: bodies
 // flow both ways as they come.
 func TestGRPCBidiStreamedByScript(t *testing.T) {
-	cc := grpcScript(t, `
-pipy()
-.listen(0)
-  .demuxHTTP('call')
+	cc := grpcCalls(t, `
 .pipeline('call')
   .replaceMessageStart(() => new MessageStart({status: 200, headers: {'content-type': 'application/grpc'}}))
   .replaceMessageEnd(evt => new MessageEnd({'grpc-status': '0', 'x-had-tail': String(evt.tail !== null)}))
@@ -143,10 +131,7 @@ pipy()
 // TestGRPCDeadlineWithoutAnswer: a call whose answer never comes ends with
 // DEADLINE_EXCEEDED at its deadline; the proxy goes on serving.
 func TestGRPCDeadlineWithoutAnswer(t *testing.T) {
-	cc := grpcScript(t, `
-pipy()
-.listen(0)
-  .demuxHTTP('call')
+	cc := grpcCalls(t, `
 .pipeline('call')
   .replaceMessage(msg => msg.head.path === '/test.Echo/Hang'
     ? null
@@ -188,11 +173,7 @@ pipy()
 // TestGRPCLargeMessages: messages larger than the HTTP/2 windows (64 KiB)
 // go both ways whole, both sides' flow control honoured.
 func TestGRPCLargeMessages(t *testing.T) {
-	cc := grpcScript(t, `
-pipy()
-.listen(0)
-  .demuxHTTP('call')
-`+echoAnswer)
+	cc := grpcCalls(t, echoAnswer)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
 	var out []byte
 	require.NoError(t, cc.Invoke(callCtx(t), "/test.Echo/Unary", &big, &out))
@@ -206,10 +187,7 @@ func msg(s string) *[]byte { b := []byte(s); return &b }
 // connection: a stream open across them goes on. The rapid-reset guard
 // counts only streams reset before their answer began.
 func TestGRPCCancelledStreamsKeepTheConnection(t *testing.T) {
-	cc := grpcScript(t, `
-pipy()
-.listen(0)
-  .demuxHTTP('call')
+	cc := grpcCalls(t, `
 .pipeline('call')
   .replaceMessageStart(() => new MessageStart({status: 200, headers: {'content-type': 'application/grpc'}}))
   .replaceMessageEnd(() => new MessageEnd({'grpc-status': '0'}))

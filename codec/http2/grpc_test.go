@@ -10,6 +10,7 @@ import (
 	sh2 "github.com/sluice-go/sluice/codec/http2"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,21 +21,28 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// rawCodec marshals *[]byte as it is (no protobuf code generated).
-type rawCodec struct{}
-
-func (rawCodec) Marshal(v any) ([]byte, error) { return *v.(*[]byte), nil }
-func (rawCodec) Unmarshal(b []byte, v any) error {
-	*v.(*[]byte) = append([]byte(nil), b...)
-	return nil
-}
-func (rawCodec) Name() string { return "raw" }
-
 // grpcFrame is one gRPC message on the wire: uncompressed, its length, it.
 func grpcFrame(p string) *event.Data {
 	b := make([]byte, 5, 5+len(p))
 	binary.BigEndian.PutUint32(b[1:], uint32(len(p)))
 	return event.FromBytes(append(b, p...))
+}
+
+// watch starts a server-streaming call /test.Echo/Watch with grpc-go's
+// client over h2c to addr, its one message sent.
+func watch(t *testing.T, addr string) grpc.ClientStream {
+	t.Helper()
+	cc, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithDefaultCallOptions(grpc.ForceCodec(testnet.RawCodec{})))
+	require.NoError(t, err)
+	t.Cleanup(func() { cc.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	st, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/test.Echo/Watch")
+	require.NoError(t, err)
+	in := []byte("go")
+	require.NoError(t, st.SendMsg(&in))
+	require.NoError(t, st.CloseSend())
+	return st
 }
 
 // TestGRPCClientPingsOnAStreamingAnswer: grpc-go's client sends a PING
@@ -60,16 +68,7 @@ func TestGRPCClientPingsOnAStreamingAnswer(t *testing.T) {
 		}
 		next()
 	}))
-	cc, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
-	require.NoError(t, err)
-	defer cc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	st, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/test.Echo/Watch")
-	require.NoError(t, err)
-	in := []byte("go")
-	require.NoError(t, st.SendMsg(&in))
-	require.NoError(t, st.CloseSend())
+	st := watch(t, addr)
 	got := 0
 	for {
 		var out []byte
@@ -93,20 +92,11 @@ func TestGRPCAnswerBrokenOffIsUnavailable(t *testing.T) {
 		out.Input(grpcFrame("first"))
 		s.Post(func() { s.Fail(event.ReadError, io.ErrUnexpectedEOF) })
 	}))
-	cc, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
-	require.NoError(t, err)
-	defer cc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	st, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/test.Echo/Watch")
-	require.NoError(t, err)
-	in := []byte("go")
-	require.NoError(t, st.SendMsg(&in))
-	require.NoError(t, st.CloseSend())
+	st := watch(t, addr)
 	var out []byte
 	require.NoError(t, st.RecvMsg(&out))
 	assert.Equal(t, "first", string(out))
-	err = st.RecvMsg(&out)
+	err := st.RecvMsg(&out)
 	assert.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
 
 	r := dialRaw(t, addr) // not gRPC: reset
