@@ -1,6 +1,7 @@
 package examples_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -306,6 +307,20 @@ func TestGRPCProxyCalls(t *testing.T) {
 			var out []byte
 			require.NoError(t, st.RecvMsg(&out), m)
 			assert.Equal(t, m, string(out))
+		}
+		require.NoError(t, st.CloseSend())
+		var out []byte
+		assert.Equal(t, io.EOF, st.RecvMsg(&out))
+	})
+	t.Run("large", func(t *testing.T) { // past every HTTP/2 window on both legs
+		big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+		st, err := cc.NewStream(callCtx(t), bidiStreaming, "/test.Echo/Bidi")
+		require.NoError(t, err)
+		for i := range 3 {
+			require.NoError(t, st.SendMsg(&big))
+			var out []byte
+			require.NoError(t, st.RecvMsg(&out), i)
+			assert.True(t, bytes.Equal(big, out), "message %d: %d bytes back", i, len(out))
 		}
 		require.NoError(t, st.CloseSend())
 		var out []byte
