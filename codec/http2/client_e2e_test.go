@@ -19,7 +19,6 @@ import (
 	sh2 "github.com/sluice-go/sluice/codec/http2"
 	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
-	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -82,19 +81,8 @@ func proxy(t *testing.T, target string, h2 bool, opts http1.MuxHTTPOptions) stri
 		addr, _ := serve(t, sh2.Options{}, mux)
 		return addr
 	}
-	p := pipeline.New("front", http1.DecodeRequest(), mux, http1.EncodeResponse(nil))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)})
-	srv := &pipeline.Server{Pipeline: p, Group: g}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Close()
-		assert.ErrorIs(t, <-done, pipeline.ErrServerClosed)
-		g.Close()
-	})
-	return ln.Addr().String()
+	addr, _ := servePipeline(t, pipeline.New("front", http1.DecodeRequest(), mux, http1.EncodeResponse(nil)), nil)
+	return addr
 }
 
 // echoUp answers "PROTO METHOD PATH HOST|" and the request's body, with
@@ -193,12 +181,35 @@ func TestClientTLSByALPN(t *testing.T) {
 	up := startUpstream(t, true, echoUp)
 	addr := proxy(t, up.addr, false, http1.MuxHTTPOptions{Outbound: pipeline.OutboundOptions{
 		TLS: &tls.Config{RootCAs: up.cert.Pool, ServerName: "localhost"}}})
-	resp, err := http.Get("http://" + addr + "/tls")
+	_, b := get(t, http.DefaultClient, "http://"+addr+"/tls")
+	assert.Equal(t, "HTTP/2.0 GET /tls "+addr+"|", b)
+}
+
+// get GETs url with c and returns the status and the whole body.
+func get(t *testing.T, c *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(url)
 	require.NoError(t, err)
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	assert.Equal(t, "HTTP/2.0 GET /tls "+addr+"|", string(b))
+	return resp.StatusCode, string(b)
+}
+
+// getLater GETs url with c on a goroutine; the body, or the error's text,
+// comes on the channel.
+func getLater(c *http.Client, url string) <-chan string {
+	got := make(chan string, 1)
+	go func() {
+		resp, err := c.Get(url)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- string(b)
+	}()
+	return got
 }
 
 // within waits for ch with a deadline, so a broken proxy fails the test
@@ -324,26 +335,13 @@ func TestClientUpstreamResetLeavesSiblings(t *testing.T) {
 		if h2 {
 			c = h2cClient()
 		}
-		slow := make(chan string, 1)
-		go func() {
-			resp, err := c.Get("http://" + addr + "/slow")
-			if err != nil {
-				slow <- err.Error()
-				return
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			slow <- string(b)
-		}()
+		slow := getLater(c, "http://"+addr+"/slow")
 		within(t, started, "the slow request")
-		resp, err := c.Get("http://" + addr + "/reset")
-		require.NoError(t, err)
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		assert.Equal(t, 502, resp.StatusCode, "%s", b)
-		assert.Contains(t, string(b), "stream reset")
+		status, b := get(t, c, "http://"+addr+"/reset")
+		assert.Equal(t, 502, status, "%s", b)
+		assert.Contains(t, b, "stream reset")
 
-		resp, err = c.Get("http://" + addr + "/cut")
+		resp, err := c.Get("http://" + addr + "/cut")
 		require.NoError(t, err)
 		_, err = io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -437,11 +435,8 @@ func TestClientCancelResetsOnlyThatStream(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close() // RST_STREAM(CANCEL) to the proxy, which passes it on
 	within(t, cancelled, "the upstream to see the cancel")
-	resp, err = c.Get("http://" + addr + "/ok")
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, "ok", string(b))
+	_, b := get(t, c, "http://"+addr+"/ok")
+	assert.Equal(t, "ok", b)
 	assert.EqualValues(t, 1, up.conns.Load(), "upstream connections")
 }
 

@@ -97,6 +97,9 @@ type clientPool struct {
 // acquire gives s a connection with a free stream, a new one under
 // MaxConns, or else a place in the queue.
 func (p *clientPool) acquire(s *clientStream) {
+	if p.table[p.target] == nil {
+		p.table[p.target] = p // it had let go of the table, empty, as a request came back to it
+	}
 	for _, c := range p.conns {
 		if c.capacity() > 0 {
 			c.assign(s)
