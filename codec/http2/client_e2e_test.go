@@ -469,17 +469,7 @@ func TestClientSlowReaderThrottlesUpstream(t *testing.T) {
 		one := make([]byte, 1)
 		_, err = io.ReadFull(resp.Body, one)
 		require.NoError(t, err)
-		// wait for the upstream to stop: no progress over 50 looks
-		deadline := time.Now().Add(30 * time.Second)
-		last, same := written.Load(), 0
-		for same < 50 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-			if n := written.Load(); n == last {
-				same++
-			} else {
-				last, same = n, 0
-			}
-		}
+		last := stalled(&written)
 		t.Logf("h2 %v: the upstream stopped after %d KiB", h2, last>>10)
 		assert.Less(t, last, int64(24<<20), "h2 %v", h2)
 		n, err := io.Copy(io.Discard, resp.Body)
@@ -508,4 +498,77 @@ func TestClientCurlThroughProxy(t *testing.T) {
 		"http://"+addr+"/curl").Output()
 	require.NoError(t, err)
 	assert.Equal(t, "HTTP/2.0 POST /curl "+addr+"|data|2", string(out))
+}
+
+// TestClientSlowUpstreamThrottlesClient: an upstream that does not read a
+// request body stops the client's sending through the windows: what the
+// client manages to send meanwhile stays bounded, far below the body's
+// size; then the whole body arrives, byte for byte.
+func TestClientSlowUpstreamThrottlesClient(t *testing.T) {
+	const total = 64 << 20
+	reading := make(chan struct{})
+	var got atomic.Int64
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 1)
+		io.ReadFull(r.Body, buf)
+		within(t, reading, "the test to let the upstream read")
+		n, _ := io.Copy(io.Discard, r.Body)
+		got.Store(n + 1)
+		fmt.Fprint(w, "done")
+	})
+	for _, h2 := range []bool{true, false} {
+		reading = make(chan struct{})
+		addr := proxy(t, up.addr, h2, http1.MuxHTTPOptions{})
+		c := &http.Client{Timeout: 60 * time.Second}
+		if h2 {
+			c = h2cClient()
+		}
+		var sent atomic.Int64
+		pr, pw := io.Pipe()
+		go func() {
+			chunk := bytes.Repeat([]byte("u"), 32<<10)
+			for sent.Load() < total {
+				n, err := pw.Write(chunk)
+				sent.Add(int64(n))
+				if err != nil {
+					return
+				}
+			}
+			pw.Close()
+		}()
+		answer := make(chan string, 1)
+		go func() {
+			resp, err := c.Post("http://"+addr+"/up", "x", pr)
+			if err != nil {
+				answer <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			answer <- string(b)
+		}()
+		last := stalled(&sent)
+		t.Logf("h2 %v: the client stopped after %d KiB", h2, last>>10)
+		assert.Less(t, last, int64(24<<20), "h2 %v", h2)
+		close(reading)
+		assert.Equal(t, "done", <-answer)
+		assert.EqualValues(t, total, got.Load())
+	}
+}
+
+// stalled waits for a byte count that a peer's writes move to stop moving
+// (unchanged over 50 looks 10 ms apart, within 30 s) and returns it: there
+// is no event that says a writer is blocked by flow control.
+func stalled(n *atomic.Int64) int64 {
+	deadline := time.Now().Add(30 * time.Second)
+	last, same := n.Load(), 0
+	for same < 50 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		if v := n.Load(); v == last {
+			same++
+		} else {
+			last, same = v, 0
+		}
+	}
+	return last
 }
