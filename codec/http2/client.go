@@ -69,10 +69,11 @@ func newClientConn(p *clientPool) *clientConn {
 		http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: p.maxList},
 	)
 	_ = c.fr.WriteWindowUpdate(0, clientConnWindow-initialWindow)
-	if p.opts != nil {
+	if p.dial {
 		ctx := pipeline.NewContext(p.w)
 		c.st = pipeline.NewStream(clientConnPipeline, ctx, nil)
 		c.o = pipeline.NewOutbound(c.st, c, p.opts.Outbound)
+		c.st.OnClose(func() { c.broken(event.End(event.ReadError, ErrClosed)) })
 		c.o.Dial(p.target)
 	}
 	c.later()

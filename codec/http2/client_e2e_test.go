@@ -19,6 +19,7 @@ import (
 	sh2 "github.com/sluice-go/sluice/codec/http2"
 	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,12 +28,13 @@ import (
 // ALPN over TLS) that counts the connections it accepted and keeps them,
 // so a test can break them.
 type upstream struct {
-	addr  string
-	srv   *http.Server
-	conns atomic.Int32
-	mu    sync.Mutex
-	open  []net.Conn
-	cert  *testnet.Cert // set for TLS
+	addr   string
+	srv    *http.Server
+	conns  atomic.Int32
+	closed atomic.Int32
+	mu     sync.Mutex
+	open   []net.Conn
+	cert   *testnet.Cert // set for TLS
 }
 
 func startUpstream(t *testing.T, tlsOn bool, h http.HandlerFunc) *upstream {
@@ -42,11 +44,14 @@ func startUpstream(t *testing.T, tlsOn bool, h http.HandlerFunc) *upstream {
 	protos.SetUnencryptedHTTP2(true)
 	protos.SetHTTP2(true)
 	u.srv = &http.Server{Handler: h, Protocols: &protos, ConnState: func(c net.Conn, st http.ConnState) {
-		if st == http.StateNew {
+		switch st {
+		case http.StateNew:
 			u.conns.Add(1)
 			u.mu.Lock()
 			u.open = append(u.open, c)
 			u.mu.Unlock()
+		case http.StateClosed:
+			u.closed.Add(1)
 		}
 	}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -571,4 +576,35 @@ func stalled(n *atomic.Int64) int64 {
 		}
 	}
 	return last
+}
+
+// TestClientIdleConnectionCloses: an upstream connection unused for
+// IdleTimeout (on the worker's clock) closes.
+func TestClientIdleConnectionCloses(t *testing.T) {
+	up := startUpstream(t, false, echoUp)
+	h := pipelinetest.Of(t, sh2.MuxHTTP(up.addr, http1.MuxHTTPOptions{IdleTimeout: time.Minute}))
+	h.InputMessage(&http1.RequestHead{Method: "GET", Path: "/idle", Protocol: "HTTP/1.1"}, "")
+	h.Wait(func() bool { return len(h.Messages()) == 1 })
+	assert.Equal(t, "HTTP/2.0 GET /idle "+up.addr+"|", h.Messages()[0].Body.String())
+	assert.Zero(t, up.closed.Load())
+	h.Advance(time.Minute)
+	h.Wait(func() bool { return up.closed.Load() == 1 })
+	h.End().Run()
+}
+
+// TestClientAnswerTimeout504: an upstream that does not answer within the
+// answer timeout (on the worker's clock) gets the request a 504.
+func TestClientAnswerTimeout504(t *testing.T) {
+	var arrived atomic.Bool
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		arrived.Store(true)
+		<-r.Context().Done()
+	})
+	h := pipelinetest.Of(t, sh2.MuxHTTP(up.addr, http1.MuxHTTPOptions{Outbound: pipeline.OutboundOptions{AnswerTimeout: 10 * time.Second}}))
+	h.InputMessage(&http1.RequestHead{Method: "GET", Path: "/hang", Protocol: "HTTP/1.1"}, "")
+	h.Wait(arrived.Load)
+	h.Advance(10 * time.Second)
+	h.Wait(func() bool { return len(h.Messages()) == 1 })
+	assert.Equal(t, 504, h.Messages()[0].Head.(*http1.ResponseHead).Status)
+	h.End().Run()
 }
