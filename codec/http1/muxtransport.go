@@ -88,12 +88,7 @@ func (c MuxCall) Fail(end *event.SessionEnd) {
 		r.cut(end)
 		return
 	}
-	status := failureStatus(end.Err)
-	if end.Err == event.NoError || end.Err == event.ProtocolError {
-		status = 502
-	}
-	r.synthetic(status, end)
-	r.done()
+	r.failed(end)
 }
 
 // Retry sends the request again through the transport's Open, for a

@@ -47,6 +47,9 @@ const (
 	clientStreamWindow = 256 << 10
 	clientConnWindow   = 4 << 20
 	assumedMaxStreams  = 100 // before the upstream's SETTINGS say
+	// maxClientContinuations bounds the CONTINUATION frames of an answer's
+	// header block, as Options.MaxContinuations does a request's.
+	maxClientContinuations = 64
 )
 
 // newClientConn starts a connection of pool p: the preface and SETTINGS are
@@ -66,10 +69,11 @@ func newClientConn(p *clientPool) *clientConn {
 		http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: p.maxList},
 	)
 	_ = c.fr.WriteWindowUpdate(0, clientConnWindow-initialWindow)
-	if p.opts != nil {
+	if p.dial {
 		ctx := pipeline.NewContext(p.w)
 		c.st = pipeline.NewStream(clientConnPipeline, ctx, nil)
 		c.o = pipeline.NewOutbound(c.st, c, p.opts.Outbound)
+		c.st.OnClose(func() { c.broken(event.End(event.ReadError, ErrClosed)) })
 		c.o.Dial(p.target)
 	}
 	c.later()
@@ -189,6 +193,10 @@ func (c *clientConn) frame(f http2.Frame) {
 		c.fragment(f.HeaderBlockFragment(), f.HeadersEnded())
 	case *http2.ContinuationFrame:
 		c.hb.conts++
+		if c.hb.conts > maxClientContinuations {
+			c.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: more than %d CONTINUATION frames", ErrCalm, maxClientContinuations))
+			return
+		}
 		c.fragment(f.HeaderBlockFragment(), f.HeadersEnded())
 	case *http2.DataFrame:
 		if c.known(f.StreamID) {
@@ -223,20 +231,11 @@ func (c *clientConn) known(id uint32) bool {
 
 // fragment decodes a piece of the header block being received.
 func (c *clientConn) fragment(b []byte, end bool) {
-	c.hb.size += len(b)
-	if c.hb.size > int(c.maxList) {
-		c.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: header block over %d bytes", ErrCalm, c.maxList))
-		return
-	}
-	if _, err := c.hdec.Write(b); err != nil {
-		c.connError(http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err))
+	if code, err := c.decodeFragment(b, end); err != nil {
+		c.connError(code, err)
 		return
 	}
 	if !end {
-		return
-	}
-	if err := c.hdec.Close(); err != nil {
-		c.connError(http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err))
 		return
 	}
 	hb := &c.hb
@@ -269,28 +268,18 @@ func (c *clientConn) data(f *http2.DataFrame) {
 // settings applies the upstream's SETTINGS and acknowledges them; the
 // first lets the requests waiting for them start.
 func (c *clientConn) settings(f *http2.SettingsFrame) {
-	err := f.ForeachSetting(func(st http2.Setting) error {
-		if err := st.Valid(); err != nil {
-			return err
-		}
-		switch st.ID {
-		case http2.SettingHeaderTableSize:
-			c.henc.SetMaxDynamicTableSizeLimit(st.Val)
-		case http2.SettingInitialWindowSize:
-			delta := int64(st.Val) - c.peerInitWin
-			c.peerInitWin = int64(st.Val)
-			for _, s := range c.streams {
-				s.sendWin += delta
-				if s.sendWin > maxWindow {
-					return http2.ConnectionError(http2.ErrCodeFlowControl)
-				}
+	err := c.applySettings(f, &c.peerInitWin, func(delta int64) bool {
+		for _, s := range c.streams {
+			s.sendWin += delta
+			if s.sendWin > maxWindow {
+				return false
 			}
-		case http2.SettingMaxFrameSize:
-			c.peerMaxFrame = st.Val
-		case http2.SettingMaxConcurrentStreams:
+		}
+		return true
+	}, func(st http2.Setting) {
+		if st.ID == http2.SettingMaxConcurrentStreams {
 			c.maxStreams = st.Val
 		}
-		return nil
 	})
 	if err != nil {
 		c.readError(err)

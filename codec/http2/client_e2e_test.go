@@ -28,12 +28,13 @@ import (
 // ALPN over TLS) that counts the connections it accepted and keeps them,
 // so a test can break them.
 type upstream struct {
-	addr  string
-	srv   *http.Server
-	conns atomic.Int32
-	mu    sync.Mutex
-	open  []net.Conn
-	cert  *testnet.Cert // set for TLS
+	addr   string
+	srv    *http.Server
+	conns  atomic.Int32
+	closed atomic.Int32
+	mu     sync.Mutex
+	open   []net.Conn
+	cert   *testnet.Cert // set for TLS
 }
 
 func startUpstream(t *testing.T, tlsOn bool, h http.HandlerFunc) *upstream {
@@ -43,11 +44,14 @@ func startUpstream(t *testing.T, tlsOn bool, h http.HandlerFunc) *upstream {
 	protos.SetUnencryptedHTTP2(true)
 	protos.SetHTTP2(true)
 	u.srv = &http.Server{Handler: h, Protocols: &protos, ConnState: func(c net.Conn, st http.ConnState) {
-		if st == http.StateNew {
+		switch st {
+		case http.StateNew:
 			u.conns.Add(1)
 			u.mu.Lock()
 			u.open = append(u.open, c)
 			u.mu.Unlock()
+		case http.StateClosed:
+			u.closed.Add(1)
 		}
 	}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -82,19 +86,8 @@ func proxy(t *testing.T, target string, h2 bool, opts http1.MuxHTTPOptions) stri
 		addr, _ := serve(t, sh2.Options{}, mux)
 		return addr
 	}
-	p := pipeline.New("front", http1.DecodeRequest(), mux, http1.EncodeResponse(nil))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)})
-	srv := &pipeline.Server{Pipeline: p, Group: g}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Close()
-		assert.ErrorIs(t, <-done, pipeline.ErrServerClosed)
-		g.Close()
-	})
-	return ln.Addr().String()
+	addr, _ := servePipeline(t, pipeline.New("front", http1.DecodeRequest(), mux, http1.EncodeResponse(nil)), nil)
+	return addr
 }
 
 // echoUp answers "PROTO METHOD PATH HOST|" and the request's body, with
@@ -193,12 +186,35 @@ func TestClientTLSByALPN(t *testing.T) {
 	up := startUpstream(t, true, echoUp)
 	addr := proxy(t, up.addr, false, http1.MuxHTTPOptions{Outbound: pipeline.OutboundOptions{
 		TLS: &tls.Config{RootCAs: up.cert.Pool, ServerName: "localhost"}}})
-	resp, err := http.Get("http://" + addr + "/tls")
+	_, b := get(t, http.DefaultClient, "http://"+addr+"/tls")
+	assert.Equal(t, "HTTP/2.0 GET /tls "+addr+"|", b)
+}
+
+// get GETs url with c and returns the status and the whole body.
+func get(t *testing.T, c *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(url)
 	require.NoError(t, err)
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	assert.Equal(t, "HTTP/2.0 GET /tls "+addr+"|", string(b))
+	return resp.StatusCode, string(b)
+}
+
+// getLater GETs url with c on a goroutine; the body, or the error's text,
+// comes on the channel.
+func getLater(c *http.Client, url string) <-chan string {
+	got := make(chan string, 1)
+	go func() {
+		resp, err := c.Get(url)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- string(b)
+	}()
+	return got
 }
 
 // within waits for ch with a deadline, so a broken proxy fails the test
@@ -324,26 +340,13 @@ func TestClientUpstreamResetLeavesSiblings(t *testing.T) {
 		if h2 {
 			c = h2cClient()
 		}
-		slow := make(chan string, 1)
-		go func() {
-			resp, err := c.Get("http://" + addr + "/slow")
-			if err != nil {
-				slow <- err.Error()
-				return
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			slow <- string(b)
-		}()
+		slow := getLater(c, "http://"+addr+"/slow")
 		within(t, started, "the slow request")
-		resp, err := c.Get("http://" + addr + "/reset")
-		require.NoError(t, err)
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		assert.Equal(t, 502, resp.StatusCode, "%s", b)
-		assert.Contains(t, string(b), "stream reset")
+		status, b := get(t, c, "http://"+addr+"/reset")
+		assert.Equal(t, 502, status, "%s", b)
+		assert.Contains(t, b, "stream reset")
 
-		resp, err = c.Get("http://" + addr + "/cut")
+		resp, err := c.Get("http://" + addr + "/cut")
 		require.NoError(t, err)
 		_, err = io.ReadAll(resp.Body)
 		resp.Body.Close()
@@ -437,11 +440,8 @@ func TestClientCancelResetsOnlyThatStream(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close() // RST_STREAM(CANCEL) to the proxy, which passes it on
 	within(t, cancelled, "the upstream to see the cancel")
-	resp, err = c.Get("http://" + addr + "/ok")
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, "ok", string(b))
+	_, b := get(t, c, "http://"+addr+"/ok")
+	assert.Equal(t, "ok", b)
 	assert.EqualValues(t, 1, up.conns.Load(), "upstream connections")
 }
 
@@ -474,17 +474,7 @@ func TestClientSlowReaderThrottlesUpstream(t *testing.T) {
 		one := make([]byte, 1)
 		_, err = io.ReadFull(resp.Body, one)
 		require.NoError(t, err)
-		// wait for the upstream to stop: no progress over 50 looks
-		deadline := time.Now().Add(30 * time.Second)
-		last, same := written.Load(), 0
-		for same < 50 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-			if n := written.Load(); n == last {
-				same++
-			} else {
-				last, same = n, 0
-			}
-		}
+		last := stalled(&written)
 		t.Logf("h2 %v: the upstream stopped after %d KiB", h2, last>>10)
 		assert.Less(t, last, int64(24<<20), "h2 %v", h2)
 		n, err := io.Copy(io.Discard, resp.Body)
@@ -513,4 +503,108 @@ func TestClientCurlThroughProxy(t *testing.T) {
 		"http://"+addr+"/curl").Output()
 	require.NoError(t, err)
 	assert.Equal(t, "HTTP/2.0 POST /curl "+addr+"|data|2", string(out))
+}
+
+// TestClientSlowUpstreamThrottlesClient: an upstream that does not read a
+// request body stops the client's sending through the windows: what the
+// client manages to send meanwhile stays bounded, far below the body's
+// size; then the whole body arrives, byte for byte.
+func TestClientSlowUpstreamThrottlesClient(t *testing.T) {
+	const total = 64 << 20
+	reading := make(chan struct{})
+	var got atomic.Int64
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 1)
+		io.ReadFull(r.Body, buf)
+		within(t, reading, "the test to let the upstream read")
+		n, _ := io.Copy(io.Discard, r.Body)
+		got.Store(n + 1)
+		fmt.Fprint(w, "done")
+	})
+	for _, h2 := range []bool{true, false} {
+		reading = make(chan struct{})
+		addr := proxy(t, up.addr, h2, http1.MuxHTTPOptions{})
+		c := &http.Client{Timeout: 60 * time.Second}
+		if h2 {
+			c = h2cClient()
+		}
+		var sent atomic.Int64
+		pr, pw := io.Pipe()
+		go func() {
+			chunk := bytes.Repeat([]byte("u"), 32<<10)
+			for sent.Load() < total {
+				n, err := pw.Write(chunk)
+				sent.Add(int64(n))
+				if err != nil {
+					return
+				}
+			}
+			pw.Close()
+		}()
+		answer := make(chan string, 1)
+		go func() {
+			resp, err := c.Post("http://"+addr+"/up", "x", pr)
+			if err != nil {
+				answer <- err.Error()
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			answer <- string(b)
+		}()
+		last := stalled(&sent)
+		t.Logf("h2 %v: the client stopped after %d KiB", h2, last>>10)
+		assert.Less(t, last, int64(24<<20), "h2 %v", h2)
+		close(reading)
+		assert.Equal(t, "done", <-answer)
+		assert.EqualValues(t, total, got.Load())
+	}
+}
+
+// stalled waits for a byte count that a peer's writes move to stop moving
+// (unchanged over 50 looks 10 ms apart, within 30 s) and returns it: there
+// is no event that says a writer is blocked by flow control.
+func stalled(n *atomic.Int64) int64 {
+	deadline := time.Now().Add(30 * time.Second)
+	last, same := n.Load(), 0
+	for same < 50 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		if v := n.Load(); v == last {
+			same++
+		} else {
+			last, same = v, 0
+		}
+	}
+	return last
+}
+
+// TestClientIdleConnectionCloses: an upstream connection unused for
+// IdleTimeout (on the worker's clock) closes.
+func TestClientIdleConnectionCloses(t *testing.T) {
+	up := startUpstream(t, false, echoUp)
+	h := pipelinetest.Of(t, sh2.MuxHTTP(up.addr, http1.MuxHTTPOptions{IdleTimeout: time.Minute}))
+	h.InputMessage(&http1.RequestHead{Method: "GET", Path: "/idle", Protocol: "HTTP/1.1"}, "")
+	h.Wait(func() bool { return len(h.Messages()) == 1 })
+	assert.Equal(t, "HTTP/2.0 GET /idle "+up.addr+"|", h.Messages()[0].Body.String())
+	assert.Zero(t, up.closed.Load())
+	h.Advance(time.Minute)
+	h.Wait(func() bool { return up.closed.Load() == 1 })
+	h.End().Run()
+}
+
+// TestClientAnswerTimeout504: an upstream that does not answer within the
+// answer timeout (on the worker's clock) gets the request a 504.
+func TestClientAnswerTimeout504(t *testing.T) {
+	var arrived atomic.Bool
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		arrived.Store(true)
+		<-r.Context().Done()
+	})
+	h := pipelinetest.Of(t, sh2.MuxHTTP(up.addr, http1.MuxHTTPOptions{Outbound: pipeline.OutboundOptions{AnswerTimeout: 10 * time.Second}}))
+	h.InputMessage(&http1.RequestHead{Method: "GET", Path: "/hang", Protocol: "HTTP/1.1"}, "")
+	h.Wait(arrived.Load)
+	h.Advance(10 * time.Second)
+	h.Wait(func() bool { return len(h.Messages()) == 1 })
+	assert.Equal(t, 504, h.Messages()[0].Head.(*http1.ResponseHead).Status)
+	h.End().Run()
 }

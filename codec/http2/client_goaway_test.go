@@ -112,11 +112,8 @@ func TestClientRefusedStreamRetried(t *testing.T) {
 		io.Copy(io.Discard, c)
 	}, bodyEcho)
 	proxyAddr := proxy(t, addr, true, http1.MuxHTTPOptions{})
-	resp, err := h2cClient().Get("http://" + proxyAddr + "/r")
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, "answered on stream 3", string(b))
+	_, b := get(t, h2cClient(), "http://"+proxyAddr+"/r")
+	assert.Equal(t, "answered on stream 3", b)
 	assert.EqualValues(t, 1, conns.Load())
 }
 
@@ -135,28 +132,14 @@ func TestClientGoAwayLetsOpenStreamsFinish(t *testing.T) {
 	})
 	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
 	c := h2cClient()
-	got := make(chan string, 1)
-	go func() {
-		resp, err := c.Get("http://" + addr + "/slow")
-		if err != nil {
-			got <- err.Error()
-			return
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		got <- string(b)
-	}()
+	got := getLater(c, "http://"+addr+"/slow")
 	within(t, started, "the request at the upstream")
 	shut := make(chan error, 1)
 	go func() { shut <- up.srv.Shutdown(context.Background()) }()
 	// the GOAWAY has reached the proxy once a new request goes elsewhere
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := c.Get("http://" + addr + "/new")
-		require.NoError(t, err)
-		io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == 503 {
+		if status, _ := get(t, c, "http://"+addr+"/new"); status == 503 {
 			break
 		}
 		require.True(t, time.Now().Before(deadline), "no GOAWAY seen")

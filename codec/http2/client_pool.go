@@ -1,6 +1,8 @@
 package http2
 
 import (
+	"time"
+
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/pipeline"
 )
@@ -67,7 +69,12 @@ func (t *client) Open(call http1.MuxCall) http1.MuxUpstream {
 	p := table[call.Target()]
 	if p == nil {
 		opts := call.Options()
-		p = &clientPool{table: table, w: w, target: call.Target(), opts: opts, maxList: 64 << 10, scheme: "http"}
+		p = &clientPool{table: table, w: w, target: call.Target(), maxList: 64 << 10, scheme: "http"}
+		// The answer timeout is each stream's: on the connection, the
+		// upstream's control frames would count as answers.
+		p.opts, p.dial = *opts, true
+		p.answerTimeout = opts.Outbound.AnswerTimeout
+		p.opts.Outbound.AnswerTimeout = 0
 		if opts.Outbound.TLS != nil {
 			p.scheme = "https"
 		}
@@ -87,23 +94,30 @@ type clientPool struct {
 	table   map[string]*clientPool // the worker's, which holds this one
 	w       *pipeline.Worker
 	target  string
-	opts    *http1.MuxHTTPOptions // nil in the fuzz target: no connection is dialed
+	opts    http1.MuxHTTPOptions
+	dial    bool // false in the fuzz target: no connection is dialed
 	maxList uint32
-	scheme  string
-	conns   []*clientConn
-	waiters []*clientStream // requests waiting for a connection, oldest first
+	// answerTimeout fails a stream whose answer stops coming for that
+	// long (http1.MuxHTTPOptions.Outbound.AnswerTimeout).
+	answerTimeout time.Duration
+	scheme        string
+	conns         []*clientConn
+	waiters       []*clientStream // requests waiting for a connection, oldest first
 }
 
 // acquire gives s a connection with a free stream, a new one under
 // MaxConns, or else a place in the queue.
 func (p *clientPool) acquire(s *clientStream) {
+	if p.table[p.target] == nil {
+		p.table[p.target] = p // it had let go of the table, empty, as a request came back to it
+	}
 	for _, c := range p.conns {
 		if c.capacity() > 0 {
 			c.assign(s)
 			return
 		}
 	}
-	if p.opts != nil && len(p.conns) < p.opts.MaxConns {
+	if p.dial && len(p.conns) < p.opts.MaxConns {
 		c := newClientConn(p)
 		p.conns = append(p.conns, c)
 		c.assign(s)
@@ -140,7 +154,7 @@ func (p *clientPool) gone(c *clientConn) {
 			break
 		}
 	}
-	if len(p.waiters) > 0 && p.opts != nil {
+	if len(p.waiters) > 0 && p.dial {
 		s := p.waiters[0]
 		p.waiters = p.waiters[1:]
 		p.acquire(s)

@@ -2,6 +2,7 @@ package http2
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
@@ -40,7 +41,9 @@ type clientStream struct {
 	recvUnacked int64
 	valve       *pipeline.Valve // closed while the answer may not be read on
 	follow      pipeline.Following
-	waitDone    chan struct{} // a goroutine waits for valve to open
+	waitDone    chan struct{}  // a goroutine waits for valve to open
+	timer       pipeline.Timer // the answer timeout, from the HEADERS on
+	lastSeen    time.Time      // when the last frame of the stream came
 }
 
 // muxCall is what a clientStream uses of its http1.MuxCall (the fuzz
@@ -166,14 +169,40 @@ func (s *clientStream) writeHead(end bool) {
 	c.writeHeaders(s.id, s.fields, end)
 	s.fields = nil
 	s.localEnd = end
+	if d := s.pool.answerTimeout; d > 0 {
+		s.lastSeen = c.w.BatchNow()
+		s.timer = c.w.AfterFunc(d, s.checkTimeout)
+	}
 	if c.nextID > 1<<31-1 {
 		c.goaway = true // stream ids are spent: new requests go to another connection
 	}
 }
 
+// checkTimeout fails the request when nothing of its answer came for the
+// answer timeout (nginx's proxy_read_timeout, per stream: the upstream's
+// other streams and its control frames do not count): 504, or a cut
+// answer.
+func (s *clientStream) checkTimeout() {
+	s.timer = nil
+	if s.closed {
+		return
+	}
+	d := s.pool.answerTimeout
+	if left := d - s.c.w.Now().Sub(s.lastSeen); left > 0 {
+		s.timer = s.c.w.AfterFunc(left, s.checkTimeout)
+		return
+	}
+	if c := s.c; !c.done {
+		_ = c.fr.WriteRSTStream(s.id, http2.ErrCodeCancel)
+		c.later()
+	}
+	s.fail(event.End(event.Timeout, fmt.Errorf("%w: muxHTTP %s: no answer for %v", pipeline.ErrTimeout, s.pool.target, d)))
+}
+
 // headers handles a complete header block on the stream: an interim
 // answer, the final answer's head, or its trailers.
 func (s *clientStream) headers(hb *headerBlock) {
+	s.lastSeen = s.c.w.BatchNow()
 	if hb.tooBig {
 		s.reset(http2.ErrCodeProtocol, fmt.Errorf("%w: answer head over %d bytes", ErrProtocol, s.c.maxList))
 		return
@@ -211,6 +240,7 @@ func (s *clientStream) data(f *http2.DataFrame) {
 		s.reset(http2.ErrCodeProtocol, fmt.Errorf("%w: DATA before the answer's head", ErrProtocol))
 		return
 	}
+	s.lastSeen = s.c.w.BatchNow()
 	n := int64(f.Length)
 	s.recvWin -= n
 	if s.recvWin < 0 {
@@ -326,6 +356,10 @@ func (s *clientStream) close() {
 		s.fwd.Resume()
 	}
 	s.follow.Stop()
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
 	if s.waitDone != nil {
 		close(s.waitDone)
 		s.waitDone = nil

@@ -232,23 +232,14 @@ func (sc *serverConn) control() bool {
 
 // fragment decodes a piece of the header block being received.
 func (sc *serverConn) fragment(b []byte, end bool) {
-	sc.hb.size += len(b)
-	if sc.hb.size > int(sc.opts.MaxHeaderListSize) {
-		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: header block over %d bytes", ErrCalm, sc.opts.MaxHeaderListSize))
-		return
-	}
-	if _, err := sc.hdec.Write(b); err != nil {
-		sc.connError(http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err))
+	if code, err := sc.decodeFragment(b, end); err != nil {
+		sc.connError(code, err)
 		return
 	}
 	if !end {
 		return
 	}
 	sc.stopHeadTimer()
-	if err := sc.hdec.Close(); err != nil {
-		sc.connError(http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err))
-		return
-	}
 	sc.headers()
 }
 
@@ -400,27 +391,15 @@ func (sc *serverConn) returnConnWindow(n int64) {
 
 // settings applies the client's SETTINGS and acknowledges them.
 func (sc *serverConn) settings(f *http2.SettingsFrame) {
-	err := f.ForeachSetting(func(s http2.Setting) error {
-		if err := s.Valid(); err != nil {
-			return err
-		}
-		switch s.ID {
-		case http2.SettingHeaderTableSize:
-			sc.henc.SetMaxDynamicTableSizeLimit(s.Val)
-		case http2.SettingInitialWindowSize:
-			delta := int64(s.Val) - sc.peerInitWin
-			sc.peerInitWin = int64(s.Val)
-			for _, st := range sc.streams {
-				st.sendWin += delta
-				if st.sendWin > maxWindow {
-					return http2.ConnectionError(http2.ErrCodeFlowControl)
-				}
+	err := sc.applySettings(f, &sc.peerInitWin, func(delta int64) bool {
+		for _, st := range sc.streams {
+			st.sendWin += delta
+			if st.sendWin > maxWindow {
+				return false
 			}
-		case http2.SettingMaxFrameSize:
-			sc.peerMaxFrame = s.Val
 		}
-		return nil
-	})
+		return true
+	}, nil)
 	if err != nil {
 		sc.readError(err)
 		return

@@ -119,3 +119,51 @@ func (f *framing) takeOut() *event.Data {
 	}
 	return d
 }
+
+// decodeFragment decodes a piece of the header block being received into
+// hb, the compressed block bounded by maxList. It returns the code and
+// cause of a connection error, or nil.
+func (f *framing) decodeFragment(b []byte, end bool) (http2.ErrCode, error) {
+	f.hb.size += len(b)
+	if f.hb.size > int(f.maxList) {
+		return http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: header block over %d bytes", ErrCalm, f.maxList)
+	}
+	if _, err := f.hdec.Write(b); err != nil {
+		return http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err)
+	}
+	if end {
+		if err := f.hdec.Close(); err != nil {
+			return http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err)
+		}
+	}
+	return 0, nil
+}
+
+// applySettings checks the peer's SETTINGS and applies what both ends
+// use: the header table size, the frame size, and the initial window size
+// (*initWin), whose change addWindow adds to each open stream's send
+// window (false when one goes over 2^31-1). other, when not nil, gets each
+// setting too. An error is a connection error for readError.
+func (f *framing) applySettings(sf *http2.SettingsFrame, initWin *int64, addWindow func(delta int64) bool, other func(http2.Setting)) error {
+	return sf.ForeachSetting(func(s http2.Setting) error {
+		if err := s.Valid(); err != nil {
+			return err
+		}
+		switch s.ID {
+		case http2.SettingHeaderTableSize:
+			f.henc.SetMaxDynamicTableSizeLimit(s.Val)
+		case http2.SettingInitialWindowSize:
+			delta := int64(s.Val) - *initWin
+			*initWin = int64(s.Val)
+			if !addWindow(delta) {
+				return http2.ConnectionError(http2.ErrCodeFlowControl)
+			}
+		case http2.SettingMaxFrameSize:
+			f.peerMaxFrame = s.Val
+		}
+		if other != nil {
+			other(s)
+		}
+		return nil
+	})
+}
