@@ -40,8 +40,9 @@ type grpcService struct {
 	// started gets the name of each call as its handler starts (if it
 	// has room)
 	started chan string
-	hangEnd chan error   // what ended each Hang call
-	conns   atomic.Int32 // connections accepted
+	hangEnd chan error    // what ended each Hang call
+	release chan struct{} // closed: Quiet sends its second message
+	conns   atomic.Int32  // connections accepted
 	mu      sync.Mutex
 	open    []net.Conn
 }
@@ -88,9 +89,11 @@ func msg(s string) *[]byte { b := []byte(s); return &b }
 //	Join          client streaming: the messages joined by ","
 //	Bidi          each message back as it comes
 //	Die           server streaming: "first", then no more until the call ends
+//	Quiet         server streaming: "first", and "second" once release is
+//	              closed
 func startGRPCService(t *testing.T) *grpcService {
 	t.Helper()
-	g := &grpcService{started: make(chan string, 64), hangEnd: make(chan error, 64)}
+	g := &grpcService{started: make(chan string, 64), hangEnd: make(chan error, 64), release: make(chan struct{})}
 	begin := func(name string) {
 		g.calls.Add(1)
 		select {
@@ -180,6 +183,21 @@ func startGRPCService(t *testing.T) *grpcService {
 					}
 				}
 			}),
+			stream("Quiet", false, true, func(ss grpc.ServerStream) error {
+				var in []byte
+				if err := ss.RecvMsg(&in); err != nil {
+					return err
+				}
+				if err := ss.SendMsg(msg("first")); err != nil {
+					return err
+				}
+				select {
+				case <-g.release:
+				case <-ss.Context().Done():
+					return ss.Context().Err()
+				}
+				return ss.SendMsg(msg("second"))
+			}),
 			stream("Die", false, true, func(ss grpc.ServerStream) error {
 				var in []byte
 				if err := ss.RecvMsg(&in); err != nil {
@@ -238,13 +256,14 @@ func callCtx(t *testing.T) context.Context {
 }
 
 // startGRPCProxy runs examples/grpc-proxy in front of a new test.Echo
-// service, with /test.Echo/Denied denied, and returns both.
-func startGRPCProxy(t *testing.T) (*program, *grpcService) {
+// service, with /test.Echo/Denied denied, and returns both. clock, if
+// given, is the proxy's.
+func startGRPCProxy(t *testing.T, clock ...*testClock) (*program, *grpcService) {
 	t.Helper()
 	svc := startGRPCService(t)
 	t.Setenv("UPSTREAM", svc.addr)
 	t.Setenv("GRPC_DENY", "/test.Echo/Denied, /test.Echo/Other")
-	return start(t, "grpc-proxy", nil), svc
+	return start(t, "grpc-proxy", append(clock, nil)[0]), svc
 }
 
 var (
@@ -500,4 +519,26 @@ func TestGRPCProxyServiceGoneBeforeAnswering(t *testing.T) {
 		err := grpcClient(t, p.addr).Invoke(callCtx(t), "/test.Echo/Unary", msg("x"), &out)
 		assert.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
 	})
+}
+
+// TestGRPCProxyQuietStream: a stream whose service sends nothing for long
+// (a watch) is not cut by the proxy: gRPC calls carry their own deadlines.
+// The proxy's clock is advanced past muxHTTP's default answer timeout.
+func TestGRPCProxyQuietStream(t *testing.T) {
+	leakCheck(t)
+	clock := newTestClock()
+	p, svc := startGRPCProxy(t, clock)
+	st, err := grpcClient(t, p.addr).NewStream(callCtx(t), serverStreaming, "/test.Echo/Quiet")
+	require.NoError(t, err)
+	require.NoError(t, st.SendMsg(msg("go")))
+	require.NoError(t, st.CloseSend())
+	var out []byte
+	require.NoError(t, st.RecvMsg(&out))
+	assert.Equal(t, "first", string(out))
+	p.sync()
+	clock.Advance(10*time.Minute, p.sync)
+	close(svc.release)
+	require.NoError(t, st.RecvMsg(&out), "after 10 quiet minutes")
+	assert.Equal(t, "second", string(out))
+	assert.Equal(t, io.EOF, st.RecvMsg(&out))
 }

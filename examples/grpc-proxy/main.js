@@ -41,7 +41,10 @@ pipy({
   )
 
 .pipeline('forward')
-  .muxHTTP(_upstream, { version: 2 }) // h2c to the service, many calls per connection
+  // h2c to the service, many calls per connection. No answer timeout: a
+  // stream may be quiet for long (a watch), and gRPC calls carry their own
+  // deadlines (grpc-timeout), which the service and the client keep.
+  .muxHTTP(_upstream, { version: 2, answerTimeout: 0 })
 
 // A gRPC error is an answer with no body whose only HEADERS carry
 // grpc-status (Trailers-Only); 7 is PERMISSION_DENIED.
