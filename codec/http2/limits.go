@@ -24,8 +24,8 @@ type Options struct {
 	MaxContinuations int
 	// MaxResets bounds rapid reset (CVE-2023-44487): a budget of streams the
 	// client may cancel before their answer begins (its HEADERS sent),
-	// refilled by one for each stream answered in full. When it is spent the connection ends with
-	// GOAWAY(ENHANCE_YOUR_CALM). Default 200.
+	// refilled by one for each stream answered in full. When it is spent
+	// the connection ends with GOAWAY(ENHANCE_YOUR_CALM). Default 200.
 	MaxResets int
 	// MaxControlFrames bounds PING and SETTINGS floods: how many of them
 	// the client may send between two HEADERS or DATA frames it sends or two
