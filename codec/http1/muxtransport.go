@@ -44,7 +44,8 @@ func (c MuxCall) Stream() *pipeline.Stream { return c.r.m.s }
 // Target returns the upstream address the request goes to.
 func (c MuxCall) Target() string { return c.r.target }
 
-// Options returns the filter's options, defaults applied.
+// Options returns the filter's options, defaults applied; they are
+// shared and must not be changed.
 func (c MuxCall) Options() *MuxHTTPOptions { return &c.r.m.f.opts }
 
 // SetValve gives the valve the filter closes while it holds too much of

@@ -608,3 +608,18 @@ func TestClientAnswerTimeout504(t *testing.T) {
 	assert.Equal(t, 504, h.Messages()[0].Head.(*http1.ResponseHead).Status)
 	h.End().Run()
 }
+
+// TestClientRefused503: an upstream that refuses the connection gets the
+// request a 503, from HTTP/1.1 and h2 clients alike.
+func TestClientRefused503(t *testing.T) {
+	refused := testnet.RefusedAddr(t)
+	for _, h2 := range []bool{true, false} {
+		addr := proxy(t, refused, h2, http1.MuxHTTPOptions{})
+		c := &http.Client{Timeout: 30 * time.Second}
+		if h2 {
+			c = h2cClient()
+		}
+		status, body := get(t, c, "http://"+addr+"/x")
+		assert.Equal(t, 503, status, "%s", body)
+	}
+}
