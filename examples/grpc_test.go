@@ -37,8 +37,8 @@ import (
 type grpcService struct {
 	addr  string
 	calls atomic.Int32 // calls received
-	// started gets the name of each call as its handler starts (if it
-	// has room)
+	// started gets the name of each call as its handler starts, a unary
+	// one's once its message is in (if it has room)
 	started chan string
 	hangEnd chan error    // what ended each Hang call
 	release chan struct{} // closed: Quiet sends its second message
@@ -106,11 +106,11 @@ func startGRPCService(t *testing.T) *grpcService {
 	g.addr = ln.Addr().String()
 	unary := func(name string, f func(ctx context.Context, in []byte) (*[]byte, error)) grpc.MethodDesc {
 		return grpc.MethodDesc{MethodName: name, Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
-			begin(name)
 			var in []byte
 			if err := dec(&in); err != nil {
 				return nil, err
 			}
+			begin(name) // once the message is in: grpc-go starts the handler at the HEADERS
 			return f(ctx, in)
 		}}
 	}
