@@ -149,6 +149,9 @@ func (c *clientConn) Input(evt event.Event) {
 		c.readFrames(c)
 		c.later()
 	case *event.SessionEnd:
+		if e.Err == event.NoError {
+			e = event.End(event.ReadError, ErrClosed) // a clean close owes answers too
+		}
 		c.broken(e)
 	}
 }
