@@ -1,6 +1,8 @@
 package script_test
 
 import (
+	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/script"
 	"github.com/stretchr/testify/assert"
@@ -80,4 +83,33 @@ func startScript(t *testing.T, src string) string {
 	require.NoError(t, err)
 	t.Cleanup(func() { pr.Close() })
 	return pr.Addrs()[0].String()
+}
+
+// TestMuxHTTPVersion2OverTLS: with tls, muxHTTP version 2 offers h2 by
+// ALPN and speaks it to a net/http TLS upstream.
+func TestMuxHTTPVersion2OverTLS(t *testing.T) {
+	cert := testnet.NewCert(t, "localhost")
+	var protos http.Protocols
+	protos.SetHTTP2(true) // h2 only: an HTTP/1.1 client is refused
+	up := &http.Server{Protocols: &protos, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s", r.Proto, r.TLS.NegotiatedProtocol)
+	}), TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.TLS}}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go up.ServeTLS(ln, "", "")
+	defer up.Close()
+	pem, _ := json.Marshal(cert.CertPEM)
+	addr := startScript(t, `
+pipy()
+.listen(0)
+  .decodeHttpRequest()
+  .muxHTTP('`+ln.Addr().String()+`', {version: 2, tls: {serverName: 'localhost', trusted: `+string(pem)+`}})
+  .encodeHttpResponse()
+`)
+	resp, err := http.Get("http://" + addr + "/")
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "HTTP/2.0 h2", string(b))
 }

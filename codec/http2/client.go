@@ -127,6 +127,7 @@ func (c *clientConn) Flush() {
 	c.flushing = false
 	for i, s := range c.heads {
 		c.heads[i] = nil
+		s.inHeads = false
 		if s.c == c && s.id == 0 && s.slot && !s.closed {
 			s.writeHead(false)
 		}
@@ -148,6 +149,9 @@ func (c *clientConn) Input(evt event.Event) {
 		c.readFrames(c)
 		c.later()
 	case *event.SessionEnd:
+		if e.Err == event.NoError {
+			e = event.End(event.ReadError, ErrClosed) // a clean close owes answers too
+		}
 		c.broken(e)
 	}
 }
@@ -364,10 +368,14 @@ func (c *clientConn) requeue() {
 	rs = append(rs, c.waiting...)
 	c.waiting = nil
 	for _, s := range c.heads {
-		if s != nil && s.c == c && s.id == 0 && !s.closed {
+		if s != nil && s.inHeads && s.c == c && s.id == 0 && !s.closed {
 			rs = append(rs, s)
 		}
+		if s != nil {
+			s.inHeads = false
+		}
 	}
+	c.heads = c.heads[:0]
 	for _, s := range rs {
 		if s.slot {
 			s.slot = false

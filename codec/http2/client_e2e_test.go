@@ -1,6 +1,7 @@
 package http2_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -622,4 +623,42 @@ func TestClientRefused503(t *testing.T) {
 		status, body := get(t, c, "http://"+addr+"/x")
 		assert.Equal(t, 503, status, "%s", body)
 	}
+}
+
+// TestClientPipelinedAnswersInOrder: an HTTP/1.1 client's pipelined
+// requests go to the upstream at once, on streams of one connection; the
+// first is answered last, and the answers still come back in request
+// order.
+func TestClientPipelinedAnswersInOrder(t *testing.T) {
+	others := make(chan struct{}, 4)
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/1" {
+			for range 4 {
+				within(t, others, "the other answers")
+			}
+		} else {
+			defer func() { others <- struct{}{} }()
+		}
+		fmt.Fprint(w, r.URL.Path)
+	})
+	addr := proxy(t, up.addr, false, http1.MuxHTTPOptions{})
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	var reqs strings.Builder
+	for i := 1; i <= 5; i++ {
+		fmt.Fprintf(&reqs, "GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i)
+	}
+	_, err = io.WriteString(c, reqs.String())
+	require.NoError(t, err)
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	rd := bufio.NewReader(c)
+	for i := 1; i <= 5; i++ {
+		resp, err := http.ReadResponse(rd, nil)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, fmt.Sprintf("/%d", i), string(b))
+	}
+	assert.EqualValues(t, 1, up.conns.Load())
 }

@@ -29,7 +29,11 @@ import (
 // 502/503/504 or cut. On h2 also: the upstream's RST_STREAM fails that
 // request only (REFUSED_STREAM sends it again), GOAWAY sends again the
 // requests above its last stream and lets the others finish, and a client
-// that leaves resets its stream with CANCEL.
+// that leaves resets its stream with CANCEL. The answer timeout
+// (opts.Outbound.AnswerTimeout) is each stream's: nothing of its answer for
+// that long gets the request 504 (or cuts its answer). MaxIdle does not
+// apply (one connection serves many requests), and http1.PoolsOn does not
+// list these pools.
 func MuxHTTP(target string, opts http1.MuxHTTPOptions) *http1.MuxHTTPFilter {
 	return http1.MuxHTTP(target, ClientOptions(opts))
 }

@@ -26,6 +26,7 @@ type clientStream struct {
 	fields   []hpack.HeaderField // its HEADERS, until they go out
 	gotHead  bool
 	slot     bool       // it holds one of the connection's streams
+	inHeads  bool       // it is in its connection's heads list
 	pend     event.Data // body waiting for the windows
 	reqEnd   bool       // its MessageEnd came
 	trailers []hpack.HeaderField
@@ -117,7 +118,10 @@ func (s *clientStream) send() {
 	}
 	if s.id == 0 {
 		if !s.reqEnd && s.pend.Len() == 0 {
-			c.heads = append(c.heads, s)
+			if !s.inHeads {
+				s.inHeads = true
+				c.heads = append(c.heads, s)
+			}
 			c.later()
 			return
 		}

@@ -21,7 +21,7 @@ var (
 	ErrGoAway = errors.New("http2: upstream going away")
 	// ErrReset: the upstream reset the request's stream (RST_STREAM).
 	ErrReset = errors.New("http2: stream reset")
-	// ErrClosed: the upstream connection was closed from outside (its
-	// worker stopping) with requests on it.
+	// ErrClosed: the upstream connection ended (the upstream closed it, or
+	// its worker stopped) with requests on it.
 	ErrClosed = errors.New("http2: upstream connection closed")
 )
