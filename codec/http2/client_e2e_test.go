@@ -588,8 +588,10 @@ func TestClientIdleConnectionCloses(t *testing.T) {
 	h.Wait(func() bool { return len(h.Messages()) == 1 })
 	assert.Equal(t, "HTTP/2.0 GET /idle "+up.addr+"|", h.Messages()[0].Body.String())
 	assert.Zero(t, up.closed.Load())
+	assert.Equal(t, []http1.PoolStats{{Target: up.addr, Idle: 1}}, http1.PoolsOn(h.Worker))
 	h.Advance(time.Minute)
 	h.Wait(func() bool { return up.closed.Load() == 1 })
+	assert.Empty(t, http1.PoolsOn(h.Worker))
 	h.End().Run()
 }
 
