@@ -3,13 +3,11 @@ package http2_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -489,21 +487,9 @@ func TestClientSlowReaderThrottlesUpstream(t *testing.T) {
 // demuxHTTP and muxHTTP with version 2, to an h2c upstream (skipped where
 // curl is not installed or lacks HTTP/2).
 func TestClientCurlThroughProxy(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("no curl")
-	}
-	if v, _ := exec.Command(curl, "--version").Output(); !strings.Contains(string(v), "HTTP2") {
-		t.Skip("curl without HTTP/2")
-	}
 	up := startUpstream(t, false, echoUp)
 	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, curl, "-sS", "--http2-prior-knowledge", "-d", "data", "-w", "|%{http_version}",
-		"http://"+addr+"/curl").Output()
-	require.NoError(t, err)
-	assert.Equal(t, "HTTP/2.0 POST /curl "+addr+"|data|2", string(out))
+	assert.Equal(t, "HTTP/2.0 POST /curl "+addr+"|data|2", curlPost(t, "http://"+addr+"/curl"))
 }
 
 // TestClientSlowUpstreamThrottlesClient: an upstream that does not read a
