@@ -650,3 +650,30 @@ func TestClientPipelinedAnswersInOrder(t *testing.T) {
 	}
 	assert.EqualValues(t, 1, up.conns.Load())
 }
+
+// TestClientGRPCTrailersOnly: a gRPC error answer sent "trailers-only" (one
+// HEADERS frame ending the stream, grpc-status in it) reaches an h2 client
+// through demuxHTTP with grpc-status in the trailers, where gRPC clients
+// read it.
+func TestClientGRPCTrailersOnly(t *testing.T) {
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Grpc-Status", "5")
+		w.Header().Set("Grpc-Message", "not found")
+	})
+	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
+	req, err := http.NewRequest("POST", "http://"+addr+"/pkg.Svc/Get", strings.NewReader("\x00\x00\x00\x00\x00"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/grpc")
+	req.Header.Set("TE", "trailers")
+	resp, err := h2cClient().Do(req)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Empty(t, b)
+	assert.Equal(t, "application/grpc", resp.Header.Get("Content-Type"))
+	assert.Empty(t, resp.Header.Get("Grpc-Status"))
+	assert.Equal(t, "5", resp.Trailer.Get("Grpc-Status"))
+	assert.Equal(t, "not found", resp.Trailer.Get("Grpc-Message"))
+}
