@@ -677,3 +677,16 @@ func TestClientGRPCTrailersOnly(t *testing.T) {
 	assert.Equal(t, "5", resp.Trailer.Get("Grpc-Status"))
 	assert.Equal(t, "not found", resp.Trailer.Get("Grpc-Message"))
 }
+
+// TestClientHeadKeepsLength: the answer to a HEAD request keeps its
+// Content-Length on its way to an HTTP/1.1 client.
+func TestClientHeadKeepsLength(t *testing.T) {
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "12345")
+	})
+	addr := proxy(t, up.addr, false, http1.MuxHTTPOptions{})
+	resp, err := http.Head("http://" + addr + "/h")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.EqualValues(t, 12345, resp.ContentLength)
+}

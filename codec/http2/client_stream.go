@@ -221,7 +221,7 @@ func (s *clientStream) headers(hb *headerBlock) {
 		s.remoteEnd(&event.MessageEnd{Tail: tail})
 		return
 	}
-	h, ok := responseHeadOf(hb.fields)
+	h, ok := responseHeadOf(hb.fields, s.head)
 	if !ok || h.Status == 101 || h.Status < 200 && hb.endStream {
 		s.reset(http2.ErrCodeProtocol, fmt.Errorf("%w: bad answer head", ErrProtocol))
 		return
