@@ -25,7 +25,8 @@ type PoolStats struct {
 	Waiting int
 }
 
-// PoolsOn returns the pools of worker w. Call it on w (Worker.Probe).
+// PoolsOn returns the pools of worker w, those of the HTTP/1 pool and
+// those AddPools registered. Call it on w (Worker.Probe).
 func PoolsOn(w *pipeline.Worker) []PoolStats {
 	list, _ := w.Local(poolsKey{}, func() any { return new([]map[string]*poolTarget) }).(*[]map[string]*poolTarget)
 	var out []PoolStats
@@ -34,5 +35,24 @@ func PoolsOn(w *pipeline.Worker) []PoolStats {
 			out = append(out, PoolStats{Target: target, Idle: len(p.idle), InUse: p.total - len(p.idle), Waiting: len(p.waiters)})
 		}
 	}
+	for _, fn := range *poolListers(w) {
+		out = append(out, fn()...)
+	}
 	return out
+}
+
+// poolListersKey finds, in a worker's Local table, the functions AddPools
+// registered.
+type poolListersKey struct{}
+
+func poolListers(w *pipeline.Worker) *[]func() []PoolStats {
+	return w.Local(poolListersKey{}, func() any { return new([]func() []PoolStats) }).(*[]func() []PoolStats)
+}
+
+// AddPools registers fn, which lists the pools of a MuxTransport on worker
+// w (codec/http2's), for PoolsOn to list with the others. Call it on w,
+// once per set of pools; fn is called on w.
+func AddPools(w *pipeline.Worker, fn func() []PoolStats) {
+	l := poolListers(w)
+	*l = append(*l, fn)
 }

@@ -3,13 +3,11 @@ package http2_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -489,21 +487,9 @@ func TestClientSlowReaderThrottlesUpstream(t *testing.T) {
 // demuxHTTP and muxHTTP with version 2, to an h2c upstream (skipped where
 // curl is not installed or lacks HTTP/2).
 func TestClientCurlThroughProxy(t *testing.T) {
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("no curl")
-	}
-	if v, _ := exec.Command(curl, "--version").Output(); !strings.Contains(string(v), "HTTP2") {
-		t.Skip("curl without HTTP/2")
-	}
 	up := startUpstream(t, false, echoUp)
 	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, curl, "-sS", "--http2-prior-knowledge", "-d", "data", "-w", "|%{http_version}",
-		"http://"+addr+"/curl").Output()
-	require.NoError(t, err)
-	assert.Equal(t, "HTTP/2.0 POST /curl "+addr+"|data|2", string(out))
+	assert.Equal(t, "HTTP/2.0 POST /curl "+addr+"|data|2", curlPost(t, "http://"+addr+"/curl"))
 }
 
 // TestClientSlowUpstreamThrottlesClient: an upstream that does not read a
@@ -588,8 +574,10 @@ func TestClientIdleConnectionCloses(t *testing.T) {
 	h.Wait(func() bool { return len(h.Messages()) == 1 })
 	assert.Equal(t, "HTTP/2.0 GET /idle "+up.addr+"|", h.Messages()[0].Body.String())
 	assert.Zero(t, up.closed.Load())
+	assert.Equal(t, []http1.PoolStats{{Target: up.addr, Idle: 1}}, http1.PoolsOn(h.Worker))
 	h.Advance(time.Minute)
 	h.Wait(func() bool { return up.closed.Load() == 1 })
+	assert.Empty(t, http1.PoolsOn(h.Worker))
 	h.End().Run()
 }
 
@@ -661,4 +649,44 @@ func TestClientPipelinedAnswersInOrder(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("/%d", i), string(b))
 	}
 	assert.EqualValues(t, 1, up.conns.Load())
+}
+
+// TestClientGRPCTrailersOnly: a gRPC error answer sent "trailers-only" (one
+// HEADERS frame ending the stream, grpc-status in it) reaches an h2 client
+// through demuxHTTP with grpc-status in the trailers, where gRPC clients
+// read it.
+func TestClientGRPCTrailersOnly(t *testing.T) {
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/grpc")
+		w.Header().Set("Grpc-Status", "5")
+		w.Header().Set("Grpc-Message", "not found")
+	})
+	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
+	req, err := http.NewRequest("POST", "http://"+addr+"/pkg.Svc/Get", strings.NewReader("\x00\x00\x00\x00\x00"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/grpc")
+	req.Header.Set("TE", "trailers")
+	resp, err := h2cClient().Do(req)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Empty(t, b)
+	assert.Equal(t, "application/grpc", resp.Header.Get("Content-Type"))
+	assert.Empty(t, resp.Header.Get("Grpc-Status"))
+	assert.Equal(t, "5", resp.Trailer.Get("Grpc-Status"))
+	assert.Equal(t, "not found", resp.Trailer.Get("Grpc-Message"))
+}
+
+// TestClientHeadKeepsLength: the answer to a HEAD request keeps its
+// Content-Length on its way to an HTTP/1.1 client.
+func TestClientHeadKeepsLength(t *testing.T) {
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "12345")
+	})
+	addr := proxy(t, up.addr, false, http1.MuxHTTPOptions{})
+	resp, err := http.Head("http://" + addr + "/h")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.EqualValues(t, 12345, resp.ContentLength)
 }

@@ -91,9 +91,11 @@ func containsName(names []string, name string) bool {
 
 // responseHeadOf checks an answer's decoded header list (RFC 9113 section
 // 8.3.2) and makes the head scripts see: an *http1.ResponseHead whose
-// protocol is "HTTP/2", less the content-length field. It returns false
-// for a malformed answer.
-func responseHeadOf(fields []hpack.HeaderField) (*http1.ResponseHead, bool) {
+// protocol is "HTTP/2", less the content-length field unless it answers a
+// HEAD request (head) or is a 304, where it tells the size of the
+// representation, as HTTP/1's decoder keeps it. It returns false for a
+// malformed answer.
+func responseHeadOf(fields []hpack.HeaderField, head bool) (*http1.ResponseHead, bool) {
 	status := -1
 	regular := false
 	hs := make(http1.Headers, 0, len(fields))
@@ -113,13 +115,13 @@ func responseHeadOf(fields []hpack.HeaderField) (*http1.ResponseHead, bool) {
 		if !validField(f) {
 			return nil, false
 		}
-		if f.Name == "content-length" {
-			continue
-		}
 		hs = append(hs, http1.Header{Name: f.Name, Value: f.Value})
 	}
 	if status < 0 {
 		return nil, false
+	}
+	if !head && status != 304 {
+		hs.Del("content-length")
 	}
 	return &http1.ResponseHead{Protocol: Protocol, Status: status, StatusText: http1.StatusText(status), Headers: hs}, true
 }

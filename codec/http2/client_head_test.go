@@ -35,10 +35,15 @@ func TestRequestFieldsFromHTTP1Head(t *testing.T) {
 }
 
 func TestResponseHeadOf(t *testing.T) {
-	h, ok := responseHeadOf([]hpack.HeaderField{{Name: ":status", Value: "404"}, {Name: "content-length", Value: "3"}, {Name: "x", Value: "y"}})
+	fields := []hpack.HeaderField{{Name: ":status", Value: "404"}, {Name: "content-length", Value: "3"}, {Name: "x", Value: "y"}}
+	h, ok := responseHeadOf(fields, false)
 	require.True(t, ok)
 	assert.Equal(t, 404, h.Status)
 	assert.Equal(t, http1.Headers{{Name: "x", Value: "y"}}, h.Headers)
+	// to a HEAD, the length of what a GET would get stays
+	h, ok = responseHeadOf(fields, true)
+	require.True(t, ok)
+	assert.Equal(t, "3", h.Headers.Get("content-length"))
 	for _, bad := range [][]hpack.HeaderField{
 		nil,
 		{{Name: ":status", Value: "20"}},
@@ -48,7 +53,7 @@ func TestResponseHeadOf(t *testing.T) {
 		{{Name: ":status", Value: "200"}, {Name: "connection", Value: "close"}},
 		{{Name: ":status", Value: "200"}, {Name: "X-Upper", Value: "1"}},
 	} {
-		_, ok := responseHeadOf(bad)
+		_, ok := responseHeadOf(bad, false)
 		assert.False(t, ok, "%v", bad)
 	}
 }

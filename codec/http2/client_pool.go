@@ -32,8 +32,8 @@ import (
 // that leaves resets its stream with CANCEL. The answer timeout
 // (opts.Outbound.AnswerTimeout) is each stream's: nothing of its answer for
 // that long gets the request 504 (or cuts its answer). MaxIdle does not
-// apply (one connection serves many requests), and http1.PoolsOn does not
-// list these pools.
+// apply (one connection serves many requests). http1.PoolsOn lists the
+// pools: a connection carrying a request is in use, others idle.
 func MuxHTTP(target string, opts http1.MuxHTTPOptions) *http1.MuxHTTPFilter {
 	return http1.MuxHTTP(target, ClientOptions(opts))
 }
@@ -69,7 +69,11 @@ type clientKey struct{ t *client }
 func (t *client) Open(call http1.MuxCall) http1.MuxUpstream {
 	st := call.Stream()
 	w := st.Worker()
-	table := w.Local(clientKey{t}, func() any { return map[string]*clientPool{} }).(map[string]*clientPool)
+	table := w.Local(clientKey{t}, func() any {
+		table := map[string]*clientPool{}
+		http1.AddPools(w, func() []http1.PoolStats { return poolStats(table) })
+		return table
+	}).(map[string]*clientPool)
 	p := table[call.Target()]
 	if p == nil {
 		opts := call.Options()
@@ -90,6 +94,24 @@ func (t *client) Open(call http1.MuxCall) http1.MuxUpstream {
 	call.SetValve(s.valve)
 	p.acquire(s)
 	return s
+}
+
+// poolStats describes the pools of a client's table, for http1.PoolsOn.
+func poolStats(table map[string]*clientPool) []http1.PoolStats {
+	out := make([]http1.PoolStats, 0, len(table))
+	for target, p := range table {
+		ps := http1.PoolStats{Target: target, Waiting: len(p.waiters)}
+		for _, c := range p.conns {
+			if c.active > 0 || len(c.waiting) > 0 {
+				ps.InUse++
+			} else {
+				ps.Idle++
+			}
+			ps.Waiting += len(c.waiting)
+		}
+		out = append(out, ps)
+	}
+	return out
 }
 
 // clientPool is the HTTP/2 connections of one client to one target on one

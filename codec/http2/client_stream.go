@@ -2,6 +2,7 @@ package http2
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sluice-go/sluice/codec/http1"
@@ -220,10 +221,14 @@ func (s *clientStream) headers(hb *headerBlock) {
 		s.remoteEnd(&event.MessageEnd{Tail: tail})
 		return
 	}
-	h, ok := responseHeadOf(hb.fields)
+	h, ok := responseHeadOf(hb.fields, s.head)
 	if !ok || h.Status == 101 || h.Status < 200 && hb.endStream {
 		s.reset(http2.ErrCodeProtocol, fmt.Errorf("%w: bad answer head", ErrProtocol))
 		return
+	}
+	var tail http1.Headers
+	if h.Status >= 200 && hb.endStream {
+		tail = grpcStatusOf(h)
 	}
 	s.call.Answer(&event.MessageStart{Head: h})
 	if h.Status < 200 {
@@ -234,8 +239,35 @@ func (s *clientStream) headers(hb *headerBlock) {
 	}
 	s.final = true
 	if hb.endStream && !s.closed {
-		s.remoteEnd(&event.MessageEnd{})
+		end := &event.MessageEnd{}
+		if tail != nil {
+			end.Tail = tail
+		}
+		s.remoteEnd(end)
 	}
+}
+
+// grpcStatusOf takes the status fields out of the head of a gRPC
+// "trailers-only" answer (one HEADERS frame ending the stream) and returns
+// them as trailers: where a gRPC client looks for them once the answer has
+// crossed a hop that sends a head and then the end (demuxHTTP does), and
+// where scripts find grpc-status on other answers. Other heads give nil.
+func grpcStatusOf(h *http1.ResponseHead) http1.Headers {
+	if !strings.HasPrefix(h.Headers.Get("content-type"), "application/grpc") {
+		return nil
+	}
+	var tail http1.Headers
+	kept := h.Headers[:0]
+	for _, f := range h.Headers {
+		switch f.Name {
+		case "grpc-status", "grpc-message", "grpc-status-details-bin":
+			tail = append(tail, f)
+		default:
+			kept = append(kept, f)
+		}
+	}
+	h.Headers = kept
+	return tail
 }
 
 // data handles a DATA frame of the answer.

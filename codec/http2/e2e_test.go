@@ -180,6 +180,15 @@ func TestH2CConcurrentStreamsLargeBodies(t *testing.T) {
 // TestCurlPriorKnowledge runs Debian's curl with --http2-prior-knowledge
 // (skipped where curl is not installed or lacks HTTP/2).
 func TestCurlPriorKnowledge(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{})
+	assert.Equal(t, "POST /curl HTTP/2 scheme=http host="+addr+"\ndata|2", curlPost(t, "http://"+addr+"/curl"))
+}
+
+// curlPost POSTs "data" to url with curl --http2-prior-knowledge and
+// returns the answer's body and "|" and the HTTP version; it skips the test
+// where curl is not installed or lacks HTTP/2.
+func curlPost(t *testing.T, url string) string {
+	t.Helper()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
 		t.Skip("no curl")
@@ -187,13 +196,11 @@ func TestCurlPriorKnowledge(t *testing.T) {
 	if v, _ := exec.Command(curl, "--version").Output(); !strings.Contains(string(v), "HTTP2") {
 		t.Skip("curl without HTTP/2")
 	}
-	addr, _ := serve(t, sh2.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, curl, "-sS", "--http2-prior-knowledge", "-d", "data", "-w", "|%{http_version}",
-		"http://"+addr+"/curl").Output()
+	out, err := exec.CommandContext(ctx, curl, "-sS", "--http2-prior-knowledge", "-d", "data", "-w", "|%{http_version}", url).Output()
 	require.NoError(t, err)
-	assert.Equal(t, "POST /curl HTTP/2 scheme=http host="+addr+"\ndata|2", string(out))
+	return string(out)
 }
 
 // TestH2OverTLSByALPN: a TLS listener offering "h2" by ALPN serves Go's
