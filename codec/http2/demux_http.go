@@ -14,9 +14,10 @@ import (
 // takes the bytes a listener reads and outputs the bytes to write back. At
 // most one Options may be given.
 //
-// The first bytes decide: the HTTP/2 connection preface ("PRI *
-// HTTP/2.0...", h2c with prior knowledge, or h2 after TLS's ALPN) makes an
-// HTTP/2 connection; anything else runs, in this stream, exactly the chain
+// A TLS connection that agreed on "h2" by ALPN is HTTP/2. Otherwise the
+// first bytes decide: the HTTP/2 connection preface ("PRI * HTTP/2.0...",
+// h2c with prior knowledge) makes an HTTP/2 connection; anything else runs,
+// in this stream, exactly the chain
 //
 //	decodeHttpRequest → demux(target) → encodeHttpResponse
 //
@@ -128,6 +129,13 @@ func (d *demuxHTTP) Input(evt event.Event) {
 	}
 	switch e := evt.(type) {
 	case *event.Data:
+		if d.s.Context().ALPN() == "h2" {
+			// TLS agreed on h2: whatever comes is HTTP/2 (RFC 9113 3.3),
+			// and anything but the preface is refused as HTTP/2 refuses it
+			d.choose(true)
+			d.to.Input(e)
+			return
+		}
 		d.early = e.AppendTo(d.early)
 		n := min(len(d.early), len(http2.ClientPreface))
 		if string(d.early[:n]) == http2.ClientPreface[:n] && n < len(http2.ClientPreface) {

@@ -200,8 +200,9 @@ func TestH2OverTLSByALPN(t *testing.T) {
 		major int
 		want  string
 	}{
-		{h2TLSTransport(ccfg), 2, "GET /tls HTTP/2 scheme=https host=" + addr + "\n"},
-		{&http.Transport{TLSClientConfig: ccfg}, 1, "GET /tls HTTP/1.1 scheme=<nil> host=" + addr + "\n"},
+		// each its own config: the h2 transport adds "h2" to its NextProtos
+		{h2TLSTransport(ccfg.Clone()), 2, "GET /tls HTTP/2 scheme=https host=" + addr + "\n"},
+		{&http.Transport{TLSClientConfig: ccfg.Clone()}, 1, "GET /tls HTTP/1.1 scheme=<nil> host=" + addr + "\n"},
 	} {
 		resp, err := (&http.Client{Transport: c.rt, Timeout: 30 * time.Second}).Get("https://" + addr + "/tls")
 		require.NoError(t, err)
