@@ -83,6 +83,7 @@ func (r *frameReader) Read(p []byte) (int, error) {
 
 const (
 	idleBuffer    = 16 << 10 // input or output buffer capacity kept between batches
+	maxKeptFields = 32       // header fields' room kept between header blocks
 	initialWindow = 65535
 	maxWindow     = math.MaxInt32
 )
@@ -213,7 +214,7 @@ func (sc *serverConn) frame(f http2.Frame) {
 			sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: HEADERS on even stream %d", ErrProtocol, f.StreamID))
 			return
 		}
-		sc.hb = headerBlock{id: f.StreamID, endStream: f.StreamEnded(), prio: f.Priority}
+		sc.hb = headerBlock{id: f.StreamID, endStream: f.StreamEnded(), prio: f.Priority, fields: sc.hb.fields[:0]}
 		sc.hdec.SetEmitEnabled(true)
 		if !f.HeadersEnded() {
 			sc.startHeadTimer()
@@ -283,6 +284,12 @@ func (sc *serverConn) fragment(b []byte, end bool) {
 		return
 	}
 	sc.headers()
+	// the fields were copied: the slice serves the next block, holding no
+	// strings meanwhile, unless a large block made it large
+	clear(sc.hb.fields)
+	if cap(sc.hb.fields) > maxKeptFields {
+		sc.hb.fields = nil
+	}
 }
 
 // startHeadTimer bounds the time a header block split over CONTINUATION
