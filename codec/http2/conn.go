@@ -55,6 +55,19 @@ type serverConn struct {
 
 	hb        headerBlock    // the header block being received
 	headTimer pipeline.Timer // running while a header block is incomplete
+
+	authority    string // the last request's :authority, and boxed
+	authorityBox any
+}
+
+// boxAuthority returns a request's authority as an interface value,
+// allocating only when it differs from the last request's (on one
+// connection, it seldom does).
+func (sc *serverConn) boxAuthority(a string) any {
+	if sc.authorityBox == nil || a != sc.authority {
+		sc.authority, sc.authorityBox = a, a
+	}
+	return sc.authorityBox
 }
 
 // headerBlock is a HEADERS frame and its CONTINUATIONs as they arrive.
@@ -370,14 +383,16 @@ func (sc *serverConn) headers() {
 		sc.answerLocal(id, 431)
 		return
 	}
-	head, clen, ok := requestHeadOf(hb.fields)
+	blk := &requestBlock{}
+	head, clen, ok := requestHeadOf(hb.fields, blk, sc.boxAuthority)
 	if !ok {
 		sc.streamError(id, http2.ErrCodeProtocol)
 		return
 	}
-	st := sc.open(id, clen)
+	st := sc.open(id, clen, blk)
 	st.bodiless = head.Method == "HEAD"
-	st.st.Input(&event.MessageStart{Head: head})
+	blk.start.Head = head
+	st.st.Input(&blk.start)
 	if hb.endStream && !st.closed {
 		st.endRemote(nil)
 	}

@@ -23,6 +23,7 @@ type h2stream struct {
 	id    uint32
 	st    *pipeline.Stream
 	valve *pipeline.Valve
+	blk   *requestBlock // the request's head and events
 
 	remoteEnd   bool  // END_STREAM came
 	closed      bool  // the stream is gone from the connection
@@ -43,9 +44,9 @@ type h2stream struct {
 }
 
 // open starts the stream of the target pipeline for request id.
-func (sc *serverConn) open(id uint32, clen int64) *h2stream {
+func (sc *serverConn) open(id uint32, clen int64, blk *requestBlock) *h2stream {
 	ctx := sc.s.Context().Derive()
-	st := &h2stream{sc: sc, id: id, clen: clen, recvWin: initialWindow, sendWin: sc.peerInitWin}
+	st := &h2stream{sc: sc, id: id, blk: blk, clen: clen, recvWin: initialWindow, sendWin: sc.peerInitWin}
 	st.valve = ctx.ReturnValve().Child()
 	ctx.SetReturnValve(st.valve)
 	sc.streams[id] = st
@@ -57,11 +58,11 @@ func (sc *serverConn) open(id uint32, clen int64) *h2stream {
 // endRemote ends the request's message (END_STREAM), with trailers if any.
 func (st *h2stream) endRemote(tail http1.Headers) {
 	st.remoteEnd = true
-	var me event.MessageEnd
+	me := &st.blk.end
 	if tail != nil {
 		me.Tail = tail
 	}
-	st.st.Input(&me)
+	st.st.Input(me)
 	if st.localEnd {
 		st.sc.closeStream(st)
 	}
@@ -79,7 +80,7 @@ func (sc *serverConn) closeStream(st *h2stream) {
 		st.paused = false
 		st.valve.Resume()
 	}
-	st.st.Input(&event.SessionEnd{})
+	st.st.Input(&st.blk.fin)
 	st.st.Close()
 	if sc.goaway && len(sc.streams) == 0 {
 		sc.drain()
