@@ -32,6 +32,9 @@ type serverConn struct {
 	hdec *hpack.Decoder
 	henc *hpack.Encoder
 	hbuf bytes.Buffer
+	// fieldBuf is room for the fields of an answer's HEADERS, encoded at
+	// once by writeHeaders
+	fieldBuf []hpack.HeaderField
 
 	prefaceDone bool // the client preface came
 	settingsIn  bool // the client's first SETTINGS came

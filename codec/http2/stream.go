@@ -138,7 +138,7 @@ func (st *h2stream) start(e *event.MessageStart) {
 	st.inMsg = true
 	if rh.Status >= 100 && rh.Status < 200 {
 		if rh.Status != 101 {
-			st.sc.writeHeaders(st.id, responseFields(rh), false)
+			st.writeHead(rh)
 			st.inMsg = false // an interim answer has no body
 			return
 		}
@@ -146,7 +146,19 @@ func (st *h2stream) start(e *event.MessageStart) {
 	}
 	st.headOut = true
 	st.bodiless = st.bodiless || rh.Status == 204 || rh.Status == 304
-	st.sc.writeHeaders(st.id, responseFields(rh), false)
+	st.writeHead(rh)
+}
+
+// writeHead writes the HEADERS of an answer head, its fields made in the
+// connection's fieldBuf.
+func (st *h2stream) writeHead(rh *http1.ResponseHead) {
+	sc := st.sc
+	fields := responseFields(sc.fieldBuf[:0], rh)
+	sc.writeHeaders(st.id, fields, false)
+	clear(fields) // no strings kept while idle
+	if cap(fields) <= maxKeptFields {
+		sc.fieldBuf = fields[:0]
+	}
 }
 
 // fail answers 500 for a request whose stream failed before answering.
@@ -221,10 +233,10 @@ func connectionHeader(name string) bool {
 	return false
 }
 
-// responseFields are the header fields of an answer's HEADERS frame.
-func responseFields(rh *http1.ResponseHead) []hpack.HeaderField {
-	fields := make([]hpack.HeaderField, 0, 1+len(rh.Headers))
-	fields = append(fields, hpack.HeaderField{Name: ":status", Value: strconv.Itoa(rh.Status)})
+// responseFields appends to fields the header fields of an answer's
+// HEADERS frame.
+func responseFields(fields []hpack.HeaderField, rh *http1.ResponseHead) []hpack.HeaderField {
+	fields = append(fields, hpack.HeaderField{Name: ":status", Value: statusString(rh.Status)})
 	for _, h := range rh.Headers {
 		name := strings.ToLower(h.Name)
 		if connectionHeader(name) || name == "content-length" || name == "te" || !validOut(name, h.Value) {
@@ -233,6 +245,25 @@ func responseFields(rh *http1.ResponseHead) []hpack.HeaderField {
 		fields = append(fields, hpack.HeaderField{Name: name, Value: h.Value})
 	}
 	return fields
+}
+
+// statusDigits holds the three digits of every status from 100 to 599, in
+// order: statusString slices it rather than formatting one each time.
+var statusDigits = func() string {
+	b := make([]byte, 0, 3*500)
+	for c := 100; c < 600; c++ {
+		b = strconv.AppendInt(b, int64(c), 10)
+	}
+	return string(b)
+}()
+
+// statusString is strconv.Itoa(status), without allocating from 100 to 599.
+func statusString(status int) string {
+	if status >= 100 && status < 600 {
+		i := 3 * (status - 100)
+		return statusDigits[i : i+3]
+	}
+	return strconv.Itoa(status)
 }
 
 // trailerFields are the fields of a MessageEnd's tail, nil when none.
