@@ -1,6 +1,7 @@
 package http2
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 
@@ -181,11 +182,10 @@ func (st *h2stream) send() {
 		if n <= 0 {
 			break
 		}
-		chunk := st.pend.Shift(int(n))
 		st.sendWin -= n
 		sc.sendWin -= n
-		end := st.msgEnd && st.pend.Len() == 0 && st.trailers == nil
-		_ = sc.fr.WriteData(st.id, end, chunk.Bytes())
+		end := st.msgEnd && int64(st.pend.Len()) == n && st.trailers == nil
+		st.writeData(int(n), end)
 		if end {
 			st.endLocal()
 			return
@@ -210,6 +210,30 @@ func (st *h2stream) send() {
 		}
 		st.endLocal()
 	}
+}
+
+// writeData writes a DATA frame of the first n bytes queued, straight from
+// their chunks (the Framer would want them in one slice), and drops them.
+func (st *h2stream) writeData(n int, end bool) {
+	out := &st.sc.out
+	var h [9]byte
+	h[0], h[1], h[2] = byte(n>>16), byte(n>>8), byte(n)
+	h[3] = byte(http2.FrameData)
+	if end {
+		h[4] = byte(http2.FlagDataEndStream)
+	}
+	binary.BigEndian.PutUint32(h[5:], st.id)
+	out.Write(h[:])
+	left := n
+	for _, c := range st.pend.Chunks() {
+		if left == 0 {
+			break
+		}
+		k := min(left, len(c))
+		out.Write(c[:k])
+		left -= k
+	}
+	st.pend.Skip(n)
 }
 
 // endLocal records that END_STREAM went out.
