@@ -45,8 +45,9 @@ type serverConn struct {
 	// drainAfterFirst: a reload came before the preface; drain once the
 	// first request is in
 	drainAfterFirst bool
-	done            bool // the connection ended
-	depth           int  // nesting of event handling: output is flushed at depth 0
+	done            bool        // the connection ended
+	depth           int         // nesting of event handling: output is flushed at depth 0
+	ready           []*h2stream // streams with body queued in this batch
 
 	peerMaxFrame  uint32
 	peerInitWin   int64
@@ -623,11 +624,30 @@ func (sc *serverConn) finish(end *event.SessionEnd) {
 	sc.next.Input(end)
 }
 
-// flushOut sends the frames written, unless an outer handler will.
+// flushOut sends the body queued in this batch and the frames written,
+// unless an outer handler will.
 func (sc *serverConn) flushOut() {
 	if sc.depth == 0 {
+		sc.sendReady()
 		sc.flushOutNow()
 	}
+}
+
+// sendReady sends the body the streams queued in this batch, as the windows
+// allow.
+func (sc *serverConn) sendReady() {
+	if len(sc.ready) == 0 {
+		return
+	}
+	sc.depth++ // what sending sets off is sent here, not in a nested flush
+	for i := 0; i < len(sc.ready); i++ {
+		st := sc.ready[i]
+		st.ready = false
+		st.send()
+	}
+	clear(sc.ready)
+	sc.ready = sc.ready[:0]
+	sc.depth--
 }
 
 func (sc *serverConn) flushOutNow() {

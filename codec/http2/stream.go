@@ -39,6 +39,7 @@ type h2stream struct {
 	msgEnd   bool // the answer's MessageEnd came
 	localEnd bool // END_STREAM went out
 	paused   bool // valve closed by us
+	ready    bool // in sc.ready: body queued, to send when the batch ends
 	bodiless bool // the answer has no body: a HEAD request's, a 204 or a 304
 	pend     event.Data
 	trailers []hpack.HeaderField
@@ -100,8 +101,13 @@ func (st *h2stream) Input(evt event.Event) {
 		st.start(e)
 	case *event.Data:
 		if st.inMsg && st.headOut && !st.msgEnd && !st.bodiless {
+			// sent when the batch ends (flushOut), or with the MessageEnd
+			// if it comes first: then the last DATA carries END_STREAM
 			st.pend.PushData(e)
-			st.send()
+			if !st.ready {
+				st.ready = true
+				sc.ready = append(sc.ready, st)
+			}
 		}
 	case *event.MessageEnd:
 		if st.inMsg {
