@@ -14,7 +14,9 @@ import (
 // knowledge, h2 after ALPN) on the listener's connection, each request to
 // its own stream of the pipeline named target (http2.DemuxHTTP). options:
 // maxConcurrentStreams, maxFrameSize, maxHeaderListSize (bytes or "64k"),
-// maxContinuations, maxResets, maxControlFrames, headTimeout ("10s").
+// maxContinuations, maxResets, maxControlFrames, headTimeout ("10s"), and
+// onFail (as demux's: the answer to a request whose stream failed, over
+// either version).
 func bindDemuxHTTP(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
@@ -43,6 +45,9 @@ func bindDemuxHTTP(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 		}
 		if err := readDurations(o, []durationField{{"headTimeout", &opts.HeadTimeout}}); err != nil {
 			return nil, err
+		}
+		if opts.OnFail, err = rt.onFailArg(o); err != nil {
+			return nil, fmt.Errorf("%w: demuxHTTP: %w", ErrBadArgument, err)
 		}
 		if v := o.Get("maxHeaderListSize"); !isNullish(v) {
 			n, err := parseSize(v.Export())

@@ -30,9 +30,10 @@ import (
 // encodeHttpResponse reads one: status, headers) goes out as HEADERS, its
 // body as DATA frames within the client's flow-control windows, a
 // MessageEnd's tail as trailers. Interim (1xx) heads go out as they come. A
-// request stream that fails before answering is answered 500; one that
-// ends without a complete answer is reset (RST_STREAM) without touching its
-// siblings. Answers go out as soon as they are ready, in any order.
+// request stream that ends before answering is answered as over HTTP/1
+// (Options.OnFail's message, or a 500 naming the cause); one cut
+// mid-answer is reset (RST_STREAM) without touching its siblings. Answers
+// go out as soon as they are ready, in any order.
 //
 // The connection honours the client's SETTINGS (window size, frame size,
 // header table size), answers PING, returns flow-control credit as the
@@ -98,7 +99,7 @@ func (f *DemuxHTTPFilter) Targets() []*pipeline.Pipeline {
 func (f *DemuxHTTPFilter) setup(p *pipeline.Pipeline) {
 	f.target = p
 	f.opts = f.Options.withDefaults()
-	f.h1 = []pipeline.Filter{http1.DecodeRequest(), filter.Demux(filter.ToPipeline(p)), http1.EncodeResponse(nil)}
+	f.h1 = []pipeline.Filter{http1.DecodeRequest(), filter.Demux(filter.ToPipeline(p), filter.DemuxOptions{OnFail: f.opts.OnFail}), http1.EncodeResponse(nil)}
 }
 
 // New returns the filter's instance for stream s.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
@@ -40,6 +41,7 @@ type h2stream struct {
 	localEnd bool // END_STREAM went out
 	paused   bool // valve closed by us
 	ready    bool // in sc.ready: body queued, to send when the batch ends
+	failing  bool // answering the stream's failure
 	bodiless bool // the answer has no body: a HEAD request's, a 204 or a 304
 	pend     event.Data
 	trailers []hpack.HeaderField
@@ -96,6 +98,31 @@ func (st *h2stream) Input(evt event.Event) {
 		return
 	}
 	sc.depth++
+	if e, ok := evt.(*event.SessionEnd); ok {
+		switch {
+		case st.localEnd:
+		case !st.headOut:
+			// no answer: the one demuxHTTP's HTTP/1 side gives a request
+			// whose stream failed (demux's), an end without an answer
+			// taken for a failure
+			if e.Err == event.NoError {
+				e = event.End(event.UnknownError, ErrNoAnswer)
+			}
+			st.fail(e)
+		case !st.msgEnd:
+			// cut mid-answer: HTTP/1 would close the connection
+			sc.streamError(st.id, http2.ErrCodeInternal)
+		}
+	} else {
+		st.answer(evt)
+	}
+	sc.depth--
+	sc.flushOut()
+}
+
+// answer handles an event of the answer: its head, body and end.
+func (st *h2stream) answer(evt event.Event) {
+	sc := st.sc
 	switch e := evt.(type) {
 	case *event.MessageStart:
 		st.start(e)
@@ -118,17 +145,7 @@ func (st *h2stream) Input(evt event.Event) {
 				st.send()
 			}
 		}
-	case *event.SessionEnd:
-		if !st.localEnd {
-			if !st.headOut && e.Err != event.NoError {
-				st.fail()
-			} else if !st.msgEnd {
-				sc.streamError(st.id, http2.ErrCodeInternal)
-			}
-		}
 	}
-	sc.depth--
-	sc.flushOut()
 }
 
 // start writes the answer's HEADERS, or an interim answer's.
@@ -139,7 +156,7 @@ func (st *h2stream) start(e *event.MessageStart) {
 	rh, err := http1.ResponseHeadOf(e.Head)
 	if err != nil {
 		st.sc.s.Logger().Warn("http2: bad answer head", "err", err)
-		st.fail()
+		st.fail(event.End(event.RuntimeError, err))
 		return
 	}
 	st.inMsg = true
@@ -168,11 +185,22 @@ func (st *h2stream) writeHead(rh *http1.ResponseHead) {
 	}
 }
 
-// fail answers 500 for a request whose stream failed before answering.
-func (st *h2stream) fail() {
+// fail answers a request whose stream ended with end before answering, as
+// demuxHTTP's HTTP/1 side does: Options.OnFail's message, or a 500 naming
+// the cause (filter.FailAnswer). Should that answer itself be refused (a
+// bad head from OnFail), a plain 500.
+func (st *h2stream) fail(end *event.SessionEnd) {
+	if !st.failing {
+		st.failing = true
+		for _, e := range filter.FailAnswer(st.sc.s, end, st.sc.opts.OnFail) {
+			st.answer(e)
+		}
+		if st.headOut {
+			return
+		}
+	}
 	st.inMsg, st.headOut = true, true
-	st.sc.writeHeaders(st.id, []hpack.HeaderField{{Name: ":status", Value: "500"}, {Name: "content-type", Value: "text/plain; charset=utf-8"}}, false)
-	st.pend.PushString("Internal Server Error\n")
+	st.sc.writeHeaders(st.id, []hpack.HeaderField{{Name: ":status", Value: "500"}}, false)
 	st.msgEnd, st.inMsg = true, false
 	st.send()
 }
