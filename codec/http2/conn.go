@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
@@ -39,9 +40,11 @@ type serverConn struct {
 	prefaceDone bool // the client preface came
 	settingsIn  bool // the client's first SETTINGS came
 	streams     map[uint32]*h2stream
-	lastID      uint32 // the highest stream id the client opened
-	goawayID    uint32 // streams above it are ignored once goaway is set
-	goaway      bool   // a GOAWAY went out
+	lastID      uint32         // the highest stream id the client opened
+	goawayID    uint32         // streams above it are ignored once goaway is set
+	goaway      bool           // a GOAWAY went out
+	goawayLast  bool           // the GOAWAY with the last stream id went out
+	drainTimer  pipeline.Timer // bounds the wait for the drain PING's ack
 	// drainAfterFirst: a reload came before the preface; drain once the
 	// first request is in
 	drainAfterFirst bool
@@ -103,6 +106,7 @@ const (
 	maxKeptFields = 32       // header fields' room kept between header blocks
 	initialWindow = 65535
 	maxWindow     = math.MaxInt32
+	maxStreamID   = 1<<31 - 1
 )
 
 func newServerConn(s *pipeline.Stream, next pipeline.Target, target *pipeline.Pipeline, opts Options) *serverConn {
@@ -138,6 +142,10 @@ func (sc *serverConn) abort() {
 	}
 	sc.done = true
 	sc.stopHeadTimer()
+	if sc.drainTimer != nil {
+		sc.drainTimer.Stop()
+		sc.drainTimer = nil
+	}
 	for _, st := range sc.streams {
 		sc.closeStream(st)
 	}
@@ -252,8 +260,12 @@ func (sc *serverConn) frame(f http2.Frame) {
 			sc.settings(f)
 		}
 	case *http2.PingFrame:
-		if sc.control() && !f.IsAck() {
-			_ = sc.fr.WritePing(true, f.Data)
+		if sc.control() {
+			if !f.IsAck() {
+				_ = sc.fr.WritePing(true, f.Data)
+			} else if f.Data == drainPing && sc.goaway && !sc.goawayLast {
+				sc.lastGoaway()
+			}
 		}
 	case *http2.WindowUpdateFrame:
 		sc.windowUpdate(f)
@@ -264,8 +276,9 @@ func (sc *serverConn) frame(f http2.Frame) {
 			sc.streamError(f.StreamID, http2.ErrCodeProtocol)
 		}
 	case *http2.GoAwayFrame:
-		sc.goawayID = min(sc.lastID, f.LastStreamID)
-		sc.drain()
+		// the client opens no more streams: no need to wait for any
+		sc.goaway = true
+		sc.lastGoaway()
 	case *http2.PushPromiseFrame:
 		sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: PUSH_PROMISE from a client", ErrProtocol))
 	}
@@ -595,20 +608,55 @@ func (sc *serverConn) writeHeaders(id uint32, fields []hpack.HeaderField, endStr
 	}
 }
 
-// drain stops taking streams: GOAWAY now, and the connection ends once the
-// streams already open are answered.
+// drainPing is the payload of the PING sent with the first GOAWAY of a
+// drain, and drainPingTimeout how long its ack is waited for.
+var drainPing = [8]byte{'s', 'l', 'u', 'i', 'c', 'e', 'g', 'a'}
+
+const drainPingTimeout = time.Second
+
+// drain stops taking streams and ends the connection once the streams
+// already open are answered, in two steps (RFC 9113 section 6.8): a GOAWAY
+// with the largest stream id and a PING, so that requests the client sent
+// before it could see the GOAWAY are still served; then, once the PING is
+// acknowledged (or after drainPingTimeout), the GOAWAY with the last stream
+// id taken.
 func (sc *serverConn) drain() {
 	if sc.done {
 		return
 	}
 	if !sc.goaway {
 		sc.goaway = true
-		sc.goawayID = sc.lastID
-		_ = sc.fr.WriteGoAway(sc.lastID, http2.ErrCodeNo, nil)
+		sc.goawayID = maxStreamID
+		_ = sc.fr.WriteGoAway(maxStreamID, http2.ErrCodeNo, nil)
+		_ = sc.fr.WritePing(false, drainPing)
+		sc.drainTimer = sc.s.AfterFunc(drainPingTimeout, func() {
+			sc.drainTimer = nil
+			sc.depth++
+			sc.lastGoaway()
+			sc.depth--
+			sc.flushOut()
+		})
+		return
 	}
-	if len(sc.streams) == 0 {
+	if sc.goawayLast && len(sc.streams) == 0 {
 		sc.finish(&event.SessionEnd{})
 	}
+}
+
+// lastGoaway sends the GOAWAY with the last stream id taken: streams above
+// it are ignored from now on.
+func (sc *serverConn) lastGoaway() {
+	if sc.done || sc.goawayLast {
+		return
+	}
+	if sc.drainTimer != nil {
+		sc.drainTimer.Stop()
+		sc.drainTimer = nil
+	}
+	sc.goawayLast = true
+	sc.goawayID = sc.lastID
+	_ = sc.fr.WriteGoAway(sc.lastID, http2.ErrCodeNo, nil)
+	sc.drain()
 }
 
 // finish ends the connection: its streams are closed and end goes out

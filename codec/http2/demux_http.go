@@ -38,9 +38,11 @@ import (
 // The connection honours the client's SETTINGS (window size, frame size,
 // header table size), answers PING, returns flow-control credit as the
 // request bodies arrive, and on a server's Drain (shutdown, reload) sends
-// GOAWAY and ends once the open streams are answered. Options bound the
-// streams, the frame size, the header lists, and guard against rapid reset,
-// CONTINUATION floods, HPACK bombs and PING or SETTINGS floods.
+// GOAWAY in two steps (a PING's round trip apart, so that requests already
+// on their way are served) and ends once the open streams are answered.
+// Options bound the streams, the frame size, the header lists, and guard
+// against rapid reset, CONTINUATION floods, HPACK bombs and PING or
+// SETTINGS floods.
 func DemuxHTTP(target filter.Ref, opts ...Options) *DemuxHTTPFilter {
 	f := &DemuxHTTPFilter{Target: target}
 	if len(opts) > 0 {
@@ -199,8 +201,8 @@ func (d *demuxHTTP) Drain(stopping bool) {
 // Busy reports whether a stream is open (pipeline.RequestTracker).
 func (sc *serverConn) Busy() bool { return !sc.done && (len(sc.streams) > 0 || len(sc.in) > 0) }
 
-// Drain sends GOAWAY and ends the connection once its open streams are
-// answered (pipeline.RequestTracker).
+// Drain sends GOAWAY, in two steps (see drain), and ends the connection
+// once its open streams are answered (pipeline.RequestTracker).
 func (sc *serverConn) Drain(bool) {
 	sc.depth++
 	sc.drain()
