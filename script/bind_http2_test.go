@@ -23,7 +23,7 @@ func TestDemuxHTTPServesH2CAndHTTP1(t *testing.T) {
 	m := load(t, `
 pipy()
 .listen(0)
-  .demuxHTTP('handle', {maxConcurrentStreams: 10, maxHeaderListSize: '32k', headTimeout: '5s'})
+  .demuxHTTP('handle', {maxConcurrentStreams: 10, maxHeaderListSize: '32k', headTimeout: '5s', bodyTimeout: '20s'})
 .pipeline('handle')
   .replaceMessage(msg => new Message({status: 201, headers: {'x-proto': msg.head.protocol}},
     msg.head.method + ' ' + msg.head.path + ' ' + msg.head.headers.host + ' ' + msg.head.scheme + ' ' + msg.body.toString()))

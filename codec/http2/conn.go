@@ -336,6 +336,13 @@ func (sc *serverConn) startHeadTimer() {
 	})
 }
 
+// bodyTimeout is how long a request's body may go without progress while
+// its answer has not begun: the connection's BodyTimeout, as HTTP/1's;
+// negative for no limit.
+func (sc *serverConn) bodyTimeout() time.Duration {
+	return cmp.Or(sc.opts.BodyTimeout, sc.s.Context().ConnOptions().BodyTimeout, http1.DefaultBodyTimeout)
+}
+
 func (sc *serverConn) stopHeadTimer() {
 	if sc.headTimer != nil {
 		sc.headTimer.Stop()
@@ -412,6 +419,8 @@ func (sc *serverConn) headers() {
 	st.st.Input(&blk.start)
 	if hb.endStream && !st.closed {
 		st.endRemote(nil)
+	} else {
+		st.bodyProgress()
 	}
 	if sc.drainAfterFirst {
 		sc.drainAfterFirst = false
@@ -454,6 +463,7 @@ func (sc *serverConn) data(f *http2.DataFrame) {
 	if st.closed {
 		return
 	}
+	st.bodyProgress()
 	if f.StreamEnded() {
 		if st.clen >= 0 && st.got != st.clen {
 			sc.streamError(id, http2.ErrCodeProtocol)

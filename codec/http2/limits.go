@@ -49,6 +49,13 @@ type Options struct {
 	// ConnOptions.HeadTimeout or, if that is zero too,
 	// http1.DefaultHeadTimeout (10s); a negative value, no limit.
 	HeadTimeout time.Duration
+	// BodyTimeout bounds how long a request's body may go without a DATA
+	// frame while its answer has not begun; then the request is answered
+	// 408, its sending stopped with RST_STREAM(NO_ERROR), and its stream
+	// ends with a Timeout. Zero means the connection's
+	// ConnOptions.BodyTimeout or, if that is zero too,
+	// http1.DefaultBodyTimeout (30s); a negative value, no limit.
+	BodyTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {

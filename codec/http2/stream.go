@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
@@ -42,9 +43,13 @@ type h2stream struct {
 	paused   bool // valve closed by us
 	ready    bool // in sc.ready: body queued, to send when the batch ends
 	failing  bool // answering the stream's failure
-	bodiless bool // the answer has no body: a HEAD request's, a 204 or a 304
-	pend     event.Data
-	trailers []hpack.HeaderField
+	// bodyTimer runs while the request's body is open and its answer has
+	// not begun: no DATA in the connection's BodyTimeout gets a 408
+	bodyTimer pipeline.Timer
+	lastData  time.Time // when the request's body last moved
+	bodiless  bool      // the answer has no body: a HEAD request's, a 204 or a 304
+	pend      event.Data
+	trailers  []hpack.HeaderField
 }
 
 // open starts the stream of the target pipeline for request id.
@@ -59,8 +64,60 @@ func (sc *serverConn) open(id uint32, clen int64, blk *requestBlock) *h2stream {
 	return st
 }
 
+// bodyProgress records that the request's body moved (its HEADERS, a
+// DATA) and keeps a timer for the body timeout running, unless the answer
+// has begun or there is no limit. The timer is not restarted at each DATA:
+// when it fires it waits again for what is left since the last one.
+func (st *h2stream) bodyProgress() {
+	d := st.sc.bodyTimeout()
+	if d < 0 || st.headOut || st.remoteEnd || st.closed {
+		return
+	}
+	st.lastData = st.sc.s.Worker().BatchNow()
+	if st.bodyTimer == nil {
+		st.bodyTimer = st.sc.s.AfterFunc(d, st.bodyCheck)
+	}
+}
+
+// bodyCheck runs when the body timeout may have passed.
+func (st *h2stream) bodyCheck() {
+	st.bodyTimer = nil
+	if st.closed || st.sc.done || st.headOut || st.remoteEnd {
+		return
+	}
+	if left := st.sc.bodyTimeout() - st.sc.s.Worker().Now().Sub(st.lastData); left > 0 {
+		st.bodyTimer = st.sc.s.AfterFunc(left, st.bodyCheck)
+		return
+	}
+	st.bodyTimedOut()
+}
+
+func (st *h2stream) stopBodyTimer() {
+	if st.bodyTimer != nil {
+		st.bodyTimer.Stop()
+		st.bodyTimer = nil
+	}
+}
+
+// bodyTimedOut answers 408 to a request whose body stalled before its
+// answer began, as HTTP/1 does, and stops the client's sending
+// (RST_STREAM(NO_ERROR) after a complete answer, RFC 9113 section 8.1). The
+// request's stream ends with a Timeout.
+func (st *h2stream) bodyTimedOut() {
+	sc := st.sc
+	sc.depth++
+	sc.answerLocal(st.id, 408)
+	_ = sc.fr.WriteRSTStream(st.id, http2.ErrCodeNo)
+	st.localEnd = true
+	st.blk.fin.Err = event.Timeout
+	sc.closeStream(st)
+	sc.depth--
+	sc.flushOut()
+}
+
 // endRemote ends the request's message (END_STREAM), with trailers if any.
 func (st *h2stream) endRemote(tail http1.Headers) {
+	st.stopBodyTimer()
 	st.remoteEnd = true
 	me := &st.blk.end
 	if tail != nil {
@@ -79,6 +136,7 @@ func (sc *serverConn) closeStream(st *h2stream) {
 		return
 	}
 	st.closed = true
+	st.stopBodyTimer()
 	delete(sc.streams, st.id)
 	if st.paused {
 		st.paused = false
@@ -169,6 +227,7 @@ func (st *h2stream) start(e *event.MessageStart) {
 		rh = &http1.ResponseHead{Status: 502}
 	}
 	st.headOut = true
+	st.stopBodyTimer() // the answer has begun: the stream lives by it
 	st.bodiless = st.bodiless || rh.Status == 204 || rh.Status == 304
 	st.writeHead(rh)
 }
