@@ -18,22 +18,12 @@ import (
 // goawayIn returns the code of the GOAWAY in the bytes of out, and whether
 // there was one.
 func goawayIn(t *testing.T, out []event.Event) (http2.ErrCode, bool) {
-	var b []byte
-	for _, e := range out {
-		if d, ok := e.(*event.Data); ok {
-			b = d.AppendTo(b)
-		}
-	}
-	fr := http2.NewFramer(nil, bytes.NewReader(b))
-	for {
-		f, err := fr.ReadFrame()
-		if err != nil {
-			return 0, false
-		}
+	for _, f := range framesIn(out) {
 		if g, ok := f.(*http2.GoAwayFrame); ok {
 			return g.ErrCode, true
 		}
 	}
+	return 0, false
 }
 
 // TestHeaderBlockTrickleTimesOut: a header block left incomplete (a
