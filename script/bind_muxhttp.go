@@ -6,6 +6,7 @@ import (
 	"github.com/dop251/goja"
 
 	"github.com/sluice-go/sluice/codec/http1"
+	"github.com/sluice-go/sluice/codec/http2"
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/pipeline"
 )
@@ -15,7 +16,8 @@ import (
 // with each request's MessageStart that returns one. options: those of
 // connect (connectTimeout, answerTimeout, readTimeout, writeTimeout,
 // idleTimeout of a connection in use, tls) plus maxConnections, maxIdle,
-// maxInFlight and poolIdleTimeout (how long an unused connection is kept).
+// maxInFlight, poolIdleTimeout (how long an unused connection is kept) and
+// version (1, the default, or 2: HTTP/2 to the upstream, http2.MuxHTTP).
 func bindMuxHTTP(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	target, id, isFn, err := rt.targetArg(arg(args, 0))
 	if err != nil {
@@ -41,6 +43,15 @@ func bindMuxHTTP(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 		}
 		if err := readDurations(o, []durationField{{"poolIdleTimeout", &opts.IdleTimeout}}); err != nil {
 			return nil, err
+		}
+		if x := o.Get("version"); !isNullish(x) {
+			switch x.String() {
+			case "1", "1.1":
+			case "2":
+				opts = http2.ClientOptions(opts)
+			default:
+				return nil, fmt.Errorf("%w: muxHTTP: version %s: 1 or 2", ErrBadArgument, x)
+			}
 		}
 	}
 	if !isFn {

@@ -83,7 +83,9 @@
 // Defined by this package: Data (new Data(), new Data(string [, encoding]),
 // new Data(Data), new Data([bytes]); size, push(Data|string), shift(n),
 // toString([utf8|hex|base64|base64url])), Message (new Message([head,]
-// [body]); head and body), MessageStart(head), MessageEnd(), SessionEnd([error
+// [body[, tail]]); head, body and tail, the tail being what follows the body:
+// HTTP trailers, such as gRPC's grpc-status), MessageStart(head),
+// MessageEnd([tail]) with tail, SessionEnd([error
 // [, message]]) with error (Pipy's name of the kind, such as
 // "ConnectionRefused", "" for a normal end) and message, Session (new
 // Session([module,] pipeline).input(events) starts a stream of that

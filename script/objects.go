@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dop251/goja"
+	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
 )
 
@@ -43,7 +44,8 @@ func (rt *jsRuntime) NewData(d *event.Data) goja.Value {
 	return o
 }
 
-// jsMessage is a Message object: head and body, both readable and writable.
+// jsMessage is a Message object: head, body and tail (what follows the
+// body: HTTP trailers), all readable and writable.
 type jsMessage struct {
 	rt     *jsRuntime
 	head   any // the Go head, unless headJS was set
@@ -75,12 +77,21 @@ func (o *jsMessage) Get(k string) goja.Value {
 			o.bodyJS = o.rt.NewData(o.body)
 		}
 		return o.bodyJS
+	case "tail":
+		return o.rt.tailToJS(o.tail)
 	}
 	return nil
 }
 
 func (o *jsMessage) Set(k string, v goja.Value) bool {
 	switch k {
+	case "tail":
+		t, err := o.rt.headToGo(v)
+		if err != nil {
+			return false
+		}
+		o.tail = t
+		return true
 	case "head":
 		h, err := o.rt.headToGo(v)
 		if err != nil {
@@ -102,9 +113,22 @@ func (o *jsMessage) Set(k string, v goja.Value) bool {
 	}
 	return false
 }
-func (o *jsMessage) Has(k string) bool  { return k == "head" || k == "body" }
+func (o *jsMessage) Has(k string) bool  { return k == "head" || k == "body" || k == "tail" }
 func (o *jsMessage) Delete(string) bool { return false }
-func (o *jsMessage) Keys() []string     { return []string{"head", "body"} }
+func (o *jsMessage) Keys() []string     { return []string{"head", "body", "tail"} }
+
+// tailToJS is a message's tail as JS: null when none; trailers as a copy
+// read like a head's headers (assign the tail to change it).
+func (rt *jsRuntime) tailToJS(t any) goja.Value {
+	switch x := t.(type) {
+	case nil:
+		return goja.Null()
+	case http1.Headers:
+		c := x.Clone()
+		return rt.vm.NewDynamicObject(&headersObj{rt: rt, h: &c})
+	}
+	return rt.headToJS(t)
+}
 
 // NewMessage wraps m as a JS Message object (host): its head is converted
 // to JS when first read, and its body is shared.
@@ -150,16 +174,34 @@ func (o *jsMessageStart) Has(k string) bool  { return k == "head" }
 func (o *jsMessageStart) Delete(string) bool { return false }
 func (o *jsMessageStart) Keys() []string     { return []string{"head"} }
 
-// jsMessageEnd is a MessageEnd object; it has no properties.
+// jsMessageEnd is a MessageEnd object: its tail (HTTP trailers), readable
+// and writable.
 type jsMessageEnd struct {
+	rt *jsRuntime
 	ev *event.MessageEnd
 }
 
-func (o *jsMessageEnd) Get(string) goja.Value       { return nil }
-func (o *jsMessageEnd) Set(string, goja.Value) bool { return false }
-func (o *jsMessageEnd) Has(string) bool             { return false }
-func (o *jsMessageEnd) Delete(string) bool          { return false }
-func (o *jsMessageEnd) Keys() []string              { return nil }
+func (o *jsMessageEnd) Get(k string) goja.Value {
+	if k != "tail" {
+		return nil
+	}
+	return o.rt.tailToJS(o.ev.Tail)
+}
+
+func (o *jsMessageEnd) Set(k string, v goja.Value) bool {
+	if k != "tail" {
+		return false
+	}
+	t, err := o.rt.headToGo(v)
+	if err != nil {
+		return false
+	}
+	o.ev.Tail = t
+	return true
+}
+func (o *jsMessageEnd) Has(k string) bool  { return k == "tail" }
+func (o *jsMessageEnd) Delete(string) bool { return false }
+func (o *jsMessageEnd) Keys() []string     { return []string{"tail"} }
 
 // jsSessionEnd is a SessionEnd object: error (Pipy's name of the kind, such
 // as "ConnectionRefused"; "" for a normal end, as in Pipy) and message.
@@ -252,7 +294,7 @@ func (rt *jsRuntime) eventToJS(evt event.Event) goja.Value {
 	case *event.MessageStart:
 		return rt.wrap(&jsMessageStart{rt: rt, ev: e}, rt.msgStartProto)
 	case *event.MessageEnd:
-		return rt.wrap(&jsMessageEnd{ev: e}, rt.msgEndProto)
+		return rt.wrap(&jsMessageEnd{rt: rt, ev: e}, rt.msgEndProto)
 	case *event.SessionEnd:
 		return rt.wrap(&jsSessionEnd{rt: rt, ev: e}, rt.sessEndProto)
 	}
@@ -297,6 +339,9 @@ func (rt *jsRuntime) installClasses() error {
 		if !m.Set("body", body) {
 			rt.throwf("Message: body must be Data or a string")
 		}
+		if !m.Set("tail", c.Argument(2)) {
+			rt.throwf("Message: tail must be an object")
+		}
 		return rt.wrap(m, rt.messageProto)
 	}); err != nil {
 		return err
@@ -311,7 +356,11 @@ func (rt *jsRuntime) installClasses() error {
 		return err
 	}
 	if rt.msgEndProto, err = class("MessageEnd", func(c goja.ConstructorCall) *goja.Object {
-		return rt.wrap(&jsMessageEnd{ev: &event.MessageEnd{}}, rt.msgEndProto)
+		o := &jsMessageEnd{rt: rt, ev: &event.MessageEnd{}}
+		if !o.Set("tail", c.Argument(0)) {
+			rt.throwf("MessageEnd: tail must be an object")
+		}
+		return rt.wrap(o, rt.msgEndProto)
 	}); err != nil {
 		return err
 	}

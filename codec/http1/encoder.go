@@ -137,7 +137,7 @@ func bodilessMethod(m string) bool {
 // by closing the connection (with "connection: close"). Any Content-Length
 // and Transfer-Encoding fields of h are replaced. Zero Status, empty
 // StatusText and Protocol mean 200, the usual reason phrase, and
-// "HTTP/1.1". It returns how the body must be written, or an error wrapping
+// "HTTP/1.1", and so does Protocol "HTTP/2". It returns how the body must be written, or an error wrapping
 // ErrInvalidHead, having written nothing, when h cannot be encoded safely.
 func WriteResponseHead(out *event.Data, h *ResponseHead, length int64) (Framing, error) {
 	var buf [headBuffer]byte
@@ -155,8 +155,8 @@ func appendResponseHead(b []byte, h *ResponseHead, length int64) ([]byte, Framin
 	if text == "" {
 		text = StatusText(status)
 	}
-	if proto == "" {
-		proto = proto11
+	if proto == "" || proto == "HTTP/2" || proto == "HTTP/2.0" {
+		proto = proto11 // an answer that came over HTTP/2 goes on as HTTP/1.1
 	}
 	if status < 100 || status > 999 {
 		return b, 0, fmt.Errorf("%w: status %d", ErrInvalidHead, status)

@@ -89,6 +89,11 @@ type MuxHTTPOptions struct {
 	// (10 s and 60 s by default), TLS, dialer, water marks. Its Name,
 	// BufferLimit and retries are the pool's own.
 	Outbound pipeline.OutboundOptions
+	// Transport, when not nil, carries the requests in place of the
+	// HTTP/1 pool (codec/http2's HTTP/2 client is one); the filter still
+	// orders the answers, bounds the requests in flight and answers the
+	// failures. See MuxTransport.
+	Transport MuxTransport
 }
 
 func (o MuxHTTPOptions) withDefaults() MuxHTTPOptions {
@@ -191,6 +196,12 @@ type poolReq struct {
 	sentBuf    [3]event.Event
 	popped     bool // its answer is out and it left the queue
 	gaveBack   bool // done has run: its place in flight was given back
+	// With a Transport: the request's way to the upstream, the valve its
+	// answer's holding closes, and the state of the answer so far.
+	up         MuxUpstream
+	valve      *pipeline.Valve
+	upAnswered bool // the final answer's head came
+	upInMsg    bool // a message of the answer is open
 }
 
 func (m *muxHTTPInst) Input(evt event.Event) {
@@ -250,7 +261,9 @@ func (m *muxHTTPInst) start(e *event.MessageStart) {
 		r.method = h.Method
 		r.close = !h.KeepAlive()
 	}
-	r.noRetry = !r.idempotent()
+	// A transport's retries (HTTP/2's refused streams) are safe for any
+	// method: the upstream did not process the request.
+	r.noRetry = !r.idempotent() && m.f.opts.Transport == nil
 	r.sent = r.sentBuf[:0]
 	m.queue = append(m.queue, r)
 	m.cur = r
@@ -281,6 +294,10 @@ func (m *muxHTTPInst) dispatch() {
 		if !r.dispatched {
 			r.dispatched = true
 			m.inflight++
+			if m.f.opts.Transport != nil {
+				r.open()
+				continue
+			}
 			r.pool = poolOf(m.s, m.f, r.target)
 			r.pool.acquire(r)
 		}
@@ -303,6 +320,10 @@ func (r *poolReq) input(evt event.Event) {
 	}
 	if r.conn != nil {
 		r.conn.st.Input(evt)
+		return
+	}
+	if r.up != nil {
+		r.up.Input(evt)
 		return
 	}
 	r.held = append(r.held, evt)
@@ -328,9 +349,15 @@ func (r *poolReq) answer(evt event.Event) {
 	r.out = append(r.out, evt)
 	if d, ok := evt.(*event.Data); ok {
 		r.outLen += d.Len()
-		if r.outLen > maxAnswerHold && r.paused == nil && r.conn != nil {
-			r.paused = r.conn.valve
-			r.paused.Pause()
+		if r.outLen > maxAnswerHold && r.paused == nil {
+			if r.conn != nil {
+				r.paused = r.conn.valve
+			} else {
+				r.paused = r.valve
+			}
+			if r.paused != nil {
+				r.paused.Pause()
+			}
 		}
 	}
 }
@@ -374,7 +401,7 @@ func (r *poolReq) done() {
 // connection, pool and queue let go of it) unless its body is still coming
 // in. On the keep-alive path that is one allocation less per request.
 func (m *muxHTTPInst) recycle(r *poolReq) {
-	if m.cur == r || r.conn != nil {
+	if m.cur == r || r.conn != nil || r.up != nil {
 		return
 	}
 	*r = poolReq{}
@@ -478,7 +505,10 @@ func cancelReqs(rs []*poolReq) {
 			c := r.conn
 			r.conn, c.req = nil, nil
 			c.close()
-		} else if r.dispatched && !r.finished {
+		} else if u := r.up; u != nil {
+			r.up = nil
+			u.Cancel()
+		} else if r.dispatched && !r.finished && r.pool != nil {
 			r.pool.cancel(r)
 		}
 	}

@@ -336,11 +336,18 @@ func (c *poolConn) fail(end *event.SessionEnd) {
 		r.pool = poolOf(r.m.s, r.m.f, r.target) // c's may have been let go
 		r.pool.acquireFresh(r)
 	default:
-		status := failureStatus(end.Err)
-		if end.Err == event.NoError || end.Err == event.ProtocolError {
-			status = 502
-		}
-		r.synthetic(status, end)
-		r.done()
+		r.failed(end)
 	}
+}
+
+// failed answers a request none of whose answer came with the synthetic
+// answer its connection's end calls for (a closed or garbled connection:
+// 502), and gives its place in flight back.
+func (r *poolReq) failed(end *event.SessionEnd) {
+	status := failureStatus(end.Err)
+	if end.Err == event.NoError || end.Err == event.ProtocolError {
+		status = 502
+	}
+	r.synthetic(status, end)
+	r.done()
 }

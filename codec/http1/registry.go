@@ -24,8 +24,9 @@ var params = map[string][]pipeline.Param{
 		{Name: "options", Type: "object", Doc: "maxConnections (per upstream and worker, busy and idle; default 64), maxIdle (default maxConnections), " +
 			"poolIdleTimeout (an unused connection is closed after it; default 60s), maxInFlight (requests of one client connection " +
 			"at the upstreams at once; default 8), connectTimeout (default 10s, then 504), answerTimeout (no answer for " +
-			"that long: 504; default 60s), readTimeout, writeTimeout, idleTimeout, tls: as connect's. A refused or unresolved " +
-			"upstream answers 503, a timed-out one 504, a broken one 502"},
+			"that long: 504; default 60s), readTimeout, writeTimeout, idleTimeout, tls: as connect's; version (1, default, or 2: " +
+			"HTTP/2 to the upstream, h2 by ALPN with tls, else h2c by prior knowledge, many requests at once on one connection " +
+			"up to the upstream's max concurrent streams). A refused or unresolved upstream answers 503, a timed-out one 504, a broken one 502"},
 	},
 	"decodeHttpRequest": {{Name: "options", Type: "object",
 		Doc: "maxBodySize: the largest request body accepted (\"64m\"); a larger one is answered 413 and the connection closes. Default: no limit"}},

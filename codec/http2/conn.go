@@ -1,12 +1,12 @@
 package http2
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/sluice-go/sluice/codec/http1"
@@ -25,14 +25,7 @@ type serverConn struct {
 	s      *pipeline.Stream // the connection's stream
 	next   pipeline.Target  // where the connection's bytes go
 	target *pipeline.Pipeline
-
-	in   []byte      // received bytes not parsed yet
-	rd   frameReader // what the framer reads: one whole frame at a time
-	out  bytes.Buffer
-	fr   *http2.Framer
-	hdec *hpack.Decoder
-	henc *hpack.Encoder
-	hbuf bytes.Buffer
+	framing
 	// fieldBuf is room for the fields of an answer's HEADERS, encoded at
 	// once by writeHeaders
 	fieldBuf []hpack.HeaderField
@@ -48,11 +41,9 @@ type serverConn struct {
 	// drainAfterFirst: a reload came before the preface; drain once the
 	// first request is in
 	drainAfterFirst bool
-	done            bool        // the connection ended
-	depth           int         // nesting of event handling: output is flushed at depth 0
-	ready           []*h2stream // streams with body queued in this batch
+	done            bool // the connection ended
+	depth           int  // nesting of event handling: output is flushed at depth 0
 
-	peerMaxFrame  uint32
 	peerInitWin   int64
 	sendWin       int64 // the connection's send window
 	recvWin       int64 // what the client may still send on the connection
@@ -60,7 +51,6 @@ type serverConn struct {
 	resetBudget   int   // rapid reset guard
 	controlFrames int   // PING and SETTINGS since the last HEADERS or DATA
 
-	hb        headerBlock    // the header block being received
 	headTimer pipeline.Timer // running while a header block is incomplete
 
 	authority    string // the last request's :authority, and boxed
@@ -112,16 +102,12 @@ const (
 func newServerConn(s *pipeline.Stream, next pipeline.Target, target *pipeline.Pipeline, opts Options) *serverConn {
 	sc := &serverConn{
 		opts: opts, s: s, next: next, target: target,
-		streams:      map[uint32]*h2stream{},
-		peerMaxFrame: 16384, peerInitWin: initialWindow,
-		sendWin: initialWindow, recvWin: initialWindow,
+		streams:     map[uint32]*h2stream{},
+		peerInitWin: initialWindow,
+		sendWin:     initialWindow, recvWin: initialWindow,
 		resetBudget: opts.MaxResets,
 	}
-	sc.fr = http2.NewFramer(&sc.out, &sc.rd)
-	sc.fr.SetMaxReadFrameSize(opts.MaxFrameSize)
-	sc.hdec = hpack.NewDecoder(4096, sc.onField)
-	sc.hdec.SetMaxStringLength(int(opts.MaxHeaderListSize))
-	sc.henc = hpack.NewEncoder(&sc.hbuf)
+	sc.initFraming(opts.MaxFrameSize, opts.MaxHeaderListSize)
 	settings := []http2.Setting{
 		{ID: http2.SettingMaxConcurrentStreams, Val: opts.MaxConcurrentStreams},
 		{ID: http2.SettingMaxHeaderListSize, Val: opts.MaxHeaderListSize},
@@ -182,31 +168,11 @@ func (sc *serverConn) parse() {
 		sc.in = sc.in[n:]
 		sc.prefaceDone = true
 	}
-	consumed := 0
-	for !sc.done && len(sc.in)-consumed >= 9 {
-		b := sc.in[consumed:]
-		length := int(b[0])<<16 | int(b[1])<<8 | int(b[2])
-		if uint32(length) > sc.opts.MaxFrameSize {
-			sc.connError(http2.ErrCodeFrameSize, fmt.Errorf("%w: frame of %d bytes", ErrProtocol, length))
-			return
-		}
-		if len(b) < 9+length {
-			break
-		}
-		sc.rd.b = b[:9+length]
-		consumed += 9 + length
-		f, err := sc.fr.ReadFrame()
-		if err != nil {
-			sc.readError(err)
-			continue
-		}
-		sc.frame(f)
-	}
-	sc.in = append(sc.in[:0], sc.in[consumed:]...)
-	if len(sc.in) == 0 && cap(sc.in) > idleBuffer {
-		sc.in = nil // an idle connection keeps no large buffer
-	}
+	sc.readFrames(sc)
 }
+
+// stopped reports whether the connection ended (frameHandler).
+func (sc *serverConn) stopped() bool { return sc.done }
 
 // readError handles what the framer refused.
 func (sc *serverConn) readError(err error) {
@@ -296,23 +262,14 @@ func (sc *serverConn) control() bool {
 
 // fragment decodes a piece of the header block being received.
 func (sc *serverConn) fragment(b []byte, end bool) {
-	sc.hb.size += len(b)
-	if sc.hb.size > int(sc.opts.MaxHeaderListSize) {
-		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: header block over %d bytes", ErrCalm, sc.opts.MaxHeaderListSize))
-		return
-	}
-	if _, err := sc.hdec.Write(b); err != nil {
-		sc.connError(http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err))
+	if code, err := sc.decodeFragment(b, end); err != nil {
+		sc.connError(code, err)
 		return
 	}
 	if !end {
 		return
 	}
 	sc.stopHeadTimer()
-	if err := sc.hdec.Close(); err != nil {
-		sc.connError(http2.ErrCodeCompression, fmt.Errorf("%w: %v", ErrProtocol, err))
-		return
-	}
 	sc.headers()
 	// the fields were copied: the slice serves the next block, holding no
 	// strings meanwhile, unless a large block made it large
@@ -348,18 +305,6 @@ func (sc *serverConn) stopHeadTimer() {
 		sc.headTimer.Stop()
 		sc.headTimer = nil
 	}
-}
-
-// onField collects a decoded header field, up to MaxHeaderListSize.
-func (sc *serverConn) onField(f hpack.HeaderField) {
-	sc.hb.listSize += f.Size()
-	if sc.hb.listSize > sc.opts.MaxHeaderListSize {
-		sc.hb.tooBig = true
-		sc.hb.fields = nil
-		sc.hdec.SetEmitEnabled(false)
-		return
-	}
-	sc.hb.fields = append(sc.hb.fields, f)
 }
 
 // headers handles a complete header block: a request or its trailers.
@@ -415,6 +360,7 @@ func (sc *serverConn) headers() {
 	}
 	st := sc.open(id, clen, blk)
 	st.bodiless = head.Method == "HEAD"
+	st.grpc = strings.HasPrefix(head.Headers.Get("content-type"), "application/grpc")
 	blk.start.Head = head
 	st.st.Input(&blk.start)
 	if hb.endStream && !st.closed {
@@ -493,27 +439,15 @@ func (sc *serverConn) returnConnWindow(n int64) {
 
 // settings applies the client's SETTINGS and acknowledges them.
 func (sc *serverConn) settings(f *http2.SettingsFrame) {
-	err := f.ForeachSetting(func(s http2.Setting) error {
-		if err := s.Valid(); err != nil {
-			return err
-		}
-		switch s.ID {
-		case http2.SettingHeaderTableSize:
-			sc.henc.SetMaxDynamicTableSizeLimit(s.Val)
-		case http2.SettingInitialWindowSize:
-			delta := int64(s.Val) - sc.peerInitWin
-			sc.peerInitWin = int64(s.Val)
-			for _, st := range sc.streams {
-				st.sendWin += delta
-				if st.sendWin > maxWindow {
-					return http2.ConnectionError(http2.ErrCodeFlowControl)
-				}
+	err := sc.applySettings(f, &sc.peerInitWin, func(delta int64) bool {
+		for _, st := range sc.streams {
+			st.sendWin += delta
+			if st.sendWin > maxWindow {
+				return false
 			}
-		case http2.SettingMaxFrameSize:
-			sc.peerMaxFrame = s.Val
 		}
-		return nil
-	})
+		return true
+	}, nil)
 	if err != nil {
 		sc.readError(err)
 		return
@@ -559,7 +493,10 @@ func (sc *serverConn) rstStream(f *http2.RSTStreamFrame) {
 		return
 	}
 	sc.closeStream(st)
-	if !st.localEnd {
+	// only a stream reset before its answer began counts: a client that
+	// cancels a call it is being answered on (a gRPC stream it no longer
+	// wants) waited for that answer, and is not flooding
+	if !st.headOut {
 		sc.resetBudget--
 		if sc.resetBudget < 0 {
 			sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: too many streams reset before their answer", ErrCalm))
@@ -597,25 +534,6 @@ func (sc *serverConn) connError(code http2.ErrCode, err error) {
 // answerLocal answers stream id with a bodiless status of its own.
 func (sc *serverConn) answerLocal(id uint32, status int) {
 	sc.writeHeaders(id, []hpack.HeaderField{{Name: ":status", Value: fmt.Sprint(status)}}, true)
-}
-
-// writeHeaders encodes fields and writes them as HEADERS and CONTINUATION
-// frames no larger than the client takes.
-func (sc *serverConn) writeHeaders(id uint32, fields []hpack.HeaderField, endStream bool) {
-	sc.hbuf.Reset()
-	for _, f := range fields {
-		_ = sc.henc.WriteField(f)
-	}
-	b := sc.hbuf.Bytes()
-	max := int(sc.peerMaxFrame)
-	first := b[:min(len(b), max)]
-	b = b[len(first):]
-	_ = sc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: first, EndStream: endStream, EndHeaders: len(b) == 0})
-	for len(b) > 0 {
-		frag := b[:min(len(b), max)]
-		b = b[len(frag):]
-		_ = sc.fr.WriteContinuation(id, len(b) == 0, frag)
-	}
 }
 
 // drainPing is the payload of the PING sent with the first GOAWAY of a
@@ -682,40 +600,15 @@ func (sc *serverConn) finish(end *event.SessionEnd) {
 	sc.next.Input(end)
 }
 
-// flushOut sends the body queued in this batch and the frames written,
-// unless an outer handler will.
+// flushOut sends the frames written, unless an outer handler will.
 func (sc *serverConn) flushOut() {
 	if sc.depth == 0 {
-		sc.sendReady()
 		sc.flushOutNow()
 	}
 }
 
-// sendReady sends the body the streams queued in this batch, as the windows
-// allow.
-func (sc *serverConn) sendReady() {
-	if len(sc.ready) == 0 {
-		return
-	}
-	sc.depth++ // what sending sets off is sent here, not in a nested flush
-	for i := 0; i < len(sc.ready); i++ {
-		st := sc.ready[i]
-		st.ready = false
-		st.send()
-	}
-	clear(sc.ready)
-	sc.ready = sc.ready[:0]
-	sc.depth--
-}
-
 func (sc *serverConn) flushOutNow() {
-	if sc.out.Len() == 0 {
-		return
+	if d := sc.takeOut(); d != nil {
+		sc.next.Input(d)
 	}
-	d := event.FromCopy(sc.out.Bytes())
-	sc.out.Reset()
-	if sc.out.Cap() > idleBuffer {
-		sc.out = bytes.Buffer{} // the framer writes to &sc.out: still this field
-	}
-	sc.next.Input(d)
 }

@@ -29,11 +29,15 @@ import (
 // message out is the answer: its head (any head, read as
 // encodeHttpResponse reads one: status, headers) goes out as HEADERS, its
 // body as DATA frames within the client's flow-control windows, a
-// MessageEnd's tail as trailers. Interim (1xx) heads go out as they come. A
-// request stream that ends before answering is answered as over HTTP/1
-// (Options.OnFail's message, or a 500 naming the cause); one cut
-// mid-answer is reset (RST_STREAM) without touching its siblings. Answers
-// go out as soon as they are ready, in any order.
+// MessageEnd's tail as trailers; an answer complete within the batch of
+// its head, without body or trailers, is one HEADERS frame that ends the
+// stream (gRPC's Trailers-Only errors). Interim (1xx) heads go out as they
+// come. A request stream that ends before answering is answered as over
+// HTTP/1 (Options.OnFail's message, or a 500 naming the cause); one cut
+// mid-answer is reset (RST_STREAM) without touching its siblings, except a
+// gRPC call (content-type application/grpc...) whose stream failed: it
+// ends with trailers grpc-status 14 (UNAVAILABLE). Answers go out as soon
+// as they are ready, in any order.
 //
 // The connection honours the client's SETTINGS (window size, frame size,
 // header table size), answers PING, returns flow-control credit as the

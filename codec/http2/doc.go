@@ -1,7 +1,8 @@
 // Package http2 is sluice's HTTP/2 codec, built on golang.org/x/net's
 // Framer and HPACK: the demuxHTTP filter serves HTTP/1.x and HTTP/2 on one
 // listener, each request as a message in its own stream of a named
-// pipeline, its answer back as frames.
+// pipeline, its answer back as frames; MuxHTTP (muxHTTP with version 2)
+// sends requests on to upstreams over HTTP/2.
 //
 // # Model
 //
@@ -38,4 +39,19 @@
 // 6.8): first with the largest stream id and a PING, then, once the PING is
 // acknowledged (or after a second), with the last stream id taken; the
 // streams taken finish.
+//
+// # Client side
+//
+// MuxHTTP is http1.MuxHTTP with an HTTP/2 transport (http1.MuxTransport):
+// the filter keeps request order, the bound on requests in flight and the
+// synthetic answers, and the transport keeps, per worker and target, a few
+// upstream connections (framing, HPACK and SETTINGS code shared with the
+// server side) each carrying up to the upstream's max concurrent streams.
+// A request's head is converted the other way (Host to :authority, the
+// connection-specific fields dropped, TE only as "trailers"), its body goes
+// out within the upstream's windows, and the answer comes back as an
+// *http1.ResponseHead (protocol "HTTP/2"), Data and a MessageEnd with the
+// trailers. A stream's window is given back only while its client reads
+// on; the connection's is given back at once, so one slow client holds up
+// its stream and no other.
 package http2

@@ -66,6 +66,13 @@ func serveTLS(t *testing.T, cfg *tls.Config, opts sh2.Options, filters ...pipeli
 	m.Pipeline("handler", filters...)
 	front := m.Pipeline("front", sh2.DemuxHTTP(filter.To("handler"), opts))
 	require.NoError(t, m.Build())
+	return servePipeline(t, front, cfg)
+}
+
+// servePipeline serves p on 127.0.0.1, with TLS when cfg is not nil, until
+// the test ends.
+func servePipeline(t *testing.T, front *pipeline.Pipeline, cfg *tls.Config) (string, *pipeline.Server) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	g := pipeline.NewGroup(1, pipeline.WorkerOptions{Logger: pipelinetest.TestLogger(t)})

@@ -16,3 +16,15 @@ var (
 	// of the failure the request is answered for).
 	ErrNoAnswer = errors.New("http2: the request's stream ended without an answer")
 )
+
+// Sentinel errors of the HTTP/2 client side (muxHTTP with version 2): the
+// cause of a request that failed at its upstream.
+var (
+	// ErrGoAway: the upstream sent GOAWAY before processing the request.
+	ErrGoAway = errors.New("http2: upstream going away")
+	// ErrReset: the upstream reset the request's stream (RST_STREAM).
+	ErrReset = errors.New("http2: stream reset")
+	// ErrClosed: the upstream connection was closed from outside (its
+	// worker stopping) with requests on it.
+	ErrClosed = errors.New("http2: upstream connection closed")
+)

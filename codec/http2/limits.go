@@ -35,13 +35,15 @@ type Options struct {
 	// empty CONTINUATIONs cost nothing to send). Default 64.
 	MaxContinuations int
 	// MaxResets bounds rapid reset (CVE-2023-44487): a budget of streams the
-	// client may cancel before they are answered, refilled by one for each
-	// stream answered in full. When it is spent the connection ends with
-	// GOAWAY(ENHANCE_YOUR_CALM). Default 200.
+	// client may cancel before their answer begins (its HEADERS sent),
+	// refilled by one for each stream answered in full. When it is spent
+	// the connection ends with GOAWAY(ENHANCE_YOUR_CALM). Default 200.
 	MaxResets int
 	// MaxControlFrames bounds PING and SETTINGS floods: how many of them
-	// the client may send between two HEADERS or DATA frames; more end the
-	// connection with GOAWAY(ENHANCE_YOUR_CALM). Default 1000.
+	// the client may send between two HEADERS or DATA frames it sends or two
+	// DATA frames of an answer (grpc-go's client PINGs after the DATA it
+	// gets); more end the connection with GOAWAY(ENHANCE_YOUR_CALM).
+	// Default 1000.
 	MaxControlFrames int
 	// HeadTimeout bounds how long a header block split over CONTINUATION
 	// frames may take to complete; then the connection ends with

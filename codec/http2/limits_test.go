@@ -67,7 +67,9 @@ func (r *rawClient) body(id uint32) string {
 			b.Write(d.Data())
 			return d.StreamEnded()
 		}
-		return false
+		// an answer without body ends with its HEADERS
+		h, ok := f.(*http2.MetaHeadersFrame)
+		return ok && h.StreamID == id && h.StreamEnded()
 	})
 	return b.String()
 }

@@ -41,15 +41,22 @@ type h2stream struct {
 	msgEnd   bool // the answer's MessageEnd came
 	localEnd bool // END_STREAM went out
 	paused   bool // valve closed by us
-	ready    bool // in sc.ready: body queued, to send when the batch ends
 	failing  bool // answering the stream's failure
 	// bodyTimer runs while the request's body is open and its answer has
 	// not begun: no DATA in the connection's BodyTimeout gets a 408
 	bodyTimer pipeline.Timer
 	lastData  time.Time // when the request's body last moved
 	bodiless  bool      // the answer has no body: a HEAD request's, a 204 or a 304
+	grpc      bool      // the request is a gRPC call (content-type application/grpc...)
 	pend      event.Data
 	trailers  []hpack.HeaderField
+	// head is the answer's head, its HEADERS held until its end or the end
+	// of the worker's batch (Flush), as is its body: an answer complete by
+	// then goes out with END_STREAM on its last frame, one HEADERS frame
+	// when it has no body nor trailers (what gRPC calls Trailers-Only, the
+	// only way its errors are sent)
+	head     *http1.ResponseHead
+	flushing bool // a Flush is asked for the end of the batch
 }
 
 // open starts the stream of the target pipeline for request id.
@@ -167,8 +174,12 @@ func (st *h2stream) Input(evt event.Event) {
 				e = event.End(event.UnknownError, ErrNoAnswer)
 			}
 			st.fail(e)
+		case !st.msgEnd && st.grpc && e.Err != event.NoError:
+			st.failGRPC(e)
 		case !st.msgEnd:
-			// cut mid-answer: HTTP/1 would close the connection
+			// cut mid-answer: what came of it goes out, then the reset
+			// (HTTP/1 would close the connection)
+			st.send()
 			sc.streamError(st.id, http2.ErrCodeInternal)
 		}
 	} else {
@@ -180,19 +191,15 @@ func (st *h2stream) Input(evt event.Event) {
 
 // answer handles an event of the answer: its head, body and end.
 func (st *h2stream) answer(evt event.Event) {
-	sc := st.sc
 	switch e := evt.(type) {
 	case *event.MessageStart:
 		st.start(e)
 	case *event.Data:
 		if st.inMsg && st.headOut && !st.msgEnd && !st.bodiless {
-			// sent when the batch ends (flushOut), or with the MessageEnd
+			// sent at the end of the batch (Flush), or with the MessageEnd
 			// if it comes first: then the last DATA carries END_STREAM
 			st.pend.PushData(e)
-			if !st.ready {
-				st.ready = true
-				sc.ready = append(sc.ready, st)
-			}
+			st.flushLater()
 		}
 	case *event.MessageEnd:
 		if st.inMsg {
@@ -206,7 +213,7 @@ func (st *h2stream) answer(evt event.Event) {
 	}
 }
 
-// start writes the answer's HEADERS, or an interim answer's.
+// start holds the answer's head (see head), or writes an interim answer's.
 func (st *h2stream) start(e *event.MessageStart) {
 	if st.inMsg || st.headOut {
 		return
@@ -220,7 +227,7 @@ func (st *h2stream) start(e *event.MessageStart) {
 	st.inMsg = true
 	if rh.Status >= 100 && rh.Status < 200 {
 		if rh.Status != 101 {
-			st.writeHead(rh)
+			st.writeHead(rh, false)
 			st.inMsg = false // an interim answer has no body
 			return
 		}
@@ -229,15 +236,36 @@ func (st *h2stream) start(e *event.MessageStart) {
 	st.headOut = true
 	st.stopBodyTimer() // the answer has begun: the stream lives by it
 	st.bodiless = st.bodiless || rh.Status == 204 || rh.Status == 304
-	st.writeHead(rh)
+	st.head = rh
+	st.flushLater()
+}
+
+// flushLater asks for a Flush at the end of the worker's batch.
+func (st *h2stream) flushLater() {
+	if !st.flushing {
+		st.flushing = true
+		st.sc.s.Worker().FlushLater(st)
+	}
+}
+
+// Flush sends the answer's head and body held at the end of the batch in
+// which they came, so that an answer whose end comes later has them sent
+// at once (pipeline.Flusher).
+func (st *h2stream) Flush() {
+	st.flushing = false
+	if st.closed || st.localEnd || st.sc.done {
+		return
+	}
+	st.send()
+	st.sc.flushOut()
 }
 
 // writeHead writes the HEADERS of an answer head, its fields made in the
 // connection's fieldBuf.
-func (st *h2stream) writeHead(rh *http1.ResponseHead) {
+func (st *h2stream) writeHead(rh *http1.ResponseHead, endStream bool) {
 	sc := st.sc
 	fields := responseFields(sc.fieldBuf[:0], rh)
-	sc.writeHeaders(st.id, fields, false)
+	sc.writeHeaders(st.id, fields, endStream)
 	clear(fields) // no strings kept while idle
 	if cap(fields) <= maxKeptFields {
 		sc.fieldBuf = fields[:0]
@@ -259,16 +287,35 @@ func (st *h2stream) fail(end *event.SessionEnd) {
 		}
 	}
 	st.inMsg, st.headOut = true, true
-	st.sc.writeHeaders(st.id, []hpack.HeaderField{{Name: ":status", Value: "500"}}, false)
+	st.head = &http1.ResponseHead{Status: 500}
 	st.msgEnd, st.inMsg = true, false
 	st.send()
 }
 
-// send writes what the windows allow of the queued body, then the end.
+// failGRPC ends a gRPC call whose answer broke off (its upstream failed)
+// with grpc-status 14, UNAVAILABLE, in trailers after what was sent, as
+// gRPC proxies do: a reset would reach the client as INTERNAL.
+func (st *h2stream) failGRPC(e *event.SessionEnd) {
+	st.msgEnd, st.inMsg = true, false
+	st.trailers = []hpack.HeaderField{{Name: "grpc-status", Value: "14"}, {Name: "grpc-message", Value: "upstream failed: " + e.Err.String()}}
+	st.send()
+}
+
+// send writes the held head and what the windows allow of the queued body,
+// then the end.
 func (st *h2stream) send() {
 	sc := st.sc
 	if st.closed || st.localEnd || !st.headOut {
 		return
+	}
+	if st.head != nil {
+		end := st.msgEnd && st.pend.Len() == 0 && st.trailers == nil
+		st.writeHead(st.head, end)
+		st.head = nil
+		if end {
+			st.endLocal()
+			return
+		}
 	}
 	for st.pend.Len() > 0 {
 		n := min(int64(st.pend.Len()), st.sendWin, sc.sendWin, int64(sc.peerMaxFrame))
@@ -279,6 +326,9 @@ func (st *h2stream) send() {
 		sc.sendWin -= n
 		end := st.msgEnd && int64(st.pend.Len()) == n && st.trailers == nil
 		st.writeData(int(n), end)
+		// a client may PING after each DATA it gets (grpc-go measures
+		// bandwidth so): an answer's data makes the next PINGs no flood
+		sc.controlFrames = 0
 		if end {
 			st.endLocal()
 			return
