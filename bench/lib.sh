@@ -274,7 +274,8 @@ mem_kb() {
 
 # nginx_conf DIR PORT: writes DIR/nginx.conf for a hello server on
 # 127.0.0.1:PORT (one worker, no access log, return 200). NGINX_EXTRA, if
-# set, goes into the server block (bench/soak adds a location there).
+# set, goes into the server block (bench/soak adds a location there);
+# NGINX_LISTEN, if set, replaces its listen line (nginx_h2_conf).
 nginx_conf() {
 	local dir=$1 port=$2 conns
 	mkdir -p "$dir"
@@ -304,7 +305,7 @@ http {
     uwsgi_temp_path $dir/uwsgi;
     scgi_temp_path $dir/scgi;
     server {
-        listen 127.0.0.1:$port;
+        ${NGINX_LISTEN:-listen 127.0.0.1:$port;}
         location / {
             default_type text/plain;
             return 200 "Hello, World!\n";
@@ -313,6 +314,24 @@ ${NGINX_EXTRA:-}
     }
 }
 EOF
+}
+
+# nginx_h2_conf DIR PORT TLSPORT CERT KEY: writes DIR/nginx.conf for an
+# HTTP/2 hello (nginx_conf's): h2c by prior knowledge on 127.0.0.1:PORT
+# (nginx 1.22's "listen ... http2" without ssl) and h2 by ALPN over TLS on
+# TLSPORT.
+nginx_h2_conf() {
+	NGINX_LISTEN="listen 127.0.0.1:$2 http2; listen 127.0.0.1:$3 ssl http2; ssl_certificate $4; ssl_certificate_key $5;" \
+		nginx_conf "$1" "$2"
+}
+
+# make_cert DIR: a self-signed certificate for localhost in DIR/cert.pem and
+# DIR/key.pem.
+make_cert() {
+	need openssl
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+		-keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1 || die "openssl cannot make a certificate"
 }
 
 # nginx_proxy_conf DIR PORT UPSTREAM: writes DIR/nginx.conf for a reverse

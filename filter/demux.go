@@ -264,34 +264,42 @@ func (c *demuxChan) push(evt event.Event) {
 
 // failAnswer queues the synthetic answer for c's failure.
 func (c *demuxChan) failAnswer(end *event.SessionEnd) {
-	d := c.d
-	if fn := d.f.opts.OnFail; fn != nil {
+	c.buf = append(c.buf, FailAnswer(c.d.s, end, c.d.f.opts.OnFail)...)
+}
+
+// FailAnswer returns the message demux answers a request with when the
+// request's stream failed with end before answering (demuxHTTP answers
+// HTTP/2 requests with it too): the first message onFail, if not nil,
+// writes when given s and end (a MessageEnd added if it wrote none), or,
+// when it writes no MessageStart, panics or ends s, a 500 whose text/plain
+// body names the cause.
+func FailAnswer(s *pipeline.Stream, end *event.SessionEnd, onFail func(*pipeline.Stream, *event.SessionEnd, pipeline.Target)) []event.Event {
+	if onFail != nil {
 		var got []event.Event
-		if d.callOnFail(fn, end, &got) && len(got) > 0 {
+		if callOnFail(s, onFail, end, &got) && len(got) > 0 {
 			if _, ok := got[0].(*event.MessageStart); ok {
-				c.buf = append(c.buf, got...)
 				if _, ok := got[len(got)-1].(*event.MessageEnd); !ok {
-					c.buf = append(c.buf, &event.MessageEnd{})
+					got = append(got, &event.MessageEnd{})
 				}
-				return
+				return got
 			}
 		}
 	}
-	c.buf = append(c.buf, &event.MessageStart{Head: event.Fields{
+	return []event.Event{&event.MessageStart{Head: event.Fields{
 		"status": 500, "headers": map[string]any{"content-type": "text/plain; charset=utf-8"},
-	}}, failureBody(end), &event.MessageEnd{})
+	}}, failureBody(end), &event.MessageEnd{}}
 }
 
 // callOnFail runs the OnFail hook, collecting the first message it writes.
-func (d *demuxInst) callOnFail(fn func(*pipeline.Stream, *event.SessionEnd, pipeline.Target), end *event.SessionEnd, got *[]event.Event) (ok bool) {
+func callOnFail(s *pipeline.Stream, fn func(*pipeline.Stream, *event.SessionEnd, pipeline.Target), end *event.SessionEnd, got *[]event.Event) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			d.s.Logger().Error("demux: OnFail panicked", "panic", r)
+			s.Logger().Error("demux: OnFail panicked", "panic", r)
 			ok = false
 		}
 	}()
 	inMsg, ended := false, false
-	fn(d.s, end, pipeline.TargetFunc(func(evt event.Event) {
+	fn(s, end, pipeline.TargetFunc(func(evt event.Event) {
 		if ended {
 			return
 		}
@@ -315,7 +323,7 @@ func (d *demuxInst) callOnFail(fn func(*pipeline.Stream, *event.SessionEnd, pipe
 		}
 		*got = append(*got, evt)
 	}))
-	return !d.s.Ended()
+	return !s.Ended()
 }
 
 // failureBody is the default synthetic answer's body: the cause, at most

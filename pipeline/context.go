@@ -33,6 +33,7 @@ type Context struct {
 	tracker  RequestTracker // on the root only
 	connOpts ConnOptions    // on the root only
 	upstream string         // on the root only: see Upstream
+	alpn     string         // on the root only: see ALPN
 	tunnel   []func()       // OnTunnel's callbacks, until Tunnel runs them
 	tunneled bool           // Tunnel was called
 
@@ -297,6 +298,12 @@ func (c *Context) OnTunnel(fn func()) {
 // Upstream returns the target ("host:port") this connection's requests
 // last went to (connect's, or a pool's), for access logs; "" when none.
 func (c *Context) Upstream() string { return c.root.upstream }
+
+// ALPN returns the application protocol c's inbound TLS connection
+// negotiated by ALPN ("h2", "http/1.1"), or "" (no TLS, no ALPN, or the
+// handshake is not complete yet: it is set before the connection's first
+// input).
+func (c *Context) ALPN() string { return c.root.alpn }
 
 // SetUpstream records target as the connection's upstream (see Upstream):
 // Outbound does it as it dials, a pool as it gives a request a connection.

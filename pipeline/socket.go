@@ -402,6 +402,12 @@ func (k *Socket) readLoop(t Target) {
 		k.postEnd(t, err)
 		return
 	}
+	if tc, ok := k.nc.(*tls.Conn); ok {
+		if p := tc.ConnectionState().NegotiatedProtocol; p != "" {
+			// before the first input: the worker runs its tasks in order
+			k.s.Post(func() { k.s.Context().root.alpn = p })
+		}
+	}
 	for {
 		if !k.rv.Wait(k.done) {
 			return
@@ -460,14 +466,22 @@ func (k *Socket) postEnd(t Target, err error) {
 }
 
 // handshake completes the TLS handshake of a TLS connection within
-// HandshakeTimeout, before the first read (a no-op once it is complete);
-// other connections have nothing to do.
+// HandshakeTimeout (when negative, within the ReadTimeout the first read
+// would have had, if any) before the first read, so that the negotiated
+// protocol is known before any input (a no-op once it is complete); other
+// connections have nothing to do.
 func (k *Socket) handshake() error {
 	tc, ok := k.nc.(*tls.Conn)
-	if !ok || k.opts.HandshakeTimeout < 0 {
+	if !ok {
 		return nil
 	}
-	k.nc.SetReadDeadline(time.Now().Add(k.opts.HandshakeTimeout))
+	d := k.opts.HandshakeTimeout
+	if d < 0 {
+		d = k.opts.ReadTimeout
+	}
+	if d > 0 {
+		k.nc.SetReadDeadline(time.Now().Add(d))
+	}
 	if err := tc.Handshake(); err != nil {
 		return err
 	}

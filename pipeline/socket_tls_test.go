@@ -76,3 +76,38 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 		t.Fatal("no SessionEnd")
 	}
 }
+
+// TestTLSALPNKnownBeforeInput checks that the protocol a TLS connection
+// agreed on by ALPN is in its context when its first input arrives, also
+// without a handshake timeout of its own.
+func TestTLSALPNKnownBeforeInput(t *testing.T) {
+	for _, hs := range []time.Duration{0, -1} {
+		seen := make(chan string, 1)
+		p := pipeline.New("tls", fn{"watch", func(s *pipeline.Stream, evt event.Event, next pipeline.Target) {
+			if _, ok := evt.(*event.Data); ok {
+				select {
+				case seen <- s.Context().ALPN():
+				default:
+				}
+			}
+			next.Input(evt)
+		}})
+		srv := pipeline.NewServer(p, nil)
+		cert := testnet.NewCert(t, "sluice test")
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}, NextProtos: []string{"h2", "http/1.1"}}
+		srv.Conn = pipeline.ConnOptions{HandshakeTimeout: hs}
+		addr := serve(t, srv)
+
+		c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: cert.Pool, ServerName: "localhost", NextProtos: []string{"h2"}})
+		require.NoError(t, err)
+		_, err = c.Write([]byte("x"))
+		require.NoError(t, err)
+		select {
+		case got := <-seen:
+			assert.Equal(t, "h2", got, "handshake timeout %v", hs)
+		case <-time.After(10 * time.Second):
+			t.Fatal("no input")
+		}
+		c.Close()
+	}
+}

@@ -55,17 +55,28 @@ func bindDemux(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 				return nil, fmt.Errorf("bufferLimit: %w", err)
 			}
 		}
-		if v := o.Get("onFail"); !isNullish(v) {
-			r, err := rt.replacementArg(v)
-			if err != nil {
-				return nil, fmt.Errorf("onFail: %w", err)
-			}
-			opts.OnFail = func(s *pipeline.Stream, end *event.SessionEnd, out pipeline.Target) {
-				r.replace(s, end, out)
-			}
+		if opts.OnFail, err = rt.onFailArg(o); err != nil {
+			return nil, err
 		}
 	}
 	return filter.Demux(filter.To(name), opts), nil
+}
+
+// onFailArg reads the onFail option of demux and demuxHTTP: a replacement
+// (a message, or a function given the SessionEnd) answering a request
+// whose stream failed; nil when not given.
+func (rt *jsRuntime) onFailArg(o *goja.Object) (func(*pipeline.Stream, *event.SessionEnd, pipeline.Target), error) {
+	v := o.Get("onFail")
+	if isNullish(v) {
+		return nil, nil
+	}
+	r, err := rt.replacementArg(v)
+	if err != nil {
+		return nil, fmt.Errorf("onFail: %w", err)
+	}
+	return func(s *pipeline.Stream, end *event.SessionEnd, out pipeline.Target) {
+		r.replace(s, end, out)
+	}, nil
 }
 
 // mux(target, selector, options): selector is a function returning the key

@@ -14,7 +14,10 @@ import (
 // knowledge, h2 after ALPN) on the listener's connection, each request to
 // its own stream of the pipeline named target (http2.DemuxHTTP). options:
 // maxConcurrentStreams, maxFrameSize, maxHeaderListSize (bytes or "64k"),
-// maxContinuations, maxResets, maxControlFrames, headTimeout ("10s").
+// maxContinuations, maxResets, maxControlFrames, headTimeout ("10s"),
+// bodyTimeout ("30s": a stalled h2 request body is answered 408), and
+// onFail (as demux's: the answer to a request whose stream failed, over
+// either version).
 func bindDemuxHTTP(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 	name, err := stringArg(arg(args, 0), "target pipeline")
 	if err != nil {
@@ -41,8 +44,11 @@ func bindDemuxHTTP(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 				f.set(n)
 			}
 		}
-		if err := readDurations(o, []durationField{{"headTimeout", &opts.HeadTimeout}}); err != nil {
+		if err := readDurations(o, []durationField{{"headTimeout", &opts.HeadTimeout}, {"bodyTimeout", &opts.BodyTimeout}}); err != nil {
 			return nil, err
+		}
+		if opts.OnFail, err = rt.onFailArg(o); err != nil {
+			return nil, fmt.Errorf("%w: demuxHTTP: %w", ErrBadArgument, err)
 		}
 		if v := o.Get("maxHeaderListSize"); !isNullish(v) {
 			n, err := parseSize(v.Export())

@@ -23,7 +23,7 @@ func TestDemuxHTTPServesH2CAndHTTP1(t *testing.T) {
 	m := load(t, `
 pipy()
 .listen(0)
-  .demuxHTTP('handle', {maxConcurrentStreams: 10, maxHeaderListSize: '32k', headTimeout: '5s'})
+  .demuxHTTP('handle', {maxConcurrentStreams: 10, maxHeaderListSize: '32k', headTimeout: '5s', bodyTimeout: '20s'})
 .pipeline('handle')
   .replaceMessage(msg => new Message({status: 201, headers: {'x-proto': msg.head.protocol}},
     msg.head.method + ' ' + msg.head.path + ' ' + msg.head.headers.host + ' ' + msg.head.scheme + ' ' + msg.body.toString()))
@@ -92,4 +92,32 @@ func h2Only(cfg *tls.Config) *http.Transport {
 	var protos http.Protocols
 	protos.SetHTTP2(true)
 	return &http.Transport{TLSClientConfig: cfg, Protocols: &protos}
+}
+
+// TestDemuxHTTPOnFail: demuxHTTP's onFail answers a request whose callback
+// throws, over HTTP/2 as over HTTP/1.1, as demux's does.
+func TestDemuxHTTPOnFail(t *testing.T) {
+	m := load(t, `
+pipy()
+.listen(0)
+  .demuxHTTP('handle', {onFail: e => new Message({status: 503}, 'replaced: ' + e.error)})
+.pipeline('handle')
+  .onMessageStart(e => { if (e.head.path === '/boom') throw new Error('boom') })
+  .replaceMessage(msg => new Message('ok'))
+`, script.Options{ListenHost: "127.0.0.1"})
+	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
+	require.NoError(t, err)
+	defer pr.Close()
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true) // h2c with prior knowledge
+	h2c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Protocols: &protos}}
+	for _, c := range []*http.Client{h2c, {Timeout: 30 * time.Second}} {
+		resp, err := c.Get("http://" + pr.Addrs()[0].String() + "/boom")
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, 503, resp.StatusCode, resp.Proto)
+		assert.Equal(t, "replaced: RuntimeError", string(b), resp.Proto)
+	}
 }

@@ -2,9 +2,13 @@ package http2_test
 
 import (
 	"bytes"
+	"crypto/tls"
+	"io"
 	"testing"
+	"time"
 
 	sh2 "github.com/sluice-go/sluice/codec/http2"
+	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
@@ -138,4 +142,35 @@ func TestDataBeyondTheWindow(t *testing.T) {
 	require.NoError(t, r.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: r.block("/"), EndHeaders: true}))
 	_ = r.fr.WriteData(1, false, make([]byte, 70000))
 	assert.Equal(t, http2.ErrCodeFlowControl, r.goaway())
+}
+
+// TestInvalidPrefaceAfterALPN: a TLS connection that agreed on h2 by ALPN
+// and sends something other than the preface is refused as HTTP/2 refuses
+// it, GOAWAY(PROTOCOL_ERROR) and a close, not answered as an HTTP/1 request
+// (h2spec 3.5/2 over TLS).
+func TestInvalidPrefaceAfterALPN(t *testing.T) {
+	cert := testnet.NewCert(t, "sluice.test")
+	addr, _ := serveTLS(t, &tls.Config{Certificates: []tls.Certificate{cert.TLS}, NextProtos: []string{"h2", "http/1.1"}}, sh2.Options{})
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: cert.Pool, ServerName: "localhost", NextProtos: []string{"h2"}})
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+	require.Equal(t, "h2", c.ConnectionState().NegotiatedProtocol)
+	_, err = io.WriteString(c, "INVALID CONNECTION PREFACE\r\n\r\n")
+	require.NoError(t, err)
+	got, err := io.ReadAll(c)
+	require.NoError(t, err)
+	fr := http2.NewFramer(nil, bytes.NewReader(got))
+	var code http2.ErrCode = 255
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF, "not frames: %q", got)
+			break
+		}
+		if g, ok := f.(*http2.GoAwayFrame); ok {
+			code = g.ErrCode
+		}
+	}
+	assert.Equal(t, http2.ErrCodeProtocol, code)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
@@ -25,13 +26,18 @@ type serverConn struct {
 	next   pipeline.Target  // where the connection's bytes go
 	target *pipeline.Pipeline
 	framing
+	// fieldBuf is room for the fields of an answer's HEADERS, encoded at
+	// once by writeHeaders
+	fieldBuf []hpack.HeaderField
 
 	prefaceDone bool // the client preface came
 	settingsIn  bool // the client's first SETTINGS came
 	streams     map[uint32]*h2stream
-	lastID      uint32 // the highest stream id the client opened
-	goawayID    uint32 // streams above it are ignored once goaway is set
-	goaway      bool   // a GOAWAY went out
+	lastID      uint32         // the highest stream id the client opened
+	goawayID    uint32         // streams above it are ignored once goaway is set
+	goaway      bool           // a GOAWAY went out
+	goawayLast  bool           // the GOAWAY with the last stream id went out
+	drainTimer  pipeline.Timer // bounds the wait for the drain PING's ack
 	// drainAfterFirst: a reload came before the preface; drain once the
 	// first request is in
 	drainAfterFirst bool
@@ -46,6 +52,19 @@ type serverConn struct {
 	controlFrames int   // PING and SETTINGS since the last HEADERS or DATA
 
 	headTimer pipeline.Timer // running while a header block is incomplete
+
+	authority    string // the last request's :authority, and boxed
+	authorityBox any
+}
+
+// boxAuthority returns a request's authority as an interface value,
+// allocating only when it differs from the last request's (on one
+// connection, it seldom does).
+func (sc *serverConn) boxAuthority(a string) any {
+	if sc.authorityBox == nil || a != sc.authority {
+		sc.authority, sc.authorityBox = a, a
+	}
+	return sc.authorityBox
 }
 
 // headerBlock is a HEADERS frame and its CONTINUATIONs as they arrive.
@@ -74,8 +93,10 @@ func (r *frameReader) Read(p []byte) (int, error) {
 
 const (
 	idleBuffer    = 16 << 10 // input or output buffer capacity kept between batches
+	maxKeptFields = 32       // header fields' room kept between header blocks
 	initialWindow = 65535
 	maxWindow     = math.MaxInt32
+	maxStreamID   = 1<<31 - 1
 )
 
 func newServerConn(s *pipeline.Stream, next pipeline.Target, target *pipeline.Pipeline, opts Options) *serverConn {
@@ -107,6 +128,10 @@ func (sc *serverConn) abort() {
 	}
 	sc.done = true
 	sc.stopHeadTimer()
+	if sc.drainTimer != nil {
+		sc.drainTimer.Stop()
+		sc.drainTimer = nil
+	}
 	for _, st := range sc.streams {
 		sc.closeStream(st)
 	}
@@ -180,7 +205,7 @@ func (sc *serverConn) frame(f http2.Frame) {
 			sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: HEADERS on even stream %d", ErrProtocol, f.StreamID))
 			return
 		}
-		sc.hb = headerBlock{id: f.StreamID, endStream: f.StreamEnded(), prio: f.Priority}
+		sc.hb = headerBlock{id: f.StreamID, endStream: f.StreamEnded(), prio: f.Priority, fields: sc.hb.fields[:0]}
 		sc.hdec.SetEmitEnabled(true)
 		if !f.HeadersEnded() {
 			sc.startHeadTimer()
@@ -201,8 +226,12 @@ func (sc *serverConn) frame(f http2.Frame) {
 			sc.settings(f)
 		}
 	case *http2.PingFrame:
-		if sc.control() && !f.IsAck() {
-			_ = sc.fr.WritePing(true, f.Data)
+		if sc.control() {
+			if !f.IsAck() {
+				_ = sc.fr.WritePing(true, f.Data)
+			} else if f.Data == drainPing && sc.goaway && !sc.goawayLast {
+				sc.lastGoaway()
+			}
 		}
 	case *http2.WindowUpdateFrame:
 		sc.windowUpdate(f)
@@ -213,8 +242,9 @@ func (sc *serverConn) frame(f http2.Frame) {
 			sc.streamError(f.StreamID, http2.ErrCodeProtocol)
 		}
 	case *http2.GoAwayFrame:
-		sc.goawayID = min(sc.lastID, f.LastStreamID)
-		sc.drain()
+		// the client opens no more streams: no need to wait for any
+		sc.goaway = true
+		sc.lastGoaway()
 	case *http2.PushPromiseFrame:
 		sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: PUSH_PROMISE from a client", ErrProtocol))
 	}
@@ -241,6 +271,12 @@ func (sc *serverConn) fragment(b []byte, end bool) {
 	}
 	sc.stopHeadTimer()
 	sc.headers()
+	// the fields were copied: the slice serves the next block, holding no
+	// strings meanwhile, unless a large block made it large
+	clear(sc.hb.fields)
+	if cap(sc.hb.fields) > maxKeptFields {
+		sc.hb.fields = nil
+	}
 }
 
 // startHeadTimer bounds the time a header block split over CONTINUATION
@@ -255,6 +291,13 @@ func (sc *serverConn) startHeadTimer() {
 		sc.headTimer = nil
 		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: header block not complete within %v", ErrCalm, d))
 	})
+}
+
+// bodyTimeout is how long a request's body may go without progress while
+// its answer has not begun: the connection's BodyTimeout, as HTTP/1's;
+// negative for no limit.
+func (sc *serverConn) bodyTimeout() time.Duration {
+	return cmp.Or(sc.opts.BodyTimeout, sc.s.Context().ConnOptions().BodyTimeout, http1.DefaultBodyTimeout)
 }
 
 func (sc *serverConn) stopHeadTimer() {
@@ -309,17 +352,21 @@ func (sc *serverConn) headers() {
 		sc.answerLocal(id, 431)
 		return
 	}
-	head, clen, ok := requestHeadOf(hb.fields)
+	blk := &requestBlock{}
+	head, clen, ok := requestHeadOf(hb.fields, blk, sc.boxAuthority)
 	if !ok {
 		sc.streamError(id, http2.ErrCodeProtocol)
 		return
 	}
-	st := sc.open(id, clen)
+	st := sc.open(id, clen, blk)
 	st.bodiless = head.Method == "HEAD"
 	st.grpc = strings.HasPrefix(head.Headers.Get("content-type"), "application/grpc")
-	st.st.Input(&event.MessageStart{Head: head})
+	blk.start.Head = head
+	st.st.Input(&blk.start)
 	if hb.endStream && !st.closed {
 		st.endRemote(nil)
+	} else {
+		st.bodyProgress()
 	}
 	if sc.drainAfterFirst {
 		sc.drainAfterFirst = false
@@ -362,6 +409,7 @@ func (sc *serverConn) data(f *http2.DataFrame) {
 	if st.closed {
 		return
 	}
+	st.bodyProgress()
 	if f.StreamEnded() {
 		if st.clen >= 0 && st.got != st.clen {
 			sc.streamError(id, http2.ErrCodeProtocol)
@@ -488,20 +536,55 @@ func (sc *serverConn) answerLocal(id uint32, status int) {
 	sc.writeHeaders(id, []hpack.HeaderField{{Name: ":status", Value: fmt.Sprint(status)}}, true)
 }
 
-// drain stops taking streams: GOAWAY now, and the connection ends once the
-// streams already open are answered.
+// drainPing is the payload of the PING sent with the first GOAWAY of a
+// drain, and drainPingTimeout how long its ack is waited for.
+var drainPing = [8]byte{'s', 'l', 'u', 'i', 'c', 'e', 'g', 'a'}
+
+const drainPingTimeout = time.Second
+
+// drain stops taking streams and ends the connection once the streams
+// already open are answered, in two steps (RFC 9113 section 6.8): a GOAWAY
+// with the largest stream id and a PING, so that requests the client sent
+// before it could see the GOAWAY are still served; then, once the PING is
+// acknowledged (or after drainPingTimeout), the GOAWAY with the last stream
+// id taken.
 func (sc *serverConn) drain() {
 	if sc.done {
 		return
 	}
 	if !sc.goaway {
 		sc.goaway = true
-		sc.goawayID = sc.lastID
-		_ = sc.fr.WriteGoAway(sc.lastID, http2.ErrCodeNo, nil)
+		sc.goawayID = maxStreamID
+		_ = sc.fr.WriteGoAway(maxStreamID, http2.ErrCodeNo, nil)
+		_ = sc.fr.WritePing(false, drainPing)
+		sc.drainTimer = sc.s.AfterFunc(drainPingTimeout, func() {
+			sc.drainTimer = nil
+			sc.depth++
+			sc.lastGoaway()
+			sc.depth--
+			sc.flushOut()
+		})
+		return
 	}
-	if len(sc.streams) == 0 {
+	if sc.goawayLast && len(sc.streams) == 0 {
 		sc.finish(&event.SessionEnd{})
 	}
+}
+
+// lastGoaway sends the GOAWAY with the last stream id taken: streams above
+// it are ignored from now on.
+func (sc *serverConn) lastGoaway() {
+	if sc.done || sc.goawayLast {
+		return
+	}
+	if sc.drainTimer != nil {
+		sc.drainTimer.Stop()
+		sc.drainTimer = nil
+	}
+	sc.goawayLast = true
+	sc.goawayID = sc.lastID
+	_ = sc.fr.WriteGoAway(sc.lastID, http2.ErrCodeNo, nil)
+	sc.drain()
 }
 
 // finish ends the connection: its streams are closed and end goes out

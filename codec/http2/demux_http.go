@@ -14,9 +14,10 @@ import (
 // takes the bytes a listener reads and outputs the bytes to write back. At
 // most one Options may be given.
 //
-// The first bytes decide: the HTTP/2 connection preface ("PRI *
-// HTTP/2.0...", h2c with prior knowledge, or h2 after TLS's ALPN) makes an
-// HTTP/2 connection; anything else runs, in this stream, exactly the chain
+// A TLS connection that agreed on "h2" by ALPN is HTTP/2. Otherwise the
+// first bytes decide: the HTTP/2 connection preface ("PRI * HTTP/2.0...",
+// h2c with prior knowledge) makes an HTTP/2 connection; anything else runs,
+// in this stream, exactly the chain
 //
 //	decodeHttpRequest → demux(target) → encodeHttpResponse
 //
@@ -31,18 +32,21 @@ import (
 // MessageEnd's tail as trailers; an answer complete within the batch of
 // its head, without body or trailers, is one HEADERS frame that ends the
 // stream (gRPC's Trailers-Only errors). Interim (1xx) heads go out as they
-// come. A request stream that fails before answering is answered 500; one
-// that ends without a complete answer is reset (RST_STREAM) without
-// touching its siblings, except a gRPC call (content-type
-// application/grpc...) whose stream failed: it ends with trailers
-// grpc-status 14 (UNAVAILABLE). Answers go out as soon as they are ready, in any order.
+// come. A request stream that ends before answering is answered as over
+// HTTP/1 (Options.OnFail's message, or a 500 naming the cause); one cut
+// mid-answer is reset (RST_STREAM) without touching its siblings, except a
+// gRPC call (content-type application/grpc...) whose stream failed: it
+// ends with trailers grpc-status 14 (UNAVAILABLE). Answers go out as soon
+// as they are ready, in any order.
 //
 // The connection honours the client's SETTINGS (window size, frame size,
 // header table size), answers PING, returns flow-control credit as the
 // request bodies arrive, and on a server's Drain (shutdown, reload) sends
-// GOAWAY and ends once the open streams are answered. Options bound the
-// streams, the frame size, the header lists, and guard against rapid reset,
-// CONTINUATION floods, HPACK bombs and PING or SETTINGS floods.
+// GOAWAY in two steps (a PING's round trip apart, so that requests already
+// on their way are served) and ends once the open streams are answered.
+// Options bound the streams, the frame size, the header lists, and guard
+// against rapid reset, CONTINUATION floods, HPACK bombs and PING or
+// SETTINGS floods.
 func DemuxHTTP(target filter.Ref, opts ...Options) *DemuxHTTPFilter {
 	f := &DemuxHTTPFilter{Target: target}
 	if len(opts) > 0 {
@@ -101,7 +105,7 @@ func (f *DemuxHTTPFilter) Targets() []*pipeline.Pipeline {
 func (f *DemuxHTTPFilter) setup(p *pipeline.Pipeline) {
 	f.target = p
 	f.opts = f.Options.withDefaults()
-	f.h1 = []pipeline.Filter{http1.DecodeRequest(), filter.Demux(filter.ToPipeline(p)), http1.EncodeResponse(nil)}
+	f.h1 = []pipeline.Filter{http1.DecodeRequest(), filter.Demux(filter.ToPipeline(p), filter.DemuxOptions{OnFail: f.opts.OnFail}), http1.EncodeResponse(nil)}
 }
 
 // New returns the filter's instance for stream s.
@@ -132,6 +136,13 @@ func (d *demuxHTTP) Input(evt event.Event) {
 	}
 	switch e := evt.(type) {
 	case *event.Data:
+		if d.s.Context().ALPN() == "h2" {
+			// TLS agreed on h2: whatever comes is HTTP/2 (RFC 9113 3.3),
+			// and anything but the preface is refused as HTTP/2 refuses it
+			d.choose(true)
+			d.to.Input(e)
+			return
+		}
 		d.early = e.AppendTo(d.early)
 		n := min(len(d.early), len(http2.ClientPreface))
 		if string(d.early[:n]) == http2.ClientPreface[:n] && n < len(http2.ClientPreface) {
@@ -194,8 +205,8 @@ func (d *demuxHTTP) Drain(stopping bool) {
 // Busy reports whether a stream is open (pipeline.RequestTracker).
 func (sc *serverConn) Busy() bool { return !sc.done && (len(sc.streams) > 0 || len(sc.in) > 0) }
 
-// Drain sends GOAWAY and ends the connection once its open streams are
-// answered (pipeline.RequestTracker).
+// Drain sends GOAWAY, in two steps (see drain), and ends the connection
+// once its open streams are answered (pipeline.RequestTracker).
 func (sc *serverConn) Drain(bool) {
 	sc.depth++
 	sc.drain()

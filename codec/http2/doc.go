@@ -35,8 +35,10 @@
 //
 // A protocol error on one stream resets that stream only (RST_STREAM); a
 // connection error sends GOAWAY and ends the connection. A server's Drain
-// (shutdown, reload) sends GOAWAY(NO_ERROR); the streams already open
-// finish.
+// (shutdown, reload) sends GOAWAY(NO_ERROR) in two steps (RFC 9113 section
+// 6.8): first with the largest stream id and a PING, then, once the PING is
+// acknowledged (or after a second), with the last stream id taken; the
+// streams taken finish.
 //
 // # Client side
 //

@@ -24,6 +24,7 @@ import (
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
 )
 
 // echo answers each request with "METHOD PATH PROTO scheme=S host=H\n" and
@@ -214,8 +215,9 @@ func TestH2OverTLSByALPN(t *testing.T) {
 		major int
 		want  string
 	}{
-		{h2TLSTransport(ccfg), 2, "GET /tls HTTP/2 scheme=https host=" + addr + "\n"},
-		{&http.Transport{TLSClientConfig: ccfg}, 1, "GET /tls HTTP/1.1 scheme=<nil> host=" + addr + "\n"},
+		// each its own config: the h2 transport adds "h2" to its NextProtos
+		{h2TLSTransport(ccfg.Clone()), 2, "GET /tls HTTP/2 scheme=https host=" + addr + "\n"},
+		{&http.Transport{TLSClientConfig: ccfg.Clone()}, 1, "GET /tls HTTP/1.1 scheme=<nil> host=" + addr + "\n"},
 	} {
 		resp, err := (&http.Client{Transport: c.rt, Timeout: 30 * time.Second}).Get("https://" + addr + "/tls")
 		require.NoError(t, err)
@@ -306,4 +308,23 @@ func TestH2CBidirectionalStreaming(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, rest)
 	assert.Equal(t, "0", resp.Trailer.Get("grpc-status"))
+}
+
+// TestBodyEndsWithItsLastDATA: an answer whose end comes in the same batch
+// as its body goes out as one DATA frame carrying END_STREAM, not the body
+// and then an empty DATA to end it.
+func TestBodyEndsWithItsLastDATA(t *testing.T) {
+	addr, _ := serve(t, sh2.Options{})
+	r := dialRaw(t, addr)
+	r.get(1, "/one")
+	var datas []*http2.DataFrame
+	r.until("the end of the answer", func(f http2.Frame) bool {
+		if d, ok := f.(*http2.DataFrame); ok && d.StreamID == 1 {
+			datas = append(datas, d)
+			return d.StreamEnded()
+		}
+		return false
+	})
+	require.Len(t, datas, 1)
+	assert.Equal(t, "GET /one HTTP/2 scheme=http host=x\n", string(datas[0].Data()))
 }

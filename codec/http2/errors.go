@@ -12,6 +12,9 @@ var (
 	// ErrCalm: the peer exceeded a limit that guards against abuse (rapid
 	// reset, CONTINUATION flood, ping or settings flood): ENHANCE_YOUR_CALM.
 	ErrCalm = errors.New("http2: enhance your calm")
+	// ErrNoAnswer: a request's stream ended without an answer (the cause
+	// of the failure the request is answered for).
+	ErrNoAnswer = errors.New("http2: the request's stream ended without an answer")
 )
 
 // Sentinel errors of the HTTP/2 client side (muxHTTP with version 2): the

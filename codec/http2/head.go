@@ -14,19 +14,52 @@ import (
 // HTTP/2.
 const Protocol = "HTTP/2"
 
+// requestBlock is what a request's stream is given by the connection, in
+// one allocation: its head (with room for a few header fields) and its
+// MessageStart, MessageEnd and SessionEnd. It holds nothing of the
+// connection, so a head a script keeps keeps only this.
+type requestBlock struct {
+	head  http1.RequestHead
+	start event.MessageStart
+	end   event.MessageEnd
+	fin   event.SessionEnd
+	hs    [8]http1.Header
+}
+
+// The usual schemes, boxed once for the heads' "scheme" field.
+var (
+	schemeHTTP  any = "http"
+	schemeHTTPS any = "https"
+)
+
+// boxScheme returns scheme as an interface value, without allocating for
+// the usual ones.
+func boxScheme(scheme string) any {
+	switch scheme {
+	case "http":
+		return schemeHTTP
+	case "https":
+		return schemeHTTPS
+	}
+	return scheme
+}
+
 // requestHeadOf checks a request's decoded header list (RFC 9113 section
-// 8.3.1) and makes the head scripts see, its path checked and shown as
-// http1.CheckTarget does: an *http1.RequestHead whose
-// protocol is "HTTP/2", with the :authority as its first field, "host", and
-// the fields "scheme" and "authority". It returns the content-length (-1
-// when none) and false for a malformed request.
-func requestHeadOf(fields []hpack.HeaderField) (*http1.RequestHead, int64, bool) {
+// 8.3.1) and makes in b the head scripts see, its path checked and shown as
+// http1.CheckTarget does: an *http1.RequestHead whose protocol is "HTTP/2",
+// with the :authority as its first field, "host", and the fields "scheme"
+// and "authority" (boxed by box, which may reuse a value). It returns the
+// content-length (-1 when none) and false for a malformed request.
+func requestHeadOf(fields []hpack.HeaderField, b *requestBlock, box func(string) any) (*http1.RequestHead, int64, bool) {
 	var method, scheme, authority, path string
 	var seen [4]bool
 	regular := false
 	clen := int64(-1)
 	var cookies []string
-	hs := make(http1.Headers, 1, len(fields)+1)
+	hs := http1.Headers(b.hs[:1])
+	if len(fields)+1 > len(b.hs) {
+		hs = make(http1.Headers, 1, len(fields)+1)
+	}
 	for _, f := range fields {
 		if f.IsPseudo() {
 			if regular {
@@ -105,10 +138,11 @@ func requestHeadOf(fields []hpack.HeaderField) (*http1.RequestHead, int64, bool)
 	if len(cookies) > 0 {
 		hs = append(hs, http1.Header{Name: "cookie", Value: strings.Join(cookies, "; ")})
 	}
-	return &http1.RequestHead{
+	b.head = http1.RequestHead{
 		Method: method, Path: path, Protocol: Protocol, Headers: hs,
-		Extra: event.Fields{"scheme": scheme, "authority": authority},
-	}, clen, true
+		Extra: event.Fields{"scheme": boxScheme(scheme), "authority": box(authority)},
+	}
+	return &b.head, clen, true
 }
 
 // trailersOf checks a trailer section: no pseudo-header fields.

@@ -1,10 +1,22 @@
 package http2
 
-import "time"
+import (
+	"time"
 
-// Options are the limits of one HTTP/2 server connection. The zero value
-// of each field means its default, given beside it.
+	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/pipeline"
+)
+
+// Options are the limits of one HTTP/2 server connection, and how a failed
+// request is answered. The zero value of each field means its default,
+// given beside it.
 type Options struct {
+	// OnFail, when set, makes the answer for a request whose stream ended
+	// before answering, over HTTP/1.x as over HTTP/2: demux's
+	// DemuxOptions.OnFail (see filter.FailAnswer). The default is a 500
+	// naming the cause. An end without an answer and without an error is
+	// taken for a failure whose cause wraps ErrNoAnswer.
+	OnFail func(s *pipeline.Stream, end *event.SessionEnd, out pipeline.Target)
 	// MaxConcurrentStreams is the number of requests a client may have open
 	// at once (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with
 	// RST_STREAM(REFUSED_STREAM). Default 100.
@@ -39,6 +51,13 @@ type Options struct {
 	// ConnOptions.HeadTimeout or, if that is zero too,
 	// http1.DefaultHeadTimeout (10s); a negative value, no limit.
 	HeadTimeout time.Duration
+	// BodyTimeout bounds how long a request's body may go without a DATA
+	// frame while its answer has not begun; then the request is answered
+	// 408, its sending stopped with RST_STREAM(NO_ERROR), and its stream
+	// ends with a Timeout. Zero means the connection's
+	// ConnOptions.BodyTimeout or, if that is zero too,
+	// http1.DefaultBodyTimeout (30s); a negative value, no limit.
+	BodyTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {

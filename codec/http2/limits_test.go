@@ -110,6 +110,21 @@ func (r *rawClient) goaway() http2.ErrCode {
 	return r.until("GOAWAY", func(f http2.Frame) bool { _, ok := f.(*http2.GoAwayFrame); return ok }).(*http2.GoAwayFrame).ErrCode
 }
 
+// drained follows a server's two-step drain: the GOAWAY with the largest
+// stream id and a PING, acknowledged; then the GOAWAY with the last stream
+// id taken, which it returns. Both GOAWAYs must say NO_ERROR.
+func (r *rawClient) drained() uint32 {
+	r.t.Helper()
+	first := r.until("the first GOAWAY", func(f http2.Frame) bool { _, ok := f.(*http2.GoAwayFrame); return ok }).(*http2.GoAwayFrame)
+	require.Equal(r.t, http2.ErrCodeNo, first.ErrCode)
+	require.Equal(r.t, uint32(1<<31-1), first.LastStreamID, "the first GOAWAY takes every stream")
+	ping := r.until("the drain's PING", func(f http2.Frame) bool { p, ok := f.(*http2.PingFrame); return ok && !p.IsAck() }).(*http2.PingFrame)
+	require.NoError(r.t, r.fr.WritePing(true, ping.Data))
+	last := r.until("the last GOAWAY", func(f http2.Frame) bool { _, ok := f.(*http2.GoAwayFrame); return ok }).(*http2.GoAwayFrame)
+	require.Equal(r.t, http2.ErrCodeNo, last.ErrCode)
+	return last.LastStreamID
+}
+
 // status reads up to the answer to stream id and returns its :status.
 func (r *rawClient) status(id uint32) string {
 	r.t.Helper()
@@ -284,7 +299,7 @@ func TestShutdownSendsGoAwayAndFinishesStreams(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- srv.Shutdown(ctx) }()
-	assert.Equal(t, http2.ErrCodeNo, r.goaway())
+	assert.Equal(t, uint32(1), r.drained())
 	_, err := r.fr.ReadFrame()
 	assert.True(t, errors.Is(err, io.EOF), "the connection ends: %v", err)
 	require.NoError(t, <-done)
@@ -377,7 +392,7 @@ func TestReloadDrainsH2(t *testing.T) {
 	require.NoError(t, m.Build())
 	srv.SetPipeline(p)
 
-	assert.Equal(t, http2.ErrCodeNo, r.goaway())
+	assert.Equal(t, uint32(1), r.drained())
 	_, err = r.fr.ReadFrame()
 	assert.ErrorIs(t, err, io.EOF)
 

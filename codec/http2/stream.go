@@ -1,11 +1,14 @@
 package http2
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sluice-go/sluice/codec/http1"
 	"github.com/sluice-go/sluice/event"
+	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
 	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
@@ -23,6 +26,7 @@ type h2stream struct {
 	id    uint32
 	st    *pipeline.Stream
 	valve *pipeline.Valve
+	blk   *requestBlock // the request's head and events
 
 	remoteEnd   bool  // END_STREAM came
 	closed      bool  // the stream is gone from the connection
@@ -37,22 +41,28 @@ type h2stream struct {
 	msgEnd   bool // the answer's MessageEnd came
 	localEnd bool // END_STREAM went out
 	paused   bool // valve closed by us
-	bodiless bool // the answer has no body: a HEAD request's, a 204 or a 304
-	grpc     bool // the request is a gRPC call (content-type application/grpc...)
-	pend     event.Data
-	trailers []hpack.HeaderField
-	// head is the answer's HEADERS, held until its body, its end or the
-	// end of the worker's batch: an answer complete by then without body
-	// or trailers goes out as one HEADERS frame with END_STREAM (what gRPC
-	// calls Trailers-Only, the only way its errors are sent)
-	head     []hpack.HeaderField
+	failing  bool // answering the stream's failure
+	// bodyTimer runs while the request's body is open and its answer has
+	// not begun: no DATA in the connection's BodyTimeout gets a 408
+	bodyTimer pipeline.Timer
+	lastData  time.Time // when the request's body last moved
+	bodiless  bool      // the answer has no body: a HEAD request's, a 204 or a 304
+	grpc      bool      // the request is a gRPC call (content-type application/grpc...)
+	pend      event.Data
+	trailers  []hpack.HeaderField
+	// head is the answer's head, its HEADERS held until its end or the end
+	// of the worker's batch (Flush), as is its body: an answer complete by
+	// then goes out with END_STREAM on its last frame, one HEADERS frame
+	// when it has no body nor trailers (what gRPC calls Trailers-Only, the
+	// only way its errors are sent)
+	head     *http1.ResponseHead
 	flushing bool // a Flush is asked for the end of the batch
 }
 
 // open starts the stream of the target pipeline for request id.
-func (sc *serverConn) open(id uint32, clen int64) *h2stream {
+func (sc *serverConn) open(id uint32, clen int64, blk *requestBlock) *h2stream {
 	ctx := sc.s.Context().Derive()
-	st := &h2stream{sc: sc, id: id, clen: clen, recvWin: initialWindow, sendWin: sc.peerInitWin}
+	st := &h2stream{sc: sc, id: id, blk: blk, clen: clen, recvWin: initialWindow, sendWin: sc.peerInitWin}
 	st.valve = ctx.ReturnValve().Child()
 	ctx.SetReturnValve(st.valve)
 	sc.streams[id] = st
@@ -61,14 +71,66 @@ func (sc *serverConn) open(id uint32, clen int64) *h2stream {
 	return st
 }
 
+// bodyProgress records that the request's body moved (its HEADERS, a
+// DATA) and keeps a timer for the body timeout running, unless the answer
+// has begun or there is no limit. The timer is not restarted at each DATA:
+// when it fires it waits again for what is left since the last one.
+func (st *h2stream) bodyProgress() {
+	d := st.sc.bodyTimeout()
+	if d < 0 || st.headOut || st.remoteEnd || st.closed {
+		return
+	}
+	st.lastData = st.sc.s.Worker().BatchNow()
+	if st.bodyTimer == nil {
+		st.bodyTimer = st.sc.s.AfterFunc(d, st.bodyCheck)
+	}
+}
+
+// bodyCheck runs when the body timeout may have passed.
+func (st *h2stream) bodyCheck() {
+	st.bodyTimer = nil
+	if st.closed || st.sc.done || st.headOut || st.remoteEnd {
+		return
+	}
+	if left := st.sc.bodyTimeout() - st.sc.s.Worker().Now().Sub(st.lastData); left > 0 {
+		st.bodyTimer = st.sc.s.AfterFunc(left, st.bodyCheck)
+		return
+	}
+	st.bodyTimedOut()
+}
+
+func (st *h2stream) stopBodyTimer() {
+	if st.bodyTimer != nil {
+		st.bodyTimer.Stop()
+		st.bodyTimer = nil
+	}
+}
+
+// bodyTimedOut answers 408 to a request whose body stalled before its
+// answer began, as HTTP/1 does, and stops the client's sending
+// (RST_STREAM(NO_ERROR) after a complete answer, RFC 9113 section 8.1). The
+// request's stream ends with a Timeout.
+func (st *h2stream) bodyTimedOut() {
+	sc := st.sc
+	sc.depth++
+	sc.answerLocal(st.id, 408)
+	_ = sc.fr.WriteRSTStream(st.id, http2.ErrCodeNo)
+	st.localEnd = true
+	st.blk.fin.Err = event.Timeout
+	sc.closeStream(st)
+	sc.depth--
+	sc.flushOut()
+}
+
 // endRemote ends the request's message (END_STREAM), with trailers if any.
 func (st *h2stream) endRemote(tail http1.Headers) {
+	st.stopBodyTimer()
 	st.remoteEnd = true
-	var me event.MessageEnd
+	me := &st.blk.end
 	if tail != nil {
 		me.Tail = tail
 	}
-	st.st.Input(&me)
+	st.st.Input(me)
 	if st.localEnd {
 		st.sc.closeStream(st)
 	}
@@ -81,12 +143,13 @@ func (sc *serverConn) closeStream(st *h2stream) {
 		return
 	}
 	st.closed = true
+	st.stopBodyTimer()
 	delete(sc.streams, st.id)
 	if st.paused {
 		st.paused = false
 		st.valve.Resume()
 	}
-	st.st.Input(&event.SessionEnd{})
+	st.st.Input(&st.blk.fin)
 	st.st.Close()
 	if sc.goaway && len(sc.streams) == 0 {
 		sc.drain()
@@ -100,13 +163,43 @@ func (st *h2stream) Input(evt event.Event) {
 		return
 	}
 	sc.depth++
+	if e, ok := evt.(*event.SessionEnd); ok {
+		switch {
+		case st.localEnd:
+		case !st.headOut:
+			// no answer: the one demuxHTTP's HTTP/1 side gives a request
+			// whose stream failed (demux's), an end without an answer
+			// taken for a failure
+			if e.Err == event.NoError {
+				e = event.End(event.UnknownError, ErrNoAnswer)
+			}
+			st.fail(e)
+		case !st.msgEnd && st.grpc && e.Err != event.NoError:
+			st.failGRPC(e)
+		case !st.msgEnd:
+			// cut mid-answer: what came of it goes out, then the reset
+			// (HTTP/1 would close the connection)
+			st.send()
+			sc.streamError(st.id, http2.ErrCodeInternal)
+		}
+	} else {
+		st.answer(evt)
+	}
+	sc.depth--
+	sc.flushOut()
+}
+
+// answer handles an event of the answer: its head, body and end.
+func (st *h2stream) answer(evt event.Event) {
 	switch e := evt.(type) {
 	case *event.MessageStart:
 		st.start(e)
 	case *event.Data:
 		if st.inMsg && st.headOut && !st.msgEnd && !st.bodiless {
+			// sent at the end of the batch (Flush), or with the MessageEnd
+			// if it comes first: then the last DATA carries END_STREAM
 			st.pend.PushData(e)
-			st.send()
+			st.flushLater()
 		}
 	case *event.MessageEnd:
 		if st.inMsg {
@@ -117,23 +210,10 @@ func (st *h2stream) Input(evt event.Event) {
 				st.send()
 			}
 		}
-	case *event.SessionEnd:
-		if !st.localEnd {
-			switch {
-			case !st.headOut && e.Err != event.NoError:
-				st.fail()
-			case !st.msgEnd && st.grpc && e.Err != event.NoError:
-				st.failGRPC(e)
-			case !st.msgEnd:
-				sc.streamError(st.id, http2.ErrCodeInternal)
-			}
-		}
 	}
-	sc.depth--
-	sc.flushOut()
 }
 
-// start writes the answer's HEADERS, or an interim answer's.
+// start holds the answer's head (see head), or writes an interim answer's.
 func (st *h2stream) start(e *event.MessageStart) {
 	if st.inMsg || st.headOut {
 		return
@@ -141,45 +221,73 @@ func (st *h2stream) start(e *event.MessageStart) {
 	rh, err := http1.ResponseHeadOf(e.Head)
 	if err != nil {
 		st.sc.s.Logger().Warn("http2: bad answer head", "err", err)
-		st.fail()
+		st.fail(event.End(event.RuntimeError, err))
 		return
 	}
 	st.inMsg = true
 	if rh.Status >= 100 && rh.Status < 200 {
 		if rh.Status != 101 {
-			st.sc.writeHeaders(st.id, responseFields(rh), false)
+			st.writeHead(rh, false)
 			st.inMsg = false // an interim answer has no body
 			return
 		}
 		rh = &http1.ResponseHead{Status: 502}
 	}
 	st.headOut = true
+	st.stopBodyTimer() // the answer has begun: the stream lives by it
 	st.bodiless = st.bodiless || rh.Status == 204 || rh.Status == 304
-	st.head = responseFields(rh)
+	st.head = rh
+	st.flushLater()
+}
+
+// flushLater asks for a Flush at the end of the worker's batch.
+func (st *h2stream) flushLater() {
 	if !st.flushing {
 		st.flushing = true
 		st.sc.s.Worker().FlushLater(st)
 	}
 }
 
-// Flush writes the answer's HEADERS if they are still held at the end of
-// the batch in which they came, so that an answer whose body comes later
-// has its head sent at once (pipeline.Flusher).
+// Flush sends the answer's head and body held at the end of the batch in
+// which they came, so that an answer whose end comes later has them sent
+// at once (pipeline.Flusher).
 func (st *h2stream) Flush() {
 	st.flushing = false
-	if st.head == nil || st.closed || st.localEnd || st.sc.done {
+	if st.closed || st.localEnd || st.sc.done {
 		return
 	}
-	st.sc.writeHeaders(st.id, st.head, false)
-	st.head = nil
+	st.send()
 	st.sc.flushOut()
 }
 
-// fail answers 500 for a request whose stream failed before answering.
-func (st *h2stream) fail() {
+// writeHead writes the HEADERS of an answer head, its fields made in the
+// connection's fieldBuf.
+func (st *h2stream) writeHead(rh *http1.ResponseHead, endStream bool) {
+	sc := st.sc
+	fields := responseFields(sc.fieldBuf[:0], rh)
+	sc.writeHeaders(st.id, fields, endStream)
+	clear(fields) // no strings kept while idle
+	if cap(fields) <= maxKeptFields {
+		sc.fieldBuf = fields[:0]
+	}
+}
+
+// fail answers a request whose stream ended with end before answering, as
+// demuxHTTP's HTTP/1 side does: Options.OnFail's message, or a 500 naming
+// the cause (filter.FailAnswer). Should that answer itself be refused (a
+// bad head from OnFail), a plain 500.
+func (st *h2stream) fail(end *event.SessionEnd) {
+	if !st.failing {
+		st.failing = true
+		for _, e := range filter.FailAnswer(st.sc.s, end, st.sc.opts.OnFail) {
+			st.answer(e)
+		}
+		if st.headOut {
+			return
+		}
+	}
 	st.inMsg, st.headOut = true, true
-	st.sc.writeHeaders(st.id, []hpack.HeaderField{{Name: ":status", Value: "500"}, {Name: "content-type", Value: "text/plain; charset=utf-8"}}, false)
-	st.pend.PushString("Internal Server Error\n")
+	st.head = &http1.ResponseHead{Status: 500}
 	st.msgEnd, st.inMsg = true, false
 	st.send()
 }
@@ -193,7 +301,8 @@ func (st *h2stream) failGRPC(e *event.SessionEnd) {
 	st.send()
 }
 
-// send writes what the windows allow of the queued body, then the end.
+// send writes the held head and what the windows allow of the queued body,
+// then the end.
 func (st *h2stream) send() {
 	sc := st.sc
 	if st.closed || st.localEnd || !st.headOut {
@@ -201,7 +310,7 @@ func (st *h2stream) send() {
 	}
 	if st.head != nil {
 		end := st.msgEnd && st.pend.Len() == 0 && st.trailers == nil
-		sc.writeHeaders(st.id, st.head, end)
+		st.writeHead(st.head, end)
 		st.head = nil
 		if end {
 			st.endLocal()
@@ -213,11 +322,10 @@ func (st *h2stream) send() {
 		if n <= 0 {
 			break
 		}
-		chunk := st.pend.Shift(int(n))
 		st.sendWin -= n
 		sc.sendWin -= n
-		end := st.msgEnd && st.pend.Len() == 0 && st.trailers == nil
-		_ = sc.fr.WriteData(st.id, end, chunk.Bytes())
+		end := st.msgEnd && int64(st.pend.Len()) == n && st.trailers == nil
+		st.writeData(int(n), end)
 		// a client may PING after each DATA it gets (grpc-go measures
 		// bandwidth so): an answer's data makes the next PINGs no flood
 		sc.controlFrames = 0
@@ -247,6 +355,30 @@ func (st *h2stream) send() {
 	}
 }
 
+// writeData writes a DATA frame of the first n bytes queued, straight from
+// their chunks (the Framer would want them in one slice), and drops them.
+func (st *h2stream) writeData(n int, end bool) {
+	out := &st.sc.out
+	var h [9]byte
+	h[0], h[1], h[2] = byte(n>>16), byte(n>>8), byte(n)
+	h[3] = byte(http2.FrameData)
+	if end {
+		h[4] = byte(http2.FlagDataEndStream)
+	}
+	binary.BigEndian.PutUint32(h[5:], st.id)
+	out.Write(h[:])
+	left := n
+	for _, c := range st.pend.Chunks() {
+		if left == 0 {
+			break
+		}
+		k := min(left, len(c))
+		out.Write(c[:k])
+		left -= k
+	}
+	st.pend.Skip(n)
+}
+
 // endLocal records that END_STREAM went out.
 func (st *h2stream) endLocal() {
 	st.localEnd = true
@@ -268,10 +400,10 @@ func connectionHeader(name string) bool {
 	return false
 }
 
-// responseFields are the header fields of an answer's HEADERS frame.
-func responseFields(rh *http1.ResponseHead) []hpack.HeaderField {
-	fields := make([]hpack.HeaderField, 0, 1+len(rh.Headers))
-	fields = append(fields, hpack.HeaderField{Name: ":status", Value: strconv.Itoa(rh.Status)})
+// responseFields appends to fields the header fields of an answer's
+// HEADERS frame.
+func responseFields(fields []hpack.HeaderField, rh *http1.ResponseHead) []hpack.HeaderField {
+	fields = append(fields, hpack.HeaderField{Name: ":status", Value: statusString(rh.Status)})
 	for _, h := range rh.Headers {
 		name := strings.ToLower(h.Name)
 		if connectionHeader(name) || name == "content-length" || name == "te" || !validOut(name, h.Value) {
@@ -280,6 +412,25 @@ func responseFields(rh *http1.ResponseHead) []hpack.HeaderField {
 		fields = append(fields, hpack.HeaderField{Name: name, Value: h.Value})
 	}
 	return fields
+}
+
+// statusDigits holds the three digits of every status from 100 to 599, in
+// order: statusString slices it rather than formatting one each time.
+var statusDigits = func() string {
+	b := make([]byte, 0, 3*500)
+	for c := 100; c < 600; c++ {
+		b = strconv.AppendInt(b, int64(c), 10)
+	}
+	return string(b)
+}()
+
+// statusString is strconv.Itoa(status), without allocating from 100 to 599.
+func statusString(status int) string {
+	if status >= 100 && status < 600 {
+		i := 3 * (status - 100)
+		return statusDigits[i : i+3]
+	}
+	return strconv.Itoa(status)
 }
 
 // trailerFields are the fields of a MessageEnd's tail, nil when none.

@@ -18,22 +18,12 @@ import (
 // goawayIn returns the code of the GOAWAY in the bytes of out, and whether
 // there was one.
 func goawayIn(t *testing.T, out []event.Event) (http2.ErrCode, bool) {
-	var b []byte
-	for _, e := range out {
-		if d, ok := e.(*event.Data); ok {
-			b = d.AppendTo(b)
-		}
-	}
-	fr := http2.NewFramer(nil, bytes.NewReader(b))
-	for {
-		f, err := fr.ReadFrame()
-		if err != nil {
-			return 0, false
-		}
+	for _, f := range framesIn(out) {
 		if g, ok := f.(*http2.GoAwayFrame); ok {
 			return g.ErrCode, true
 		}
 	}
+	return 0, false
 }
 
 // TestHeaderBlockTrickleTimesOut: a header block left incomplete (a
@@ -95,4 +85,74 @@ func getBlock() []byte {
 		_ = enc.WriteField(f)
 	}
 	return hb.Bytes()
+}
+
+// framesIn returns the frames in the bytes of out, headers decoded.
+func framesIn(out []event.Event) []http2.Frame {
+	var b []byte
+	for _, e := range out {
+		if d, ok := e.(*event.Data); ok {
+			b = d.AppendTo(b)
+		}
+	}
+	fr := http2.NewFramer(nil, bytes.NewReader(b))
+	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	var fs []http2.Frame
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return fs
+		}
+		fs = append(fs, f)
+	}
+}
+
+// TestStalledRequestBodyAnswered408: a request body with no DATA for the
+// body timeout (restarted by each DATA) is answered 408 and its sending
+// stopped with RST_STREAM(NO_ERROR), on the worker's clock; the connection
+// goes on.
+func TestStalledRequestBodyAnswered408(t *testing.T) {
+	echoP := pipeline.New("echo", filter.ReplaceMessage(echo))
+	h := pipelinetest.Of(t, sh2.DemuxHTTP(filter.ToPipeline(echoP), sh2.Options{BodyTimeout: 30 * time.Second}))
+	var b bytes.Buffer
+	fr := http2.NewFramer(&b, nil)
+	_ = fr.WriteSettings()
+	_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: getBlock(), EndHeaders: true})
+	_ = fr.WriteData(1, false, []byte("a"))
+	h.InputBytes(append([]byte(http2.ClientPreface), b.Bytes()...))
+	h.Advance(20 * time.Second)
+	b.Reset()
+	_ = fr.WriteData(1, false, []byte("b")) // progress: the wait starts again
+	h.InputBytes(bytes.Clone(b.Bytes()))
+	h.Advance(29 * time.Second)
+	status := func(id uint32) (string, bool) {
+		for _, f := range framesIn(h.Output()) {
+			if m, ok := f.(*http2.MetaHeadersFrame); ok && m.StreamID == id {
+				return m.PseudoValue("status"), m.StreamEnded()
+			}
+		}
+		return "", false
+	}
+	_, answered := status(1)
+	assert.False(t, answered, "not before the body timeout")
+	h.Advance(time.Second)
+	st, end := status(1)
+	assert.Equal(t, "408", st)
+	assert.True(t, end, "the 408 ends the stream")
+	var rst *http2.RSTStreamFrame
+	for _, f := range framesIn(h.Output()) {
+		if r, ok := f.(*http2.RSTStreamFrame); ok {
+			rst = r
+		}
+	}
+	if assert.NotNil(t, rst) {
+		assert.Equal(t, uint32(1), rst.StreamID)
+		assert.Equal(t, http2.ErrCodeNo, rst.ErrCode)
+	}
+	b.Reset()
+	_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 3, BlockFragment: getBlock(), EndStream: true, EndHeaders: true})
+	h.InputBytes(bytes.Clone(b.Bytes()))
+	st, _ = status(3)
+	assert.Equal(t, "200", st, "the connection goes on")
+	assert.False(t, h.Ended())
 }
