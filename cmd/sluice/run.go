@@ -177,9 +177,7 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		log.Info("pprof", "addr", addr.String())
 	}
 	gcfloor.Start(int64(o.gcFloor) << 20)
-	if err := filter.StartExecReaper(); err != nil {
-		log.Warn("exec: processes' children may outlive a killed sluice", "err", err)
-	}
+	filter.EnableExecReaper() // started by the first exec, if any
 	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: o.workers, WorkerOptions: pipeline.WorkerOptions{Logger: log}})
 	if err != nil {
 		log.Error("cannot start", "script", path, "err", err)
