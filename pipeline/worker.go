@@ -94,6 +94,7 @@ type Worker struct {
 	locals   map[any]any
 	streams  int
 	open     *Stream // the most recently opened stream still open; see link
+	sockets  *Socket // the most recently started socket not closed
 	poll     *poller // the epoll set of the sockets this worker reads, if any
 	// lingering holds the sockets in their lingering close, which no
 	// stream owns any more, for the worker to close as it stops.
@@ -330,6 +331,46 @@ func (w *Worker) unlink(s *Stream) {
 	w.streams--
 }
 
+func (w *Worker) listSocket(k *Socket) {
+	if k.listed || k.closed {
+		return
+	}
+	k.listed = true
+	k.wnext = w.sockets
+	if w.sockets != nil {
+		w.sockets.wprev = k
+	}
+	w.sockets = k
+}
+
+func (w *Worker) unlistSocket(k *Socket) {
+	if !k.listed {
+		return
+	}
+	k.listed = false
+	if k.wprev != nil {
+		k.wprev.wnext = k.wnext
+	} else {
+		w.sockets = k.wnext
+	}
+	if k.wnext != nil {
+		k.wnext.wprev = k.wprev
+	}
+	k.wprev, k.wnext = nil, nil
+}
+
+// closeSockets closes the sockets started on the worker and still open,
+// as it stops: those no stream closes as it closes (a server's connection,
+// whose socket outlives its stream to write what is queued, or that a relay
+// carries), so that no connection, goroutine or count waits for a worker
+// that will not run again.
+func (w *Worker) closeSockets() {
+	for w.sockets != nil {
+		w.sockets.Close() // unlists it
+	}
+	w.RunPending()
+}
+
 // CloseStreams closes every stream of the worker that is still open, as
 // Stream.Close does (their OnClose functions close sockets, stop processes and
 // timers), including streams that no connection owns: mux's shared streams,
@@ -420,13 +461,14 @@ func (w *Worker) stop() {
 		w.RunPending()
 		w.CloseStreams()
 		w.RunPending()
+		w.closeSockets()
 		w.closeLingering()
 		if w.poll != nil {
 			w.poll.closeAll()
 			w.RunPending()
 		}
 		w.mu.Lock()
-		if len(w.queue) == 0 && w.open == nil {
+		if len(w.queue) == 0 && w.open == nil && w.sockets == nil {
 			w.stopped = true
 			w.mu.Unlock()
 			return
