@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSecondSignalCutsTheDrainAndSaysSo: while sluice drains a connection
+// with a request half received, a SIGHUP is logged and ignored (it used to
+// cut the drain short); a second SIGTERM cuts the connection, and the log
+// says so at the default level; the client sees its connection closed and
+// sluice exits 0.
+func TestSecondSignalCutsTheDrainAndSaysSo(t *testing.T) {
+	path := writeScript(t, "pipy().listen('127.0.0.1:0').decodeHttpRequest().replaceMessage(new Message('hi\\n')).encodeHttpResponse()\n")
+	pr, pw := io.Pipe()
+	sig := make(chan os.Signal, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"--drain=1h", path}, io.Discard, pw, sig)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	waitFor := func(pattern string) []string {
+		t.Helper()
+		re := regexp.MustCompile(pattern)
+		for lines.Scan() {
+			if m := re.FindStringSubmatch(lines.Text()); m != nil {
+				return m
+			}
+			if regexp.MustCompile(`drain ended|msg=stopped`).MatchString(lines.Text()) {
+				t.Fatalf("%q before a line matching %q", lines.Text(), pattern)
+			}
+		}
+		t.Fatalf("log ended before a line matching %q", pattern)
+		return nil
+	}
+	addr := waitFor(`msg=listening addr=(\S+)`)[1]
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	// One whole request (the connection is served), then half of another.
+	_, err = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	r := bufio.NewReader(c)
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		l, err := r.ReadString('\n')
+		require.NoError(t, err)
+		if l == "hi\n" {
+			break
+		}
+	}
+	_, err = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n")
+	require.NoError(t, err)
+
+	sig <- syscall.SIGTERM
+	waitFor(`msg="shutting down"`)
+	sig <- syscall.SIGHUP
+	waitFor(`level=INFO msg="reload ignored: shutting down" signal=hangup`)
+	sig <- syscall.SIGTERM
+	waitFor(`level=WARN msg="second signal: cutting the connections still open" signal=terminated`)
+	waitFor(`level=WARN msg="drain ended before every connection had finished".*: 1 `)
+	waitFor(`msg=stopped`)
+	go io.Copy(io.Discard, pr)
+	rest, err := io.ReadAll(r)
+	assert.NoError(t, err, "the connection is closed, not reset")
+	assert.Empty(t, rest, "no answer to half a request")
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code)
+	case <-time.After(20 * time.Second):
+		t.Fatal("sluice did not exit after the second SIGTERM")
+	}
+}
