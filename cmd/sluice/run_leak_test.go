@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -47,33 +45,7 @@ func TestRunLeavesNothingRunning(t *testing.T) {
   .exec(['sleep', '1000'])
 `, up.Addr())
 	path := writeScript(t, src)
-	pr, pw := io.Pipe()
-	sig := make(chan os.Signal, 1)
-	done := make(chan int, 1)
-	go func() {
-		done <- run([]string{"--watch", "--metrics=127.0.0.1:0", "--drain=1h", path}, io.Discard, pw, sig)
-		pw.Close()
-	}()
-	// The log is read all along: a worker writing a line waits for it.
-	lines := make(chan string, 1000)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	waitFor := func(pattern string) []string {
-		t.Helper()
-		re := regexp.MustCompile(pattern)
-		for l := range lines {
-			if m := re.FindStringSubmatch(l); m != nil {
-				return m
-			}
-		}
-		t.Fatalf("log ended before a line matching %q", pattern)
-		return nil
-	}
+	sig, done, waitFor, _ := startRun(t, "--watch", "--metrics=127.0.0.1:0", "--drain=1h", path)
 	httpAddr := waitFor(`msg=listening addr=(\S+)`)[1]
 	waitFor(`msg=metrics addr=`)
 	waitFor(`msg=watching`)
