@@ -13,10 +13,11 @@ import (
 )
 
 // TestExecReaperStartsOnFirstExec: EnableExecReaper starts no process; the
-// first exec does, before its own process starts. (No other test of the
-// package enables or starts the reaper, which lives as long as the process.)
+// first exec does, before its own process starts.
 func TestExecReaperStartsOnFirstExec(t *testing.T) {
-	require.False(t, filter.ReaperRunning(), "another test started the reaper")
+	filter.ResetReaper()
+	t.Cleanup(filter.ResetReaper)
+	require.False(t, filter.ReaperRunning())
 	filter.EnableExecReaper()
 	assert.False(t, filter.ReaperRunning(), "started before any exec")
 	h := pipelinetest.Of(t, filter.Exec("true"))
