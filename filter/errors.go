@@ -23,6 +23,9 @@ var (
 	ErrTimeout = pipeline.ErrTimeout
 	// ErrBadCommand is wrapped when exec is given no command to run.
 	ErrBadCommand = errors.New("filter: bad command")
+	// ErrExecReaper is wrapped when the helper that kills exec's
+	// processes' children at exit cannot be started (StartExecReaper).
+	ErrExecReaper = errors.New("filter: exec reaper")
 )
 
 // Errors of link, use, fork, demux and mux.

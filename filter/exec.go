@@ -26,7 +26,8 @@ import (
 // more. On Linux its exit also kills what is left of its group (a child in
 // the background cannot hold the stream open), it dies with sluice
 // (parent-death signal), and what it started dies with it if
-// StartExecReaper was called (the sluice command does).
+// StartExecReaper or EnableExecReaper was called (the sluice command calls
+// EnableExecReaper).
 func Exec(argv ...string) pipeline.Filter {
 	return &execFilter{argv: append([]string(nil), argv...)}
 }
@@ -104,6 +105,9 @@ func (e *execInst) start() bool {
 		return false
 	}
 	e.name = argv[0]
+	if err := reaperForExec(); err != nil {
+		e.s.Logger().Warn("exec: processes' children may outlive a killed sluice", "err", err)
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = execSysProcAttr()

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -36,10 +37,42 @@ for g in $all; do eval "v=\$g_$g"; [ -n "$v" ] && kill -9 "-$g" 2>/dev/null; don
 `
 
 var reaper struct {
-	once sync.Once
-	err  error
-	mu   sync.Mutex
-	w    *os.File // nil: not started, or it failed
+	once    sync.Once
+	err     error
+	mu      sync.Mutex
+	w       *os.File    // nil: not started, or it failed
+	enabled atomic.Bool // EnableExecReaper was called
+}
+
+// EnableExecReaper asks exec to start the helper StartExecReaper starts,
+// on Linux, when it starts its first process, rather than now: a program
+// whose scripts never run a process starts no helper. If the helper cannot
+// be started, that first exec logs why (at warning level) and its process
+// runs without it. Safe for concurrent use; elsewhere it does nothing.
+func EnableExecReaper() { reaper.enabled.Store(true) }
+
+// reaperForExec starts the helper, once, if EnableExecReaper asked for it;
+// it returns the error of the call that tried, then nil.
+func reaperForExec() (err error) {
+	if !reaper.enabled.Load() {
+		return nil
+	}
+	first := false
+	reaper.once.Do(func() {
+		first = true
+		reaper.err = startReaper()
+	})
+	if first {
+		return reaper.err
+	}
+	return nil
+}
+
+// reaperRunning reports whether the helper runs (for tests).
+func reaperRunning() bool {
+	reaper.mu.Lock()
+	defer reaper.mu.Unlock()
+	return reaper.w != nil
 }
 
 // StartExecReaper starts, once per process, a helper that kills the process
@@ -51,28 +84,29 @@ var reaper struct {
 // (and has it); elsewhere StartExecReaper does nothing. Safe for concurrent
 // use; later calls return the first call's error.
 func StartExecReaper() error {
-	reaper.once.Do(func() {
-		r, w, err := os.Pipe()
-		if err != nil {
-			reaper.err = fmt.Errorf("filter: exec reaper: %w", err)
-			return
-		}
-		defer r.Close()
-		cmd := exec.Command("sh", "-c", reaperScript)
-		cmd.Stdin = r
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			w.Close()
-			reaper.err = fmt.Errorf("filter: exec reaper: %w", err)
-			return
-		}
-		// It lives as long as this process: nothing waits for it.
-		cmd.Process.Release()
-		reaper.mu.Lock()
-		reaper.w = w
-		reaper.mu.Unlock()
-	})
+	reaper.once.Do(func() { reaper.err = startReaper() })
 	return reaper.err
+}
+
+func startReaper() error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrExecReaper, err)
+	}
+	defer r.Close()
+	cmd := exec.Command("sh", "-c", reaperScript)
+	cmd.Stdin = r
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return fmt.Errorf("%w: %w", ErrExecReaper, err)
+	}
+	// It lives as long as this process: nothing waits for it.
+	cmd.Process.Release()
+	reaper.mu.Lock()
+	reaper.w = w
+	reaper.mu.Unlock()
+	return nil
 }
 
 // reaperTell tells the helper, if it runs, that group pgid started (+) or

@@ -82,23 +82,26 @@ func (w *Worker) Queued() int {
 
 // Probe runs fn on the worker and returns how long the worker took to come
 // to it (its event-loop lag), or ok false when it did not within timeout (a
-// stopped or stuck worker). It must not be called on a worker of the same
+// stuck worker) or the worker has stopped (at once). It must not be called on a worker of the same
 // group.
 func (w *Worker) Probe(timeout time.Duration, fn func()) (lag time.Duration, ok bool) {
 	start := time.Now()
 	done := make(chan time.Duration, 1)
-	w.Post(func() {
+	stopped := make(chan struct{})
+	w.PostOr(func() {
 		lag := time.Since(start)
 		if fn != nil {
 			fn()
 		}
 		done <- lag
-	})
+	}, func() { close(stopped) })
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case lag = <-done:
 		return lag, true
+	case <-stopped:
+		return 0, false
 	case <-t.C:
 		return 0, false
 	}

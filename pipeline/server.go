@@ -225,7 +225,7 @@ func (s *Server) start(c net.Conn) *serverConn {
 	s.mu.Lock()
 	s.conns[sc] = struct{}{}
 	s.mu.Unlock()
-	sc.w.Post(func() {
+	sc.w.PostOr(func() {
 		pctx := NewContext(sc.w) // the stream's pipeline.Context; ctx is a context.Context in this file
 		pctx.LocalAddr, pctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
 		pctx.connOpts = opts
@@ -243,6 +243,9 @@ func (s *Server) start(c net.Conn) *serverConn {
 		if s.shutdown.Load() || s.pipeline.Load() != p {
 			sc.drain() // a Shutdown or reload came as it started
 		}
+	}, func() { // the worker has stopped (its group closed): not served
+		c.Close()
+		sc.finish()
 	})
 	return sc
 }
@@ -275,10 +278,10 @@ func (s *Server) drainConns(keep *Pipeline, wait bool) {
 	for sc := range s.conns {
 		if keep == nil || sc.p != keep {
 			wg.Add(1)
-			sc.w.Post(func() {
+			sc.w.PostOr(func() {
 				defer wg.Done()
 				sc.drain()
-			})
+			}, wg.Done) // a stopped worker closed its connections
 		}
 	}
 	s.mu.Unlock()
@@ -317,7 +320,7 @@ func (sc *serverConn) abort() {
 // closed and none of the socket's goroutines runs any more (nor a relay's
 // that has its connection), or the stream ended as it started. It runs once, on any goroutine.
 func (sc *serverConn) finish() {
-	sc.w.Post(func() { sc.st.Close() })
+	sc.w.Post(func() { sc.st.Close() }) // dropped by a stopped worker, which closed it
 	s := sc.srv
 	s.mu.Lock()
 	delete(s.conns, sc)
@@ -354,13 +357,13 @@ func (s *Server) Stats() ServerStats {
 	st := ServerStats{Conns: len(conns)}
 	for _, sc := range conns {
 		done := make(chan struct{})
-		sc.w.Post(func() {
+		sc.w.PostOr(func() {
 			if sc.sock != nil {
 				st.Queued += sc.sock.Queued()
 				st.PeakQueued = max(st.PeakQueued, sc.sock.PeakQueued())
 			}
 			close(done)
-		})
+		}, func() { close(done) }) // a stopped worker: nothing queued
 		<-done
 	}
 	return st

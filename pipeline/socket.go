@@ -183,6 +183,11 @@ type Socket struct {
 	in     event.Event // what pollRead hands to input
 	inFn   func()      // input, bound once
 
+	// The worker's list of its started sockets not yet closed, which it
+	// closes as it stops (see Worker.stop).
+	wprev, wnext *Socket
+	listed       bool
+
 	inEnded bool         // the end of input was read (on the worker)
 	lg      *lingerState // set while lingering (see linger)
 	// lingerOn is set with lg, for the reader goroutine to post what it
@@ -266,6 +271,7 @@ func (k *Socket) Conn() net.Conn { return k.nc }
 func (k *Socket) Start(t Target, onDone func()) {
 	k.onDone = onDone
 	k.target = t
+	k.w.listSocket(k)
 	if k.relayable && t == Target(k.s) {
 		k.s.inbound = k
 	}
@@ -886,6 +892,7 @@ func (k *Socket) Close() {
 	if k.lg != nil {
 		delete(k.w.lingering, k)
 	}
+	k.w.unlistSocket(k)
 	k.closed = true
 	if k.congested {
 		k.congested = false

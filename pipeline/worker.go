@@ -52,10 +52,12 @@ type WorkerOptions struct {
 }
 
 // task is a unit of work posted to a worker: fn, run for stream s (when s is
-// not nil and still open).
+// not nil and still open), or drop, in its place, when the worker has
+// stopped (see PostOr).
 type task struct {
-	s  *Stream
-	fn func()
+	s    *Stream
+	fn   func()
+	drop func()
 }
 
 var workerIDs atomic.Int32
@@ -65,14 +67,25 @@ var workerIDs atomic.Int32
 // Post from any goroutine. A worker runs either on its own goroutine (Run,
 // as a Group does) or on the caller's (RunPending, as the test harness does),
 // never both.
+//
+// A worker that Run has stopped (its context is done, as when its Group
+// closes) runs nothing more. As it stops it runs what was posted before,
+// closes the streams still open (and those the last tasks open), then
+// marks itself stopped: a task posted from then on is dropped, and if it
+// was posted with PostOr, its drop function runs in its place, at once, on
+// the posting goroutine. So whoever posts work that owns a resource (a
+// connection to start) or that someone waits for (a reply) posts it with
+// PostOr and frees or answers there; nothing posted is left waiting for a
+// worker that will never run it.
 type Worker struct {
 	id     int
 	clock  Clock
 	logger *slog.Logger
 
-	mu    sync.Mutex
-	queue []task
-	wake  chan struct{}
+	mu      sync.Mutex
+	queue   []task
+	wake    chan struct{}
+	stopped bool // Run has stopped: posts are dropped (under mu)
 
 	// Owned by the goroutine running the worker.
 	batch    []task
@@ -81,6 +94,7 @@ type Worker struct {
 	locals   map[any]any
 	streams  int
 	open     *Stream // the most recently opened stream still open; see link
+	sockets  *Socket // the most recently started socket not closed
 	poll     *poller // the epoll set of the sockets this worker reads, if any
 	// lingering holds the sockets in their lingering close, which no
 	// stream owns any more, for the worker to close as it stops.
@@ -152,11 +166,33 @@ func (w *Worker) readBatchNow() time.Time {
 func (w *Worker) Logger() *slog.Logger { return w.logger }
 
 // Post queues fn to run on the worker. It is safe to call from any goroutine,
-// and never blocks.
+// and never blocks. Once the worker has stopped, fn is dropped (see Worker).
 func (w *Worker) Post(fn func()) { w.post(task{fn: fn}) }
+
+// PostOr queues fn to run on the worker as Post does, unless the worker has
+// stopped: then it calls drop instead, at once, on the calling goroutine
+// (drop may be nil). Exactly one of fn and drop runs. Work that owns a
+// resource, or that a goroutine waits for, is posted this way, so that drop
+// frees the resource or answers the waiter.
+func (w *Worker) PostOr(fn, drop func()) { w.post(task{fn: fn, drop: drop}) }
+
+// Stopped reports whether the worker has stopped: what is posted to it now
+// is dropped.
+func (w *Worker) Stopped() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stopped
+}
 
 func (w *Worker) post(t task) {
 	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		if t.drop != nil {
+			t.drop()
+		}
+		return
+	}
 	w.queue = append(w.queue, t)
 	first := len(w.queue) == 1
 	w.mu.Unlock()
@@ -295,6 +331,46 @@ func (w *Worker) unlink(s *Stream) {
 	w.streams--
 }
 
+func (w *Worker) listSocket(k *Socket) {
+	if k.listed || k.closed {
+		return
+	}
+	k.listed = true
+	k.wnext = w.sockets
+	if w.sockets != nil {
+		w.sockets.wprev = k
+	}
+	w.sockets = k
+}
+
+func (w *Worker) unlistSocket(k *Socket) {
+	if !k.listed {
+		return
+	}
+	k.listed = false
+	if k.wprev != nil {
+		k.wprev.wnext = k.wnext
+	} else {
+		w.sockets = k.wnext
+	}
+	if k.wnext != nil {
+		k.wnext.wprev = k.wprev
+	}
+	k.wprev, k.wnext = nil, nil
+}
+
+// closeSockets closes the sockets started on the worker and still open,
+// as it stops: those no stream closes as it closes (a server's connection,
+// whose socket outlives its stream to write what is queued, or that a relay
+// carries), so that no connection, goroutine or count waits for a worker
+// that will not run again.
+func (w *Worker) closeSockets() {
+	for w.sockets != nil {
+		w.sockets.Close() // unlists it
+	}
+	w.RunPending()
+}
+
 // CloseStreams closes every stream of the worker that is still open, as
 // Stream.Close does (their OnClose functions close sockets, stop processes and
 // timers), including streams that no connection owns: mux's shared streams,
@@ -370,16 +446,34 @@ func (w *Worker) Run(ctx context.Context) {
 		select {
 		case <-w.wake:
 		case <-ctx.Done():
-			w.RunPending()
-			w.CloseStreams()
-			w.RunPending()
-			w.closeLingering()
-			if w.poll != nil {
-				w.poll.closeAll()
-				w.RunPending()
-			}
+			w.stop()
 			return
 		}
+	}
+}
+
+// stop runs what is queued, closes every stream and socket, and marks the
+// worker stopped once a round of that found nothing more queued: a task
+// posted while it stops runs (a connection's start, whose stream the next
+// round closes), one posted after is dropped.
+func (w *Worker) stop() {
+	for {
+		w.RunPending()
+		w.CloseStreams()
+		w.RunPending()
+		w.closeSockets()
+		w.closeLingering()
+		if w.poll != nil {
+			w.poll.closeAll()
+			w.RunPending()
+		}
+		w.mu.Lock()
+		if len(w.queue) == 0 && w.open == nil && w.sockets == nil {
+			w.stopped = true
+			w.mu.Unlock()
+			return
+		}
+		w.mu.Unlock()
 	}
 }
 
@@ -481,7 +575,8 @@ func (g *Group) Next() *Worker {
 }
 
 // Close stops the workers once they have run what is queued, closes the
-// streams still open on them (Worker.CloseStreams), and waits for them. A
+// streams still open on them (Worker.CloseStreams), and waits for them.
+// What is posted to them afterwards is dropped (see Worker and PostOr). A
 // worker still busy after a short grace is interrupted (Worker.Interrupt),
 // repeatedly, until it stops.
 func (g *Group) Close() {

@@ -17,8 +17,10 @@ import (
 const spinJS = "pipy().listen('127.0.0.1:0').onData(() => { console.log('spinning'); while (true) {} })\n"
 
 // startRun runs the command with args in the background; waitFor reads its
-// log up to a line matching a pattern, and discard reads the rest (the
-// command blocks on its log otherwise).
+// log up to a line matching a pattern. The log is read all along, as it
+// comes (the command blocks on its log otherwise: a worker writing a line
+// waits for the reader); discard is left for the callers that used to ask
+// for that.
 func startRun(t *testing.T, args ...string) (sig chan os.Signal, done chan int, waitFor func(string) []string, discard func()) {
 	pr, pw := io.Pipe()
 	sig = make(chan os.Signal, 1)
@@ -27,19 +29,27 @@ func startRun(t *testing.T, args ...string) (sig chan os.Signal, done chan int, 
 		done <- run(args, io.Discard, pw, sig)
 		pw.Close()
 	}()
-	lines := bufio.NewScanner(pr)
+	lines := make(chan string, 1000)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		io.Copy(io.Discard, pr)
+	}()
 	waitFor = func(pattern string) []string {
 		t.Helper()
 		re := regexp.MustCompile(pattern)
-		for lines.Scan() {
-			if m := re.FindStringSubmatch(lines.Text()); m != nil {
+		for l := range lines {
+			if m := re.FindStringSubmatch(l); m != nil {
 				return m
 			}
 		}
 		t.Fatalf("log ended before a line matching %q", pattern)
 		return nil
 	}
-	return sig, done, waitFor, func() { go io.Copy(io.Discard, pr) }
+	return sig, done, waitFor, func() {}
 }
 
 // TestScriptTimeoutEndsSpinningCallback checks that --script-timeout stops a

@@ -48,9 +48,7 @@ func runGUI(o *options, stderr io.Writer, sig <-chan os.Signal) int {
 		restore := captureOutput(logs)
 		defer restore()
 	}
-	if err := filter.StartExecReaper(); err != nil {
-		log.Warn("exec: processes' children may outlive a killed sluice", "err", err)
-	}
+	filter.EnableExecReaper() // started by the first exec, if any
 	srv, err := gui.New(gui.Options{
 		Dir:  dir,
 		Load: func(path string) (*pipeline.Module, error) { return loadScript(o, log, path) },

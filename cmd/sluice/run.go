@@ -177,9 +177,7 @@ func run(args []string, stdout, stderr io.Writer, sig <-chan os.Signal) int {
 		log.Info("pprof", "addr", addr.String())
 	}
 	gcfloor.Start(int64(o.gcFloor) << 20)
-	if err := filter.StartExecReaper(); err != nil {
-		log.Warn("exec: processes' children may outlive a killed sluice", "err", err)
-	}
+	filter.EnableExecReaper() // started by the first exec, if any
 	pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: o.workers, WorkerOptions: pipeline.WorkerOptions{Logger: log}})
 	if err != nil {
 		log.Error("cannot start", "script", path, "err", err)
@@ -241,20 +239,20 @@ wait:
 	x.drain()
 	if d := o.ops.drainDelay; d > 0 {
 		log.Info("draining: not ready, still listening", "for", d.String())
-		select {
-		case <-time.After(d):
-		case <-sig:
+		delay, stop := context.WithTimeout(context.Background(), d)
+		if s := drainSignals(delay, sig, stdout, log, pr); s != nil {
+			log.Warn("second signal: shutting down without the rest of the drain delay", "signal", s.String())
 		}
+		stop()
 	}
 	log.Info("shutting down", "drain", o.drain.String())
 	ctx, cancel := context.WithTimeout(context.Background(), o.drain)
 	defer cancel()
 	go func() {
-		// A second signal stops waiting for open connections.
-		select {
-		case <-sig:
+		// A second SIGINT or SIGTERM stops waiting for open connections.
+		if s := drainSignals(ctx, sig, stdout, log, pr); s != nil {
+			log.Warn("second signal: cutting the connections still open", "signal", s.String())
 			cancel()
-		case <-ctx.Done():
 		}
 	}()
 	// Idle keep-alive connections close at once, requests in flight are
@@ -269,6 +267,29 @@ wait:
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// drainSignals handles the signals that come while the program drains,
+// until ctx is done (nil) or a SIGINT or SIGTERM comes (returned): the
+// status signal prints the status, as before the drain; SIGHUP is logged
+// and ignored, since there is nothing to reload into any more. Any of them
+// cutting the drain short would cut connections a client is waiting on.
+func drainSignals(ctx context.Context, sig <-chan os.Signal, stdout io.Writer, log *slog.Logger, pr *pipeline.Program) os.Signal {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case s := <-sig:
+			switch {
+			case isStatusSignal(s):
+				printStatus(stdout, log, pr)
+			case s == syscall.SIGHUP:
+				log.Info("reload ignored: shutting down", "signal", s.String())
+			default:
+				return s
+			}
+		}
+	}
 }
 
 // loadScript loads and builds the script at path as o says, and logs its

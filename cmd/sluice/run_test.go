@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"net/http"
@@ -99,25 +98,7 @@ func TestVerifyAcceptsGoodScriptsAndNamesTheErrorInBadOnes(t *testing.T) {
 func TestServesReloadsOnHangupAndDrainsOnTerm(t *testing.T) {
 	v1 := "pipy().listen('127.0.0.1:0').decodeHttpRequest().replaceMessage(new Message('one\\n')).encodeHttpResponse()\n"
 	path := writeScript(t, v1)
-	pr, pw := io.Pipe()
-	sig := make(chan os.Signal, 1)
-	done := make(chan int, 1)
-	go func() {
-		done <- run([]string{"--drain=1h", path}, io.Discard, pw, sig)
-		pw.Close()
-	}()
-	lines := bufio.NewScanner(pr)
-	waitFor := func(pattern string) []string {
-		t.Helper()
-		re := regexp.MustCompile(pattern)
-		for lines.Scan() {
-			if m := re.FindStringSubmatch(lines.Text()); m != nil {
-				return m
-			}
-		}
-		t.Fatalf("log ended before a line matching %q", pattern)
-		return nil
-	}
+	sig, done, waitFor, _ := startRun(t, "--drain=1h", path)
 	addr := waitFor(`msg=listening addr=(\S+)`)[1]
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
@@ -142,7 +123,6 @@ func TestServesReloadsOnHangupAndDrainsOnTerm(t *testing.T) {
 	// hour of --drain.
 	sig <- syscall.SIGTERM
 	waitFor(`msg=stopped`)
-	go io.Copy(io.Discard, pr)
 	select {
 	case code := <-done:
 		assert.Equal(t, 0, code)

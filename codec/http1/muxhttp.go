@@ -168,6 +168,7 @@ type muxHTTPInst struct {
 	cur      *poolReq   // the request being received
 	inflight int        // requests given to a pool
 	end      *event.SessionEnd
+	endOut   bool // end was passed on
 	held     bool
 	tunnel   *poolReq // the request whose connection became a tunnel
 	spare    *poolReq // a request done with, for the next one (see recycle)
@@ -481,10 +482,16 @@ func (m *muxHTTPInst) flush() {
 			m.recycle(r)
 		}
 	}
-	if len(m.queue) == 0 && m.held {
-		if m.end != nil && !m.s.Ended() {
-			m.next.Input(m.end)
-		}
+	if len(m.queue) > 0 {
+		return
+	}
+	// The end passes on also when nothing was held: a drained idle
+	// connection's decoder sends one down a stream whose input goes on.
+	if m.end != nil && !m.endOut && !m.s.Ended() {
+		m.endOut = true
+		m.next.Input(m.end)
+	}
+	if m.held {
 		m.held = false
 		m.s.Release()
 	}

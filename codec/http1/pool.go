@@ -91,6 +91,7 @@ func (p *poolTarget) open() *poolConn {
 	c.valve = ctx.ReturnValve()
 	c.st = pipeline.NewStream(p.f.connPipeline, ctx, c)
 	c.st.SetValue(p.target)
+	c.st.OnClose(c.forget)
 	return c
 }
 
@@ -143,6 +144,18 @@ func (p *poolTarget) sweep() {
 // gone accounts for a closed connection and opens one for the oldest
 // waiter, if any.
 func (p *poolTarget) gone(c *poolConn) {
+	p.remove(c)
+	if len(p.waiters) > 0 && p.total < p.f.opts.MaxConns {
+		r := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		p.open().assign(r)
+	}
+	p.dropEmpty()
+}
+
+// remove takes closed connection c out of the pool's accounts, and stops
+// the sweeper once no connection is idle.
+func (p *poolTarget) remove(c *poolConn) {
 	p.total--
 	for i, x := range p.idle {
 		if x == c {
@@ -150,13 +163,17 @@ func (p *poolTarget) gone(c *poolConn) {
 			break
 		}
 	}
-	if len(p.waiters) > 0 && p.total < p.f.opts.MaxConns {
-		r := p.waiters[0]
-		p.waiters = p.waiters[1:]
-		p.open().assign(r)
+	if len(p.idle) == 0 && p.sweeper != nil {
+		p.sweeper.Stop()
+		p.sweeper = nil
 	}
+}
+
+// dropEmpty forgets the pool once it has no connection, so that targets
+// from a function do not pile up.
+func (p *poolTarget) dropEmpty() {
 	if p.total == 0 && p.table[p.target] == p {
-		delete(p.table, p.target) // targets from a function do not pile up
+		delete(p.table, p.target)
 	}
 }
 
@@ -233,6 +250,23 @@ func (c *poolConn) close() {
 	c.st.Close()
 	if !c.tunnel {
 		c.p.gone(c)
+	}
+}
+
+// forget runs when the connection's stream closes. Closed by the pool
+// (close), it does nothing more; closed from outside, as a stopping worker
+// closes every stream, it takes the connection out of the pool without
+// opening another for a waiter (the waiters' clients are closing too), so
+// that the sweeper stops with the last idle connection.
+func (c *poolConn) forget() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.detach()
+	if !c.tunnel {
+		c.p.remove(c)
+		c.p.dropEmpty()
 	}
 }
 
