@@ -85,7 +85,6 @@ func (p *poolTarget) open() *poolConn {
 	p.total++
 	poolStats.opened.Add(1)
 	c := &poolConn{p: p}
-	c.putBackFn = c.putBack
 	c.dec = NewResponseDecoder(Options{RequestMethod: c.method})
 	ctx := pipeline.NewContext(p.w)
 	c.valve = ctx.ReturnValve()
@@ -176,8 +175,8 @@ type poolConn struct {
 	// and the client's forward valve follows the connection's (unfwd).
 	valve         *pipeline.Valve
 	follow, unfwd pipeline.Following
-	// What putBack, posted after a final answer, takes back.
-	putBackFn    func()
+	// What putBack, run at the end of the batch of a final answer, takes
+	// back.
 	putBackReq   *poolReq
 	putBackClean bool
 }
@@ -213,6 +212,10 @@ func (c *poolConn) detach() {
 	c.unfwd.Stop()
 	c.follow, c.unfwd = pipeline.Following{}, pipeline.Following{}
 }
+
+// Flush is putBack, which the worker calls at the end of the batch of a
+// final answer (Worker.FlushLater): cheaper than a task of its own.
+func (c *poolConn) Flush() { c.putBack() }
 
 // putBack runs after a final answer's output was handled: the connection
 // goes back to the pool, and the request's place in flight is given back.
@@ -295,10 +298,10 @@ func (c *poolConn) emit(evt event.Event) {
 			r.answer(evt)
 			r.finish()
 			// The connection is taken back once this output has been
-			// handled, not from inside it; then the client's next request
-			// may go (on it, if it is clean).
+			// handled, not from inside it: at the end of the batch; then
+			// the client's next request may go (on it, if it is clean).
 			c.putBackReq, c.putBackClean = r, clean
-			c.p.w.Post(c.putBackFn)
+			c.p.w.FlushLater(c)
 			return
 		}
 	}
