@@ -28,6 +28,7 @@ type poolTarget struct {
 	total   int         // connections open or opening
 	waiters []*poolReq  // requests waiting for a connection, oldest first
 	sweeper pipeline.Timer
+	dropped bool // taken out of table: a request for target makes a new one
 }
 
 func poolOf(s *pipeline.Stream, f *MuxHTTPFilter, target string) *poolTarget {
@@ -156,6 +157,7 @@ func (p *poolTarget) gone(c *poolConn) {
 	}
 	if p.total == 0 && p.table[p.target] == p {
 		delete(p.table, p.target) // targets from a function do not pile up
+		p.dropped = true
 	}
 }
 
@@ -336,7 +338,7 @@ func (c *poolConn) fail(end *event.SessionEnd) {
 		r.retries++
 		r.held = append([]event.Event(nil), r.sent...)
 		poolStats.retried.Add(1)
-		r.pool = poolOf(r.m.s, r.m.f, r.target) // c's may have been let go
+		r.pool = r.m.pool(r.target) // c's may have been let go
 		r.pool.acquireFresh(r)
 	default:
 		status := failureStatus(end.Err)
