@@ -124,16 +124,20 @@ func (k *Socket) lingerTick() {
 }
 
 // lingerRead discards what the poller found ready on a lingering socket, up
-// to ReadAhead bytes (the level-triggered set reports the rest again), and
-// closes the socket at the peer's end or a read error; on the worker.
+// to ReadAhead bytes (the rest in a later batch: the edge-triggered set does
+// not report it again), and closes the socket at the peer's end or a read
+// error; on the worker.
 func (k *Socket) lingerRead() {
 	n, err := discard(k.rc, k.opts.ReadAhead)
 	if n > 0 {
 		k.active()
 		k.discarded()
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		k.Close()
+	case n >= k.opts.ReadAhead:
+		k.readLater()
 	}
 }
 

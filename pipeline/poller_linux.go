@@ -2,10 +2,11 @@ package pipeline
 
 import (
 	"os"
+	"sync"
 	"syscall"
 )
 
-// poller is a worker's own epoll set (level-triggered) of the sockets it reads.
+// poller is a worker's own epoll set (edge-triggered) of the sockets it reads.
 // A watcher goroutine waits, through Go's network poller, for the set to have
 // ready sockets, and hands them to the worker in one task; the worker reads
 // each and runs what it read through its stream, in the same batch as the
@@ -15,6 +16,20 @@ import (
 // write, against a reader goroutine's extra read that finds nothing before it
 // can wait (Go's poller cannot wait without trying first). The set exists while
 // it holds sockets: the last one leaving closes it and stops the watcher.
+//
+// Edge-triggered, the set reports a socket once per arrival, and forgets it
+// once reported: a level-triggered one keeps it on its ready list, and looks at
+// it again (one more poll of the socket in the kernel) at the next wait, which
+// was most often our own poll after the batch that read it. So a socket the
+// set reported is read until it is drained — a short read (TCP hands over all
+// it has: anything arriving later is reported anew), the end of input, or an
+// error — or else read again later without a report: a socket that fills its
+// ReadAhead goes on in a later batch (see pollRead), a lingering one likewise
+// (lingerRead), a paused one is taken out of the set and put back (arm), which
+// reports it if it is ready. Once the set has reported the peer's end
+// (EPOLLRDHUP, EPOLLHUP, EPOLLERR), a short read no longer drains it: the end
+// of input still waits behind the bytes, with no report of its own to come, so
+// the socket is read until the end or EAGAIN (Socket.peerEnd).
 type poller struct {
 	w     *Worker
 	epfd  int
@@ -30,6 +45,9 @@ type poller struct {
 	polling bool
 	stop    chan struct{} // closed when the set closes
 	fn      func()        // process, bound once
+	// mu makes the watcher's taking of reports and posting them one step
+	// for hasReady, which must see them either in the set or posted.
+	mu sync.Mutex
 }
 
 // pollerFor returns w's poller, making it if needed; nil where one cannot be
@@ -74,7 +92,7 @@ func (p *poller) add(k *Socket) bool {
 	id := p.next
 	ok := false
 	k.rc.Control(func(fd uintptr) {
-		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP}
+		ev := syscall.EpollEvent{Events: pollEvents}
 		setEventID(&ev, id)
 		if syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev) == nil {
 			k.fd, ok = int(fd), true
@@ -105,16 +123,25 @@ func (p *poller) remove(k *Socket) {
 	}
 }
 
+// pollEvents is what the set waits for on each socket: input, the peer's
+// end, edge-triggered (hang-ups and errors are reported anyway).
+const pollEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | -syscall.EPOLLET
+
+// peerEndEvents are the events that report the peer's end or an error.
+const peerEndEvents = syscall.EPOLLRDHUP | syscall.EPOLLHUP | syscall.EPOLLERR
+
 // arm starts or stops waiting for k to be readable (a closed valve stops
-// it: a level-triggered set would report the unread bytes again and again).
+// it, so that bytes left unread wait in the kernel without reports).
 // Stopping takes the descriptor out of the set, since a set reports a hang-up
-// or an error even to a descriptor that waits for nothing.
+// or an error even to a descriptor that waits for nothing; starting puts it
+// back, and the set reports it at once if it is ready (bytes or the end
+// arrived meanwhile, or were left unread).
 func (p *poller) arm(k *Socket, on bool) {
 	if !on {
 		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, k.fd, nil)
 		return
 	}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP}
+	ev := syscall.EpollEvent{Events: pollEvents}
 	setEventID(&ev, k.pollID)
 	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, k.fd, &ev); err != nil {
 		k.parked = true // not in the set
@@ -140,7 +167,7 @@ func (p *poller) close() {
 
 // watch hands the ready sockets to the worker while the worker is not
 // polling the set itself, until the set closes. It asks the set before it
-// waits (a level-triggered set still holds what was left unread), and waits
+// waits (reports may have come while the worker had the set), and waits
 // within one RawConn.Read call, which keeps every readiness Go's poller
 // reports from then on, also while the worker was polling.
 func (p *poller) watch(rc syscall.RawConn) {
@@ -151,7 +178,13 @@ func (p *poller) watch(rc syscall.RawConn) {
 				return true
 			default:
 			}
+			p.mu.Lock()
 			n, err := syscall.EpollWait(int(fd), p.ready[:cap(p.ready)], 0)
+			if err == nil && n > 0 {
+				p.ready = p.ready[:n]
+				p.w.post(task{fn: p.fn})
+			}
+			p.mu.Unlock()
 			if err == syscall.EINTR {
 				continue
 			}
@@ -161,8 +194,6 @@ func (p *poller) watch(rc syscall.RawConn) {
 			if n == 0 {
 				return false
 			}
-			p.ready = p.ready[:n]
-			p.w.post(task{fn: p.fn})
 			select {
 			case again := <-p.done:
 				if !again { // the worker found the set empty
@@ -180,6 +211,9 @@ func (p *poller) watch(rc syscall.RawConn) {
 func (p *poller) process() {
 	for i := range p.ready {
 		if k := p.socks[eventID(&p.ready[i])]; k != nil {
+			if p.ready[i].Events&peerEndEvents != 0 {
+				k.peerEnd = true
+			}
 			k.pollRead()
 		}
 	}
@@ -200,17 +234,45 @@ func (p *poller) poll() {
 	p.handOver(false)
 }
 
-// hasReady reports whether a socket of the set is ready to be read now,
-// without taking anything from the set (it is level-triggered): the watcher
-// reports it, or the worker's own poll does. On the worker.
+// hasReady reports whether a socket of the set is ready to be read now, for
+// the watcher to report it (or the worker's own poll). Asking an
+// edge-triggered set takes the reports it returns, so each socket reported
+// is put back in it (EPOLL_CTL_MOD), which reports it again while it is
+// ready; events of the peer's end are kept on the socket meanwhile. It
+// reports true too when the watcher took reports and posted them. On the
+// worker, while the watcher has the set (RunReady, after RunPending).
 func (p *poller) hasReady() bool {
-	var ev [1]syscall.EpollEvent
+	var ev [16]syscall.EpollEvent
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for {
 		n, err := syscall.EpollWait(p.epfd, ev[:], 0)
 		if err == syscall.EINTR {
 			continue
 		}
-		return err == nil && n > 0
+		if err != nil || n <= 0 {
+			// The watcher may have taken the reports first: then it has
+			// posted them.
+			return p.w.queued() > 0
+		}
+		for i := range ev[:n] {
+			if k := p.socks[eventID(&ev[i])]; k != nil {
+				if ev[i].Events&peerEndEvents != 0 {
+					k.peerEnd = true
+				}
+				p.rearm(k)
+			}
+		}
+		return true
+	}
+}
+
+// rearm asks the set to report k again if it is ready now. On the worker.
+func (p *poller) rearm(k *Socket) {
+	ev := syscall.EpollEvent{Events: pollEvents}
+	setEventID(&ev, k.pollID)
+	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, k.fd, &ev); err != nil {
+		p.w.post(task{fn: func() { k.pollFailed(os.NewSyscallError("epoll_ctl", err)) }})
 	}
 }
 

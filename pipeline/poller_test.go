@@ -121,9 +121,8 @@ func TestClosingTheGroupReleasesPolledSockets(t *testing.T) {
 
 // TestParkedSocketIsNotReportedWhenReset: a socket whose reading paused
 // (its valve closed) is out of its worker's epoll set; its client's reset
-// does not make the poller report it (over and over: the set is
-// level-triggered, and reports hang-ups even to members waiting for
-// nothing).
+// does not make the poller report it (a set reports hang-ups even to
+// members waiting for nothing).
 func TestParkedSocketIsNotReportedWhenReset(t *testing.T) {
 	paused := make(chan struct{}, 1)
 	// Restored after the server has closed (cleanups run last first), once

@@ -182,6 +182,11 @@ type Socket struct {
 	parked bool        // the valve is closed: not waiting for input
 	in     event.Event // what pollRead hands to input
 	inFn   func()      // input, bound once
+	pollFn func()      // pollRead, bound once when first needed (readLater)
+	// peerEnd is set once the poller reported the peer's end or an error:
+	// the end of input may wait behind bytes, with no report of its own to
+	// come, so reads go on until it (or EAGAIN).
+	peerEnd bool
 
 	// The worker's list of its started sockets not yet closed, which it
 	// closes as it stops (see Worker.stop).
@@ -294,16 +299,29 @@ func (k *Socket) Start(t Target, onDone func()) {
 // through the stream at once: Data, then the SessionEnd of the input. While
 // reads fill the whole buffer (a bulk transfer), it reads again, up to
 // ReadAhead bytes in all, so that a batch carries more than one buffer.
+//
+// The poller is edge-triggered: it reports the socket again only for what
+// arrives from now on. So pollRead stops only where nothing is left unread
+// unknown to it: a short read (or EAGAIN), the end of input or an error, a
+// closed valve (parked: put back in the set when it opens, which reports
+// what waits), lingering (lingerRead reads on). When the ReadAhead is spent
+// with the last read full, it reads on in a task of its own, in a later
+// batch. Once the peer's end was reported, it reads until the end (or
+// EAGAIN): no report is left to come for it.
 func (k *Socket) pollRead() {
-	if k.parked {
+	if k.parked && k.lg == nil {
+		parkedPolls.Add(1)
+		return
+	}
+	for budget := k.opts.ReadAhead; budget > 0; budget -= readBufferSize {
+		if k.closed || k.poll == nil {
+			return
+		}
 		if k.lg != nil { // lingering: parked for the stream, read to discard
 			k.lingerRead()
 			return
 		}
-		parkedPolls.Add(1)
-	}
-	for budget := k.opts.ReadAhead; budget > 0; budget -= readBufferSize {
-		if k.closed || k.poll == nil || k.parked {
+		if k.parked {
 			return
 		}
 		if !k.rv.IsOpen() {
@@ -317,6 +335,9 @@ func (k *Socket) pollRead() {
 		if err != nil {
 			rerr = err
 		}
+		if d == nil && rerr == nil {
+			return // EAGAIN: drained
+		}
 		full := d != nil && d.Len() == readBufferSize
 		if d != nil {
 			k.active()
@@ -328,10 +349,21 @@ func (k *Socket) pollRead() {
 			k.endInput(rerr)
 			return
 		}
-		if !full {
+		if !full && !k.peerEnd {
 			return
 		}
 	}
+	k.readLater()
+}
+
+// readLater reads the socket again in a later batch of the worker, as if
+// the poller had reported it: its ReadAhead is spent with bytes left, which
+// the edge-triggered set does not report again.
+func (k *Socket) readLater() {
+	if k.pollFn == nil {
+		k.pollFn = k.pollRead
+	}
+	k.w.post(task{fn: k.pollFn})
 }
 
 // endInput runs the SessionEnd of the input for err (unless the socket was
@@ -544,7 +576,8 @@ func newRawReader() *rawReader {
 // after a short read (waiting for the next readiness instead of reading)
 // would save it, but loses the end of input: a FIN that arrives with the last
 // data gives no readiness of its own, and the connection hangs. The worker's
-// poller (Linux) avoids that read with a level-triggered epoll set instead.
+// poller (Linux) avoids that read with an epoll set that reports the peer's
+// end (EPOLLRDHUP) with the data it came with.
 func (r *rawReader) read(fd uintptr) bool {
 	for {
 		bp := readBuffers.Get().(*[]byte)

@@ -402,6 +402,13 @@ func (w *Worker) RunPending() int {
 	}
 }
 
+// queued returns how many tasks are queued and not running yet.
+func (w *Worker) queued() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.queue)
+}
+
 // WaitPending blocks until a task is queued, ctx is done, or (if not zero)
 // the deadline passes; it reports whether a task is there to run.
 func (w *Worker) WaitPending(ctx context.Context) bool {

@@ -96,13 +96,6 @@ func (c *serverConn) pop() reqInfo {
 	return r
 }
 
-// serverConnOf returns the server-side state visible from s's context, or
-// nil.
-func serverConnOf(s *pipeline.Stream) *serverConn {
-	c, _ := s.Context().Value(serverKey{}).(*serverConn)
-	return c
-}
-
 // clientKey is the context key of the *clientConns.
 type clientKey struct{}
 

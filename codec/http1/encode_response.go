@@ -111,6 +111,19 @@ type encodeResponse struct {
 	flushing bool                // a Flush is asked for the end of the batch
 	sent     int64               // body bytes of the response passed on
 	x        *Exchange           // reused for each Observer call
+	conn     *serverConn         // see serverConn
+}
+
+// serverConn returns the server-side state decodeHttpRequest keeps in the
+// encoder's context (or the one it was derived from), or nil. Once found it
+// is kept: a context's decoder is made once, with the stream, so the lookup
+// (a walk up the contexts with a map lookup in each) is not paid again for
+// every response. While none is found it is looked up again each time.
+func (e *encodeResponse) serverConn() *serverConn {
+	if e.conn == nil {
+		e.conn, _ = e.s.Context().Value(serverKey{}).(*serverConn)
+	}
+	return e.conn
 }
 
 // Flush is called by the worker at the end of the batch in which a response
@@ -202,7 +215,7 @@ func (e *encodeResponse) start(evt *event.MessageStart) {
 			return
 		}
 	}
-	conn := serverConnOf(e.s)
+	conn := e.serverConn()
 	e.info = reqInfo{}
 	if h.Status >= 200 || h.Status == 101 {
 		e.info = conn.pop()
@@ -271,7 +284,7 @@ func (e *encodeResponse) end(evt *event.MessageEnd) {
 		e.next.Input(out)
 	}
 	closeAfter := e.closeAft || e.framing == FramingClose
-	if conn := serverConnOf(e.s); conn != nil && e.head.Status >= 200 {
+	if conn := e.serverConn(); conn != nil && e.head.Status >= 200 {
 		conn.answering = false
 		closeAfter = closeAfter || conn.lastAnswer() // drained as it was written
 		e.observe(&e.info, e.head.Status, e.sent)
@@ -343,7 +356,7 @@ type defaultHeadBlock struct {
 
 // errorStatus returns the status to answer a failed request decoder with, or 0.
 func (e *encodeResponse) errorStatus(se *event.SessionEnd) int {
-	if conn := serverConnOf(e.s); conn != nil {
+	if conn := e.serverConn(); conn != nil {
 		return conn.failStatus
 	}
 	var syn *SyntaxError

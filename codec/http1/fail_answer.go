@@ -30,7 +30,7 @@ func (e *encodeResponse) owesAnswer(end *event.SessionEnd) bool {
 	if e.head != nil {
 		return true
 	}
-	conn := serverConnOf(e.s)
+	conn := e.serverConn()
 	return conn != nil && len(conn.pending) > 0 && conn.failStatus == 0
 }
 

@@ -170,8 +170,20 @@ type muxHTTPInst struct {
 	end      *event.SessionEnd
 	endOut   bool // end was passed on
 	held     bool
-	tunnel   *poolReq // the request whose connection became a tunnel
-	spare    *poolReq // a request done with, for the next one (see recycle)
+	tunnel   *poolReq    // the request whose connection became a tunnel
+	spare    *poolReq    // a request done with, for the next one (see recycle)
+	last     *poolTarget // the pool of the last request dispatched (see pool)
+}
+
+// pool returns the pool of target on the stream's worker: the last one
+// used while it is still the worker's pool of that target (a stream's
+// requests mostly go to one target), else poolOf's.
+func (m *muxHTTPInst) pool(target string) *poolTarget {
+	if p := m.last; p != nil && !p.dropped && p.target == target {
+		return p
+	}
+	m.last = poolOf(m.s, m.f, target)
+	return m.last
 }
 
 // poolReq is one request and its answer.
@@ -299,7 +311,7 @@ func (m *muxHTTPInst) dispatch() {
 				r.open()
 				continue
 			}
-			r.pool = poolOf(m.s, m.f, r.target)
+			r.pool = m.pool(r.target)
 			r.pool.acquire(r)
 		}
 	}

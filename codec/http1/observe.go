@@ -92,7 +92,7 @@ func (e *encodeResponse) observeOwed(status int) {
 	}
 	if e.head != nil {
 		e.observe(&e.info, status, 0)
-	} else if conn := serverConnOf(e.s); conn != nil && len(conn.pending) > 0 {
+	} else if conn := e.serverConn(); conn != nil && len(conn.pending) > 0 {
 		e.observe(&conn.pending[0], status, 0)
 	}
 }

@@ -28,6 +28,7 @@ type poolTarget struct {
 	total   int         // connections open or opening
 	waiters []*poolReq  // requests waiting for a connection, oldest first
 	sweeper pipeline.Timer
+	dropped bool // taken out of table: a request for target makes a new one
 }
 
 func poolOf(s *pipeline.Stream, f *MuxHTTPFilter, target string) *poolTarget {
@@ -85,7 +86,6 @@ func (p *poolTarget) open() *poolConn {
 	p.total++
 	poolStats.opened.Add(1)
 	c := &poolConn{p: p}
-	c.putBackFn = c.putBack
 	c.dec = NewResponseDecoder(Options{RequestMethod: c.method})
 	ctx := pipeline.NewContext(p.w)
 	c.valve = ctx.ReturnValve()
@@ -173,7 +173,8 @@ func (p *poolTarget) remove(c *poolConn) {
 // from a function do not pile up.
 func (p *poolTarget) dropEmpty() {
 	if p.total == 0 && p.table[p.target] == p {
-		delete(p.table, p.target)
+		delete(p.table, p.target) // targets from a function do not pile up
+		p.dropped = true
 	}
 }
 
@@ -193,8 +194,8 @@ type poolConn struct {
 	// and the client's forward valve follows the connection's (unfwd).
 	valve         *pipeline.Valve
 	follow, unfwd pipeline.Following
-	// What putBack, posted after a final answer, takes back.
-	putBackFn    func()
+	// What putBack, run at the end of the batch of a final answer, takes
+	// back.
 	putBackReq   *poolReq
 	putBackClean bool
 }
@@ -230,6 +231,10 @@ func (c *poolConn) detach() {
 	c.unfwd.Stop()
 	c.follow, c.unfwd = pipeline.Following{}, pipeline.Following{}
 }
+
+// Flush is putBack, which the worker calls at the end of the batch of a
+// final answer (Worker.FlushLater): cheaper than a task of its own.
+func (c *poolConn) Flush() { c.putBack() }
 
 // putBack runs after a final answer's output was handled: the connection
 // goes back to the pool, and the request's place in flight is given back.
@@ -329,10 +334,10 @@ func (c *poolConn) emit(evt event.Event) {
 			r.answer(evt)
 			r.finish()
 			// The connection is taken back once this output has been
-			// handled, not from inside it; then the client's next request
-			// may go (on it, if it is clean).
+			// handled, not from inside it: at the end of the batch; then
+			// the client's next request may go (on it, if it is clean).
 			c.putBackReq, c.putBackClean = r, clean
-			c.p.w.Post(c.putBackFn)
+			c.p.w.FlushLater(c)
 			return
 		}
 	}
@@ -367,7 +372,7 @@ func (c *poolConn) fail(end *event.SessionEnd) {
 		r.retries++
 		r.held = append([]event.Event(nil), r.sent...)
 		poolStats.retried.Add(1)
-		r.pool = poolOf(r.m.s, r.m.f, r.target) // c's may have been let go
+		r.pool = r.m.pool(r.target) // c's may have been let go
 		r.pool.acquireFresh(r)
 	default:
 		r.failed(end)
