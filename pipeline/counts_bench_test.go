@@ -20,12 +20,12 @@ import (
 // own, to see whether two workers counting the same server's bytes share
 // lines falsely.
 type paddedCounts struct {
-	accepted, limited atomic.Int64
-	_                 [48]byte
-	bytesIn           atomic.Int64
-	_                 [56]byte
-	bytesOut          atomic.Int64
-	_                 [56]byte
+	_        [2]atomic.Int64 // accepted and limited, as in serverCounts
+	_        [48]byte
+	bytesIn  atomic.Int64
+	_        [56]byte
+	bytesOut atomic.Int64
+	_        [56]byte
 }
 
 // benchTwoWorkers runs in and out on two goroutines, b.N times each: both

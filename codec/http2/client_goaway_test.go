@@ -20,39 +20,55 @@ import (
 )
 
 // rawUpstream serves its first connection with first, which speaks frames
-// by hand, and the next ones with x/net's http2.Server (h2c) and h; it
+// by hand, and the next ones with net/http's HTTP/2 server (h2c) and h; it
 // returns its address and a count of connections.
 func rawUpstream(t *testing.T, first func(c net.Conn, fr *http2.Framer), h http.HandlerFunc) (string, *atomic.Int32) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	var n atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+	fl := &firstByHand{Listener: ln, first: first}
+	var protos http.Protocols
+	protos.SetUnencryptedHTTP2(true)
+	srv := &http.Server{Handler: h, Protocols: &protos}
+	go srv.Serve(fl)
+	t.Cleanup(func() {
+		srv.Close()
+		if c := fl.hand.Load(); c != nil {
+			(*c).Close()
+		}
+	})
+	return ln.Addr().String(), &fl.n
+}
+
+// firstByHand is a listener that serves the first connection it accepts
+// with first, on a goroutine of its own, and gives the others to its
+// caller.
+type firstByHand struct {
+	net.Listener
+	first func(c net.Conn, fr *http2.Framer)
+	n     atomic.Int32
+	hand  atomic.Pointer[net.Conn] // the connection served by first
+}
+
+func (l *firstByHand) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || l.n.Add(1) > 1 {
+			return c, err
+		}
+		l.hand.Store(&c)
+		go func() {
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			pre := make([]byte, len(http2.ClientPreface))
+			if _, err := io.ReadFull(c, pre); err != nil {
 				return
 			}
-			t.Cleanup(func() { c.Close() })
-			if n.Add(1) == 1 {
-				go func() {
-					defer c.Close()
-					c.SetDeadline(time.Now().Add(20 * time.Second))
-					pre := make([]byte, len(http2.ClientPreface))
-					if _, err := io.ReadFull(c, pre); err != nil {
-						return
-					}
-					fr := http2.NewFramer(c, c)
-					fr.WriteSettings()
-					first(c, fr)
-				}()
-				continue
-			}
-			go (&http2.Server{}).ServeConn(c, &http2.ServeConnOpts{Handler: h})
-		}
-	}()
-	return ln.Addr().String(), &n
+			fr := http2.NewFramer(c, c)
+			fr.WriteSettings()
+			l.first(c, fr)
+		}()
+	}
 }
 
 // readHeaders reads frames until a HEADERS frame, and returns its stream.
