@@ -1,6 +1,10 @@
 package http2
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/sluice-go/sluice/filter"
+)
 
 // Sentinel errors of the HTTP/2 codec, compared with errors.Is. A
 // connection that fails with one of them sent the peer a GOAWAY first.
@@ -13,8 +17,9 @@ var (
 	// reset, CONTINUATION flood, ping or settings flood): ENHANCE_YOUR_CALM.
 	ErrCalm = errors.New("http2: enhance your calm")
 	// ErrNoAnswer: a request's stream ended without an answer (the cause
-	// of the failure the request is answered for).
-	ErrNoAnswer = errors.New("http2: the request's stream ended without an answer")
+	// of the failure the request is answered for); filter.ErrNoAnswer,
+	// which demux's HTTP/1 side gives too.
+	ErrNoAnswer = filter.ErrNoAnswer
 )
 
 // Sentinel errors of the HTTP/2 client side (muxHTTP with version 2): the

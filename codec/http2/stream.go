@@ -171,7 +171,7 @@ func (st *h2stream) Input(evt event.Event) {
 			// whose stream failed (demux's), an end without an answer
 			// taken for a failure
 			if e.Err == event.NoError {
-				e = event.End(event.UnknownError, ErrNoAnswer)
+				e = filter.Unanswered(st.st)
 			}
 			st.fail(e)
 		case !st.msgEnd && st.grpc && e.Err != event.NoError:
