@@ -116,6 +116,9 @@ func newServerConn(s *pipeline.Stream, next pipeline.Target, target *pipeline.Pi
 		settings = append(settings, http2.Setting{ID: http2.SettingMaxFrameSize, Val: opts.MaxFrameSize})
 	}
 	_ = sc.fr.WriteSettings(settings...)
+	// the requests' contexts, derived from the connection's, see it: an
+	// upstream's reset comes as such (h2stream.passReset)
+	http1.PassResets(s.Context())
 	s.OnClose(sc.abort)
 	return sc
 }

@@ -51,7 +51,10 @@
 // connection-specific fields dropped, TE only as "trailers"), its body goes
 // out within the upstream's windows, and the answer comes back as an
 // *http1.ResponseHead (protocol "HTTP/2"), Data and a MessageEnd with the
-// trailers. A stream's window is given back only while its client reads
+// trailers. An upstream's RST_STREAM before any answer fails the request
+// with a *ResetError: muxHTTP answers it 502, or, for an HTTP/2 client of
+// demuxHTTP (http1.PassResets), passes the reset on with its code. A
+// stream's window is given back only while its client reads
 // on; the connection's is given back at once, so one slow client holds up
 // its stream and no other.
 package http2

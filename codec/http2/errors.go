@@ -2,8 +2,10 @@ package http2
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/sluice-go/sluice/filter"
+	"golang.org/x/net/http2"
 )
 
 // Sentinel errors of the HTTP/2 codec, compared with errors.Is. A
@@ -33,3 +35,22 @@ var (
 	// its worker stopped) with requests on it.
 	ErrClosed = errors.New("http2: upstream connection closed")
 )
+
+// ResetError is the cause of a request's failure when its upstream reset
+// the request's stream (RST_STREAM) with Code. It is ErrReset to
+// errors.Is, and an http1.StreamReset: an HTTP/2 client of demuxHTTP whose
+// answer had not begun gets the reset, with the same code.
+type ResetError struct {
+	Code http2.ErrCode
+}
+
+// Error names ErrReset and the code.
+func (e *ResetError) Error() string {
+	return fmt.Sprintf("%v: stream reset by the upstream (%v)", ErrReset, e.Code)
+}
+
+// Is reports whether target is ErrReset.
+func (e *ResetError) Is(target error) bool { return target == ErrReset }
+
+// ResetCode returns Code (http1.StreamReset).
+func (e *ResetError) ResetCode() uint32 { return uint32(e.Code) }
