@@ -30,8 +30,9 @@
 // WINDOW_UPDATEs of half a window. Options bound concurrent streams (more
 // are refused with REFUSED_STREAM), frame size, header lists (431), header
 // blocks and CONTINUATION counts, streams reset before their answer (rapid
-// reset) and runs of PING and SETTINGS frames; a breach of the last three
-// ends the connection with GOAWAY(ENHANCE_YOUR_CALM).
+// reset), the rate of PING and SETTINGS frames and their answers queued for
+// a client that does not read; a breach of the last four ends the
+// connection with GOAWAY(ENHANCE_YOUR_CALM).
 //
 // A protocol error on one stream resets that stream only (RST_STREAM); a
 // connection error sends GOAWAY and ends the connection. A server's Drain

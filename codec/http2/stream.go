@@ -345,7 +345,7 @@ func (st *h2stream) send() {
 		st.writeData(int(n), end)
 		// a client may PING after each DATA it gets (grpc-go measures
 		// bandwidth so): an answer's data makes the next PINGs no flood
-		sc.controlFrames = 0
+		sc.controlBudget = sc.opts.MaxControlFrames
 		if end {
 			st.endLocal()
 			return
