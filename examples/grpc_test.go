@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/sluice-go/sluice/internal/testnet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -87,6 +87,9 @@ func msg(s string) *[]byte { b := []byte(s); return &b }
 //	              x-trailer
 //	Fail          INVALID_ARGUMENT "bad request" with a BadRequest detail
 //	Hang          no answer until the call ends
+//	Stall         no answer until release is closed, the call's end sent
+//	              to hangEnd as Hang's (so that grpc-go's own reset at the
+//	              call's deadline, RST_STREAM CANCEL, is all that comes)
 //	Count         server streaming: message "n" gets n messages "0".."n-1"
 //	Join          client streaming: the messages joined by ","
 //	Bidi          each message back as it comes
@@ -134,6 +137,12 @@ func startGRPCService(t *testing.T) *grpcService {
 			}),
 			unary("Fail", func(context.Context, []byte) (*[]byte, error) {
 				return nil, badRequest().Err()
+			}),
+			unary("Stall", func(ctx context.Context, _ []byte) (*[]byte, error) {
+				<-ctx.Done()
+				g.hangEnd <- ctx.Err()
+				<-g.release
+				return nil, status.FromContextError(ctx.Err()).Err()
 			}),
 			unary("Hang", func(ctx context.Context, _ []byte) (*[]byte, error) {
 				<-ctx.Done()
@@ -371,42 +380,54 @@ func TestGRPCProxyErrorDetails(t *testing.T) {
 }
 
 // TestGRPCProxyDeadline: a call whose service never answers ends with
-// DEADLINE_EXCEEDED at the client's deadline, and the service's request is
-// cancelled (the client's RST_STREAM passed on). The service is a plain
-// HTTP/2 handler that ignores grpc-timeout: a grpc-go service resets the
-// call itself at that deadline (RST_STREAM CANCEL), and should its reset
-// reach the proxy before the client's own timer fires, the proxy answers
-// 502, which grpc-go reads as UNAVAILABLE (a race this test leaves out).
+// DEADLINE_EXCEEDED at the client's deadline, the service's call ends, and
+// the proxy goes on. The service honours grpc-timeout: at its own deadline
+// (a little after the client's) it resets the call (RST_STREAM CANCEL),
+// and should that reset reach the proxy before the client's own reset, the
+// proxy passes it on as it came, which grpc-go past its deadline reads as
+// DEADLINE_EXCEEDED (a 502 would read as UNAVAILABLE).
 func TestGRPCProxyDeadline(t *testing.T) {
 	leakCheck(t)
-	ended, stop := make(chan struct{}, 1), make(chan struct{})
-	var protos http.Protocols
-	protos.SetUnencryptedHTTP2(true) // h2c only, as a gRPC service
-	up := httptest.NewUnstartedServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-			ended <- struct{}{}
-		case <-stop:
-		}
-	}))
-	up.Config.Protocols = &protos
-	up.Start()
-	t.Cleanup(func() {
-		close(stop)
-		up.Close()
-	})
-	t.Setenv("UPSTREAM", up.Listener.Addr().String())
-	p := start(t, "grpc-proxy", nil)
+	p, svc := startGRPCProxy(t)
+	cc := grpcClient(t, p.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	var out []byte
-	err := grpcClient(t, p.addr).Invoke(ctx, "/test.Echo/Hang", msg("x"), &out)
+	err := cc.Invoke(ctx, "/test.Echo/Hang", msg("x"), &out)
 	assert.Equal(t, codes.DeadlineExceeded, status.Code(err), "%v", err)
-	select {
-	case <-ended:
-	case <-time.After(ioTimeout):
-		t.Fatal("the service's request was not cancelled")
+	assert.Error(t, waitHangEnd(t, svc), "the service's call ended")
+	require.NoError(t, cc.Invoke(callCtx(t), "/test.Echo/Unary", msg("after"), &out))
+	assert.Equal(t, "after", string(out))
+}
+
+// TestGRPCProxyServiceResetPassedOn: a service's reset of a call not
+// answered yet (grpc-go's at the grpc-timeout the call carries: RST_STREAM
+// CANCEL) reaches an HTTP/2 client as that reset, not as a 502. The client
+// here has no deadline of its own, so the service's reset always comes
+// first (the race TestGRPCProxyDeadline's client may lose or win), and the
+// service's handler (Stall) does not answer in its place.
+func TestGRPCProxyServiceResetPassedOn(t *testing.T) {
+	leakCheck(t)
+	p, svc := startGRPCProxy(t)
+	defer close(svc.release)
+	tr := &http2.Transport{AllowHTTP: true, DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequest("POST", "http://"+p.addr+"/test.Echo/Stall", bytes.NewReader([]byte{0, 0, 0, 0, 1, 'x'}))
+	require.NoError(t, err)
+	req.Header.Set("content-type", "application/grpc")
+	req.Header.Set("te", "trailers")
+	req.Header.Set("grpc-timeout", "100m")
+	resp, err := tr.RoundTrip(req)
+	if err == nil {
+		resp.Body.Close()
 	}
+	var se http2.StreamError
+	require.ErrorAs(t, err, &se, "status %v", resp)
+	assert.Equal(t, http2.ErrCodeCancel, se.Code)
+	assert.Error(t, waitHangEnd(t, svc), "the service's call ended")
 }
 
 // waitHangEnd waits for the service's Hang call to end and returns why.

@@ -15,8 +15,11 @@ import (
 // connection's backpressure; later ones wait in a buffer, and past
 // BufferLimit bytes their upstream is paused. A request stream that fails
 // before answering is answered by OnFail's message or a 500 naming the
-// cause; one that ends cleanly answers nothing; one that fails mid-answer
-// ends this stream with its error when its turn comes.
+// cause; so is a request's (a head with a "method") that ends cleanly
+// without answering, the failure's cause ErrNoAnswer, logged at warn level
+// (a client must not wait for ever); another message's stream that ends so
+// answers nothing. One that fails mid-answer ends this stream with its
+// error when its turn comes.
 //
 // Requests (heads with a "method") get their SessionEnd only once answered,
 // since an upstream that sees its input end may take it for a client that
@@ -240,7 +243,10 @@ func (c *demuxChan) Input(evt event.Event) {
 			}
 			c.endOut = true
 			c.push(e)
-		case e.Err != event.NoError:
+		case e.Err != event.NoError || c.hold:
+			if e.Err == event.NoError {
+				e = Unanswered(c.st)
+			}
 			if c.inMsg { // an interim answer cut short
 				c.inMsg = false
 				c.buf = append(c.buf, &event.MessageEnd{})
@@ -265,6 +271,15 @@ func (c *demuxChan) push(evt event.Event) {
 // failAnswer queues the synthetic answer for c's failure.
 func (c *demuxChan) failAnswer(end *event.SessionEnd) {
 	c.buf = append(c.buf, FailAnswer(c.d.s, end, c.d.f.opts.OnFail)...)
+}
+
+// Unanswered returns the end a request is answered for (FailAnswer) when
+// its stream s ended cleanly without answering, its cause ErrNoAnswer, and
+// logs it at warn level naming s's pipeline: a request must not be left
+// without an answer, nor fail silently.
+func Unanswered(s *pipeline.Stream) *event.SessionEnd {
+	s.Logger().Warn("demux: a request's stream ended without an answer; answered as failed")
+	return event.End(event.UnknownError, ErrNoAnswer)
 }
 
 // FailAnswer returns the message demux answers a request with when the

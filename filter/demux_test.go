@@ -1,6 +1,8 @@
 package filter_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,6 +103,54 @@ func TestDemuxStreamWithoutAnswerContributesNothing(t *testing.T) {
 	require.Equal(t, []string{"re:a", "re:b"}, flowBodies(h.Output()))
 	require.NoError(t, pipelinetest.CheckGrammar(h.Output()))
 	require.Equal(t, event.NoError, h.SessionEnd().Err)
+}
+
+// logTB is a testing.TB that also keeps the lines logged through it (a
+// harness's worker logs there).
+type logTB struct {
+	testing.TB
+	lines *[]string
+}
+
+func (l logTB) Log(args ...any) {
+	*l.lines = append(*l.lines, fmt.Sprint(args...))
+	l.TB.Log(args...)
+}
+
+func TestDemuxRequestWithoutAnswerGetsAFailureAnswer(t *testing.T) {
+	// "drop" ends its stream cleanly without answering.
+	handler := flowFunc(func(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
+		return pipeline.TargetFunc(func(evt event.Event) {
+			if d, ok := evt.(*event.Data); ok {
+				if d.String() == "drop" {
+					next.Input(&event.SessionEnd{})
+					return
+				}
+				pipeline.Emit(next, event.NewMessage(nil, "re:"+d.String()))
+			}
+		})
+	})
+	var logs []string
+	h := pipelinetest.New(logTB{t, &logs}, demuxModule(t, handler).Find("x"))
+	req := event.Fields{"method": "GET", "path": "/"}
+	h.InputMessage(req, "a").InputMessage(req, "drop").InputMessage(req, "b")
+	msgs := pipelinetest.Messages(h.Output())
+	require.Len(t, msgs, 3, "one answer per request, the silent one's too")
+	status, _, _ := event.IntField(msgs[1].Head, "status", 0, 999)
+	require.EqualValues(t, 500, status)
+	require.Equal(t, "Internal Server Error: unknown error: "+filter.ErrNoAnswer.Error()+"\n", msgs[1].Body.String())
+	require.Equal(t, []string{"re:a", "re:b"}, []string{msgs[0].Body.String(), msgs[2].Body.String()})
+	var warned []string
+	for _, l := range logs {
+		if strings.Contains(l, "level=WARN") && strings.Contains(l, "without an answer") {
+			warned = append(warned, l)
+		}
+	}
+	require.Len(t, warned, 1, "logged once: %q", logs)
+	require.Contains(t, warned[0], "pipeline=handler")
+	h.End()
+	require.Equal(t, event.NoError, h.SessionEnd().Err)
+	require.Zero(t, h.Worker.Streams())
 }
 
 // demuxScripted answers each request by its body: "fail" fails at once;

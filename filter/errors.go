@@ -38,4 +38,8 @@ var (
 	// with when an answer that had begun ended, without an error, before
 	// its end.
 	ErrAnswerCut = errors.New("filter: demux: answer cut short")
+	// ErrNoAnswer is the cause of the failure a request is answered for
+	// when its stream ended cleanly without answering (demux and
+	// demuxHTTP, over HTTP/1 and HTTP/2): see Unanswered.
+	ErrNoAnswer = errors.New("filter: demux: the request's stream ended without an answer")
 )

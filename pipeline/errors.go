@@ -32,6 +32,9 @@ var (
 	ErrBufferLimit = errors.New("pipeline: buffer limit exceeded")
 	// ErrTimeout is wrapped when one of an Outbound's timeouts expires.
 	ErrTimeout = errors.New("pipeline: timeout")
+	// ErrALPN is wrapped when a TLS remote did not agree by ALPN on the
+	// protocol OutboundOptions.ALPN requires.
+	ErrALPN = errors.New("pipeline: application protocol not agreed")
 )
 
 // ErrRecursivePipeline is wrapped (by a *CycleError) when a module's

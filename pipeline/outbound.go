@@ -53,6 +53,12 @@ type OutboundOptions struct {
 	// TLS, when not nil, makes the connection a TLS client with this
 	// configuration; an empty ServerName is taken from the target's host.
 	TLS *tls.Config
+	// ALPN, when set with TLS, is the application protocol the remote must
+	// agree on by ALPN (TLS.NextProtos offers it): a handshake that agrees
+	// on another, or on none (a server without ALPN), fails the connection
+	// with ErrALPN (a ProtocolError) naming the target and the protocol
+	// chosen, before a byte is sent.
+	ALPN string
 	// Dialer dials; nil means a net.Dialer.
 	Dialer Dialer
 	// Conn sets the socket's water marks and read-ahead; its timeouts are
@@ -131,6 +137,7 @@ type Outbound struct {
 	results  chan dialResult // while a dial runs
 	timedOut bool
 	paused   bool // the context's Valve is closed while buf fills
+	alpn     string
 
 	sock  *Socket
 	relay *relay
@@ -165,6 +172,11 @@ func NewOutboundConn(s *Stream, nc net.Conn, out Target, opts OutboundOptions) *
 	o.up(nc)
 	return o
 }
+
+// ALPN returns the application protocol the connection's TLS handshake
+// agreed on by ALPN ("h2", "http/1.1"), or "" (no TLS, no ALPN, or not up
+// yet): Context.ALPN's outbound counterpart.
+func (o *Outbound) ALPN() string { return o.alpn }
 
 // Target returns the target given to Dial.
 func (o *Outbound) Target() string { return o.target }
@@ -304,11 +316,11 @@ func (o *Outbound) dial() {
 	if d := o.opts.ConnectTimeout; d > 0 {
 		o.timer = o.s.AfterFunc(d, func() { o.timedOut = true; cancel() })
 	}
-	dialer, target, cfg := o.opts.Dialer, o.target, o.opts.TLS
+	dialer, target, cfg, alpn := o.opts.Dialer, o.target, o.opts.TLS, o.opts.ALPN
 	o.spawn(func() {
 		conn, err := dialer.DialContext(ctx, "tcp", target)
 		if err == nil && cfg != nil {
-			conn, err = clientTLS(ctx, conn, cfg, target)
+			conn, err = clientTLS(ctx, conn, cfg, target, alpn)
 		}
 		results <- dialResult{conn, err}
 		o.s.Post(o.dialed)
@@ -349,6 +361,9 @@ func (o *Outbound) dialed() {
 // up starts the socket over nc and sends what was held.
 func (o *Outbound) up(nc net.Conn) {
 	o.state = outboundUp
+	if tc, ok := nc.(tlsAbortConn); ok {
+		o.alpn = tc.ConnectionState().NegotiatedProtocol
+	}
 	o.sock = NewOutboundSocket(o.s, nc, o.opts.Conn)
 	o.sock.Start(TargetFunc(o.fromRemote), o.readerDone)
 	if o.watching() {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -13,9 +14,9 @@ import (
 	"github.com/sluice-go/sluice/event"
 )
 
-// clientTLS runs a client TLS handshake over conn, within ctx. On failure
-// conn is closed.
-func clientTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, target string) (net.Conn, error) {
+// clientTLS runs a client TLS handshake over conn, within ctx, and checks
+// that it agreed on alpn, when set, by ALPN. On failure conn is closed.
+func clientTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, target, alpn string) (net.Conn, error) {
 	if cfg.ServerName == "" {
 		host, _, _ := net.SplitHostPort(target)
 		cfg = cfg.Clone()
@@ -25,6 +26,10 @@ func clientTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, target strin
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
 		return nil, err
+	}
+	if got := tc.ConnectionState().NegotiatedProtocol; alpn != "" && got != alpn {
+		conn.Close()
+		return nil, fmt.Errorf("%w: %s agreed on %q by ALPN, not %q", ErrALPN, target, got, alpn)
 	}
 	return tlsAbortConn{tc, conn}, nil
 }
@@ -48,6 +53,8 @@ func DialErrorKind(err error) event.ErrorKind {
 	var dns *net.DNSError
 	var addr *net.AddrError
 	switch {
+	case errors.Is(err, ErrALPN):
+		return event.ProtocolError
 	case errors.As(err, &dns) && !dns.IsTimeout:
 		return event.CannotResolve
 	case errors.As(err, &addr):

@@ -26,12 +26,22 @@ import (
 type obFilter struct {
 	target string
 	opts   pipeline.OutboundOptions
+	alpn   *string // when set, gets the Outbound's ALPN as the remote's bytes come
 }
 
 func (*obFilter) Info() pipeline.Info { return pipeline.Info{Name: "ob"} }
 
 func (f *obFilter) New(s *pipeline.Stream, next pipeline.Target) pipeline.Target {
-	return &obInst{f: f, o: pipeline.NewOutbound(s, next, f.opts)}
+	i := &obInst{f: f}
+	out := next
+	if f.alpn != nil {
+		out = pipeline.TargetFunc(func(evt event.Event) {
+			*f.alpn = i.o.ALPN()
+			next.Input(evt)
+		})
+	}
+	i.o = pipeline.NewOutbound(s, out, f.opts)
+	return i
 }
 
 type obInst struct {
@@ -269,6 +279,35 @@ func TestOutboundTLS(t *testing.T) {
 	h.InputString(req)
 	se = h.WaitEnd()
 	require.Equal(t, event.Unauthorized, se.Err, se.Message)
+}
+
+// TestOutboundALPN: the protocol agreed by ALPN is the Outbound's ALPN;
+// with OutboundOptions.ALPN, a remote agreeing on another fails the
+// connection, a ProtocolError naming the target and the protocol chosen.
+func TestOutboundALPN(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secure") }))
+	srv.EnableHTTP2 = false // ALPN: http/1.1 only
+	srv.StartTLS()
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	req := "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	roots := srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+
+	var alpn string
+	cfg := &tls.Config{RootCAs: roots, ServerName: "example.com", NextProtos: []string{"h2", "http/1.1"}}
+	h := pipelinetest.Of(t, &obFilter{target: addr, opts: pipeline.OutboundOptions{TLS: cfg, ALPN: "http/1.1"}, alpn: &alpn})
+	h.InputString(req)
+	se := h.WaitEnd()
+	require.Equal(t, event.NoError, se.Err, se.Message)
+	require.Contains(t, h.OutputString(), "secure")
+	require.Equal(t, "http/1.1", alpn)
+
+	h = pipelinetest.Of(t, &obFilter{target: addr, opts: pipeline.OutboundOptions{TLS: cfg, ALPN: "h2"}})
+	h.InputString(req)
+	se = h.WaitEnd()
+	require.Equal(t, event.ProtocolError, se.Err, se.Message)
+	require.ErrorIs(t, se.Cause, pipeline.ErrALPN)
+	require.Contains(t, se.Message, addr+` agreed on "http/1.1" by ALPN, not "h2"`)
 }
 
 func TestDialErrorKind(t *testing.T) {

@@ -14,7 +14,8 @@ import (
 // knowledge, h2 after ALPN) on the listener's connection, each request to
 // its own stream of the pipeline named target (http2.DemuxHTTP). options:
 // maxConcurrentStreams, maxFrameSize, maxHeaderListSize (bytes or "64k"),
-// maxContinuations, maxResets, maxControlFrames, headTimeout ("10s"),
+// maxContinuations, maxResets, maxControlFrames, controlFrameRate,
+// maxQueuedControlFrames, headTimeout ("10s"),
 // bodyTimeout ("30s": a stalled h2 request body is answered 408), and
 // onFail (as demux's: the answer to a request whose stream failed, over
 // either version).
@@ -35,6 +36,8 @@ func bindDemuxHTTP(rt *jsRuntime, args []goja.Value) (pipeline.Filter, error) {
 			{"maxContinuations", func(n int64) { opts.MaxContinuations = int(n) }},
 			{"maxResets", func(n int64) { opts.MaxResets = int(n) }},
 			{"maxControlFrames", func(n int64) { opts.MaxControlFrames = int(n) }},
+			{"controlFrameRate", func(n int64) { opts.ControlFrameRate = int(n) }},
+			{"maxQueuedControlFrames", func(n int64) { opts.MaxQueuedControlFrames = int(n) }},
 		} {
 			if v := o.Get(f.name); !isNullish(v) {
 				n := v.ToInteger()

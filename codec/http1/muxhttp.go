@@ -445,6 +445,10 @@ func (r *poolReq) cut(end *event.SessionEnd) {
 	}
 	m := r.m
 	m.cancelAll()
+	if end.Cause != nil && end.Cause.Error() == end.Message {
+		m.s.Fail(end.Err, fmt.Errorf("muxHTTP: %w", end.Cause)) // its cause kept (StreamReset)
+		return
+	}
 	m.s.Fail(end.Err, fmt.Errorf("muxHTTP: %s", end.Message))
 }
 

@@ -1,6 +1,8 @@
 package http1
 
 import (
+	"errors"
+
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/pipeline"
 )
@@ -80,16 +82,47 @@ func (c MuxCall) Answer(evt event.Event) {
 // Fail ends the call with the upstream's failure: a request none of whose
 // answer came is answered 503 (no connection could be had), 504 (timed
 // out), 502 (broken, closed, protocol error) or as end's kind says; an
-// answer cut short cuts the client's stream.
+// answer cut short cuts the client's stream. So does an upstream's reset
+// (a cause that is a StreamReset) of a request none of whose answer came,
+// when its stream's context was marked by PassResets and no earlier answer
+// of the stream is pending: its client gets the reset itself.
 func (c MuxCall) Fail(end *event.SessionEnd) {
 	r := c.r
 	r.up = nil
 	r.resume()
-	if r.upAnswered || r.upInMsg {
+	if r.upAnswered || r.upInMsg || r.passReset(end) {
 		r.cut(end)
 		return
 	}
 	r.failed(end)
+}
+
+// StreamReset is the cause of a request's failure when its upstream reset
+// the request's stream (codec/http2's *ResetError): ResetCode is the
+// upstream's HTTP/2 error code (RFC 9113 section 7).
+type StreamReset interface {
+	error
+	ResetCode() uint32
+}
+
+// resetsKey is the context key PassResets sets.
+type resetsKey struct{}
+
+// PassResets marks ctx, a request stream's context or one it derives from,
+// as one whose client takes an upstream's reset of the request as a reset
+// of its own (an HTTP/2 client of demuxHTTP, whose side of it marks the
+// connection's context): muxHTTP then ends the stream with the failure, its cause a
+// StreamReset, instead of answering 502, as long as no answer began. Other
+// clients get the 502.
+func PassResets(ctx *pipeline.Context) { ctx.SetValue(resetsKey{}, true) }
+
+// passReset reports whether end, r's failure, is an upstream's reset that
+// r's client takes as such (PassResets): r's answer is the first pending.
+func (r *poolReq) passReset(end *event.SessionEnd) bool {
+	var sr StreamReset
+	m := r.m
+	return end.Cause != nil && errors.As(end.Cause, &sr) && m.s.Context().Value(resetsKey{}) != nil &&
+		len(m.queue) > 0 && m.queue[0] == r && len(r.out) == 0
 }
 
 // Retry sends the request again through the transport's Open, for a

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
 )
 
 // upstream is a net/http HTTP/2 server (h2c by prior knowledge, or h2 by
@@ -189,6 +191,34 @@ func TestClientTLSByALPN(t *testing.T) {
 	assert.Equal(t, "HTTP/2.0 GET /tls "+addr+"|", b)
 }
 
+// TestClientTLSWithoutH2Answers502: a TLS upstream that does not agree on
+// h2 by ALPN (an HTTP/1.1 server without ALPN) gets no HTTP/2 bytes: the
+// request is answered 502 naming the target and the protocol it chose, and
+// the upstream sees no request.
+func TestClientTLSWithoutH2Answers502(t *testing.T) {
+	cert := testnet.NewCert(t, "localhost")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var reached atomic.Int32
+	srv := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached.Add(1) }),
+		ErrorLog: log.New(io.Discard, "", 0)}
+	go srv.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert.TLS}})) // no ALPN
+	t.Cleanup(func() { srv.Close() })
+	target := ln.Addr().String()
+	for _, h2 := range []bool{false, true} {
+		addr := proxy(t, target, h2, http1.MuxHTTPOptions{Outbound: pipeline.OutboundOptions{
+			TLS: &tls.Config{RootCAs: cert.Pool, ServerName: "localhost"}}})
+		c := &http.Client{Timeout: 10 * time.Second}
+		if h2 {
+			c = h2cClient()
+		}
+		status, b := get(t, c, "http://"+addr+"/x")
+		assert.Equal(t, 502, status, "h2 client %v: %s", h2, b)
+		assert.Contains(t, b, target+` agreed on "" by ALPN, not "h2"`)
+	}
+	assert.Zero(t, reached.Load(), "no request reached the upstream")
+}
+
 // get GETs url with c and returns the status and the whole body.
 func get(t *testing.T, c *http.Client, url string) (int, string) {
 	t.Helper()
@@ -341,9 +371,17 @@ func TestClientUpstreamResetLeavesSiblings(t *testing.T) {
 		}
 		slow := getLater(c, "http://"+addr+"/slow")
 		within(t, started, "the slow request")
-		status, b := get(t, c, "http://"+addr+"/reset")
-		assert.Equal(t, 502, status, "%s", b)
-		assert.Contains(t, b, "stream reset")
+		if h2 {
+			// the upstream's reset (Go's server: INTERNAL_ERROR) passed on
+			_, err := c.Get("http://" + addr + "/reset")
+			var se http2.StreamError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, http2.ErrCodeInternal, se.Code)
+		} else {
+			status, b := get(t, c, "http://"+addr+"/reset")
+			assert.Equal(t, 502, status, "%s", b)
+			assert.Contains(t, b, "stream reset")
+		}
 
 		resp, err := c.Get("http://" + addr + "/cut")
 		require.NoError(t, err)

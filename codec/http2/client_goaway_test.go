@@ -165,3 +165,31 @@ func TestClientGoAwayLetsOpenStreamsFinish(t *testing.T) {
 	assert.NoError(t, <-shut)
 	assert.EqualValues(t, 1, up.conns.Load())
 }
+
+// TestClientUpstreamResetPassedOn: an upstream's reset of a request whose
+// answer has not begun reaches an HTTP/2 client of demuxHTTP as a reset
+// with the upstream's code (CANCEL stays CANCEL: grpc-go reads it as
+// DEADLINE_EXCEEDED past its deadline, a 502 as UNAVAILABLE); an HTTP/1.1
+// client of the same listener gets 502.
+func TestClientUpstreamResetPassedOn(t *testing.T) {
+	addr, _ := rawUpstream(t, func(c net.Conn, fr *http2.Framer) {
+		for {
+			id, ok := readHeaders(fr)
+			if !ok {
+				return
+			}
+			fr.WriteRSTStream(id, http2.ErrCodeCancel)
+		}
+	}, bodyEcho)
+	proxyAddr := proxy(t, addr, true, http1.MuxHTTPOptions{})
+	r := dialRaw(t, proxyAddr)
+	r.get(1, "/r")
+	f := r.rst()
+	assert.Equal(t, uint32(1), f.StreamID)
+	assert.Equal(t, http2.ErrCodeCancel, f.ErrCode)
+	status, b := get(t, &http.Client{Timeout: 10 * time.Second}, "http://"+proxyAddr+"/r")
+	assert.Equal(t, 502, status)
+	assert.Contains(t, b, "stream reset by the upstream (CANCEL)")
+	r.get(3, "/r")
+	assert.Equal(t, http2.ErrCodeCancel, r.rst().ErrCode, "the connection goes on")
+}

@@ -10,8 +10,10 @@ import (
 // MuxHTTP returns muxHTTP with version 2 (Pipy 1.x's
 // muxHTTP(target, {version: 2})): http1.MuxHTTP whose requests go to the
 // upstream over HTTP/2, many at once on one connection, h2 by ALPN when
-// opts.Outbound.TLS is set (its NextProtos become ["h2"]) and h2c by prior
-// knowledge otherwise. Requests may come from HTTP/1.x clients
+// opts.Outbound.TLS is set (its NextProtos become ["h2"]; an upstream that
+// does not agree on h2 fails the connection, its requests answered 502 and
+// the target and the protocol it chose logged) and h2c by prior knowledge
+// otherwise. Requests may come from HTTP/1.x clients
 // (decodeHttpRequest) or HTTP/2 ones (demuxHTTP): Host becomes :authority,
 // connection-specific fields are dropped and TE goes only as "trailers";
 // answers come back as *http1.ResponseHead with protocol "HTTP/2",
@@ -52,6 +54,7 @@ func ClientOptions(opts http1.MuxHTTPOptions) http1.MuxHTTPOptions {
 		cfg := opts.Outbound.TLS.Clone()
 		cfg.NextProtos = []string{"h2"}
 		opts.Outbound.TLS = cfg
+		opts.Outbound.ALPN = "h2" // not HTTP/2 to a server that did not agree
 	}
 	opts.Transport = &client{}
 	return opts

@@ -342,7 +342,7 @@ func (s *clientStream) remoteEnd(end *event.MessageEnd) {
 // upstreamReset handles the upstream's RST_STREAM: a refused stream goes
 // again, others fail this request only.
 func (s *clientStream) upstreamReset(code http2.ErrCode) {
-	end := event.End(event.ReadError, fmt.Errorf("%w: stream reset by the upstream (%v)", ErrReset, code))
+	end := event.End(event.ReadError, &ResetError{Code: code})
 	if code == http2.ErrCodeRefusedStream {
 		s.again(end)
 		return

@@ -44,12 +44,16 @@ type serverConn struct {
 	done            bool // the connection ended
 	depth           int  // nesting of event handling: output is flushed at depth 0
 
-	peerInitWin   int64
-	sendWin       int64 // the connection's send window
-	recvWin       int64 // what the client may still send on the connection
-	recvUnacked   int64 // received and not yet returned by WINDOW_UPDATE
-	resetBudget   int   // rapid reset guard
-	controlFrames int   // PING and SETTINGS since the last HEADERS or DATA
+	peerInitWin int64
+	sendWin     int64 // the connection's send window
+	recvWin     int64 // what the client may still send on the connection
+	recvUnacked int64 // received and not yet returned by WINDOW_UPDATE
+	resetBudget int   // rapid reset guard
+	// the budget of PING and SETTINGS frames (MaxControlFrames): left of
+	// it, and when it was last given back (ControlFrameRate)
+	controlBudget int
+	controlTime   time.Time
+	controlQueued int // their ACKs written while the output is held up
 
 	headTimer pipeline.Timer // running while a header block is incomplete
 
@@ -105,7 +109,7 @@ func newServerConn(s *pipeline.Stream, next pipeline.Target, target *pipeline.Pi
 		streams:     map[uint32]*h2stream{},
 		peerInitWin: initialWindow,
 		sendWin:     initialWindow, recvWin: initialWindow,
-		resetBudget: opts.MaxResets,
+		resetBudget: opts.MaxResets, controlBudget: opts.MaxControlFrames,
 	}
 	sc.initFraming(opts.MaxFrameSize, opts.MaxHeaderListSize)
 	settings := []http2.Setting{
@@ -116,6 +120,9 @@ func newServerConn(s *pipeline.Stream, next pipeline.Target, target *pipeline.Pi
 		settings = append(settings, http2.Setting{ID: http2.SettingMaxFrameSize, Val: opts.MaxFrameSize})
 	}
 	_ = sc.fr.WriteSettings(settings...)
+	// the requests' contexts, derived from the connection's, see it: an
+	// upstream's reset comes as such (h2stream.passReset)
+	http1.PassResets(s.Context())
 	s.OnClose(sc.abort)
 	return sc
 }
@@ -200,7 +207,7 @@ func (sc *serverConn) frame(f http2.Frame) {
 	}
 	switch f := f.(type) {
 	case *http2.HeadersFrame:
-		sc.controlFrames = 0
+		sc.controlBudget = sc.opts.MaxControlFrames
 		if f.StreamID%2 == 0 {
 			sc.connError(http2.ErrCodeProtocol, fmt.Errorf("%w: HEADERS on even stream %d", ErrProtocol, f.StreamID))
 			return
@@ -219,7 +226,7 @@ func (sc *serverConn) frame(f http2.Frame) {
 		}
 		sc.fragment(f.HeaderBlockFragment(), f.HeadersEnded())
 	case *http2.DataFrame:
-		sc.controlFrames = 0
+		sc.controlBudget = sc.opts.MaxControlFrames
 		sc.data(f)
 	case *http2.SettingsFrame:
 		if sc.control() && !f.IsAck() {
@@ -229,6 +236,7 @@ func (sc *serverConn) frame(f http2.Frame) {
 		if sc.control() {
 			if !f.IsAck() {
 				_ = sc.fr.WritePing(true, f.Data)
+				sc.controlAnswered()
 			} else if f.Data == drainPing && sc.goaway && !sc.goawayLast {
 				sc.lastGoaway()
 			}
@@ -250,14 +258,40 @@ func (sc *serverConn) frame(f http2.Frame) {
 	}
 }
 
-// control counts a PING or SETTINGS frame against the flood limit.
+// control spends a PING or SETTINGS frame from the budget that bounds
+// their rate (MaxControlFrames, given back at ControlFrameRate on the
+// worker's clock), and reports whether it was there.
 func (sc *serverConn) control() bool {
-	sc.controlFrames++
-	if sc.controlFrames > sc.opts.MaxControlFrames {
-		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: more than %d PING and SETTINGS frames in a row", ErrCalm, sc.opts.MaxControlFrames))
+	now := sc.s.Worker().Now()
+	if sc.controlBudget >= sc.opts.MaxControlFrames {
+		sc.controlTime = now
+	} else if every := time.Second / time.Duration(sc.opts.ControlFrameRate); every > 0 {
+		if n := now.Sub(sc.controlTime) / every; n > 0 {
+			sc.controlBudget = int(min(int64(sc.opts.MaxControlFrames), int64(sc.controlBudget)+int64(n)))
+			sc.controlTime = sc.controlTime.Add(n * every)
+		}
+	}
+	if sc.controlBudget <= 0 {
+		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: PING and SETTINGS frames faster than %d a second, past %d", ErrCalm, sc.opts.ControlFrameRate, sc.opts.MaxControlFrames))
 		return false
 	}
+	sc.controlBudget--
 	return true
+}
+
+// controlAnswered counts an ACK just written to a PING or SETTINGS while
+// the connection's output is held up (its writer closed the return valve:
+// the client is not reading), and ends the connection past
+// MaxQueuedControlFrames; the count starts again once the output moves.
+func (sc *serverConn) controlAnswered() {
+	if sc.s.Context().ReturnValve().IsOpen() {
+		sc.controlQueued = 0
+		return
+	}
+	sc.controlQueued++
+	if sc.controlQueued > sc.opts.MaxQueuedControlFrames {
+		sc.connError(http2.ErrCodeEnhanceYourCalm, fmt.Errorf("%w: more than %d PING and SETTINGS answers queued for a client that does not read", ErrCalm, sc.opts.MaxQueuedControlFrames))
+	}
 }
 
 // fragment decodes a piece of the header block being received.
@@ -453,6 +487,9 @@ func (sc *serverConn) settings(f *http2.SettingsFrame) {
 		return
 	}
 	_ = sc.fr.WriteSettingsAck()
+	if sc.controlAnswered(); sc.done {
+		return
+	}
 	sc.sendAll()
 }
 

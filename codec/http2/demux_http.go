@@ -33,7 +33,10 @@ import (
 // its head, without body or trailers, is one HEADERS frame that ends the
 // stream (gRPC's Trailers-Only errors). Interim (1xx) heads go out as they
 // come. A request stream that ends before answering is answered as over
-// HTTP/1 (Options.OnFail's message, or a 500 naming the cause); one cut
+// HTTP/1 (Options.OnFail's message, or a 500 naming the cause), except one
+// whose upstream reset it (muxHTTP version 2, whose HTTP/1 clients get a
+// 502): the client gets RST_STREAM with the upstream's code, as a gRPC
+// client needs to tell a deadline (CANCEL) from a failure; one cut
 // mid-answer is reset (RST_STREAM) without touching its siblings, except a
 // gRPC call (content-type application/grpc...) whose stream failed: it
 // ends with trailers grpc-status 14 (UNAVAILABLE). Answers go out as soon

@@ -30,8 +30,9 @@
 // WINDOW_UPDATEs of half a window. Options bound concurrent streams (more
 // are refused with REFUSED_STREAM), frame size, header lists (431), header
 // blocks and CONTINUATION counts, streams reset before their answer (rapid
-// reset) and runs of PING and SETTINGS frames; a breach of the last three
-// ends the connection with GOAWAY(ENHANCE_YOUR_CALM).
+// reset), the rate of PING and SETTINGS frames and their answers queued for
+// a client that does not read; a breach of the last four ends the
+// connection with GOAWAY(ENHANCE_YOUR_CALM).
 //
 // A protocol error on one stream resets that stream only (RST_STREAM); a
 // connection error sends GOAWAY and ends the connection. A server's Drain
@@ -51,7 +52,10 @@
 // connection-specific fields dropped, TE only as "trailers"), its body goes
 // out within the upstream's windows, and the answer comes back as an
 // *http1.ResponseHead (protocol "HTTP/2"), Data and a MessageEnd with the
-// trailers. A stream's window is given back only while its client reads
+// trailers. An upstream's RST_STREAM before any answer fails the request
+// with a *ResetError: muxHTTP answers it 502, or, for an HTTP/2 client of
+// demuxHTTP (http1.PassResets), passes the reset on with its code. A
+// stream's window is given back only while its client reads
 // on; the connection's is given back at once, so one slow client holds up
 // its stream and no other.
 package http2

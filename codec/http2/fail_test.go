@@ -44,7 +44,8 @@ func answerOf(t *testing.T, c *http.Client, url string) (int, string, string) {
 // TestFailureAnsweredAsOverHTTP1: a request whose stream fails before
 // answering gets over HTTP/2 the answer an HTTP/1 client of the same
 // listener gets (a 500 naming the cause), not a reset; one whose stream
-// ends without an answer is answered the same way, its cause ErrNoAnswer.
+// ends without an answer is answered the same way over both, its cause
+// ErrNoAnswer.
 func TestFailureAnsweredAsOverHTTP1(t *testing.T) {
 	addr, _ := serve(t, sh2.Options{}, panicky{}, quiet{}, filter.ReplaceMessage(echo))
 	h2c := h2cClient()
@@ -59,6 +60,8 @@ func TestFailureAnsweredAsOverHTTP1(t *testing.T) {
 	st, _, body := answerOf(t, h2c, "http://"+addr+"/quiet")
 	assert.Equal(t, 500, st)
 	assert.Contains(t, body, sh2.ErrNoAnswer.Error())
+	st1, _, body1 = answerOf(t, h1, "http://"+addr+"/quiet")
+	assert.Equal(t, []any{st, body}, []any{st1, body1}, "as over HTTP/1")
 	st, _, _ = answerOf(t, h2c, "http://"+addr+"/ok")
 	assert.Equal(t, 200, st, "the connection goes on")
 }

@@ -39,12 +39,23 @@ type Options struct {
 	// refilled by one for each stream answered in full. When it is spent
 	// the connection ends with GOAWAY(ENHANCE_YOUR_CALM). Default 200.
 	MaxResets int
-	// MaxControlFrames bounds PING and SETTINGS floods: how many of them
-	// the client may send between two HEADERS or DATA frames it sends or two
-	// DATA frames of an answer (grpc-go's client PINGs after the DATA it
-	// gets); more end the connection with GOAWAY(ENHANCE_YOUR_CALM).
-	// Default 1000.
+	// MaxControlFrames bounds the rate of PING and SETTINGS frames: how
+	// many of them the client may send at once, a budget spent by each,
+	// given back at ControlFrameRate and filled up by a HEADERS or DATA
+	// frame the client sends or a DATA frame of an answer (grpc-go's client
+	// PINGs after the DATA it gets). A frame past it ends the connection
+	// with GOAWAY(ENHANCE_YOUR_CALM). A client with keepalive (a PING every
+	// few seconds) on a quiet long stream never spends it. Default 1000.
 	MaxControlFrames int
+	// ControlFrameRate is how many PING and SETTINGS frames a second give
+	// MaxControlFrames' budget back. Default 10.
+	ControlFrameRate int
+	// MaxQueuedControlFrames bounds what a flood costs in memory: how many
+	// answers to PING and SETTINGS frames (their ACKs) may be written while
+	// the connection's output is held up (a client that does not read; its
+	// socket's queue past its mark), counted until the output moves again.
+	// More end the connection with GOAWAY(ENHANCE_YOUR_CALM). Default 1000.
+	MaxQueuedControlFrames int
 	// HeadTimeout bounds how long a header block split over CONTINUATION
 	// frames may take to complete; then the connection ends with
 	// GOAWAY(ENHANCE_YOUR_CALM). Zero means the connection's
@@ -84,6 +95,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxControlFrames == 0 {
 		o.MaxControlFrames = 1000
+	}
+	if o.ControlFrameRate == 0 {
+		o.ControlFrameRate = 10
+	}
+	if o.MaxQueuedControlFrames == 0 {
+		o.MaxQueuedControlFrames = 1000
 	}
 	return o
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sluice-go/sluice/event"
 	"github.com/sluice-go/sluice/filter"
 	"github.com/sluice-go/sluice/pipeline"
+	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
@@ -470,4 +471,99 @@ func TestFailedRequestStreamAnswers500(t *testing.T) {
 		return len(got) == 3
 	})
 	assert.Equal(t, map[uint32]string{1: "200", 3: "500", 5: "200"}, got)
+}
+
+// pingConn starts an HTTP/2 connection through demuxHTTP in a harness (the
+// worker's manual clock) with a request open whose answer never comes (a
+// quiet long stream), and returns the harness and a function writing n
+// PINGs in one batch.
+func pingConn(t *testing.T, opts sh2.Options, setup ...pipelinetest.Option) (*pipelinetest.Harness, func(n int)) {
+	quietP := pipeline.New("quiet", onClose{make(chan struct{}, 1)})
+	h := pipelinetest.New(t, pipeline.New("front", sh2.DemuxHTTP(filter.ToPipeline(quietP), opts)), setup...)
+	var b bytes.Buffer
+	fr := http2.NewFramer(&b, nil)
+	_ = fr.WriteSettings()
+	_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: getBlock(), EndStream: true, EndHeaders: true})
+	h.InputBytes(append([]byte(http2.ClientPreface), b.Bytes()...))
+	return h, func(n int) {
+		b.Reset()
+		for range n {
+			_ = fr.WritePing(false, [8]byte{'k'})
+		}
+		h.InputBytes(bytes.Clone(b.Bytes()))
+	}
+}
+
+// pingAcks counts the PING ACKs among frames.
+func pingAcks(fs []http2.Frame) int {
+	n := 0
+	for _, f := range fs {
+		if p, ok := f.(*http2.PingFrame); ok && p.IsAck() {
+			n++
+		}
+	}
+	return n
+}
+
+// TestKeepalivePingsOnAQuietStreamAllowed: a client with keepalive (gRPC:
+// a PING every 30 s) on a long stream that nothing else moves is not cut
+// however long it lasts: 2000 PINGs, past MaxControlFrames, over 16 hours
+// of the worker's clock, their answers read as they come.
+func TestKeepalivePingsOnAQuietStreamAllowed(t *testing.T) {
+	h, ping := pingConn(t, sh2.Options{})
+	h.Take()
+	acks := 0
+	for i := range 2000 {
+		h.Advance(30 * time.Second)
+		ping(1)
+		fs := framesIn(h.Take())
+		for _, f := range fs {
+			if g, ok := f.(*http2.GoAwayFrame); ok {
+				t.Fatalf("GOAWAY(%v) after %d PINGs", g.ErrCode, i+1)
+			}
+		}
+		acks += pingAcks(fs)
+	}
+	assert.Equal(t, 2000, acks)
+	assert.False(t, h.Ended())
+}
+
+// TestControlFrameRate: past its MaxControlFrames, a client may send PINGs
+// at ControlFrameRate and no faster.
+func TestControlFrameRate(t *testing.T) {
+	h, ping := pingConn(t, sh2.Options{MaxControlFrames: 5, ControlFrameRate: 10})
+	ping(5) // the budget, filled up by the request's HEADERS
+	h.Advance(100 * time.Millisecond)
+	ping(1)
+	h.Advance(300 * time.Millisecond)
+	ping(3)
+	_, ok := goawayIn(t, h.Output())
+	require.False(t, ok, "within the rate")
+	ping(1)
+	code, ok := goawayIn(t, h.Output())
+	assert.True(t, ok)
+	assert.Equal(t, http2.ErrCodeEnhanceYourCalm, code)
+	assert.True(t, h.Ended())
+}
+
+// TestPingFloodToAClientNotReading: PING ACKs written while the
+// connection's output is held up (its socket's queue past its mark: the
+// client does not read) are bounded by MaxQueuedControlFrames, whatever
+// the rate allows; while the output moves, as many are answered.
+func TestPingFloodToAClientNotReading(t *testing.T) {
+	opts := sh2.Options{MaxControlFrames: 1 << 20, MaxQueuedControlFrames: 100}
+	h, ping := pingConn(t, opts)
+	ping(150)
+	_, ok := goawayIn(t, h.Output())
+	require.False(t, ok, "answers that go out are not queued")
+	assert.Equal(t, 150, pingAcks(framesIn(h.Take())))
+
+	h, ping = pingConn(t, opts)
+	h.Context.ReturnValve().Pause() // the socket's writer, its queue full
+	ping(150)
+	code, ok := goawayIn(t, h.Output())
+	assert.True(t, ok)
+	assert.Equal(t, http2.ErrCodeEnhanceYourCalm, code)
+	assert.True(t, h.Ended())
+	h.Context.ReturnValve().Resume()
 }

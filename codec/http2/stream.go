@@ -2,6 +2,7 @@ package http2
 
 import (
 	"encoding/binary"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -166,12 +167,13 @@ func (st *h2stream) Input(evt event.Event) {
 	if e, ok := evt.(*event.SessionEnd); ok {
 		switch {
 		case st.localEnd:
+		case !st.headOut && st.passReset(e):
 		case !st.headOut:
 			// no answer: the one demuxHTTP's HTTP/1 side gives a request
 			// whose stream failed (demux's), an end without an answer
 			// taken for a failure
 			if e.Err == event.NoError {
-				e = event.End(event.UnknownError, ErrNoAnswer)
+				e = filter.Unanswered(st.st)
 			}
 			st.fail(e)
 		case !st.msgEnd && st.grpc && e.Err != event.NoError:
@@ -187,6 +189,21 @@ func (st *h2stream) Input(evt event.Event) {
 	}
 	sc.depth--
 	sc.flushOut()
+}
+
+// passReset resets the stream with the upstream's code, and reports
+// whether it did, when end, the request stream's end before any answer,
+// is an upstream's reset of the request (http1.StreamReset; muxHTTP passes
+// it on for a context marked by http1.PassResets): the client sees what a
+// direct connection would show, and a gRPC client whose deadline passed
+// reads CANCEL as DEADLINE_EXCEEDED, where a 502 reads as UNAVAILABLE.
+func (st *h2stream) passReset(end *event.SessionEnd) bool {
+	var sr http1.StreamReset
+	if end.Err == event.NoError || !errors.As(end.Cause, &sr) {
+		return false
+	}
+	st.sc.streamError(st.id, http2.ErrCode(sr.ResetCode()))
+	return true
 }
 
 // answer handles an event of the answer: its head, body and end.
@@ -328,7 +345,7 @@ func (st *h2stream) send() {
 		st.writeData(int(n), end)
 		// a client may PING after each DATA it gets (grpc-go measures
 		// bandwidth so): an answer's data makes the next PINGs no flood
-		sc.controlFrames = 0
+		sc.controlBudget = sc.opts.MaxControlFrames
 		if end {
 			st.endLocal()
 			return
