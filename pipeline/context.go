@@ -28,7 +28,7 @@ type Context struct {
 
 	values   map[any]any
 	watchers []*watcher     // on the root only
-	valve    *Valve         // on the root only
+	valve    *Valve         // on the root, or set by SetValve
 	retValve *Valve         // on the root, or set by SetReturnValve
 	tracker  RequestTracker // on the root only
 	connOpts ConnOptions    // on the root only
@@ -195,6 +195,11 @@ const maxNotifyRounds = 16
 // outbound connection's writer, a process's input) closes it while its queue
 // is too long.
 func (c *Context) Valve() *Valve {
+	for x := c; x != nil && x != c.root; x = x.parent {
+		if x.valve != nil {
+			return x.valve
+		}
+	}
 	r := c.root
 	if r.valve == nil {
 		r.valve = NewValve()
@@ -228,6 +233,21 @@ func (c *Context) ReturnValve() *Valve {
 func (c *Context) SetReturnValve(v *Valve) {
 	if c != c.root {
 		c.retValve = v
+	}
+}
+
+// SetValve gives c, a derived context, a forward valve of its own: Valve
+// returns it for c and the contexts derived from c, so what queues bytes
+// toward an upstream for their streams (an outbound connection's writer,
+// muxHTTP) closes it instead of the family's, and the inbound connection
+// goes on being read. It is for a protocol with flow control of its own
+// per stream (HTTP/2: a request stream's credit is held back while its
+// valve is closed, and its siblings are read on). Whoever sets it must
+// watch it (IsOpen, WhenOpen): nothing waits on it otherwise. Call it
+// before those streams start.
+func (c *Context) SetValve(v *Valve) {
+	if c != c.root {
+		c.valve = v
 	}
 }
 

@@ -8,6 +8,7 @@ import "sync"
 // reading: it returns at once while every writer is below its mark, and
 // blocks otherwise, so what a slow peer leaves unread stops the reading on the
 // other side instead of piling up in memory. A Valve is safe for concurrent use.
+// The zero Valve is open, so one can live inside the struct that owns it.
 type Valve struct {
 	mu     sync.Mutex
 	closed int
@@ -18,6 +19,8 @@ type Valve struct {
 	// valve followed by one other at a time allocates nothing for it.
 	followers []*Valve
 	follower1 [1]*Valve
+	// whenOpen is run once when the valve next opens (WhenOpen)
+	whenOpen func()
 }
 
 var openChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
@@ -93,6 +96,7 @@ func (v *Valve) Pause() {
 // Resume takes back one reason added by Pause; the valve opens when none is
 // left.
 func (v *Valve) Resume() {
+	var fn func()
 	v.mu.Lock()
 	if v.closed > 0 {
 		v.closed--
@@ -102,9 +106,30 @@ func (v *Valve) Resume() {
 			for _, f := range v.followers {
 				f.Resume()
 			}
+			fn, v.whenOpen = v.whenOpen, nil
 		}
 	}
 	v.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+}
+
+// WhenOpen arranges for fn to run once, when v next opens, and reports
+// true; when v is open already it does nothing and reports false. It is
+// for a reader on a worker that waits for a valve without a goroutine
+// blocked in Wait (an HTTP/2 stream holding back its client's credit): fn
+// runs on the goroutine that opens v, typically not the worker, so it
+// should only post work there (Worker.Post). A second call before v opens
+// replaces fn. Only v's own state counts, not a Child's parent.
+func (v *Valve) WhenOpen(fn func()) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closed == 0 {
+		return false
+	}
+	v.whenOpen = fn
+	return true
 }
 
 // IsOpen reports whether the valve is open (and its parent, for a Child).
@@ -135,6 +160,9 @@ func (v *Valve) waitOwn(done <-chan struct{}) bool {
 	v.mu.Lock()
 	ch := v.open
 	v.mu.Unlock()
+	if ch == nil { // a zero Valve never paused
+		return true
+	}
 	select {
 	case <-ch:
 		return true

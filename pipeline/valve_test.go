@@ -247,3 +247,53 @@ func TestValveConcurrentUse(t *testing.T) {
 	require.True(t, src.IsOpen())
 	require.True(t, child.IsOpen())
 }
+
+func TestContextValveOfADerivedContext(t *testing.T) {
+	root := pipeline.NewContext(nil)
+	d := root.Derive()
+	require.Same(t, root.Valve(), d.Valve(), "shared by default")
+	var own pipeline.Valve
+	d.SetValve(&own)
+	require.Same(t, &own, d.Valve())
+	require.Same(t, &own, d.Derive().Valve(), "inherited by contexts derived from it")
+	own.Pause()
+	require.True(t, root.Valve().IsOpen(), "pausing a stream's own valve leaves the family's open")
+	root.SetValve(&own)
+	require.NotSame(t, &own, root.Valve(), "a root keeps the family's")
+}
+
+func TestZeroValveIsOpen(t *testing.T) {
+	var v pipeline.Valve
+	require.True(t, v.IsOpen())
+	require.True(t, v.Wait(nil), "a zero valve does not block its readers")
+	v.Pause()
+	require.False(t, v.IsOpen())
+	got := waitAsync(&v, make(chan struct{}))
+	v.Resume()
+	require.True(t, <-got)
+}
+
+func TestValveWhenOpenRunsOnceOnOpening(t *testing.T) {
+	var v pipeline.Valve
+	calls := 0
+	require.False(t, v.WhenOpen(func() { calls++ }), "open: nothing to wait for")
+	v.Pause()
+	v.Pause()
+	require.True(t, v.WhenOpen(func() { calls++ }))
+	v.Resume()
+	require.Zero(t, calls, "still closed for one reason")
+	v.Resume()
+	require.Equal(t, 1, calls, "run when the valve opens")
+	v.Pause()
+	v.Resume()
+	require.Equal(t, 1, calls, "run once")
+
+	// a valve opened by the source it follows runs it too
+	src := pipeline.NewValve()
+	f := v.Follow(src)
+	src.Pause()
+	require.True(t, v.WhenOpen(func() { calls++ }))
+	src.Resume()
+	require.Equal(t, 2, calls)
+	f.Stop()
+}

@@ -453,11 +453,7 @@ func (sc *serverConn) data(f *http2.DataFrame) {
 		return
 	}
 	st.recvUnacked += n
-	if st.recvUnacked >= initialWindow/2 {
-		_ = sc.fr.WriteWindowUpdate(id, uint32(st.recvUnacked))
-		st.recvWin += st.recvUnacked
-		st.recvUnacked = 0
-	}
+	st.credit()
 }
 
 // returnConnWindow gives n received bytes back to the client's connection

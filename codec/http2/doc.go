@@ -26,8 +26,12 @@
 // Answer bodies go out within the client's stream and connection windows;
 // what waits for the window is queued per stream, and past a bound the
 // reading of that stream's upstream pauses (its context's return valve).
-// Request bodies are passed on as they come and their credit returned in
-// WINDOW_UPDATEs of half a window. Options bound concurrent streams (more
+// Request bodies are passed on as they come. The connection's credit is
+// returned as frames are read, a stream's (in WINDOW_UPDATEs of half a
+// window) only while its request stream's own forward valve is open
+// (pipeline.Context.SetValve): a request whose upstream does not take its
+// body stops its client's sending on that stream, buffering at most a
+// window more, and its sibling streams go on. Options bound concurrent streams (more
 // are refused with REFUSED_STREAM), frame size, header lists (431), header
 // blocks and CONTINUATION counts, streams reset before their answer (rapid
 // reset), the rate of PING and SETTINGS frames and their answers queued for

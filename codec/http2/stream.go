@@ -35,6 +35,12 @@ type h2stream struct {
 	got         int64 // body bytes received
 	recvWin     int64
 	recvUnacked int64
+	// fwd is the request stream's own forward valve (its context's, by
+	// pipeline.Context.SetValve): what it sends on to an upstream closes it
+	// when the upstream does not take the body, and the stream's credit is
+	// then held back, where HTTP/1 stops reading the whole connection
+	fwd        pipeline.Valve
+	creditWait bool // a wake-up is asked for when fwd opens
 
 	sendWin  int64
 	inMsg    bool // a message of the output is open
@@ -66,6 +72,7 @@ func (sc *serverConn) open(id uint32, clen int64, blk *requestBlock) *h2stream {
 	st := &h2stream{sc: sc, id: id, blk: blk, clen: clen, recvWin: initialWindow, sendWin: sc.peerInitWin}
 	st.valve = ctx.ReturnValve().Child()
 	ctx.SetReturnValve(st.valve)
+	ctx.SetValve(&st.fwd)
 	sc.streams[id] = st
 	st.st = pipeline.NewStream(sc.target, ctx, st)
 	st.st.SetValue(sc.s.Value())
@@ -92,6 +99,11 @@ func (st *h2stream) bodyCheck() {
 	st.bodyTimer = nil
 	if st.closed || st.sc.done || st.headOut || st.remoteEnd {
 		return
+	}
+	if st.creditWait || !st.fwd.IsOpen() {
+		// the body waits for its upstream, not for the client: the time
+		// does not count against it
+		st.lastData = st.sc.s.Worker().Now()
 	}
 	if left := st.sc.bodyTimeout() - st.sc.s.Worker().Now().Sub(st.lastData); left > 0 {
 		st.bodyTimer = st.sc.s.AfterFunc(left, st.bodyCheck)
@@ -121,6 +133,45 @@ func (st *h2stream) bodyTimedOut() {
 	sc.closeStream(st)
 	sc.depth--
 	sc.flushOut()
+}
+
+// credit gives the client back the stream's window of the body received,
+// once it is half the window, and only while the stream's forward valve is
+// open: a request whose upstream does not take its body holds its client
+// by the stream's window (at most a window more is buffered), while the
+// connection's window, returned as frames are read, lets its siblings go
+// on. While the valve is closed, it asks to be woken when it opens
+// (pipeline.Valve.WhenOpen): no goroutine waits.
+func (st *h2stream) credit() {
+	if st.closed || st.remoteEnd || st.creditWait || st.recvUnacked < initialWindow/2 {
+		return
+	}
+	if !st.fwd.IsOpen() {
+		st.creditWait = true
+		if st.fwd.WhenOpen(st.fwdOpened) {
+			return
+		}
+		st.creditWait = false // opened meanwhile
+	}
+	_ = st.sc.fr.WriteWindowUpdate(st.id, uint32(st.recvUnacked))
+	st.recvWin += st.recvUnacked
+	st.recvUnacked = 0
+}
+
+// fwdOpened runs when the stream's forward valve opens, on whichever
+// goroutine opened it: the credit held back goes out on the worker.
+func (st *h2stream) fwdOpened() {
+	st.sc.s.Worker().Post(func() {
+		st.creditWait = false
+		sc := st.sc
+		if st.closed || sc.done {
+			return
+		}
+		sc.depth++
+		st.credit()
+		sc.depth--
+		sc.flushOut()
+	})
 }
 
 // endRemote ends the request's message (END_STREAM), with trailers if any.
