@@ -34,6 +34,7 @@ type Context struct {
 	connOpts ConnOptions    // on the root only
 	upstream string         // on the root only: see Upstream
 	alpn     string         // on the root only: see ALPN
+	tls      bool           // on the root only: see TLS
 	tunnel   []func()       // OnTunnel's callbacks, until Tunnel runs them
 	tunneled bool           // Tunnel was called
 
@@ -324,6 +325,11 @@ func (c *Context) Upstream() string { return c.root.upstream }
 // handshake is not complete yet: it is set before the connection's first
 // input).
 func (c *Context) ALPN() string { return c.root.alpn }
+
+// TLS reports whether c's inbound connection is TLS (its Server
+// terminates TLS): what decodeHttpRequest takes an HTTP/1 request's scheme
+// from ("https" then, else "http").
+func (c *Context) TLS() bool { return c.root.tls }
 
 // SetUpstream records target as the connection's upstream (see Upstream):
 // Outbound does it as it dials, a pool as it gives a request a connection.

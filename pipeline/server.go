@@ -229,6 +229,7 @@ func (s *Server) start(c net.Conn) *serverConn {
 		pctx := NewContext(sc.w) // the stream's pipeline.Context; ctx is a context.Context in this file
 		pctx.LocalAddr, pctx.RemoteAddr = c.LocalAddr(), c.RemoteAddr()
 		pctx.connOpts = opts
+		pctx.tls = s.TLS != nil
 		sc.st = NewStream(p, pctx, sc)
 		if sc.st.Ended() { // a filter failed to start: nothing to serve
 			c.Close()

@@ -1,9 +1,11 @@
 package script_test
 
 import (
+	"bufio"
 	"crypto/tls"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,7 +42,7 @@ pipy()
 		client *http.Client
 		proto  string
 		scheme string
-	}{{h2c, "HTTP/2", "http"}, {http.DefaultClient, "HTTP/1.1", "undefined"}} {
+	}{{h2c, "HTTP/2", "http"}, {http.DefaultClient, "HTTP/1.1", "http"}} {
 		resp, err := c.client.Post("http://"+addr+"/p?q", "text/plain", strings.NewReader("hi"))
 		require.NoError(t, err)
 		b, err := io.ReadAll(resp.Body)
@@ -120,4 +122,72 @@ pipy()
 		assert.Equal(t, 503, resp.StatusCode, resp.Proto)
 		assert.Equal(t, "replaced: RuntimeError", string(b), resp.Proto)
 	}
+}
+
+// TestHeadSchemeAndAuthorityBothVersions: a request head shows scheme and
+// authority to scripts alike over HTTP/1.1 and HTTP/2, plain and TLS: an
+// HTTP/1 request's scheme from its connection, its authority from the
+// Host field (an absolute-form target's, which replaces it); a script
+// sets them as it sets an HTTP/2 request's.
+func TestHeadSchemeAndAuthorityBothVersions(t *testing.T) {
+	cert := testnet.NewCert(t, "localhost")
+	pem := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	start := func(listen string) string {
+		m := load(t, `
+pipy()
+.listen(0`+listen+`)
+  .demuxHTTP('handle')
+.pipeline('handle')
+  .replaceMessage(msg => {
+    const h = msg.head
+    const seen = [h.protocol, h.scheme, h.authority, 'scheme' in h, Object.keys(h).filter(k => k === 'authority').length]
+    h.scheme = 'set-' + h.scheme
+    h.authority = 'set.example'
+    return new Message(seen.concat([h.scheme, h.authority]).join(' '))
+  })
+`, script.Options{ListenHost: "127.0.0.1"})
+		pr, err := pipeline.Start(m, pipeline.StartOptions{Workers: 1, WorkerOptions: pipeline.WorkerOptions{Logger: (&logBuffer{}).logger()}})
+		require.NoError(t, err)
+		t.Cleanup(func() { pr.Close() })
+		return pr.Addrs()[0].String()
+	}
+	plain := start("")
+	secure := start(", {tls: {cert: " + pem(cert.CertPEM) + ", key: " + pem(cert.KeyPEM) + ", alpn: ['h2', 'http/1.1']}}")
+	cfg := &tls.Config{RootCAs: cert.Pool, ServerName: "localhost"}
+	var h2c, h1 http.Protocols
+	h2c.SetUnencryptedHTTP2(true)
+	h1.SetHTTP1(true)
+	for _, c := range []struct {
+		tr   *http.Transport
+		url  string
+		want string
+	}{
+		{&http.Transport{Protocols: &h1}, "http://" + plain, "HTTP/1.1 http " + plain},
+		{&http.Transport{Protocols: &h2c}, "http://" + plain, "HTTP/2 http " + plain},
+		{&http.Transport{Protocols: &h1, TLSClientConfig: cfg}, "https://" + secure, "HTTP/1.1 https " + secure},
+		{h2Only(cfg), "https://" + secure, "HTTP/2 https " + secure},
+	} {
+		resp, err := (&http.Client{Timeout: 30 * time.Second, Transport: c.tr}).Get(c.url + "/x")
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+		c.tr.CloseIdleConnections()
+		scheme := strings.Fields(c.want)[1]
+		assert.Equal(t, c.want+" true 1 set-"+scheme+" set.example", string(b))
+	}
+
+	// an absolute-form target gives the authority (the decoder shows it as
+	// Host); the scheme stays the connection's
+	conn, err := net.Dial("tcp", plain)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.WriteString(conn, "GET https://other.example:8443/x HTTP/1.1\r\nHost: ignored.example\r\nConnection: close\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "HTTP/1.1 http other.example:8443 true 1 set-http set.example", string(b))
 }

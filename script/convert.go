@@ -16,7 +16,9 @@ import (
 // Conversions between Go values and JS values of one runtime.
 //
 // Heads, Go to JS: an *http1.RequestHead becomes an object with method,
-// path, protocol and headers; an *http1.ResponseHead one with protocol,
+// path, protocol, headers, scheme and authority (an HTTP/1 request's
+// computed when read: http1.RequestHead.Scheme, Authority; setting one
+// keeps the value given, as for an HTTP/2 request's); an *http1.ResponseHead one with protocol,
 // status, statusText and headers; a *dubbo.Head one with id (a string of
 // decimal digits: a 64-bit id does not fit a JS number), status, isRequest,
 // isTwoWay, isEvent and serialization. These objects are live views of the
@@ -405,6 +407,16 @@ func (o *requestHeadObj) Get(k string) goja.Value {
 			o.headers = o.rt.vm.NewDynamicObject(&headersObj{rt: o.rt, h: &o.h.Headers})
 		}
 		return o.headers
+	case "scheme", "authority":
+		// an HTTP/2 request's, or one a script set, are in Extra; an
+		// HTTP/1 request's are computed now (http1.RequestHead.Scheme,
+		// Authority): decoding stores nothing for them
+		if _, ok := o.h.Extra[k]; !ok {
+			if k == "scheme" {
+				return o.rt.vm.ToValue(o.h.Scheme())
+			}
+			return o.rt.vm.ToValue(o.h.Authority())
+		}
 	}
 	return o.rt.extraGet(o.h.Extra, k)
 }
@@ -431,7 +443,7 @@ func (o *requestHeadObj) Set(k string, v goja.Value) bool {
 
 func (o *requestHeadObj) Has(k string) bool {
 	switch k {
-	case "method", "path", "protocol", "headers":
+	case "method", "path", "protocol", "headers", "scheme", "authority":
 		return true
 	}
 	_, ok := o.h.Extra[k]
@@ -454,7 +466,21 @@ func (o *requestHeadObj) Delete(k string) bool {
 	return true
 }
 
-func (o *requestHeadObj) Keys() []string { return extraKeys(requestHeadKeys, o.h.Extra) }
+func (o *requestHeadObj) Keys() []string {
+	ks := requestHeadKeys
+	if o.h.Extra["scheme"] == nil || o.h.Extra["authority"] == nil {
+		// those not in Extra (an HTTP/1 request's) are listed with the
+		// fields; extraKeys lists those in Extra
+		ks = make([]string, len(requestHeadKeys), len(requestHeadKeys)+2)
+		copy(ks, requestHeadKeys)
+		for _, k := range [...]string{"scheme", "authority"} {
+			if _, ok := o.h.Extra[k]; !ok {
+				ks = append(ks, k)
+			}
+		}
+	}
+	return extraKeys(ks, o.h.Extra)
+}
 
 // responseHeadObj is the live JS view of an *http1.ResponseHead.
 type responseHeadObj struct {

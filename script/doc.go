@@ -108,8 +108,11 @@
 // Data), an array of those, or a function returning one of those; a value
 // given at load time is converted once and copied at each use.
 //
-// HTTP/1 heads appear as objects { method, path, protocol, headers } and
-// { protocol, status, statusText, headers }, Dubbo heads as { id, status,
+// HTTP heads appear as objects { method, path, protocol, headers, scheme,
+// authority } and { protocol, status, statusText, headers } (an HTTP/1
+// request's scheme, "http" or "https" by its connection, and authority,
+// its Host, are computed when read; an HTTP/2 request's are its :scheme
+// and :authority; either version's are set alike), Dubbo heads as { id, status,
 // isRequest, isTwoWay, isEvent, serialization }: live views, so assigning a
 // field changes the head the next filters see. headers is keyed by
 // lower-case names (lookups ignore case); a field repeated in the message

@@ -96,7 +96,7 @@ func (f *DecodeRequestFilter) New(s *pipeline.Stream, next pipeline.Target) pipe
 	co := s.Context().ConnOptions()
 	timeout := cmp.Or(f.HeadTimeout, co.HeadTimeout, DefaultHeadTimeout)
 	bodyTimeout := cmp.Or(f.BodyTimeout, co.BodyTimeout, DefaultBodyTimeout)
-	d := &decodeRequest{s: s, next: next, timeout: timeout, bodyTimeout: bodyTimeout, dec: NewRequestDecoder(f.Options)}
+	d := &decodeRequest{s: s, next: next, timeout: timeout, bodyTimeout: bodyTimeout, dec: NewRequestDecoder(f.Options), tls: s.Context().TLS()}
 	d.conn = &serverConn{dec: d.dec}
 	s.Context().SetValue(serverKey{}, d.conn)
 	s.Context().SetRequestTracker(d)
@@ -115,6 +115,7 @@ type decodeRequest struct {
 	headAt  time.Time      // when the head timeout started counting
 	heads   int            // heads completed, to restart the timer for each
 	done    bool           // a SessionEnd went out: drop everything
+	tls     bool           // the connection is TLS: each head's TLS
 
 	bodyTimeout time.Duration
 	bodyTimer   pipeline.Timer // running while a body is incomplete
@@ -166,6 +167,7 @@ func (d *decodeRequest) emit(evt event.Event) {
 	if ms, ok := evt.(*event.MessageStart); ok {
 		d.heads++
 		if h, ok := ms.Head.(*RequestHead); ok {
+			h.TLS = d.tls
 			d.conn.push(h, d.s.Worker())
 		}
 	}

@@ -160,14 +160,26 @@ type RequestHead struct {
 	// Connection says whether the connection stays open after the message;
 	// see ConnMode.
 	Connection ConnMode
+	// TLS says the request came over a TLS connection: decodeHttpRequest
+	// sets it from its connection (pipeline.Context.TLS). Its Scheme is
+	// "https" then.
+	TLS bool
 	// Extra holds the fields a script or Go code added to the head under
-	// other names; nil when there are none. Encoders ignore them.
+	// other names; nil when there are none. Encoders ignore them. An
+	// HTTP/2 request's "scheme" and "authority" are kept here.
 	Extra event.Fields
 }
 
+// The schemes Field returns, boxed once.
+var (
+	schemeHTTP  any = "http"
+	schemeHTTPS any = "https"
+)
+
 // Field returns the field called name, as scripts see it: "method",
-// "path", "protocol", "headers" (Headers), or one of Extra. It makes
-// *RequestHead an event.Head.
+// "path", "protocol", "headers" (Headers), "scheme" and "authority"
+// (Scheme and Authority), or one of Extra. It makes *RequestHead an
+// event.Head.
 func (h *RequestHead) Field(name string) (any, bool) {
 	if h == nil {
 		return nil, false
@@ -181,9 +193,85 @@ func (h *RequestHead) Field(name string) (any, bool) {
 		return h.Protocol, true
 	case "headers":
 		return h.Headers, true
+	case "scheme":
+		if v, ok := h.Extra[name]; ok {
+			return v, true
+		}
+		switch s := h.Scheme(); s {
+		case "http":
+			return schemeHTTP, true
+		case "https":
+			return schemeHTTPS, true
+		default:
+			return s, true
+		}
+	case "authority":
+		if v, ok := h.Extra[name]; ok {
+			return v, true
+		}
+		return h.Authority(), true
 	}
 	v, ok := h.Extra[name]
 	return v, ok
+}
+
+// Scheme returns the request's scheme, as an HTTP/2 request's :scheme
+// gives it: the head's "scheme" field (Extra, what an HTTP/2 request
+// carries or a script set), else an absolute-form target's ("http" of
+// "http://host/a", in a head made by Go code or a script: a decoded
+// head's target is shown in origin form), else "https" when the request
+// came over TLS and "http" otherwise. It is computed when asked: decoding
+// stores nothing for it.
+func (h *RequestHead) Scheme() string {
+	if s, ok := h.Extra["scheme"].(string); ok {
+		return s
+	}
+	if s, _, ok := absoluteForm(h.Path); ok {
+		return s
+	}
+	if h.TLS {
+		return "https"
+	}
+	return "http"
+}
+
+// Authority returns the request's authority, as an HTTP/2 request's
+// :authority gives it: the head's "authority" field (Extra), else an
+// absolute-form target's ("host:8080" of "http://host:8080/a"), else a
+// CONNECT's target, else the Host field ("" when none; a decoded
+// absolute-form target's authority is its Host).
+func (h *RequestHead) Authority() string {
+	if s, ok := h.Extra["authority"].(string); ok {
+		return s
+	}
+	if _, a, ok := absoluteForm(h.Path); ok {
+		return a
+	}
+	if h.Method == "CONNECT" {
+		return h.Path
+	}
+	return h.Headers.Get("host")
+}
+
+// absoluteForm splits an absolute-form request target
+// ("scheme://authority/path") into its scheme and authority (less any
+// userinfo), and reports whether target is one.
+func absoluteForm(target string) (scheme, authority string, ok bool) {
+	if target == "" || target[0] == '/' {
+		return "", "", false
+	}
+	i := strings.Index(target, "://")
+	if i <= 0 {
+		return "", "", false
+	}
+	scheme, rest := target[:i], target[i+3:]
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		rest = rest[:j]
+	}
+	if j := strings.LastIndexByte(rest, '@'); j >= 0 {
+		rest = rest[j+1:]
+	}
+	return scheme, rest, true
 }
 
 // String formats the head on one line: "GET /a HTTP/1.1 {host: x}".

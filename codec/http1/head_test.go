@@ -252,3 +252,35 @@ func TestByteClassesMatchTables(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestHeadSchemeAndAuthority: an HTTP/1 head's scheme and authority
+// as an HTTP/2 head's :scheme and :authority give them, computed from the
+// connection, the target and Host unless set in Extra.
+func TestRequestHeadSchemeAndAuthority(t *testing.T) {
+	for _, c := range []struct {
+		h                 RequestHead
+		scheme, authority string
+	}{
+		{RequestHead{Method: "GET", Path: "/", Headers: Headers{{"Host", "a.example"}}}, "http", "a.example"},
+		{RequestHead{Method: "GET", Path: "/", Headers: Headers{{"Host", "a.example"}}, TLS: true}, "https", "a.example"},
+		{RequestHead{Method: "GET", Path: "/"}, "http", ""},
+		{RequestHead{Method: "GET", Path: "https://u@b.example:81/x?y", Headers: Headers{{"Host", "a.example"}}}, "https", "b.example:81"},
+		{RequestHead{Method: "CONNECT", Path: "c.example:443"}, "http", "c.example:443"},
+		{RequestHead{Method: "GET", Path: "/", Headers: Headers{{"Host", "a.example"}}, TLS: true,
+			Extra: event.Fields{"scheme": "http", "authority": "h2.example"}}, "http", "h2.example"},
+	} {
+		if s, a := c.h.Scheme(), c.h.Authority(); s != c.scheme || a != c.authority {
+			t.Errorf("%v: scheme %q authority %q, want %q %q", c.h, s, a, c.scheme, c.authority)
+		}
+		if v, ok := c.h.Field("scheme"); !ok || v != c.scheme {
+			t.Errorf("%v: Field(scheme) = %v", c.h, v)
+		}
+		if v, ok := c.h.Field("authority"); !ok || v != c.authority {
+			t.Errorf("%v: Field(authority) = %v", c.h, v)
+		}
+	}
+	h := &RequestHead{Method: "GET", Path: "/", TLS: true}
+	if n := testing.AllocsPerRun(100, func() { h.Field("scheme") }); n != 0 {
+		t.Errorf("Field(scheme) allocates %v times", n)
+	}
+}

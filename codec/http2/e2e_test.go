@@ -122,7 +122,7 @@ func TestH2CPriorKnowledgeAndHTTP1OnOneListener(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 1, resp.ProtoMajor)
-	assert.Equal(t, "GET /h1 HTTP/1.1 scheme=<nil> host="+addr+"\n", string(b))
+	assert.Equal(t, "GET /h1 HTTP/1.1 scheme=http host="+addr+"\n", string(b))
 }
 
 func TestH2CTrailersAndStatus(t *testing.T) {
@@ -217,7 +217,7 @@ func TestH2OverTLSByALPN(t *testing.T) {
 	}{
 		// each its own config: the h2 transport adds "h2" to its NextProtos
 		{h2TLSTransport(ccfg.Clone()), 2, "GET /tls HTTP/2 scheme=https host=" + addr + "\n"},
-		{&http.Transport{TLSClientConfig: ccfg.Clone()}, 1, "GET /tls HTTP/1.1 scheme=<nil> host=" + addr + "\n"},
+		{&http.Transport{TLSClientConfig: ccfg.Clone()}, 1, "GET /tls HTTP/1.1 scheme=https host=" + addr + "\n"},
 	} {
 		resp, err := (&http.Client{Transport: c.rt, Timeout: 30 * time.Second}).Get("https://" + addr + "/tls")
 		require.NoError(t, err)
