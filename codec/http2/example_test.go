@@ -52,3 +52,84 @@ func ExampleDemuxHTTP() {
 	// HTTP/2.0 hello over HTTP/2
 	// HTTP/1.1 hello over HTTP/1.1
 }
+
+// A request that comes in over HTTP/2 goes on over HTTP/1.1 and back to
+// HTTP/2: demuxHTTP's HTTP/2 head is an *http1.RequestHead (protocol
+// "HTTP/2", its :authority as Host) that http1.MuxHTTP sends on as
+// HTTP/1.1; the HTTP/1 head decoded there shows the same scheme and
+// authority (RequestHead.Scheme, Authority), and MuxHTTP makes HTTP/2
+// pseudo-header fields of it for an h2c upstream. The answers convert the
+// other way.
+func ExampleMuxHTTP() {
+	var h2c http.Protocols
+	h2c.SetUnencryptedHTTP2(true) // h2c with prior knowledge only
+	upLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	up := &http.Server{Protocols: &h2c, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "upstream: %s %s %s", r.Proto, r.Method, r.Host)
+	})}
+	go up.Serve(upLn)
+	defer up.Close()
+
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
+	defer g.Close()
+	var servers []*pipeline.Server
+	defer func() {
+		for _, srv := range servers {
+			srv.Close()
+		}
+	}()
+	serve := func(p *pipeline.Pipeline) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		srv := &pipeline.Server{Pipeline: p, Group: g}
+		go srv.Serve(ln)
+		servers = append(servers, srv)
+		return ln.Addr().String()
+	}
+	heads := make(chan string, 2)
+	seen := func(s *pipeline.Stream, e *event.MessageStart) {
+		h := e.Head.(*http1.RequestHead)
+		heads <- fmt.Sprintf("%s %s %s %s", h.Protocol, h.Scheme(), h.Authority(), h.Path)
+	}
+
+	// middle: HTTP/1.1 in, HTTP/2 (h2c) out
+	m := pipeline.NewModule("middle")
+	m.Pipeline("h2-out", filter.OnMessageStart(seen), sh2.MuxHTTP(upLn.Addr().String(), http1.MuxHTTPOptions{}))
+	middle := m.Pipeline("front", sh2.DemuxHTTP(filter.To("h2-out")))
+	if err := m.Build(); err != nil {
+		panic(err)
+	}
+	middleAddr := serve(middle)
+
+	// edge: HTTP/2 in, HTTP/1.1 out
+	e := pipeline.NewModule("edge")
+	e.Pipeline("h1-out", filter.OnMessageStart(seen), http1.MuxHTTP(middleAddr, http1.MuxHTTPOptions{}))
+	edge := e.Pipeline("front", sh2.DemuxHTTP(filter.To("h1-out")))
+	if err := e.Build(); err != nil {
+		panic(err)
+	}
+	edgeAddr := serve(edge)
+
+	tr := &http.Transport{Protocols: &h2c}
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest("GET", "http://"+edgeAddr+"/a?b", nil)
+	req.Host = "example.test"
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		panic(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println("edge got:  ", <-heads)
+	fmt.Println("middle got:", <-heads)
+	fmt.Println(resp.Proto, string(b))
+	// Output:
+	// edge got:   HTTP/2 http example.test /a?b
+	// middle got: HTTP/1.1 http example.test /a?b
+	// HTTP/2.0 upstream: HTTP/2.0 GET example.test
+}
