@@ -9,6 +9,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -528,6 +530,21 @@ func TestClientCurlThroughProxy(t *testing.T) {
 	up := startUpstream(t, false, echoUp)
 	addr := proxy(t, up.addr, true, http1.MuxHTTPOptions{})
 	assert.Equal(t, "HTTP/2.0 POST /curl "+addr+"|data|2", curlPost(t, "http://"+addr+"/curl"))
+}
+
+// TestClientCurlHTTP2OverTLSThroughProxy: curl --http2 over TLS (h2 by
+// ALPN), through demuxHTTP and muxHTTP with version 2, to an h2c upstream.
+func TestClientCurlHTTP2OverTLSThroughProxy(t *testing.T) {
+	up := startUpstream(t, false, echoUp)
+	cert := testnet.NewCert(t, "localhost")
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, []byte(cert.CertPEM), 0o600))
+	addr, _ := serveTLS(t, &tls.Config{Certificates: []tls.Certificate{cert.TLS}, NextProtos: []string{"h2", "http/1.1"}},
+		sh2.Options{}, sh2.MuxHTTP(up.addr, http1.MuxHTTPOptions{}))
+	_, port, _ := net.SplitHostPort(addr)
+	host := "localhost:" + port
+	got := curlPost(t, "https://"+host+"/curl", "--http2", "--cacert", ca, "--resolve", host+":127.0.0.1")
+	assert.Equal(t, "HTTP/2.0 POST /curl "+host+"|data|2", got)
 }
 
 // TestClientSlowUpstreamThrottlesClient: an upstream that does not read a

@@ -185,10 +185,10 @@ func TestCurlPriorKnowledge(t *testing.T) {
 	assert.Equal(t, "POST /curl HTTP/2 scheme=http host="+addr+"\ndata|2", curlPost(t, "http://"+addr+"/curl"))
 }
 
-// curlPost POSTs "data" to url with curl --http2-prior-knowledge and
-// returns the answer's body and "|" and the HTTP version; it skips the test
-// where curl is not installed or lacks HTTP/2.
-func curlPost(t *testing.T, url string) string {
+// curlPost POSTs "data" to url with curl --http2-prior-knowledge (or the
+// flags given instead) and returns the answer's body and "|" and the HTTP
+// version; it skips the test where curl is not installed or lacks HTTP/2.
+func curlPost(t *testing.T, url string, flags ...string) string {
 	t.Helper()
 	curl, err := exec.LookPath("curl")
 	if err != nil {
@@ -199,7 +199,11 @@ func curlPost(t *testing.T, url string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, curl, "-sS", "--http2-prior-knowledge", "-d", "data", "-w", "|%{http_version}", url).Output()
+	if len(flags) == 0 {
+		flags = []string{"--http2-prior-knowledge"}
+	}
+	args := append(append([]string{"-sS"}, flags...), "-d", "data", "-w", "|%{http_version}", url)
+	out, err := exec.CommandContext(ctx, curl, args...).Output()
 	require.NoError(t, err)
 	return string(out)
 }
