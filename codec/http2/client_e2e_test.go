@@ -3,6 +3,7 @@ package http2_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -545,6 +546,45 @@ func TestClientCurlHTTP2OverTLSThroughProxy(t *testing.T) {
 	host := "localhost:" + port
 	got := curlPost(t, "https://"+host+"/curl", "--http2", "--cacert", ca, "--resolve", host+":127.0.0.1")
 	assert.Equal(t, "HTTP/2.0 POST /curl "+host+"|data|2", got)
+}
+
+// TestClientGoH2OverTLSThroughProxy: Go's HTTP/2 client over TLS (h2 by
+// ALPN) through demuxHTTP and muxHTTP with version 2 to a net/http h2c
+// upstream: 20 concurrent requests on one connection, each 1 MiB body
+// back byte for byte.
+func TestClientGoH2OverTLSThroughProxy(t *testing.T) {
+	up := startUpstream(t, false, echoUp)
+	cert := testnet.NewCert(t, "localhost")
+	addr, _ := serveTLS(t, &tls.Config{Certificates: []tls.Certificate{cert.TLS}, NextProtos: []string{"h2", "http/1.1"}},
+		sh2.Options{}, sh2.MuxHTTP(up.addr, http1.MuxHTTPOptions{}))
+	tr := h2TLSTransport(&tls.Config{RootCAs: cert.Pool, ServerName: "localhost"})
+	defer tr.CloseIdleConnections()
+	var conns atomic.Int32
+	tr.DialTLSContext = func(ctx context.Context, network, a string) (net.Conn, error) {
+		conns.Add(1)
+		return (&tls.Dialer{Config: tr.TLSClientConfig}).DialContext(ctx, network, a)
+	}
+	c := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	get(t, c, "https://"+addr+"/first") // the connection, before the concurrent ones
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := bytes.Repeat([]byte{'a' + byte(i)}, 1<<20+i)
+			resp, err := c.Post("https://"+addr+"/tls", "x", bytes.NewReader(body))
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			assert.NoError(t, err)
+			assert.Equal(t, 2, resp.ProtoMajor)
+			assert.True(t, bytes.Equal(append([]byte("HTTP/2.0 POST /tls "+addr+"|"), body...), b), "request %d byte for byte", i)
+		}()
+	}
+	wg.Wait()
+	assert.EqualValues(t, 1, conns.Load(), "one client connection")
 }
 
 // TestClientSlowUpstreamThrottlesClient: an upstream that does not read a
