@@ -174,7 +174,11 @@ pipy()
 		resp.Body.Close()
 		c.tr.CloseIdleConnections()
 		scheme := strings.Fields(c.want)[1]
-		assert.Equal(t, c.want+" true 1 set-"+scheme+" set.example", string(b))
+		listed := "0" // an HTTP/1 head's computed fields are not listed (JSON as Pipy 0.x's)
+		if strings.HasPrefix(c.want, "HTTP/2") {
+			listed = "1"
+		}
+		assert.Equal(t, c.want+" true "+listed+" set-"+scheme+" set.example", string(b))
 	}
 
 	// an absolute-form target gives the authority (the decoder shows it as
@@ -189,5 +193,5 @@ pipy()
 	require.NoError(t, err)
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	assert.Equal(t, "HTTP/1.1 http other.example:8443 true 1 set-http set.example", string(b))
+	assert.Equal(t, "HTTP/1.1 http other.example:8443 true 0 set-http set.example", string(b))
 }

@@ -466,21 +466,11 @@ func (o *requestHeadObj) Delete(k string) bool {
 	return true
 }
 
-func (o *requestHeadObj) Keys() []string {
-	ks := requestHeadKeys
-	if o.h.Extra["scheme"] == nil || o.h.Extra["authority"] == nil {
-		// those not in Extra (an HTTP/1 request's) are listed with the
-		// fields; extraKeys lists those in Extra
-		ks = make([]string, len(requestHeadKeys), len(requestHeadKeys)+2)
-		copy(ks, requestHeadKeys)
-		for _, k := range [...]string{"scheme", "authority"} {
-			if _, ok := o.h.Extra[k]; !ok {
-				ks = append(ks, k)
-			}
-		}
-	}
-	return extraKeys(ks, o.h.Extra)
-}
+// Keys lists the fields and Extra's keys: an HTTP/1 request's computed
+// scheme and authority are readable but not listed (until a script sets
+// them), so that Object.keys and JSON.stringify show the head as Pipy 0.x
+// shows it; an HTTP/2 request's, in Extra, are listed.
+func (o *requestHeadObj) Keys() []string { return extraKeys(requestHeadKeys, o.h.Extra) }
 
 // responseHeadObj is the live JS view of an *http1.ResponseHead.
 type responseHeadObj struct {

@@ -111,7 +111,8 @@
 // HTTP heads appear as objects { method, path, protocol, headers, scheme,
 // authority } and { protocol, status, statusText, headers } (an HTTP/1
 // request's scheme, "http" or "https" by its connection, and authority,
-// its Host, are computed when read; an HTTP/2 request's are its :scheme
+// its Host, are computed when read and not listed by Object.keys, as
+// in Pipy 0.x; an HTTP/2 request's are its :scheme
 // and :authority; either version's are set alike), Dubbo heads as { id, status,
 // isRequest, isTwoWay, isEvent, serialization }: live views, so assigning a
 // field changes the head the next filters see. headers is keyed by

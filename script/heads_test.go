@@ -123,7 +123,7 @@ pipy({ _out: '' })
 	h.InputString("GET /p HTTP/1.1\r\nHost: x\r\n\r\n")
 	msgs := h.Messages()
 	require.Len(t, msgs, 1)
-	assert.Equal(t, "1 b method,path,protocol,headers,scheme,authority,custom,tag 1 GET false x 1", msgs[0].Body.String())
+	assert.Equal(t, "1 b method,path,protocol,headers,custom,tag 1 GET false x 1", msgs[0].Body.String())
 }
 
 // Deleting an own field of a head resets it, and the encoder then uses its
