@@ -138,8 +138,9 @@ func NewResponseDecoder(opts Options) *Decoder {
 }
 
 // Decode decodes all of in, which it consumes (in is empty on return; the
-// body Data it emits share in's chunks), and calls emit with each event in
-// order. It returns nil, or the *SyntaxError that stopped the decoder, or
+// body Data it emits share in's chunks, unless in is lent (event.Loan):
+// then they are copies, and Decode keeps nothing of in), and calls emit
+// with each event in order. It returns nil, or the *SyntaxError that stopped the decoder, or
 // ErrEnded after End. Decode keeps no reference to emit.
 func (d *Decoder) Decode(in *event.Data, emit func(event.Event)) error {
 	if d.err != nil {
@@ -275,12 +276,14 @@ func (d *Decoder) take(in *event.Data, n int) {
 	in.ShiftTo(n, d.body)
 }
 
-// flushBody emits the pending body bytes, if any.
+// flushBody emits the pending body bytes, if any, owning their bytes: a
+// lent input (event.Loan) is copied, as nothing of it may outlive Decode.
 func (d *Decoder) flushBody(emit func(event.Event)) {
 	if d.body != nil {
 		b := d.body
 		d.body = nil
 		if b.Len() > 0 {
+			b.Own()
 			emit(b)
 		}
 	}
