@@ -78,3 +78,34 @@ func TestSocketLendsOnlyToABorrower(t *testing.T) {
 	g.Close()
 	check()
 }
+
+// An Outbound lends what its socket reads to its out when that borrows: a
+// stream's tail asks the stream's output.
+func TestOutboundLendsToABorrowingOutput(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only the worker's poller (Linux) lends")
+	}
+	check := pipelinetest.LeakCheck(t)
+	srv := testnet.Serve(t, testnet.Echo)
+	g := pipeline.NewGroup(1, pipeline.WorkerOptions{})
+	w := g.Next()
+	p := pipeline.New("p", &obFilter{target: srv.Addr()})
+	for _, borrows := range []bool{true, false} {
+		b := &borrower{borrows: borrows, got: make(chan read, 8)}
+		var s *pipeline.Stream
+		w.Post(func() {
+			s = pipeline.NewStream(p, pipeline.NewContext(w), b)
+			s.Input(event.FromString("hi"))
+		})
+		select {
+		case r := <-b.got:
+			assert.Equal(t, read{"hi", borrows}, r, "borrows %v", borrows)
+		case <-time.After(20 * time.Second):
+			t.Fatal("nothing read")
+		}
+		w.Post(func() { s.Input(&event.SessionEnd{}) })
+	}
+	g.Close()
+	srv.Close()
+	check()
+}
