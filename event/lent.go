@@ -89,3 +89,21 @@ func (d *Data) Own() {
 	d.Reset()
 	d.appendView(b)
 }
+
+// OwnIn is Own, copying d's bytes into room when they fit: room, of length
+// zero, is handed over (a caller's spare memory, such as room left in a
+// block allocated with a message head), so the copy allocates nothing. It
+// reports whether room was used; when d is not lent it does nothing.
+func (d *Data) OwnIn(room []byte) bool {
+	if !d.lent {
+		return false
+	}
+	if d.size == 0 || d.size > cap(room) {
+		d.Own()
+		return false
+	}
+	b := d.AppendTo(room[:0])
+	d.Reset()
+	d.appendView(b)
+	return true
+}

@@ -89,3 +89,22 @@ func TestLoanEnd(t *testing.T) {
 	assert.Same(t, d, l.Lend(buf), "the same Data each time")
 	assert.Equal(t, "hello", d.String())
 }
+
+// OwnIn copies into the room it is given when the bytes fit, and owns them
+// like Own otherwise.
+func TestOwnIn(t *testing.T) {
+	room := make([]byte, 0, 8)
+	var l Loan
+	var small, big, owned Data
+	small.PushData(l.Lend([]byte("hello")))
+	assert.True(t, small.OwnIn(room))
+	assert.Same(t, &room[:1][0], &small.Chunks()[0][0], "copied into room")
+	big.PushData(l.Lend([]byte("more than eight")))
+	assert.False(t, big.OwnIn(room))
+	assert.False(t, big.Lent())
+	owned.PushString("x")
+	assert.False(t, owned.OwnIn(room), "not lent: room not used")
+	l.End()
+	assert.Equal(t, "hello", small.String())
+	assert.Equal(t, "more than eight", big.String())
+}

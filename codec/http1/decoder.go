@@ -54,6 +54,7 @@ type Decoder struct {
 	ext         extState
 	body        *event.Data
 	bodyRoom    *event.Data       // an empty Data allocated with the head, for its body's first piece
+	bodyText    []byte            // room left in the head's block, for a copy of that piece (lent input)
 	end         *event.MessageEnd // non-nil between MessageStart and MessageEnd
 	closing     bool              // the connection closes after this message
 	tunnelAfter bool              // the stream becomes a tunnel after this message
@@ -277,13 +278,16 @@ func (d *Decoder) take(in *event.Data, n int) {
 }
 
 // flushBody emits the pending body bytes, if any, owning their bytes: a
-// lent input (event.Loan) is copied, as nothing of it may outlive Decode.
+// lent input (event.Loan) is copied, as nothing of it may outlive Decode;
+// the first such copy of a message goes into its head's block when it fits.
 func (d *Decoder) flushBody(emit func(event.Event)) {
 	if d.body != nil {
 		b := d.body
 		d.body = nil
 		if b.Len() > 0 {
-			b.Own()
+			if b.OwnIn(d.bodyText) {
+				d.bodyText = nil
+			}
 			emit(b)
 		}
 	}
@@ -780,7 +784,7 @@ func (d *Decoder) resetHead() {
 func (d *Decoder) endMessage(emit func(event.Event)) {
 	d.flushBody(emit)
 	e := d.end
-	d.end, d.bodyRoom = nil, nil
+	d.end, d.bodyRoom, d.bodyText = nil, nil, nil
 	switch {
 	case d.tunnelAfter:
 		d.state = stTunnel
@@ -901,7 +905,8 @@ func (d *Decoder) emitRequestHead(emit func(event.Event), endLine int) {
 		n++
 	}
 	base := d.first
-	blk, hs, s := newRequestBlockText(n, d.buf[base:endLine])
+	blk, hs, s, room := newRequestBlockText(n, d.buf[base:endLine])
+	d.bodyText = room
 	if addHost {
 		hs[0] = Header{Name: "host", Value: l.target.host}
 		d.fillHeaders(hs[1:], s, base)
@@ -932,7 +937,8 @@ func (d *Decoder) emitRequestHead(emit func(event.Event), endLine int) {
 
 func (d *Decoder) emitResponseHead(emit func(event.Event), endLine int) {
 	base := d.first
-	blk, hs, s := newResponseBlockText(len(d.fields), d.buf[base:endLine])
+	blk, hs, s, room := newResponseBlockText(len(d.fields), d.buf[base:endLine])
+	d.bodyText = room
 	d.fillHeaders(hs, s, base)
 	l := &d.line
 	h := &blk.head

@@ -74,3 +74,33 @@ func TestDecoderLentInput(t *testing.T) {
 		}
 	}
 }
+
+// A small body read lent with its head is copied into the room left in the
+// head's block: a response costs one allocation, its block.
+func TestDecoderLentBodyInHeadBlock(t *testing.T) {
+	if event.LentCheck {
+		t.Skip("the lentcheck tag allocates a Data per lent read")
+	}
+	const answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+	dec := NewResponseDecoder(Options{})
+	var l event.Loan
+	buf := []byte(answer)
+	var body *event.Data
+	emit := func(evt event.Event) {
+		if d, ok := evt.(*event.Data); ok {
+			body = d
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := dec.Decode(l.Lend(buf), emit); err != nil {
+			t.Fatal(err)
+		}
+		l.End()
+	})
+	if body == nil || body.String() != "hello" {
+		t.Fatalf("body %v", body)
+	}
+	if allocs != 1 {
+		t.Errorf("a lent small response allocates %v times, not once", allocs)
+	}
+}
