@@ -23,7 +23,10 @@ type Data struct {
 	size   int
 	// own is true when the spare capacity of the last chunk belongs to this
 	// Data alone, so Push may append into it.
-	own    bool
+	own bool
+	// lent is true when some of d's chunks may be a reader's buffer lent
+	// for one Input call (see Loan): Own copies them.
+	lent   bool
 	inline [2][]byte
 }
 
@@ -119,6 +122,7 @@ func (d *Data) PushData(o *Data) {
 	d.chunks = append(d.chunks, o.chunks...)
 	d.size += o.size
 	d.own = false
+	d.lent = d.lent || o.lent
 }
 
 // Clone returns a Data with the same bytes, sharing d's chunks.
@@ -144,6 +148,7 @@ func (d *Data) ShiftTo(n int, out *Data) {
 		return
 	}
 	out.init()
+	out.lent = out.lent || d.lent
 	if n >= d.size {
 		// d's last chunk, and its spare capacity if d owned it, go to out.
 		if out.size == 0 && len(d.chunks) > len(d.inline) {
@@ -235,6 +240,7 @@ func (d *Data) Reset() {
 	d.chunks = d.inline[:0]
 	d.size = 0
 	d.own = false
+	d.lent = false
 }
 
 // Chunks returns d's chunks. They are shared: the caller must not modify

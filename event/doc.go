@@ -25,5 +25,10 @@
 //
 // Ownership: handing an event to the next stage hands it over. A stage that
 // keeps an event and also passes it on keeps a Clone; Data clones share their
-// chunks, so cloning costs no copy of the payload.
+// chunks, so cloning costs no copy of the payload. The one exception is lent
+// Data (Loan, Data.Lent): a socket's small read lent, without a copy, to a
+// stage that declares it takes such Data (pipeline.Borrower), valid only
+// during that Input call. Only the HTTP/1 decoders' filters borrow; every
+// other stage gets Data that owns its bytes, so the rule above holds for
+// them unchanged.
 package event

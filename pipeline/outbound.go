@@ -365,6 +365,7 @@ func (o *Outbound) up(nc net.Conn) {
 		o.alpn = tc.ConnectionState().NegotiatedProtocol
 	}
 	o.sock = NewOutboundSocket(o.s, nc, o.opts.Conn)
+	o.sock.lend = borrows(o.out) // fromRemote hands Data straight to out
 	o.sock.Start(TargetFunc(o.fromRemote), o.readerDone)
 	if o.watching() {
 		now := o.s.Worker().Now()

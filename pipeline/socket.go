@@ -187,6 +187,9 @@ type Socket struct {
 	// the end of input may wait behind bytes, with no report of its own to
 	// come, so reads go on until it (or EAGAIN).
 	peerEnd bool
+	// lend is set when the reads the poller makes may be lent to the
+	// target (it is a Borrower that borrows), instead of copied.
+	lend bool
 
 	// The worker's list of its started sockets not yet closed, which it
 	// closes as it stops (see Worker.stop).
@@ -289,6 +292,7 @@ func (k *Socket) Start(t Target, onDone func()) {
 	if k.rc != nil && k.opts.ReadTimeout == 0 {
 		if p := k.w.pollerFor(); p != nil && p.add(k) {
 			k.poll, k.inFn, k.rr = p, k.input, newRawReader()
+			k.rr.lend = k.lend || borrows(t)
 			return
 		}
 	}
@@ -344,6 +348,8 @@ func (k *Socket) pollRead() {
 			k.countIn(int64(d.Len()))
 			k.in = d
 			k.s.runTask(k.inFn)
+			k.in = nil
+			r.giveBack()
 		}
 		if rerr != nil {
 			k.endInput(rerr)
@@ -542,6 +548,7 @@ func (k *Socket) read() (*event.Data, error) {
 		k.rr = newRawReader()
 	}
 	r := k.rr
+	r.lend = false // posted to the worker: a buffer cannot come back in time
 	err := k.rc.Read(r.fn)
 	d, rerr := r.d, r.err
 	r.d, r.err = nil, nil
@@ -557,6 +564,9 @@ func (k *Socket) read() (*event.Data, error) {
 type rawReader struct {
 	d      *event.Data
 	err    error
+	lend   bool                  // small reads are lent (loan), not copied
+	loan   event.Loan            // lends d when lent
+	lentBp *[]byte               // the buffer lent, until giveBack
 	fn     func(fd uintptr) bool // read, bound once
 	onceFn func(fd uintptr) bool // once, bound once
 }
@@ -583,7 +593,11 @@ func (r *rawReader) read(fd uintptr) bool {
 		bp := readBuffers.Get().(*[]byte)
 		n, err := rawRead(fd, *bp)
 		if err == nil && n > 0 {
-			r.d = takeBuffer(bp, n)
+			if r.lend && n < readBufferSize/2 {
+				r.d, r.lentBp = r.loan.Lend((*bp)[:n]), bp
+			} else {
+				r.d = takeBuffer(bp, n)
+			}
 			return true
 		}
 		readBuffers.Put(bp)
@@ -599,6 +613,18 @@ func (r *rawReader) read(fd uintptr) bool {
 		}
 		return true
 	}
+}
+
+// giveBack takes back the buffer lent by the last read, if it was: the
+// Input call that got it has returned.
+func (r *rawReader) giveBack() {
+	if r.lentBp == nil {
+		return
+	}
+	if r.loan.End() {
+		readBuffers.Put(r.lentBp)
+	}
+	r.lentBp = nil
 }
 
 // once is the callback of RawConn.Read for a socket its poller found ready:

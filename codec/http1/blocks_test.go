@@ -36,8 +36,11 @@ func TestBlockTextSizes(t *testing.T) {
 // the caller may overwrite afterwards.
 func TestNewBlockText(t *testing.T) {
 	type blockText func(n int, head []byte) ([]Header, string)
-	request := func(n int, head []byte) ([]Header, string) { _, hs, s := newRequestBlockText(n, head); return hs, s }
-	response := func(n int, head []byte) ([]Header, string) { _, hs, s := newResponseBlockText(n, head); return hs, s }
+	request := func(n int, head []byte) ([]Header, string) { _, hs, s, _ := newRequestBlockText(n, head); return hs, s }
+	response := func(n int, head []byte) ([]Header, string) {
+		_, hs, s, _ := newResponseBlockText(n, head)
+		return hs, s
+	}
 	for _, c := range []struct {
 		name         string
 		f            blockText

@@ -162,6 +162,11 @@ func (d *decodeRequest) Input(evt event.Event) {
 	}
 }
 
+// Borrows reports that decodeRequest takes lent Data (pipeline.Borrower):
+// the decoder copies the head and keeps nothing of its input, and the body
+// it passes on owns its bytes.
+func (d *decodeRequest) Borrows() bool { return true }
+
 // emit passes decoded events on, noting each request for the encoder.
 func (d *decodeRequest) emit(evt event.Event) {
 	if ms, ok := evt.(*event.MessageStart); ok {

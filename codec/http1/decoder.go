@@ -54,6 +54,7 @@ type Decoder struct {
 	ext         extState
 	body        *event.Data
 	bodyRoom    *event.Data       // an empty Data allocated with the head, for its body's first piece
+	bodyText    []byte            // room left in the head's block, for a copy of that piece (lent input)
 	end         *event.MessageEnd // non-nil between MessageStart and MessageEnd
 	closing     bool              // the connection closes after this message
 	tunnelAfter bool              // the stream becomes a tunnel after this message
@@ -138,8 +139,9 @@ func NewResponseDecoder(opts Options) *Decoder {
 }
 
 // Decode decodes all of in, which it consumes (in is empty on return; the
-// body Data it emits share in's chunks), and calls emit with each event in
-// order. It returns nil, or the *SyntaxError that stopped the decoder, or
+// body Data it emits share in's chunks, unless in is lent (event.Loan):
+// then they are copies, and Decode keeps nothing of in), and calls emit
+// with each event in order. It returns nil, or the *SyntaxError that stopped the decoder, or
 // ErrEnded after End. Decode keeps no reference to emit.
 func (d *Decoder) Decode(in *event.Data, emit func(event.Event)) error {
 	if d.err != nil {
@@ -275,12 +277,17 @@ func (d *Decoder) take(in *event.Data, n int) {
 	in.ShiftTo(n, d.body)
 }
 
-// flushBody emits the pending body bytes, if any.
+// flushBody emits the pending body bytes, if any, owning their bytes: a
+// lent input (event.Loan) is copied, as nothing of it may outlive Decode;
+// the first such copy of a message goes into its head's block when it fits.
 func (d *Decoder) flushBody(emit func(event.Event)) {
 	if d.body != nil {
 		b := d.body
 		d.body = nil
 		if b.Len() > 0 {
+			if b.OwnIn(d.bodyText) {
+				d.bodyText = nil
+			}
 			emit(b)
 		}
 	}
@@ -777,7 +784,7 @@ func (d *Decoder) resetHead() {
 func (d *Decoder) endMessage(emit func(event.Event)) {
 	d.flushBody(emit)
 	e := d.end
-	d.end, d.bodyRoom = nil, nil
+	d.end, d.bodyRoom, d.bodyText = nil, nil, nil
 	switch {
 	case d.tunnelAfter:
 		d.state = stTunnel
@@ -898,7 +905,8 @@ func (d *Decoder) emitRequestHead(emit func(event.Event), endLine int) {
 		n++
 	}
 	base := d.first
-	blk, hs, s := newRequestBlockText(n, d.buf[base:endLine])
+	blk, hs, s, room := newRequestBlockText(n, d.buf[base:endLine])
+	d.bodyText = room
 	if addHost {
 		hs[0] = Header{Name: "host", Value: l.target.host}
 		d.fillHeaders(hs[1:], s, base)
@@ -929,7 +937,8 @@ func (d *Decoder) emitRequestHead(emit func(event.Event), endLine int) {
 
 func (d *Decoder) emitResponseHead(emit func(event.Event), endLine int) {
 	base := d.first
-	blk, hs, s := newResponseBlockText(len(d.fields), d.buf[base:endLine])
+	blk, hs, s, room := newResponseBlockText(len(d.fields), d.buf[base:endLine])
+	d.bodyText = room
 	d.fillHeaders(hs, s, base)
 	l := &d.line
 	h := &blk.head

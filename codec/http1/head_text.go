@@ -8,7 +8,9 @@ import "unsafe"
 // (requestBlockN's and responseBlockN's twins with text room), so that a
 // decoded head costs one allocation instead of two. The text is written once, before
 // the string is made, and never again: the block is not reused, so the
-// string is as immutable as any other. Each type fills a size class of Go's
+// string is as immutable as any other. The room after the head's bytes is
+// given to the body's first piece when the decoder must copy it (its input
+// was lent, event.Loan), so a small body costs no allocation either. Each type fills a size class of Go's
 // allocator (objects over 512 bytes carry an 8-byte malloc header).
 type (
 	requestBlock4Text struct {
@@ -47,8 +49,9 @@ type (
 )
 
 // newRequestBlockText is newRequestBlock for a head of the given bytes: it
-// also returns them as a string, in the block when they fit its text room.
-func newRequestBlockText(n int, head []byte) (*requestBlock, []Header, string) {
+// also returns them as a string, in the block when they fit its text room,
+// and the room left after them (length zero; nil when none).
+func newRequestBlockText(n int, head []byte) (*requestBlock, []Header, string, []byte) {
 	var text []byte
 	var blk *requestBlock
 	var hs []Header
@@ -67,16 +70,16 @@ func newRequestBlockText(n int, head []byte) (*requestBlock, []Header, string) {
 		blk, hs, text = &b.requestBlock, b.inline[:n:n], b.text[:]
 	default:
 		blk, hs = newRequestBlock(n)
-		return blk, hs, string(head)
+		return blk, hs, string(head), nil
 	}
 	if n == 0 {
 		hs = nil
 	}
-	return blk, hs, textIn(text, head)
+	return blk, hs, textIn(text, head), text[len(head):len(head)]
 }
 
 // newResponseBlockText is newRequestBlockText for responses.
-func newResponseBlockText(n int, head []byte) (*responseBlock, []Header, string) {
+func newResponseBlockText(n int, head []byte) (*responseBlock, []Header, string, []byte) {
 	var text []byte
 	var blk *responseBlock
 	var hs []Header
@@ -95,12 +98,12 @@ func newResponseBlockText(n int, head []byte) (*responseBlock, []Header, string)
 		blk, hs, text = &b.responseBlock, b.inline[:n:n], b.text[:]
 	default:
 		blk, hs = newResponseBlock(n)
-		return blk, hs, string(head)
+		return blk, hs, string(head), nil
 	}
 	if n == 0 {
 		hs = nil
 	}
-	return blk, hs, textIn(text, head)
+	return blk, hs, textIn(text, head), text[len(head):len(head)]
 }
 
 // textIn copies head into text, a block's text room it fits in, and returns

@@ -300,6 +300,11 @@ func (c *poolConn) Input(evt event.Event) {
 	}
 }
 
+// Borrows reports that a pool connection takes lent Data
+// (pipeline.Borrower): it only decodes it, and the decoder keeps nothing of
+// its input.
+func (c *poolConn) Borrows() bool { return true }
+
 // emit passes a decoded answer to the request; a final answer's end frees
 // the connection.
 func (c *poolConn) emit(evt event.Event) {
