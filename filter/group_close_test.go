@@ -25,7 +25,9 @@ func TestGroupCloseThenServerCloseLeavesNothing(t *testing.T) {
 	up, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	var upConns sync.WaitGroup
+	accepting := make(chan struct{}) // closed when the accept loop is done with upConns.Add
 	go func() {
+		defer close(accepting)
 		for {
 			c, err := up.Accept()
 			if err != nil {
@@ -97,6 +99,7 @@ func TestGroupCloseThenServerCloseLeavesNothing(t *testing.T) {
 		c.Close()
 	}
 	up.Close()
+	<-accepting // the late dial's connection may still be being accepted: Add before Wait
 	upConns.Wait()
 	leaks.check()
 }

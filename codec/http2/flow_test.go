@@ -196,10 +196,12 @@ func stuckUpstream(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	var conns sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); conns.Wait() })
+	accepting := make(chan struct{}) // closed when the accept loop is done with conns.Add
+	t.Cleanup(func() { ln.Close(); <-accepting; conns.Wait() })
 	done := make(chan struct{})
 	t.Cleanup(func() { close(done) })
 	go func() {
+		defer close(accepting)
 		for {
 			c, err := ln.Accept()
 			if err != nil {
