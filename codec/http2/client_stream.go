@@ -43,7 +43,7 @@ type clientStream struct {
 	recvUnacked int64
 	valve       *pipeline.Valve // closed while the answer may not be read on
 	follow      pipeline.Following
-	waitDone    chan struct{}  // a goroutine waits for valve to open
+	waiting     bool           // credit waits for valve to open (WhenOpen)
 	timer       pipeline.Timer // the answer timeout, from the HEADERS on
 	lastSeen    time.Time      // when the last frame of the stream came
 }
@@ -300,31 +300,31 @@ func (s *clientStream) data(f *http2.DataFrame) {
 // credit gives the upstream back the window of what the client read, once
 // it is half the window, and only while the client reads on (the valve is
 // open): a slow client holds the upstream by its window. While the valve
-// is closed, a goroutine waits for it and comes back.
+// is closed, the valve calls back when it opens (Valve.WhenOpen): no
+// goroutine waits.
 func (s *clientStream) credit() {
-	if s.closed || s.recvUnacked < clientStreamWindow/2 || s.waitDone != nil {
+	if s.closed || s.recvUnacked < clientStreamWindow/2 || s.waiting {
 		return
 	}
-	if s.valve == nil || s.valve.IsOpen() {
-		_ = s.c.fr.WriteWindowUpdate(s.id, uint32(s.recvUnacked))
-		s.recvWin += s.recvUnacked
-		s.recvUnacked = 0
-		s.c.later()
-		return
-	}
-	done := make(chan struct{})
-	s.waitDone = done
-	v, w := s.valve, s.c.w
-	go func() {
-		if v.Wait(done) {
-			w.Post(func() {
-				if s.waitDone == done {
-					s.waitDone = nil
-					s.credit()
-				}
-			})
+	if s.valve != nil {
+		w := s.c.w
+		if s.valve.WhenOpen(func() { w.Post(s.valveOpened) }) {
+			s.waiting = true
+			return
 		}
-	}()
+	}
+	_ = s.c.fr.WriteWindowUpdate(s.id, uint32(s.recvUnacked))
+	s.recvWin += s.recvUnacked
+	s.recvUnacked = 0
+	s.c.later()
+}
+
+// valveOpened runs on the worker once the valve credit waited for opens.
+func (s *clientStream) valveOpened() {
+	if s.waiting {
+		s.waiting = false
+		s.credit()
+	}
 }
 
 // remoteEnd ends the answer: the stream is done.
@@ -396,10 +396,7 @@ func (s *clientStream) close() {
 		s.timer.Stop()
 		s.timer = nil
 	}
-	if s.waitDone != nil {
-		close(s.waitDone)
-		s.waitDone = nil
-	}
+	s.waiting = false // a callback of the valve's still to come finds nothing to do
 	s.pend.Reset()
 	if s.c != nil {
 		s.c.streamGone(s)
