@@ -111,21 +111,11 @@ func FuzzClientConn(f *testing.F) {
 func clientFuzzSeeds() [][]byte {
 	var seeds [][]byte
 	build := func(fn func(fr *http2.Framer, enc func(...string) []byte)) {
-		var b, hb bytes.Buffer
-		fr := http2.NewFramer(&b, nil)
-		he := hpack.NewEncoder(&hb)
-		enc := func(kv ...string) []byte {
-			hb.Reset()
-			for i := 0; i+1 < len(kv); i += 2 {
-				_ = he.WriteField(hpack.HeaderField{Name: kv[i], Value: kv[i+1]})
-			}
-			return bytes.Clone(hb.Bytes())
-		}
-		_ = fr.WriteSettings(http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 2},
-			http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 20})
-		_ = fr.WriteWindowUpdate(0, 1<<20)
-		fn(fr, enc)
-		seeds = append(seeds, b.Bytes())
+		seeds = append(seeds, frameSeed(func(fr *http2.Framer) {
+			_ = fr.WriteSettings(http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 2},
+				http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 20})
+			_ = fr.WriteWindowUpdate(0, 1<<20)
+		}, fn))
 	}
 	build(func(fr *http2.Framer, enc func(...string) []byte) {
 		_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: enc(":status", "200", "x", "y"), EndHeaders: true})
@@ -160,4 +150,26 @@ func clientFuzzSeeds() [][]byte {
 		_ = fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 31})
 	})
 	return seeds
+}
+
+// FrameSeed is frameSeed for the external tests (FuzzServerConn's seeds).
+var FrameSeed = frameSeed
+
+// frameSeed returns the frames first and then fn write; fn's enc gives the
+// HPACK block of name, value pairs, one encoder's dynamic table for the
+// whole seed.
+func frameSeed(first func(fr *http2.Framer), fn func(fr *http2.Framer, enc func(...string) []byte)) []byte {
+	var b, hb bytes.Buffer
+	fr := http2.NewFramer(&b, nil)
+	he := hpack.NewEncoder(&hb)
+	enc := func(kv ...string) []byte {
+		hb.Reset()
+		for i := 0; i+1 < len(kv); i += 2 {
+			_ = he.WriteField(hpack.HeaderField{Name: kv[i], Value: kv[i+1]})
+		}
+		return bytes.Clone(hb.Bytes())
+	}
+	first(fr)
+	fn(fr, enc)
+	return b.Bytes()
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/sluice-go/sluice/pipeline"
 	"github.com/sluice-go/sluice/pipeline/pipelinetest"
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 )
 
 // FuzzServerConn feeds a connection preface and then any bytes, in two
@@ -59,19 +58,9 @@ func FuzzServerConn(f *testing.F) {
 func fuzzSeeds() [][]byte {
 	var seeds [][]byte
 	build := func(fn func(fr *http2.Framer, enc func(...string) []byte)) {
-		var b, hb bytes.Buffer
-		fr := http2.NewFramer(&b, nil)
-		he := hpack.NewEncoder(&hb)
-		enc := func(kv ...string) []byte {
-			hb.Reset()
-			for i := 0; i+1 < len(kv); i += 2 {
-				_ = he.WriteField(hpack.HeaderField{Name: kv[i], Value: kv[i+1]})
-			}
-			return bytes.Clone(hb.Bytes())
-		}
-		_ = fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 100})
-		fn(fr, enc)
-		seeds = append(seeds, b.Bytes())
+		seeds = append(seeds, sh2.FrameSeed(func(fr *http2.Framer) {
+			_ = fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 100})
+		}, fn))
 	}
 	get := []string{":method", "GET", ":scheme", "http", ":authority", "x", ":path", "/a"}
 	build(func(fr *http2.Framer, enc func(...string) []byte) {
